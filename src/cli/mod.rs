@@ -1,0 +1,84 @@
+//! Command-line interface: parses flags with clap, dispatches to one file per
+//! command, and maps the outcome to an exit code. Commands hold CLI concerns
+//! only; the work lives in the library modules.
+//!
+//! Exit codes: 0 success, 1 error, 2 changes or drift (where a command
+//! documents it), 130 interrupted.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+pub mod fmt;
+pub mod validate;
+
+/// Flags accepted before or after the subcommand.
+#[derive(Debug, Clone, Default, Args)]
+pub struct GlobalArgs {
+    /// AWS Region (repeatable: extra Regions to scan). The first one is the
+    /// default source Region when neither the file nor `settings` name one.
+    #[arg(long = "region", global = true, value_name = "REGION")]
+    pub regions: Vec<String>,
+    /// Named profile from the AWS config and credentials files.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Send EFS requests to this URL instead of AWS (also AWS_ENDPOINT_URL_EFS).
+    #[arg(long, global = true, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Never colour output (NO_COLOR is respected too).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+    /// Start the bundled EFS emulator in-process with this state file and
+    /// talk to it instead of AWS (no AWS account needed).
+    #[arg(long, global = true, value_name = "STATE_FILE")]
+    pub emulator: Option<PathBuf>,
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "efs-replicator",
+    version,
+    about = "Declarative reconciler for Amazon EFS replication"
+)]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check configuration files without calling AWS.
+    Validate(validate::ValidateArgs),
+    /// Rewrite configuration files in canonical format.
+    Fmt(fmt::FmtArgs),
+}
+
+/// Parses `args` and runs the command; the returned code is the process exit code.
+pub async fn run<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 1 } else { 0 });
+        }
+    };
+    let outcome = match cli.command {
+        Command::Validate(a) => validate::run(a, &cli.global).await,
+        Command::Fmt(a) => fmt::run(a, &cli.global).await,
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! efs-replicator: a declarative reconciler for Amazon EFS replication
+//! configurations.
+//!
+//! Code map, in the order data flows (see ARCHITECTURE.md):
+//! - [`config`]: reads `*.hcl` files, evaluates variables and `for_each`,
+//!   validates, and produces a [`model::Desired`] or diagnostics.
+//! - [`model`]: the validated desired state and the observed actual state.
+//! - [`cli`]: one file per command; flags in, exit code out.
+
+pub mod cli;
+pub mod config;
+pub mod model;
