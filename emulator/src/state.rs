@@ -14,7 +14,7 @@ use crate::validate;
 use crate::wire::ApiError;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 /// `(account, region)`: what one caller can see.
 pub type View = (String, String);
@@ -1433,13 +1433,4 @@ fn kms_arn(k: &str, region: &str, account: &str) -> String {
     } else {
         format!("arn:aws:kms:{region}:{account}:key/{k}")
     }
-}
-
-/// Counts of what a view holds, for the admin stats.
-pub fn summary(store: &Store) -> BTreeMap<String, usize> {
-    let (fs, reps) = store.counts();
-    BTreeMap::from([
-        ("file_systems".to_string(), fs),
-        ("replications".to_string(), reps),
-    ])
 }
