@@ -166,6 +166,18 @@ impl AppState {
             initial_sync: secs(config.initial_sync_delay),
             sync_interval: secs(config.sync_interval),
         };
+        if let Some(path) = &config.state_file {
+            let dir = match path.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+                _ => PathBuf::from("."),
+            };
+            if !dir.is_dir() {
+                return Err(StartError::Config(format!(
+                    "the directory of state file {} does not exist; create it first",
+                    path.display()
+                )));
+            }
+        }
         let store = match &config.state_file {
             None => Store::new(timings),
             Some(path) => match persist::load(path)? {

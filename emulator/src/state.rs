@@ -30,7 +30,7 @@ pub struct Tag {
 
 /// A file system as stored (and as written in the state file).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct FileSystem {
     pub id: String,
     pub region: String,
@@ -155,7 +155,7 @@ pub struct ForcedStatus {
 /// is live until its `*_gone_at` instant passes; while that instant is set
 /// and in the future the side reads DELETING.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Replication {
     pub id: u64,
     pub source_file_system_id: String,
@@ -399,7 +399,7 @@ pub struct Store {
 
 /// The state file's document.
 #[derive(Debug, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct StateDocument {
     pub version: u32,
     pub clock_offset_seconds: f64,
