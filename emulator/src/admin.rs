@@ -214,6 +214,29 @@ async fn add_fault(State(s): State<Arc<AppState>>, body: Bytes) -> Response {
             "operation and error are required, e.g. {\"operation\":\"CreateReplicationConfiguration\",\"error\":\"InternalServerError\",\"count\":2}",
         );
     }
+    if !crate::wire::Operation::ALL
+        .iter()
+        .any(|o| o.name() == rule.operation)
+    {
+        let names: Vec<&str> = crate::wire::Operation::ALL
+            .iter()
+            .map(|o| o.name())
+            .collect();
+        return admin_error(
+            StatusCode::BAD_REQUEST,
+            format!("operation must be one of {}", names.join(", ")),
+        );
+    }
+    if !rule
+        .error
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_.:#-".contains(c))
+    {
+        return admin_error(
+            StatusCode::BAD_REQUEST,
+            "error must be an error code such as InternalServerError (letters, digits, _.:#-)",
+        );
+    }
     if let Some(st) = rule.status {
         if !(400..=599).contains(&st) {
             return admin_error(StatusCode::BAD_REQUEST, "status must be 400 to 599");

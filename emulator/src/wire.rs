@@ -29,6 +29,20 @@ pub enum Operation {
 }
 
 impl Operation {
+    /// Every operation, in service-model order.
+    pub const ALL: [Operation; 10] = [
+        Operation::CreateFileSystem,
+        Operation::DescribeFileSystems,
+        Operation::DeleteFileSystem,
+        Operation::UpdateFileSystemProtection,
+        Operation::CreateReplicationConfiguration,
+        Operation::DescribeReplicationConfigurations,
+        Operation::DeleteReplicationConfiguration,
+        Operation::TagResource,
+        Operation::UntagResource,
+        Operation::ListTagsForResource,
+    ];
+
     /// The operation name as it appears in the service model.
     pub fn name(self) -> &'static str {
         match self {

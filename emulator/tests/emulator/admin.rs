@@ -135,8 +135,15 @@ async fn fault_rules_fail_the_next_n_calls_then_expire() {
         .send()
         .await
         .unwrap();
-    let (st, v) = admin_post(&emu, "/_emulator/faults", json!({"operation": "X"})).await;
-    assert_eq!(st, 400, "{v}");
+    for bad in [
+        json!({"operation": "X"}),
+        json!({"operation": "Nope", "error": "InternalServerError"}),
+        json!({"operation": "DescribeFileSystems", "error": "Bad\nCode"}),
+        json!({"operation": "DescribeFileSystems", "error": "InternalServerError", "count": 0}),
+    ] {
+        let (st, v) = admin_post(&emu, "/_emulator/faults", bad.clone()).await;
+        assert_eq!(st, 400, "{bad} -> {v}");
+    }
 }
 
 #[tokio::test]
