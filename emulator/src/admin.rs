@@ -171,12 +171,17 @@ fn parse<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, Box<Response>>
     })
 }
 
-async fn stats(State(s): State<Arc<AppState>>) -> Response {
+/// The `GET /_emulator/stats` document.
+pub(crate) fn stats_json(s: &AppState) -> Value {
     let mut v = s.stats().to_json();
     let (fs, reps) = s.store().counts();
     v["file_systems"] = json!(fs);
     v["replications"] = json!(reps);
-    Json(v).into_response()
+    v
+}
+
+async fn stats(State(s): State<Arc<AppState>>) -> Response {
+    Json(stats_json(&s)).into_response()
 }
 
 async fn reset(State(s): State<Arc<AppState>>) -> Response {

@@ -454,6 +454,24 @@ impl Emulator {
         &self.state
     }
 
+    /// The same document as `GET /_emulator/stats` (counts and request log).
+    pub fn stats(&self) -> serde_json::Value {
+        admin::stats_json(&self.state)
+    }
+
+    /// Moves the emulator's clock forward (like `POST /_emulator/clock`).
+    pub async fn advance_clock(&self, by: Duration) -> Result<(), PersistError> {
+        let snapshot = {
+            let mut store = self.state.store();
+            let now = self.state.now(&store);
+            store.sweep(now);
+            store.clock_offset += by.as_secs_f64();
+            store.generation += 1;
+            self.state.snapshot(&store)
+        };
+        self.state.persist(snapshot).await
+    }
+
     /// Stops accepting requests, waits (up to 5 s) for in-flight ones, and
     /// writes the state file.
     pub async fn shutdown(mut self) {

@@ -61,6 +61,8 @@ async fn stats_count_operations_and_log_requests_in_order() {
     assert_eq!(reqs[3]["account"], ACCOUNT_B);
     assert_eq!(reqs[3]["region"], "us-west-2");
     assert_eq!(s["replications"], 1);
+    // The in-process handle returns the same document.
+    assert_eq!(emu.stats()["by_operation"], s["by_operation"]);
 }
 
 #[tokio::test]
@@ -284,6 +286,12 @@ async fn clock_only_moves_forward() {
     assert!(after["now"].as_f64().unwrap() >= before["now"].as_f64().unwrap() + 100.0);
     let (st, _) = admin_post(&emu, "/_emulator/clock", json!({"advance_seconds": -5})).await;
     assert_eq!(st, 400);
+    // The in-process handle does the same.
+    emu.advance_clock(Duration::from_secs(50)).await.unwrap();
+    assert_eq!(
+        admin_get(&emu, "/_emulator/clock").await["offset_seconds"],
+        150.0
+    );
 }
 
 #[tokio::test]
