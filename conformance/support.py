@@ -1,0 +1,239 @@
+"""Shared helpers of the conformance suite: clients, waits, raw HTTP.
+
+Every boto3 client made here has static dummy credentials, points at the
+emulator given by EFS_EMULATOR_URL, never retries unless asked, and carries a
+``before-parse`` hook that validates the raw response against the service
+model (see wire.py) and raises ``WireViolation`` on any deviation. Nothing here
+may talk to anything but the emulator on loopback.
+"""
+
+import http.client
+import json
+import os
+import time
+import urllib.parse
+from collections import Counter
+
+import boto3
+import botocore.auth
+import botocore.awsrequest
+import botocore.config
+import botocore.credentials
+import pytest
+from botocore.exceptions import ClientError
+
+import wire
+
+URL = os.environ.get("EFS_EMULATOR_URL", "")
+THROTTLED_URL = os.environ.get("EFS_EMULATOR_THROTTLED_URL", "")
+
+SECRET = "conformance-secret-key"
+# Access key of the default account (the emulator's --account-id).
+KEY_A = os.environ.get("EFS_CONF_KEY_A", "AKIDCONFORMANCEA")
+ACCOUNT_A = os.environ.get("EFS_CONF_ACCOUNT_A", "111111111111")
+# Access key mapped with --access-key-account KEY_B=ACCOUNT_B.
+KEY_B = os.environ.get("EFS_CONF_KEY_B", "AKIDCONFORMANCEB")
+ACCOUNT_B = os.environ.get("EFS_CONF_ACCOUNT_B", "222222222222")
+KEYS = {"A": KEY_A, "B": KEY_B}
+
+# Bounded waits: the emulator runs with delays of about one second.
+WAIT = float(os.environ.get("EFS_CONF_WAIT_SECONDS", "10"))
+POLL = 0.1
+
+# Coverage across the whole run: operation -> calls, error code -> count.
+CALLS = Counter()
+ERRORS = Counter()
+
+
+class WireViolation(AssertionError):
+    """A response that botocore parsed but that breaks the service model."""
+
+
+def _hook(operation_model, response_dict, **_):
+    status = response_dict["status_code"]
+    CALLS[operation_model.name] += 1
+    problems = wire.check_response(
+        operation_model, status, response_dict["headers"], response_dict["body"]
+    )
+    if status >= 300:
+        ERRORS[wire.sanitize_error_type(wire.header(response_dict["headers"], "x-amzn-ErrorType") or str(status))] += 1
+    if problems:
+        raise WireViolation(
+            f"{operation_model.name} -> HTTP {status}: "
+            + "; ".join(problems)
+            + f"\nbody: {response_dict['body'][:600]!r}"
+        )
+
+
+def client(region, account="A", url=None, retries=None, signed=True):
+    """A strict EFS client for ``region`` as account "A" or "B"."""
+    assert url or URL, "EFS_EMULATOR_URL is not set (use conformance/run.sh)"
+    cfg = {
+        "retries": retries or {"total_max_attempts": 1, "mode": "standard"},
+        "connect_timeout": 5,
+        "read_timeout": 15,
+    }
+    if not signed:
+        cfg["signature_version"] = botocore.UNSIGNED
+    session = boto3.session.Session(
+        aws_access_key_id=KEYS[account],
+        aws_secret_access_key=SECRET,
+        region_name=region,
+    )
+    c = session.client(
+        "efs", endpoint_url=url or URL, config=botocore.config.Config(**cfg)
+    )
+    c.meta.events.register("before-parse.efs", _hook)
+    return c
+
+
+def wait_for(what, fn, timeout=WAIT):
+    """Polls ``fn`` until it returns a truthy value; fails after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while True:
+        last = fn()
+        if last:
+            return last
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+        time.sleep(POLL)
+
+
+def describe_fs(c, fs_id):
+    """The one FileSystemDescription of ``fs_id`` (id or ARN)."""
+    out = c.describe_file_systems(FileSystemId=fs_id)
+    assert len(out["FileSystems"]) == 1, out
+    return out["FileSystems"][0]
+
+
+def new_fs(c, wait=True, **kwargs):
+    """Creates a file system, waits until it is available, returns its description."""
+    created = c.create_file_system(**kwargs)
+    assert created["ResponseMetadata"]["HTTPStatusCode"] == 201
+    fs_id = created["FileSystemId"]
+    if not wait:
+        return created
+    return wait_for(
+        f"{fs_id} available",
+        lambda: (lambda d: d if d["LifeCycleState"] == "available" else None)(
+            describe_fs(c, fs_id)
+        ),
+    )
+
+
+def protection(c, fs_id):
+    return describe_fs(c, fs_id).get("FileSystemProtection", {}).get(
+        "ReplicationOverwriteProtection"
+    )
+
+
+def replication_of(c, fs_id):
+    """The single ReplicationConfigurationDescription that ``fs_id`` belongs to."""
+    out = c.describe_replication_configurations(FileSystemId=fs_id)
+    assert len(out["Replications"]) == 1, out
+    return out["Replications"][0]
+
+
+def gone(c, fs_id):
+    """True once DescribeReplicationConfigurations says ReplicationNotFound."""
+    try:
+        c.describe_replication_configurations(FileSystemId=fs_id)
+        return False
+    except c.exceptions.ReplicationNotFound:
+        return True
+
+
+def _check_modeled(c, name, err):
+    """Asserts that ClientError ``err`` is the modeled exception ``name``."""
+    exc_cls = getattr(c.exceptions, name)
+    assert isinstance(err, exc_cls), f"{type(err).__name__} is not {name}"
+    shape = wire.SERVICE_MODEL.shape_for(name)
+    want_status = shape.metadata["error"]["httpStatusCode"]
+    assert err.response["Error"]["Code"] == name
+    assert err.response["ResponseMetadata"]["HTTPStatusCode"] == want_status
+    assert err.response.get("ErrorCode") == name, err.response
+    assert err.response["Error"].get("Message"), err.response
+    return err
+
+
+def expect_error(c, name, fn, *args, **kwargs):
+    """Calls ``fn`` and asserts it raises the modeled exception ``name``.
+
+    Checks the exception class, the error code, the HTTP status given by the
+    model and the modeled ErrorCode/Message members. Returns the exception.
+    """
+    return expect_one_of(c, [name], fn, *args, **kwargs)
+
+
+def expect_one_of(c, names, fn, *args, **kwargs):
+    """Like expect_error, for conditions whose exact code the spec leaves open."""
+    try:
+        result = fn(*args, **kwargs)
+    except ClientError as e:
+        code = e.response["Error"].get("Code")
+        if code not in names:
+            pytest.fail(
+                f"expected {' or '.join(names)}, got {type(e).__name__} {code} HTTP "
+                f"{e.response['ResponseMetadata'].get('HTTPStatusCode')}: "
+                f"{e.response['Error'].get('Message')}"
+            )
+        return _check_modeled(c, code, e)
+    pytest.fail(f"expected {' or '.join(names)}, call succeeded: {result!r}")
+
+
+def arn(region, account, fs_id):
+    return f"arn:aws:elasticfilesystem:{region}:{account}:file-system/{fs_id}"
+
+
+def raw_request(
+    method,
+    path,
+    body=None,
+    headers=None,
+    region="us-west-2",
+    account="A",
+    sign=True,
+    url=None,
+    timeout=15,
+):
+    """Sends one HTTP request with http.client, SigV4-signed unless sign=False.
+
+    Returns (status, headers as a dict with lower-case names, body bytes).
+    """
+    base = url or URL
+    assert base, "EFS_EMULATOR_URL is not set (use conformance/run.sh)"
+    parsed = urllib.parse.urlsplit(base)
+    headers = dict(headers or {})
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    if sign:
+        req = botocore.awsrequest.AWSRequest(
+            method=method, url=base + path, data=body or b"", headers=headers
+        )
+        creds = botocore.credentials.Credentials(KEYS[account], SECRET)
+        botocore.auth.SigV4Auth(creds, "elasticfilesystem", region).add_auth(req)
+        headers = dict(req.headers.items())
+    conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=timeout)
+    try:
+        conn.request(method, path, body=body, headers=headers)
+        resp = conn.getresponse()
+        data = resp.read()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, data
+    finally:
+        conn.close()
+
+
+def assert_aws_error(status, headers, body, statuses=None, codes=None):
+    """Asserts an AWS-shaped error; returns its sanitized code."""
+    code, problems = wire.check_error(status, headers, body)
+    assert not problems, f"HTTP {status} {headers} {body[:400]!r}: {problems}"
+    if statuses is not None:
+        assert status in statuses, f"HTTP {status} not in {statuses}: {body[:400]!r}"
+    if codes is not None:
+        assert code in codes, f"error {code} not in {codes}: {body[:400]!r}"
+    return code
+
+
+def json_body(data):
+    return json.loads(data.decode("utf-8"))
