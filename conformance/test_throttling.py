@@ -29,11 +29,12 @@ def patient(mode):
 
 
 def burst(c, fs_id, n=40):
-    """n TagResource calls without retries; returns the ClientErrors."""
+    """n UpdateFileSystemProtection calls (idempotent) without retries;
+    returns the ClientErrors."""
     errors = []
-    for i in range(n):
+    for _ in range(n):
         try:
-            c.tag_resource(ResourceId=fs_id, Tags=[{"Key": "n", "Value": str(i)}])
+            c.update_file_system_protection(FileSystemId=fs_id, ReplicationOverwriteProtection="DISABLED")
         except ClientError as e:
             errors.append(e)
     return errors
@@ -54,7 +55,7 @@ def test_burst_is_throttled_with_a_retryable_throttling_error(fs_id):
         assert resp["ResponseMetadata"]["HTTPStatusCode"] == 429, resp
         ctx = standard.RetryContext(
             attempt_number=1,
-            operation_model=c.meta.service_model.operation_model("TagResource"),
+            operation_model=c.meta.service_model.operation_model("UpdateFileSystemProtection"),
             parsed_response=resp,
             http_response=None,
             caught_exception=None,
@@ -87,6 +88,6 @@ def test_retrying_client_gets_through(fs_id, mode):
     c = throttled_client(retries=patient(mode))
     c.meta.events.register("before-send.efs", lambda **kw: attempts.append(1))
     burst(throttled_client(), fs_id, 30)  # drain the bucket
-    for i in range(4):
-        c.tag_resource(ResourceId=fs_id, Tags=[{"Key": "retry", "Value": str(i)}])
+    for _ in range(4):
+        c.update_file_system_protection(FileSystemId=fs_id, ReplicationOverwriteProtection="DISABLED")
     assert len(attempts) > 4, "expected botocore to retry throttled calls"
