@@ -14,15 +14,24 @@ import time
 import urllib.parse
 from collections import Counter
 
-import boto3
-import botocore.auth
-import botocore.awsrequest
-import botocore.config
-import botocore.credentials
-import pytest
-from botocore.exceptions import ClientError
+# Hermetic clients: no profile, config or credentials file of the user, no
+# proxy for loopback, no IMDS. Done before botocore reads the environment.
+for _name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_EFS", "AWS_SESSION_TOKEN"):
+    os.environ.pop(_name, None)
+os.environ["AWS_CONFIG_FILE"] = os.devnull
+os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
+os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
 
-import wire
+import boto3  # noqa: E402
+import botocore.auth  # noqa: E402
+import botocore.awsrequest  # noqa: E402
+import botocore.config  # noqa: E402
+import botocore.credentials  # noqa: E402
+import pytest  # noqa: E402
+from botocore.exceptions import ClientError  # noqa: E402
+
+import wire  # noqa: E402
 
 URL = os.environ.get("EFS_EMULATOR_URL", "")
 THROTTLED_URL = os.environ.get("EFS_EMULATOR_THROTTLED_URL", "")
@@ -65,6 +74,11 @@ def _hook(operation_model, response_dict, **_):
         )
 
 
+# One session for the whole run: models are loaded once; every client still
+# gets its own static credentials, region and event hooks.
+_SESSION = boto3.session.Session()
+
+
 def client(region, account="A", url=None, retries=None, signed=True):
     """A strict EFS client for ``region`` as account "A" or "B"."""
     assert url or URL, "EFS_EMULATOR_URL is not set (use conformance/run.sh)"
@@ -75,13 +89,13 @@ def client(region, account="A", url=None, retries=None, signed=True):
     }
     if not signed:
         cfg["signature_version"] = botocore.UNSIGNED
-    session = boto3.session.Session(
+    c = _SESSION.client(
+        "efs",
+        region_name=region,
         aws_access_key_id=KEYS[account],
         aws_secret_access_key=SECRET,
-        region_name=region,
-    )
-    c = session.client(
-        "efs", endpoint_url=url or URL, config=botocore.config.Config(**cfg)
+        endpoint_url=url or URL,
+        config=botocore.config.Config(**cfg),
     )
     c.meta.events.register("before-parse.efs", _hook)
     return c

@@ -5,6 +5,8 @@ Each test uses a region no other test writes to, so the page count is exact.
 Pagination tokens are opaque: the tests only pass them back.
 """
 
+import time
+
 import pytest
 
 from support import client, expect_error, new_fs, raw_request, assert_aws_error
@@ -17,7 +19,7 @@ REPL_DST = "ap-northeast-2"
 @pytest.fixture(scope="module")
 def seven_file_systems():
     c = client(FS_REGION)
-    return c, [c.create_file_system(CreationToken=f"conf-page-{i}")["FileSystemId"] for i in range(7)]
+    return c, [c.create_file_system(CreationToken=f"conf-page-{i}-{time.time_ns()}")["FileSystemId"] for i in range(7)]
 
 
 def test_describe_file_systems_paginator_walks_every_page(seven_file_systems):
