@@ -79,8 +79,13 @@ def _hook(operation_model, response_dict, **_):
 _SESSION = boto3.session.Session()
 
 
-def client(region, account="A", url=None, retries=None, signed=True):
-    """A strict EFS client for ``region`` as account "A" or "B"."""
+def client(region, account="A", url=None, retries=None, signed=True, strict=True):
+    """An EFS client for ``region`` as account "A" or "B".
+
+    strict=False leaves out the wire hook: only for tests whose subject is
+    something else and that would otherwise fail for a reason another test
+    already reports.
+    """
     assert url or URL, "EFS_EMULATOR_URL is not set (use conformance/run.sh)"
     cfg = {
         "retries": retries or {"total_max_attempts": 1, "mode": "standard"},
@@ -97,7 +102,8 @@ def client(region, account="A", url=None, retries=None, signed=True):
         endpoint_url=url or URL,
         config=botocore.config.Config(**cfg),
     )
-    c.meta.events.register("before-parse.efs", _hook)
+    if strict:
+        c.meta.events.register("before-parse.efs", _hook)
     return c
 
 
@@ -200,6 +206,16 @@ def arn(region, account, fs_id):
     return f"arn:aws:elasticfilesystem:{region}:{account}:file-system/{fs_id}"
 
 
+def signed_headers(method, path, body, region, account="A", url=None, headers=None):
+    """Headers of a SigV4-signed request (service elasticfilesystem)."""
+    req = botocore.awsrequest.AWSRequest(
+        method=method, url=(url or URL) + path, data=body or b"", headers=dict(headers or {})
+    )
+    creds = botocore.credentials.Credentials(KEYS[account], SECRET)
+    botocore.auth.SigV4Auth(creds, "elasticfilesystem", region).add_auth(req)
+    return dict(req.headers.items())
+
+
 def raw_request(
     method,
     path,
@@ -222,12 +238,7 @@ def raw_request(
     if isinstance(body, str):
         body = body.encode("utf-8")
     if sign:
-        req = botocore.awsrequest.AWSRequest(
-            method=method, url=base + path, data=body or b"", headers=headers
-        )
-        creds = botocore.credentials.Credentials(KEYS[account], SECRET)
-        botocore.auth.SigV4Auth(creds, "elasticfilesystem", region).add_auth(req)
-        headers = dict(req.headers.items())
+        headers = signed_headers(method, path, body, region, account, url=base, headers=headers)
     conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=timeout)
     try:
         conn.request(method, path, body=body, headers=headers)
@@ -251,3 +262,69 @@ def assert_aws_error(status, headers, body, statuses=None, codes=None):
 
 def json_body(data):
     return json.loads(data.decode("utf-8"))
+
+
+def _read_response(sock):
+    """Reads one HTTP/1.1 response (Content-Length framed) from ``sock``.
+
+    Returns (status, headers with lower-case names, body) or None when the
+    server closed the connection before sending anything.
+    """
+    data = b""
+    while b"\r\n\r\n" not in data:
+        try:
+            chunk = sock.recv(65536)
+        except (ConnectionResetError, BrokenPipeError):
+            chunk = b""
+        if not chunk:
+            return None
+        data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {}
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        headers[k.strip().lower()] = v.strip()
+    length = int(headers.get("content-length", "0"))
+    while len(rest) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        rest += chunk
+    return int(lines[0].split()[1]), headers, rest[:length]
+
+
+def early_answer_keeps_connection(method, path, body, headers, url=None):
+    """Sends a request's headers, waits for the server to answer before the
+    body is sent (as it may for auth or throttling errors), then sends the body
+    and a second request on the same connection, the way a pooling client
+    (urllib3 under botocore) does.
+
+    Returns (first_response, second_response): second_response is None when
+    the server closed the connection. A server that answers early must either
+    say ``Connection: close`` or keep the connection usable.
+    """
+    import socket
+
+    base = url or URL
+    parsed = urllib.parse.urlsplit(base)
+    sock = socket.create_connection((parsed.hostname, parsed.port), timeout=10)
+    try:
+        head = f"{method} {path} HTTP/1.1\r\nHost: {parsed.netloc}\r\nContent-Length: {len(body)}\r\n"
+        for k, v in headers.items():
+            if k.lower() not in ("host", "content-length"):
+                head += f"{k}: {v}\r\n"
+        sock.sendall(head.encode() + b"\r\n")
+        first = _read_response(sock)
+        assert first is not None, "no response before the body was sent"
+        if first[1].get("connection", "").lower() == "close":
+            return first, "closed-announced"
+        try:
+            sock.sendall(body)
+            sock.sendall(f"GET /2015-02-01/file-systems?MaxItems=1 HTTP/1.1\r\nHost: {parsed.netloc}\r\n\r\n".encode())
+            second = _read_response(sock)
+        except (BrokenPipeError, ConnectionResetError):
+            second = None
+        return first, second
+    finally:
+        sock.close()

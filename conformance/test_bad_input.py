@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 import wire
 from support import (
     URL,
+    early_answer_keeps_connection,
     assert_aws_error,
     client,
     expect_error,
@@ -279,3 +280,17 @@ def test_deletion_mode_out_of_range_is_bad_request(fs_id):
 def test_describe_with_too_long_creation_token_is_bad_request():
     c = client(REGION)
     expect_error(c, "BadRequest", c.describe_file_systems, CreationToken="t" * 65)
+
+
+def test_early_auth_error_does_not_silently_drop_a_kept_alive_connection():
+    # urllib3 sends headers and body separately and pools the connection; an
+    # error answered before the body is read must not leave it half-closed.
+    body = b'{"CreationToken": "early-answer"}'
+    first, second = early_answer_keeps_connection(
+        "POST", "/2015-02-01/file-systems", body, {"Content-Type": "application/json"}
+    )
+    assert first[0] == 403, first
+    assert second is not None, (
+        "the server closed the connection after an early 403 without sending "
+        "'Connection: close'; a pooling client then fails with ConnectionClosedError"
+    )
