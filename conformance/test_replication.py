@@ -438,3 +438,96 @@ def test_region_comes_from_the_signature():
     assert fs_id not in [r["SourceFileSystemId"] for r in listed]
     # still intact in its own region
     assert replication_of(c, fs_id)["SourceFileSystemId"] == fs_id
+
+
+def test_last_replicated_timestamp_is_never_in_the_future():
+    c = client(SRC)
+    src, _ = replicate(c, DST)
+    stamp = wait_for(
+        "a LastReplicatedTimestamp",
+        lambda: replication_of(c, src["FileSystemId"])["Destinations"][0].get("LastReplicatedTimestamp"),
+    )
+    # every change before this instant is on the destination: it cannot lie ahead
+    assert stamp.timestamp() <= time.time() + 1.0
+
+
+def test_encrypted_source_to_unencrypted_existing_destination_is_conflict():
+    c = client(SRC)
+    d = client(DST)
+    src = new_fs(c, Encrypted=True)
+    dst = new_fs(d, Encrypted=False)
+    d.update_file_system_protection(FileSystemId=dst["FileSystemId"], ReplicationOverwriteProtection="DISABLED")
+    expect_error(
+        c,
+        "ConflictException",
+        c.create_replication_configuration,
+        SourceFileSystemId=src["FileSystemId"],
+        Destinations=[{"Region": DST, "FileSystemId": dst["FileSystemId"]}],
+    )
+    assert protection(d, dst["FileSystemId"]) == "DISABLED"
+
+
+def test_existing_destination_must_exist_and_be_available():
+    c = client(SRC)
+    d = client(DST)
+    src = new_fs(c)
+    expect_error(
+        c,
+        "FileSystemNotFound",
+        c.create_replication_configuration,
+        SourceFileSystemId=src["FileSystemId"],
+        Destinations=[{"Region": DST, "FileSystemId": "fs-0123456789abcdef2"}],
+    )
+    creating = d.create_file_system(CreationToken=f"conf-dst-creating-{time.time_ns()}")
+    if creating["LifeCycleState"] != "creating":
+        pytest.skip("emulator creates file systems instantly (no --create-delay)")
+    expect_error(
+        c,
+        "IncorrectFileSystemLifeCycleState",
+        c.create_replication_configuration,
+        SourceFileSystemId=src["FileSystemId"],
+        Destinations=[{"Region": DST, "FileSystemId": creating["FileSystemId"]}],
+    )
+    expect_error(c, "ReplicationNotFound", c.describe_replication_configurations, FileSystemId=src["FileSystemId"])
+
+
+def test_deleting_is_visible_from_the_destination_side_too():
+    c = client(SRC)
+    d = client(DST)
+    src, out = replicate(c, DST)
+    dest_id = out["Destinations"][0]["FileSystemId"]
+    c.delete_replication_configuration(SourceFileSystemId=src["FileSystemId"])
+    try:
+        assert status_of(d, dest_id) == "DELETING"
+    except d.exceptions.ReplicationNotFound:
+        pytest.fail("configuration vanished at once from the destination side; expected DELETING")
+    wait_for("configuration gone from the destination side", lambda: gone(d, dest_id))
+
+
+def test_failback_replicates_the_former_destination_back():
+    # Failover (delete) then failback by replicating the replica to the
+    # original file system, whose protection must be DISABLED first.
+    # The replica is always encrypted, so the original must be too (else
+    # ConflictException, see the test above).
+    c = client(SRC)
+    d = client(DST)
+    src, out = replicate(c, DST, Encrypted=True)
+    src_id = src["FileSystemId"]
+    dest_id = out["Destinations"][0]["FileSystemId"]
+    wait_for("destination available", lambda: describe_fs(d, dest_id)["LifeCycleState"] == "available")
+    c.delete_replication_configuration(SourceFileSystemId=src_id)
+    wait_for("configuration gone", lambda: gone(d, dest_id))
+    wait_for("replica writable", lambda: protection(d, dest_id) == "ENABLED")
+    c.update_file_system_protection(FileSystemId=src_id, ReplicationOverwriteProtection="DISABLED")
+    back = d.create_replication_configuration(
+        SourceFileSystemId=dest_id,
+        Destinations=[{"Region": SRC, "FileSystemId": src_id}],
+    )
+    assert back["SourceFileSystemId"] == dest_id
+    assert back["SourceFileSystemRegion"] == DST
+    assert back["SourceFileSystemArn"] == arn(DST, ACCOUNT_A, dest_id)
+    assert back["OriginalSourceFileSystemArn"].endswith("file-system/" + dest_id) or back["OriginalSourceFileSystemArn"].endswith("file-system/" + src_id)
+    assert back["Destinations"][0]["FileSystemId"] == src_id
+    assert back["Destinations"][0]["Region"] == SRC
+    assert protection(c, src_id) == "REPLICATING"
+    assert replication_of(c, src_id)["SourceFileSystemId"] == dest_id
