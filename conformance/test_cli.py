@@ -117,3 +117,15 @@ def test_cli_create_and_delete_replication_configuration():
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == ""
     wait_for("configuration gone", lambda: gone(c, src))
+
+
+def test_cli_paginates_describe_file_systems():
+    c = client(REGION)
+    for _ in range(3):
+        new_fs(c, wait=False)
+    want = sorted(f["FileSystemId"] for f in c.get_paginator("describe_file_systems").paginate().build_full_result()["FileSystems"])
+    proc = aws("describe-file-systems", "--page-size", "2")
+    assert proc.returncode == 0, proc.stderr
+    got = sorted(f["FileSystemId"] for f in json.loads(proc.stdout)["FileSystems"])
+    assert got == want
+    assert len(got) >= 3

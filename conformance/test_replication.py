@@ -309,6 +309,9 @@ def test_cross_account_needs_role_arn_and_shows_both_owners():
     assert dest["OwnerId"] == ACCOUNT_B
     assert out["SourceFileSystemOwnerId"] == ACCOUNT_A
     assert protection(b, dst["FileSystemId"]) == "REPLICATING"
+    # account B cannot see account A's source file system at all
+    b_src = client(SRC, "B")
+    expect_error(b_src, "FileSystemNotFound", b_src.describe_replication_configurations, FileSystemId=src["FileSystemId"])
     seen_by_b = replication_of(b, dst["FileSystemId"])
     assert seen_by_b["SourceFileSystemArn"] == arn(SRC, ACCOUNT_A, src["FileSystemId"])
     assert seen_by_b["Destinations"][0]["OwnerId"] == ACCOUNT_B
