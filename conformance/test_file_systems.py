@@ -8,6 +8,8 @@ own file systems and never rely on what other tests left behind.
 import json
 import time
 
+import pytest
+
 from support import (
     ACCOUNT_A,
     ACCOUNT_B,
@@ -220,8 +222,6 @@ def test_update_protection_of_creating_file_system_is_incorrect_lifecycle_state(
     c = client(REGION)
     created = c.create_file_system(CreationToken=f"conf-creating-{time.time_ns()}")
     if created["LifeCycleState"] != "creating":
-        import pytest
-
         pytest.skip("emulator creates file systems instantly (no --create-delay)")
     expect_error(
         c,

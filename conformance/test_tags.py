@@ -7,6 +7,8 @@ never depends on tags set by other tests.
 
 import time
 
+import pytest
+
 from support import client, describe_fs, expect_error, new_fs
 
 REGION = "us-west-2"
@@ -102,3 +104,18 @@ def test_tags_are_per_region():
     other = client("eu-central-1")
     fs_id = new_fs(c, CreationToken=f"conf-tags-{time.time_ns()}")["FileSystemId"]
     expect_error(other, "FileSystemNotFound", other.list_tags_for_resource, ResourceId=fs_id)
+
+
+def test_access_point_resource_id_is_access_point_not_found():
+    # ResourceId also admits access points (fsap-...); none exist here.
+    c = client(REGION)
+    expect_error(c, "AccessPointNotFound", c.list_tags_for_resource, ResourceId="fsap-0123456789abcdef0")
+    expect_error(c, "AccessPointNotFound", c.tag_resource, ResourceId="fsap-0123456789abcdef0", Tags=[{"Key": "a", "Value": "b"}])
+
+
+@pytest.mark.parametrize("bad", ["fs-12", "vol-0123456789abcdef0", "arn:aws:s3:::bucket"])
+def test_resource_id_failing_the_pattern_is_bad_request(bad):
+    c = client(REGION)
+    expect_error(c, "BadRequest", c.list_tags_for_resource, ResourceId=bad)
+    expect_error(c, "BadRequest", c.tag_resource, ResourceId=bad, Tags=[{"Key": "a", "Value": "b"}])
+    expect_error(c, "BadRequest", c.untag_resource, ResourceId=bad, TagKeys=["a"])
