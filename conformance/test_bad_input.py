@@ -19,9 +19,10 @@ from botocore.exceptions import ClientError
 import wire
 from support import (
     URL,
-    early_answer_keeps_connection,
     assert_aws_error,
     client,
+    describe_fs,
+    early_answer_keeps_connection,
     expect_error,
     new_fs,
     protection,
@@ -34,9 +35,12 @@ BAD_BODY_CODES = {"BadRequest", "SerializationException"}
 
 @pytest.fixture(autouse=True)
 def emulator_still_serves():
+    """Positive control after every bad-input test: the emulator still
+    creates and reads back a file system (so refusing everything fails)."""
     yield
     c = client(REGION)
-    assert isinstance(c.describe_file_systems(MaxItems=1)["FileSystems"], list)
+    created = c.create_file_system(CreationToken=f"conf-after-bad-{time.time_ns()}")
+    assert describe_fs(c, created["FileSystemId"])["FileSystemId"] == created["FileSystemId"]
 
 
 @pytest.fixture(scope="module")

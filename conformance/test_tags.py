@@ -116,6 +116,8 @@ def test_access_point_resource_id_is_access_point_not_found():
 @pytest.mark.parametrize("bad", ["fs-12", "vol-0123456789abcdef0", "arn:aws:s3:::bucket"])
 def test_resource_id_failing_the_pattern_is_bad_request(bad):
     c = client(REGION)
+    good = new_fs(c)["FileSystemId"]
+    assert tags_of(c, good) == {}
     expect_error(c, "BadRequest", c.list_tags_for_resource, ResourceId=bad)
     expect_error(c, "BadRequest", c.tag_resource, ResourceId=bad, Tags=[{"Key": "a", "Value": "b"}])
     expect_error(c, "BadRequest", c.untag_resource, ResourceId=bad, TagKeys=["a"])
