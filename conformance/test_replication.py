@@ -329,8 +329,15 @@ def test_cross_account_needs_role_arn_and_shows_both_owners():
         [{"Region": "us-east-1", "FileSystemId": "fs-NOTHEX"}],
         [{"Region": "us-east-1"}, {"Region": "eu-west-1"}],
         [],
+        [{"AvailabilityZoneName": "a" * 65}],
+        [{"Region": "us-east-1", "RoleArn": "arn:aws:iam::111111111111:role/" + "r" * 2100}],
+        [{"Region": "us-east-1", "KmsKeyId": "alias/" + "k" * 2100}],
+        [{"Region": "x" * 65}],
     ],
-    ids=["region-pattern", "role-arn-pattern", "kms-pattern", "fs-id-pattern", "two-destinations", "no-destination"],
+    ids=[
+        "region-pattern", "role-arn-pattern", "kms-pattern", "fs-id-pattern", "two-destinations",
+        "no-destination", "az-too-long", "role-arn-too-long", "kms-too-long", "region-too-long",
+    ],
 )
 def test_invalid_destinations_are_bad_request_and_change_nothing(destinations):
     c = client(SRC)

@@ -121,3 +121,10 @@ def test_resource_id_failing_the_pattern_is_bad_request(bad):
     expect_error(c, "BadRequest", c.list_tags_for_resource, ResourceId=bad)
     expect_error(c, "BadRequest", c.tag_resource, ResourceId=bad, Tags=[{"Key": "a", "Value": "b"}])
     expect_error(c, "BadRequest", c.untag_resource, ResourceId=bad, TagKeys=["a"])
+
+
+def test_more_than_fifty_tag_keys_is_bad_request():
+    c = client(REGION)
+    fs_id = new_fs(c, Tags=[{"Key": "k1", "Value": "v"}])["FileSystemId"]
+    expect_error(c, "BadRequest", c.untag_resource, ResourceId=fs_id, TagKeys=[f"k{i}" for i in range(51)])
+    assert tags_of(c, fs_id) == {"k1": "v"}
