@@ -142,6 +142,18 @@ def test_describe_without_file_system_id_lists_the_region_configurations():
     assert len(ids) == len(set(ids))
 
 
+def test_listing_in_the_destination_region_includes_the_configuration():
+    # The spec leaves this unverified and recommends including it.
+    c = client(SRC)
+    d = client(DST)
+    src, out = replicate(c, DST)
+    listed = d.get_paginator("describe_replication_configurations").paginate().build_full_result()["Replications"]
+    mine = [r for r in listed if r["SourceFileSystemId"] == src["FileSystemId"]]
+    assert len(mine) == 1
+    assert mine[0]["SourceFileSystemRegion"] == SRC
+    assert mine[0]["Destinations"][0]["FileSystemId"] == out["Destinations"][0]["FileSystemId"]
+
+
 def test_describe_replication_of_unreplicated_file_system_is_replication_not_found():
     c = client(SRC)
     fs_id = new_fs(c)["FileSystemId"]
