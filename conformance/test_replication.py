@@ -67,12 +67,13 @@ def test_create_replication_response_describes_new_configuration():
 
 @pytest.mark.parametrize(
     "perf,throughput",
-    [("maxIO", "bursting"), ("generalPurpose", "elastic")],
+    [("maxIO", "bursting"), ("generalPurpose", "elastic"), ("generalPurpose", "provisioned")],
 )
 def test_new_destination_copies_modes_is_encrypted_and_replicating(perf, throughput):
     c = client(SRC)
     d = client(DST)
-    _, out = replicate(c, DST, PerformanceMode=perf, ThroughputMode=throughput)
+    extra = {"ProvisionedThroughputInMibps": 32.0} if throughput == "provisioned" else {}
+    _, out = replicate(c, DST, PerformanceMode=perf, ThroughputMode=throughput, **extra)
     dest_fs = describe_fs(d, out["Destinations"][0]["FileSystemId"])
     assert dest_fs["OwnerId"] == ACCOUNT_A
     assert dest_fs["FileSystemArn"] == arn(DST, ACCOUNT_A, dest_fs["FileSystemId"])
@@ -282,6 +283,18 @@ def test_one_zone_destination_from_availability_zone_name():
     assert dest_fs["AvailabilityZoneName"] == "eu-west-1a"
     assert dest_fs["PerformanceMode"] == "generalPurpose"
     assert dest_fs["Encrypted"] is True
+
+
+def test_one_zone_destination_with_region_and_zone():
+    c = client(SRC)
+    e = client("eu-west-1")
+    src = new_fs(c)
+    out = c.create_replication_configuration(
+        SourceFileSystemId=src["FileSystemId"],
+        Destinations=[{"Region": "eu-west-1", "AvailabilityZoneName": "eu-west-1b"}],
+    )
+    assert out["Destinations"][0]["Region"] == "eu-west-1"
+    assert describe_fs(e, out["Destinations"][0]["FileSystemId"])["AvailabilityZoneName"] == "eu-west-1b"
 
 
 def test_unknown_availability_zone_destination_is_unsupported_availability_zone():
