@@ -58,7 +58,7 @@ COMMON=(
 )
 # A short, observable "creating" phase if this build has the flag.
 if "$EFS_EMULATOR_BIN" --help 2>/dev/null | grep -q -- '--create-delay'; then
-    COMMON+=(--create-delay 500ms)
+    COMMON+=(--create-delay 300ms)
 fi
 
 # start NAME ARGS... : starts an instance in the background (not in a
