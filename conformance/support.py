@@ -65,7 +65,8 @@ def _hook(operation_model, response_dict, **_):
         operation_model, status, response_dict["headers"], response_dict["body"]
     )
     if status >= 300:
-        ERRORS[wire.sanitize_error_type(wire.header(response_dict["headers"], "x-amzn-ErrorType") or str(status))] += 1
+        error_type = wire.header(response_dict["headers"], "x-amzn-ErrorType")
+        ERRORS[wire.sanitize_error_type(error_type or str(status))] += 1
     if problems:
         raise WireViolation(
             f"{operation_model.name} -> HTTP {status}: "
@@ -134,12 +135,12 @@ def new_fs(c, wait=True, **kwargs):
     fs_id = created["FileSystemId"]
     if not wait:
         return created
-    return wait_for(
-        f"{fs_id} available",
-        lambda: (lambda d: d if d["LifeCycleState"] == "available" else None)(
-            describe_fs(c, fs_id)
-        ),
-    )
+
+    def available():
+        desc = describe_fs(c, fs_id)
+        return desc if desc["LifeCycleState"] == "available" else None
+
+    return wait_for(f"{fs_id} available", available)
 
 
 def protection(c, fs_id):

@@ -110,12 +110,12 @@ def test_status_goes_enabling_to_enabled_and_last_replicated_advances():
     assert abs(first.timestamp() - time.time()) < 120
     # every change before this instant is on the destination: never ahead of now
     assert first.timestamp() <= time.time() + 1.0
-    later = wait_for(
-        "LastReplicatedTimestamp to advance",
-        lambda: (lambda t: t if t > first else None)(
-            replication_of(c, fs_id)["Destinations"][0]["LastReplicatedTimestamp"]
-        ),
-    )
+
+    def advanced():
+        stamp = replication_of(c, fs_id)["Destinations"][0]["LastReplicatedTimestamp"]
+        return stamp if stamp > first else None
+
+    later = wait_for("LastReplicatedTimestamp to advance", advanced)
     assert later > first
     assert later.timestamp() <= time.time() + 1.0
 
