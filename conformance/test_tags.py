@@ -85,10 +85,11 @@ def test_tagging_unknown_file_system_is_file_system_not_found():
     expect_error(c, "FileSystemNotFound", c.list_tags_for_resource, ResourceId=missing)
 
 
-def test_reserved_aws_tag_key_is_bad_request():
+@pytest.mark.parametrize("key", ["aws:reserved", "AwS:mixed-case"])
+def test_reserved_aws_tag_key_is_bad_request(key):
     c = client(REGION)
     fs_id = new_fs(c)["FileSystemId"]
-    expect_error(c, "BadRequest", c.tag_resource, ResourceId=fs_id, Tags=[{"Key": "aws:reserved", "Value": "x"}])
+    expect_error(c, "BadRequest", c.tag_resource, ResourceId=fs_id, Tags=[{"Key": key, "Value": "x"}])
     assert tags_of(c, fs_id) == {}
 
 
@@ -128,3 +129,24 @@ def test_more_than_fifty_tag_keys_is_bad_request():
     fs_id = new_fs(c, Tags=[{"Key": "k1", "Value": "v"}])["FileSystemId"]
     expect_error(c, "BadRequest", c.untag_resource, ResourceId=fs_id, TagKeys=[f"k{i}" for i in range(51)])
     assert tags_of(c, fs_id) == {"k1": "v"}
+
+
+def test_unicode_letters_spaces_and_empty_values_are_valid_tags():
+    # TagKey/TagValue patterns use \p{L}, \p{Z}, \p{N}: not just ASCII.
+    c = client(REGION)
+    fs_id = new_fs(c)["FileSystemId"]
+    want = {"équipe": "données partagées 1", "部署": "研究", "empty": "", "a.b:c/d=e+f-g@h": "x y"}
+    c.tag_resource(ResourceId=fs_id, Tags=[{"Key": k, "Value": v} for k, v in want.items()])
+    assert tags_of(c, fs_id) == want
+
+
+def test_multibyte_tag_keys_in_every_tag_carrying_call():
+    # Keys shorter than "aws:" in characters but longer in bytes: checking the
+    # reserved prefix must not cut a UTF-8 character (no crash, no dropped
+    # connection), in CreateFileSystem, TagResource and UntagResource alike.
+    c = client(REGION)
+    fs_id = new_fs(c, Tags=[{"Key": "部署", "Value": "研究"}])["FileSystemId"]
+    assert tags_of(c, fs_id) == {"部署": "研究"}
+    c.tag_resource(ResourceId=fs_id, Tags=[{"Key": "部署部署", "Value": "v"}, {"Key": "é", "Value": "v"}])
+    c.untag_resource(ResourceId=fs_id, TagKeys=["部署", "部署部署"])
+    assert tags_of(c, fs_id) == {"é": "v"}
