@@ -168,6 +168,7 @@ impl Diagnostics {
         let handler = GraphicalReportHandler::new_themed(theme)
             .with_width(usize::MAX / 4)
             .with_wrap_lines(false)
+            .without_primary_span_start()
             .with_context_lines(0);
         // With no context lines miette shows the span alone; `WholeLines`
         // widens it to the lines it is on.
@@ -288,10 +289,9 @@ impl miette::Diagnostic for Snippet {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        Some(Box::new(std::iter::once(LabeledSpan::new_primary_with_span(
-            self.label.clone(),
-            self.span,
-        ))))
+        Some(Box::new(std::iter::once(
+            LabeledSpan::new_primary_with_span(self.label.clone(), self.span),
+        )))
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
@@ -315,9 +315,7 @@ impl miette::SourceCode for WholeLines {
         let text = self.0.as_str();
         let r = clamp(span.offset()..span.offset() + span.len(), text);
         let start = text[..r.start].rfind('\n').map_or(0, |i| i + 1);
-        let end = text[r.end..]
-            .find('\n')
-            .map_or(text.len(), |i| r.end + i);
+        let end = text[r.end..].find('\n').map_or(text.len(), |i| r.end + i);
         let _ = (before, after);
         text.read_span(&(start, end - start).into(), 0, 0)
     }

@@ -10,9 +10,32 @@ use hcl::{Map, Value};
 
 /// Names of every function, for "did you mean" suggestions.
 pub const NAMES: &[&str] = &[
-    "coalesce", "concat", "contains", "distinct", "element", "flatten", "format", "join", "keys",
-    "length", "lookup", "lower", "merge", "replace", "split", "substr", "tobool", "tolist",
-    "tomap", "tonumber", "toset", "tostring", "trimspace", "upper", "values", "zipmap",
+    "coalesce",
+    "concat",
+    "contains",
+    "distinct",
+    "element",
+    "flatten",
+    "format",
+    "join",
+    "keys",
+    "length",
+    "lookup",
+    "lower",
+    "merge",
+    "replace",
+    "split",
+    "substr",
+    "tobool",
+    "tolist",
+    "tomap",
+    "tonumber",
+    "toset",
+    "tostring",
+    "trimspace",
+    "upper",
+    "values",
+    "zipmap",
 ];
 
 /// The definition of function `name`, if there is one.
@@ -22,8 +45,12 @@ pub fn def(name: &str) -> Option<FuncDef> {
     let s = || P::String;
     let b = FuncDef::builder();
     Some(match name {
-        "lower" => b.param(s()).build(|a| Ok(str_arg(&a, 0).to_lowercase().into())),
-        "upper" => b.param(s()).build(|a| Ok(str_arg(&a, 0).to_uppercase().into())),
+        "lower" => b
+            .param(s())
+            .build(|a| Ok(str_arg(&a, 0).to_lowercase().into())),
+        "upper" => b
+            .param(s())
+            .build(|a| Ok(str_arg(&a, 0).to_uppercase().into())),
         "trimspace" => b.param(s()).build(|a| Ok(str_arg(&a, 0).trim().into())),
         "replace" => b.params([s(), s(), s()]).build(|a| {
             let (h, n, r) = (str_arg(&a, 0), str_arg(&a, 1), str_arg(&a, 2));
@@ -40,7 +67,9 @@ pub fn def(name: &str) -> Option<FuncDef> {
             let n = chars.len() as i64;
             let start = if off < 0 { n + off } else { off };
             if start < 0 || start > n {
-                return Err(format!("offset {off} is outside a string of {n} characters"));
+                return Err(format!(
+                    "offset {off} is outside a string of {n} characters"
+                ));
             }
             let end = if len < 0 { n } else { (start + len).min(n) };
             Ok(chars[start as usize..end as usize]
@@ -48,13 +77,15 @@ pub fn def(name: &str) -> Option<FuncDef> {
                 .collect::<String>()
                 .into())
         }),
-        "join" => b
-            .params([s(), P::array_of(any())])
-            .build(|a| {
-                let parts: Result<Vec<String>, String> =
-                    a[1].as_array().into_iter().flatten().map(to_string).collect();
-                Ok(parts?.join(str_arg(&a, 0)).into())
-            }),
+        "join" => b.params([s(), P::array_of(any())]).build(|a| {
+            let parts: Result<Vec<String>, String> = a[1]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(to_string)
+                .collect();
+            Ok(parts?.join(str_arg(&a, 0)).into())
+        }),
         "split" => b.params([s(), s()]).build(|a| {
             let (sep, text) = (str_arg(&a, 0), str_arg(&a, 1));
             if sep.is_empty() {
@@ -117,26 +148,24 @@ pub fn def(name: &str) -> Option<FuncDef> {
             entries.sort_by(|x, y| x.0.cmp(&y.0));
             Ok(Value::Array(entries.into_iter().map(|(_, v)| v).collect()))
         }),
-        "zipmap" => b
-            .params([P::array_of(s()), P::array_of(any())])
-            .build(|a| {
-                let (k, v) = (a[0].as_array(), a[1].as_array());
-                let (Some(k), Some(v)) = (k, v) else {
-                    return Err("zipmap takes two lists".into());
-                };
-                if k.len() != v.len() {
-                    return Err(format!(
-                        "the lists have different lengths ({} keys, {} values)",
-                        k.len(),
-                        v.len()
-                    ));
-                }
-                let mut out = Map::new();
-                for (key, val) in k.iter().zip(v) {
-                    out.insert(key.as_str().unwrap_or_default().to_owned(), val.clone());
-                }
-                Ok(Value::Object(out))
-            }),
+        "zipmap" => b.params([P::array_of(s()), P::array_of(any())]).build(|a| {
+            let (k, v) = (a[0].as_array(), a[1].as_array());
+            let (Some(k), Some(v)) = (k, v) else {
+                return Err("zipmap takes two lists".into());
+            };
+            if k.len() != v.len() {
+                return Err(format!(
+                    "the lists have different lengths ({} keys, {} values)",
+                    k.len(),
+                    v.len()
+                ));
+            }
+            let mut out = Map::new();
+            for (key, val) in k.iter().zip(v) {
+                out.insert(key.as_str().unwrap_or_default().to_owned(), val.clone());
+            }
+            Ok(Value::Object(out))
+        }),
         "length" => b.param(any()).build(|a| match &a[0] {
             Value::Array(v) => Ok(v.len().into()),
             Value::Object(m) => Ok(m.len().into()),
@@ -174,9 +203,7 @@ pub fn def(name: &str) -> Option<FuncDef> {
                 .find(|v| !v.is_null() && v.as_str() != Some(""))
                 .ok_or_else(|| "every argument is null or empty".to_owned())
         }),
-        "tostring" => b
-            .param(any())
-            .build(|a| to_string(&a[0]).map(Value::from)),
+        "tostring" => b.param(any()).build(|a| to_string(&a[0]).map(Value::from)),
         "tonumber" => b.param(any()).build(|a| match &a[0] {
             Value::Number(n) => Ok(Value::Number(n.clone())),
             Value::String(s) => parse_number(s)
@@ -292,7 +319,10 @@ mod tests {
             eval(r#"lookup({a = "x"}, "b", "d")"#).unwrap(),
             Value::from("d")
         );
-        assert_eq!(eval(r#"substr("abcdef", 1, 3)"#).unwrap(), Value::from("bcd"));
+        assert_eq!(
+            eval(r#"substr("abcdef", 1, 3)"#).unwrap(),
+            Value::from("bcd")
+        );
         assert!(eval(r#"substr("ab", 5, 1)"#).is_err());
         assert!(eval(r#"split("", "ab")"#).is_err());
         assert!(eval(r#"format("%q", 1)"#).is_err());

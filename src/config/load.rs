@@ -25,9 +25,9 @@ use super::functions;
 use super::refs::Refs;
 use super::{config_files, LoadOptions};
 use crate::model::{
-    Address, AvailabilityZone, Desired, DesiredDestination,
-    DesiredReplication, FileSystemId, FileSystemRef, InstanceKey, InvalidValue, KmsKeyRef,
-    Region, Removed, RoleArn, Settings, AVAILABILITY_ZONES,
+    Address, AvailabilityZone, Desired, DesiredDestination, DesiredReplication, FileSystemId,
+    FileSystemRef, InstanceKey, InvalidValue, KmsKeyRef, Region, Removed, RoleArn, Settings,
+    AVAILABILITY_ZONES,
 };
 
 /// Prefix of environment variables that set input variables.
@@ -74,9 +74,10 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Desired, Diagnostics> {
                     bodies.push((fi, body));
                 }
             }
-            Err(e) => l
-                .diags
-                .push(Diagnostic::error(format!("cannot read {}: {e}", p.display()))),
+            Err(e) => l.diags.push(Diagnostic::error(format!(
+                "cannot read {}: {e}",
+                p.display()
+            ))),
         }
     }
     let desired = l.run(&bodies, opts);
@@ -257,7 +258,13 @@ impl Loader {
     }
 
     /// Checks labels of a block; returns them when the count is right.
-    fn labels<'b>(&mut self, fi: usize, b: &'b Block, want: usize, usage: &str) -> Option<Vec<&'b str>> {
+    fn labels<'b>(
+        &mut self,
+        fi: usize,
+        b: &'b Block,
+        want: usize,
+        usage: &str,
+    ) -> Option<Vec<&'b str>> {
         if b.labels.len() == want {
             return Some(b.labels.iter().map(|l| l.as_str()).collect());
         }
@@ -309,7 +316,12 @@ impl Loader {
                             "it is already set at {}; remove one",
                             self.where_is(fi, &first.key.span())
                         );
-                        self.at_help(fi, a.key.span(), format!("duplicate attribute \"{key}\""), help);
+                        self.at_help(
+                            fi,
+                            a.key.span(),
+                            format!("duplicate attribute \"{key}\""),
+                            help,
+                        );
                     } else {
                         found.insert(key, a);
                     }
@@ -381,13 +393,19 @@ impl Loader {
                 ),
                 ("var", Some(name)) if !self.var_names.contains(name) => {
                     let help = did_you_mean(name, self.var_names.iter().map(String::as_str))
-                        .map(|s| s.replace('"', "").replace("did you mean ", "did you mean var."))
+                        .map(|s| {
+                            s.replace('"', "")
+                                .replace("did you mean ", "did you mean var.")
+                        })
                         .unwrap_or_else(|| format!("declare it: variable \"{name}\" {{}}"));
                     self.at_help(fi, span, format!("undefined variable \"{name}\""), help)
                 }
                 ("local", Some(name)) if !self.local_names.contains(name) => {
                     let help = did_you_mean(name, self.local_names.iter().map(String::as_str))
-                        .map(|s| s.replace('"', "").replace("did you mean ", "did you mean local."))
+                        .map(|s| {
+                            s.replace('"', "")
+                                .replace("did you mean ", "did you mean local.")
+                        })
                         .unwrap_or_else(|| format!("define it in a locals block: {name} = ..."));
                     self.at_help(fi, span, format!("undefined local value \"{name}\""), help)
                 }
@@ -413,10 +431,16 @@ impl Loader {
         }
         for (name, span) in &refs.funcs {
             if functions::def(name).is_none() {
-                let help = did_you_mean(name, functions::NAMES.iter().copied()).unwrap_or_else(|| {
-                    format!("available functions: {}", functions::NAMES.join(", "))
-                });
-                self.at_help(fi, span.clone(), format!("unknown function \"{name}\""), help);
+                let help =
+                    did_you_mean(name, functions::NAMES.iter().copied()).unwrap_or_else(|| {
+                        format!("available functions: {}", functions::NAMES.join(", "))
+                    });
+                self.at_help(
+                    fi,
+                    span.clone(),
+                    format!("unknown function \"{name}\""),
+                    help,
+                );
             }
         }
         self.diags.len() == before
@@ -437,7 +461,11 @@ impl Loader {
         let mut ctx = Context::new();
         let mut want_vars = Map::new();
         let mut want_locals = Map::new();
-        for r in refs.names.iter().filter(|r| r.root == "var" || r.root == "local") {
+        for r in refs
+            .names
+            .iter()
+            .filter(|r| r.root == "var" || r.root == "local")
+        {
             let (Some(name), pool, dest) = (
                 r.attr.as_ref(),
                 match r.root.as_str() {
@@ -491,13 +519,24 @@ impl Loader {
         }
     }
 
-    fn eval_attr(&mut self, fi: usize, a: Option<&&Attribute>, scope: &Scope<'_>) -> Option<(Value, Option<Range<usize>>)> {
+    fn eval_attr(
+        &mut self,
+        fi: usize,
+        a: Option<&&Attribute>,
+        scope: &Scope<'_>,
+    ) -> Option<(Value, Option<Range<usize>>)> {
         let a = a?;
         let v = self.eval(fi, &a.value, scope)?;
         Some((v, value_span(a)))
     }
 
-    fn string(&mut self, fi: usize, name: &str, got: Option<(Value, Option<Range<usize>>)>, ctx: &str) -> Option<(String, Option<Range<usize>>)> {
+    fn string(
+        &mut self,
+        fi: usize,
+        name: &str,
+        got: Option<(Value, Option<Range<usize>>)>,
+        ctx: &str,
+    ) -> Option<(String, Option<Range<usize>>)> {
         let (v, span) = got?;
         match v {
             Value::String(s) => Some((s, span)),
@@ -506,7 +545,10 @@ impl Loader {
                 self.at_help(
                     fi,
                     span,
-                    format!("{ctx}{name} must be a string, not {}", functions::kind(&other)),
+                    format!(
+                        "{ctx}{name} must be a string, not {}",
+                        functions::kind(&other)
+                    ),
                     "put the value in quotes",
                 );
                 None
@@ -514,7 +556,13 @@ impl Loader {
         }
     }
 
-    fn bool(&mut self, fi: usize, name: &str, got: Option<(Value, Option<Range<usize>>)>, ctx: &str) -> Option<bool> {
+    fn bool(
+        &mut self,
+        fi: usize,
+        name: &str,
+        got: Option<(Value, Option<Range<usize>>)>,
+        ctx: &str,
+    ) -> Option<bool> {
         let (v, span) = got?;
         match v {
             Value::Bool(b) => Some(b),
@@ -523,7 +571,10 @@ impl Loader {
                 self.at_help(
                     fi,
                     span,
-                    format!("{ctx}{name} must be true or false, not {}", functions::kind(&other)),
+                    format!(
+                        "{ctx}{name} must be true or false, not {}",
+                        functions::kind(&other)
+                    ),
                     format!("write {name} = true or {name} = false, without quotes"),
                 );
                 None
@@ -531,7 +582,13 @@ impl Loader {
         }
     }
 
-    fn duration(&mut self, fi: usize, name: &str, got: Option<(Value, Option<Range<usize>>)>, ctx: &str) -> Option<Duration> {
+    fn duration(
+        &mut self,
+        fi: usize,
+        name: &str,
+        got: Option<(Value, Option<Range<usize>>)>,
+        ctx: &str,
+    ) -> Option<Duration> {
         let (s, span) = self.string(fi, name, got, ctx)?;
         match humantime::parse_duration(&s) {
             Ok(d) if d > Duration::ZERO => Some(d),
@@ -547,7 +604,13 @@ impl Loader {
         }
     }
 
-    fn region(&mut self, fi: usize, name: &str, got: Option<(Value, Option<Range<usize>>)>, ctx: &str) -> Option<(Region, Option<Range<usize>>)> {
+    fn region(
+        &mut self,
+        fi: usize,
+        name: &str,
+        got: Option<(Value, Option<Range<usize>>)>,
+        ctx: &str,
+    ) -> Option<(Region, Option<Range<usize>>)> {
         let (s, span) = self.string(fi, name, got, ctx)?;
         match Region::parse(&s) {
             Ok(r) => Some((r, span)),
@@ -661,12 +724,25 @@ impl Loader {
             };
             let name = labels[0].to_owned();
             if !is_identifier(&name) {
-                self.at_help(fi, header_span(b), format!("invalid variable name {name:?}"), "a name starts with a letter or _ and holds letters, digits, _ and -");
+                self.at_help(
+                    fi,
+                    header_span(b),
+                    format!("invalid variable name {name:?}"),
+                    "a name starts with a letter or _ and holds letters, digits, _ and -",
+                );
                 continue;
             }
             if let Some(first) = decls.get(&name) {
-                let help = format!("it is first declared at {}", self.where_is(first.file, &first.header));
-                self.at_help(fi, header_span(b), format!("duplicate variable \"{name}\""), help);
+                let help = format!(
+                    "it is first declared at {}",
+                    self.where_is(first.file, &first.header)
+                );
+                self.at_help(
+                    fi,
+                    header_span(b),
+                    format!("duplicate variable \"{name}\""),
+                    help,
+                );
                 continue;
             }
             let ty = match attrs.get("type") {
@@ -675,15 +751,20 @@ impl Loader {
             };
             let const_scope = Scope::default();
             let default = match attrs.get("default") {
-                Some(a) => self.eval(fi, &a.value, &const_scope).and_then(|v| {
-                    match convert(v, &ty) {
-                        Ok(v) => Some(v),
-                        Err(msg) => {
-                            self.at(fi, value_span(a), format!("default of variable \"{name}\": {msg}"));
-                            None
-                        }
-                    }
-                }),
+                Some(a) => {
+                    self.eval(fi, &a.value, &const_scope)
+                        .and_then(|v| match convert(v, &ty) {
+                            Ok(v) => Some(v),
+                            Err(msg) => {
+                                self.at(
+                                    fi,
+                                    value_span(a),
+                                    format!("default of variable \"{name}\": {msg}"),
+                                );
+                                None
+                            }
+                        })
+                }
                 None => None,
             };
             if let Some(a) = attrs.get("description") {
@@ -714,7 +795,9 @@ impl Loader {
                     Ok(v) => {
                         values.insert(name.to_owned(), v);
                     }
-                    Err(msg) => self.diags.push(Diagnostic::error(format!("environment variable {k}: {msg}"))),
+                    Err(msg) => self.diags.push(Diagnostic::error(format!(
+                        "environment variable {k}: {msg}"
+                    ))),
                 }
             }
         }
@@ -727,13 +810,20 @@ impl Loader {
                     Ok(v) => {
                         values.insert(name.clone(), v);
                     }
-                    Err(msg) => self.diags.push(Diagnostic::error(format!("--var {name}: {msg}"))),
+                    Err(msg) => self
+                        .diags
+                        .push(Diagnostic::error(format!("--var {name}: {msg}"))),
                 },
                 None => {
                     let help = did_you_mean(name, self.var_names.iter().map(String::as_str))
-                        .unwrap_or_else(|| format!("declare it in the configuration: variable \"{name}\" {{}}"));
+                        .unwrap_or_else(|| {
+                            format!("declare it in the configuration: variable \"{name}\" {{}}")
+                        });
                     self.diags.push(
-                        Diagnostic::error(format!("--var {name}: no variable \"{name}\" is declared")).with_help(help),
+                        Diagnostic::error(format!(
+                            "--var {name}: no variable \"{name}\" is declared"
+                        ))
+                        .with_help(help),
                     );
                 }
             }
@@ -755,11 +845,19 @@ impl Loader {
         out
     }
 
-    fn var_file(&mut self, path: &Path, decls: &BTreeMap<String, VarDecl>, values: &mut BTreeMap<String, Value>) {
+    fn var_file(
+        &mut self,
+        path: &Path,
+        decls: &BTreeMap<String, VarDecl>,
+        values: &mut BTreeMap<String, Value>,
+    ) {
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
             Err(e) => {
-                self.diags.push(Diagnostic::error(format!("cannot read var file {}: {e}", path.display())));
+                self.diags.push(Diagnostic::error(format!(
+                    "cannot read var file {}: {e}",
+                    path.display()
+                )));
                 return;
             }
         };
@@ -767,28 +865,48 @@ impl Loader {
         let Some(body) = self.parse(fi) else { return };
         for s in body.iter() {
             match s {
-                Structure::Block(b) => self.at_help(fi, b.ident.span(), "a var file holds only NAME = VALUE lines", "move blocks into the configuration"),
+                Structure::Block(b) => self.at_help(
+                    fi,
+                    b.ident.span(),
+                    "a var file holds only NAME = VALUE lines",
+                    "move blocks into the configuration",
+                ),
                 Structure::Attribute(a) => {
                     let name = a.key.as_str();
                     let Some(d) = decls.get(name) else {
                         let help = did_you_mean(name, self.var_names.iter().map(String::as_str))
-                            .unwrap_or_else(|| format!("declare it in the configuration: variable \"{name}\" {{}}"));
-                        self.at_help(fi, a.key.span(), format!("no variable \"{name}\" is declared"), help);
+                            .unwrap_or_else(|| {
+                                format!("declare it in the configuration: variable \"{name}\" {{}}")
+                            });
+                        self.at_help(
+                            fi,
+                            a.key.span(),
+                            format!("no variable \"{name}\" is declared"),
+                            help,
+                        );
                         continue;
                     };
-                    let Some(v) = self.eval(fi, &a.value, &Scope::default()) else { continue };
+                    let Some(v) = self.eval(fi, &a.value, &Scope::default()) else {
+                        continue;
+                    };
                     match convert(v, &d.ty) {
                         Ok(v) => {
                             values.insert(name.to_owned(), v);
                         }
-                        Err(msg) => self.at(fi, value_span(a), format!("variable \"{name}\": {msg}")),
+                        Err(msg) => {
+                            self.at(fi, value_span(a), format!("variable \"{name}\": {msg}"))
+                        }
                     }
                 }
             }
         }
     }
 
-    fn locals(&mut self, blocks: &[(usize, &Block)], vars: &Map<String, Value>) -> Map<String, Value> {
+    fn locals(
+        &mut self,
+        blocks: &[(usize, &Block)],
+        vars: &Map<String, Value>,
+    ) -> Map<String, Value> {
         let mut defs: BTreeMap<String, (usize, &Attribute)> = BTreeMap::new();
         for (fi, b) in blocks {
             let fi = *fi;
@@ -797,12 +915,25 @@ impl Loader {
             }
             for s in b.body.iter() {
                 match s {
-                    Structure::Block(inner) => self.at_help(fi, inner.ident.span(), "a locals block holds only NAME = VALUE lines", "write NAME = { ... } for a map"),
+                    Structure::Block(inner) => self.at_help(
+                        fi,
+                        inner.ident.span(),
+                        "a locals block holds only NAME = VALUE lines",
+                        "write NAME = { ... } for a map",
+                    ),
                     Structure::Attribute(a) => {
                         let name = a.key.as_str().to_owned();
                         if let Some((ffi, first)) = defs.get(&name) {
-                            let help = format!("it is first defined at {}", self.where_is(*ffi, &first.key.span()));
-                            self.at_help(fi, a.key.span(), format!("duplicate local value \"{name}\""), help);
+                            let help = format!(
+                                "it is first defined at {}",
+                                self.where_is(*ffi, &first.key.span())
+                            );
+                            self.at_help(
+                                fi,
+                                a.key.span(),
+                                format!("duplicate local value \"{name}\""),
+                                help,
+                            );
                         } else {
                             defs.insert(name, (fi, a));
                         }
@@ -868,7 +999,10 @@ impl Loader {
                 fi,
                 a.key.span(),
                 format!("local value \"{name}\" refers to itself through a cycle"),
-                format!("a local value cannot depend on itself; cycle members: {}", cycle_members(&deps, name).join(" -> ")),
+                format!(
+                    "a local value cannot depend on itself; cycle members: {}",
+                    cycle_members(&deps, name).join(" -> ")
+                ),
             );
         }
         values
@@ -880,8 +1014,16 @@ impl Loader {
             return out;
         };
         for (ofi, other) in &blocks[1..] {
-            let help = format!("the first settings block is at {}; merge them", self.where_is(*fi, &header_span(b)));
-            self.at_help(*ofi, header_span(other), "only one settings block is allowed", help);
+            let help = format!(
+                "the first settings block is at {}; merge them",
+                self.where_is(*fi, &header_span(b))
+            );
+            self.at_help(
+                *ofi,
+                header_span(other),
+                "only one settings block is allowed",
+                help,
+            );
         }
         let fi = *fi;
         self.labels(fi, b, 0, "settings { region = \"us-east-1\" }");
@@ -904,6 +1046,7 @@ impl Loader {
         source: &FileSystemRef,
         source_span: Option<Range<usize>>,
         source_region: Option<(Region, Option<Range<usize>>)>,
+        written: bool,
         settings: &Settings,
         opts: &LoadOptions,
     ) -> Option<Region> {
@@ -923,8 +1066,16 @@ impl Loader {
         if let Some((r, _)) = source_region {
             return Some(r);
         }
-        if let Some(r) = settings.region.clone().or_else(|| opts.default_region.clone()) {
+        if let Some(r) = settings
+            .region
+            .clone()
+            .or_else(|| opts.default_region.clone())
+        {
             return Some(r);
+        }
+        if written {
+            // source_region is there but invalid: already reported.
+            return None;
         }
         self.at_help(
             fi,
@@ -949,16 +1100,35 @@ impl Loader {
         for (fi, b) in blocks {
             let fi = *fi;
             let labels = self.labels(fi, b, 1, "replication \"NAME\" { ... }");
-            let (attrs, nested) = self.fields(fi, &b.body, "replication", REPLICATION_ATTRS, &["destination"]);
+            let (attrs, nested) = self.fields(
+                fi,
+                &b.body,
+                "replication",
+                REPLICATION_ATTRS,
+                &["destination"],
+            );
             let Some(labels) = labels else { continue };
             let name = labels[0].to_owned();
             if !is_identifier(&name) {
-                self.at_help(fi, header_span(b), format!("invalid replication name {name:?}"), "a name starts with a letter or _ and holds letters, digits, _ and -");
+                self.at_help(
+                    fi,
+                    header_span(b),
+                    format!("invalid replication name {name:?}"),
+                    "a name starts with a letter or _ and holds letters, digits, _ and -",
+                );
                 continue;
             }
             if let Some((ffi, fspan)) = names.get(&name) {
-                let help = format!("replication.{name} is first declared at {}; give each block its own name", self.where_is(*ffi, fspan));
-                self.at_help(fi, header_span(b), format!("duplicate address replication.{name}"), help);
+                let help = format!(
+                    "replication.{name} is first declared at {}; give each block its own name",
+                    self.where_is(*ffi, fspan)
+                );
+                self.at_help(
+                    fi,
+                    header_span(b),
+                    format!("duplicate address replication.{name}"),
+                    help,
+                );
                 continue;
             }
             names.insert(name.clone(), (fi, header_span(b)));
@@ -974,10 +1144,16 @@ impl Loader {
                 }
                 [d, rest @ ..] => {
                     for extra in rest {
-                        self.at_help(fi, header_span(extra), "only one destination block is allowed", "EFS replicates a file system to exactly one destination");
+                        self.at_help(
+                            fi,
+                            header_span(extra),
+                            "only one destination block is allowed",
+                            "EFS replicates a file system to exactly one destination",
+                        );
                     }
                     self.labels(fi, d, 0, "destination { ... }");
-                    let (dattrs, _) = self.fields(fi, &d.body, "destination", DESTINATION_ATTRS, &[]);
+                    let (dattrs, _) =
+                        self.fields(fi, &d.body, "destination", DESTINATION_ATTRS, &[]);
                     Some((*d, dattrs))
                 }
             };
@@ -1001,7 +1177,10 @@ impl Loader {
                 },
             };
             for (key, each) in instances {
-                let address = Address { name: name.clone(), key: key.clone() };
+                let address = Address {
+                    name: name.clone(),
+                    key: key.clone(),
+                };
                 let each_value = each.map(|v| {
                     let key_value = match &key {
                         Some(InstanceKey::Str(s)) => Value::from(s.as_str()),
@@ -1018,8 +1197,22 @@ impl Loader {
                     in_replication: true,
                     ..*scope
                 };
-                let ctx = if key.is_some() { format!("{address}: ") } else { String::new() };
-                if let Some((r, p)) = self.instance(fi, b, &attrs, dest.as_ref(), &iscope, &ctx, address, settings, opts) {
+                let ctx = if key.is_some() {
+                    format!("{address}: ")
+                } else {
+                    String::new()
+                };
+                if let Some((r, p)) = self.instance(
+                    fi,
+                    b,
+                    &attrs,
+                    dest.as_ref(),
+                    &iscope,
+                    &ctx,
+                    address,
+                    settings,
+                    opts,
+                ) {
                     out.push(r);
                     placed.push(p);
                 }
@@ -1028,9 +1221,18 @@ impl Loader {
         (out, placed)
     }
 
-    fn for_each(&mut self, fi: usize, span: Option<Range<usize>>, v: Value) -> Option<Vec<(InstanceKey, Value)>> {
+    fn for_each(
+        &mut self,
+        fi: usize,
+        span: Option<Range<usize>>,
+        v: Value,
+    ) -> Option<Vec<(InstanceKey, Value)>> {
         match v {
-            Value::Object(m) => Some(m.into_iter().map(|(k, v)| (InstanceKey::Str(k), v)).collect()),
+            Value::Object(m) => Some(
+                m.into_iter()
+                    .map(|(k, v)| (InstanceKey::Str(k), v))
+                    .collect(),
+            ),
             Value::Array(items) if items.iter().all(Value::is_string) => {
                 let mut seen = BTreeSet::new();
                 let mut out = Vec::new();
@@ -1052,7 +1254,15 @@ impl Loader {
                     .collect(),
             ),
             other => {
-                self.at_help(fi, span, format!("for_each must be a map or a list, not {}", functions::kind(&other)), "write for_each = { key = value, ... } or for_each = [\"a\", \"b\"]");
+                self.at_help(
+                    fi,
+                    span,
+                    format!(
+                        "for_each must be a map or a list, not {}",
+                        functions::kind(&other)
+                    ),
+                    "write for_each = { key = value, ... } or for_each = [\"a\", \"b\"]",
+                );
                 None
             }
         }
@@ -1073,19 +1283,28 @@ impl Loader {
     ) -> Option<(DesiredReplication, Placed)> {
         let before = self.diags.len();
         let got = self.eval_attr(fi, attrs.get("source_file_system_id"), scope);
-        let source = self.string(fi, "source_file_system_id", got, ctx).and_then(|(s, span)| {
-            match FileSystemRef::parse(&s) {
+        let source = self
+            .string(fi, "source_file_system_id", got, ctx)
+            .and_then(|(s, span)| match FileSystemRef::parse(&s) {
                 Ok(r) => Some((r, span)),
                 Err(e) => {
                     self.invalid(fi, span, &format!("{ctx}source_file_system_id"), e);
                     None
                 }
-            }
-        });
+            });
         let got = self.eval_attr(fi, attrs.get("source_region"), scope);
         let source_region_attr = self.region(fi, "source_region", got, ctx);
         let source_region = match &source {
-            Some((s, span)) => self.source_region(fi, ctx, s, span.clone(), source_region_attr, settings, opts),
+            Some((s, span)) => self.source_region(
+                fi,
+                ctx,
+                s,
+                span.clone(),
+                source_region_attr,
+                attrs.contains_key("source_region"),
+                settings,
+                opts,
+            ),
             None => None,
         };
         let got = self.eval_attr(fi, attrs.get("prevent_destroy"), scope);
@@ -1110,7 +1329,11 @@ impl Loader {
                 prevent_destroy,
                 max_replication_lag: lag.or(settings.max_replication_lag),
             },
-            Placed { file: fi, source_span, dest_fs_span },
+            Placed {
+                file: fi,
+                source_span,
+                dest_fs_span,
+            },
         ))
     }
 
@@ -1126,41 +1349,49 @@ impl Loader {
         let got = self.eval_attr(fi, attrs.get("region"), scope);
         let region = self.region(fi, "region", got, &dctx);
         let got = self.eval_attr(fi, attrs.get("availability_zone_name"), scope);
-        let az = self.string(fi, "availability_zone_name", got, &dctx).and_then(|(s, span)| {
-            match AvailabilityZone::parse(&s) {
+        let az = self
+            .string(fi, "availability_zone_name", got, &dctx)
+            .and_then(|(s, span)| match AvailabilityZone::parse(&s) {
                 Ok(a) => Some((a, span)),
                 Err(e) => {
                     self.invalid(fi, span, &format!("{dctx}availability_zone_name"), e);
                     None
                 }
-            }
-        });
+            });
         let got = self.eval_attr(fi, attrs.get("kms_key_id"), scope);
-        let kms = self.string(fi, "kms_key_id", got, &dctx).and_then(|(s, span)| match KmsKeyRef::parse(&s) {
-            Ok(k) => Some((k, span)),
-            Err(e) => {
-                self.invalid(fi, span, &format!("{dctx}kms_key_id"), e);
-                None
-            }
-        });
+        let kms = self
+            .string(fi, "kms_key_id", got, &dctx)
+            .and_then(|(s, span)| match KmsKeyRef::parse(&s) {
+                Ok(k) => Some((k, span)),
+                Err(e) => {
+                    self.invalid(fi, span, &format!("{dctx}kms_key_id"), e);
+                    None
+                }
+            });
         let got = self.eval_attr(fi, attrs.get("file_system_id"), scope);
-        let fs = self.string(fi, "file_system_id", got, &dctx).and_then(|(s, span)| match FileSystemRef::parse(&s) {
-            Ok(r) => Some((r, span)),
-            Err(e) => {
-                self.invalid(fi, span, &format!("{dctx}file_system_id"), e);
-                None
-            }
-        });
+        let fs = self
+            .string(fi, "file_system_id", got, &dctx)
+            .and_then(|(s, span)| match FileSystemRef::parse(&s) {
+                Ok(r) => Some((r, span)),
+                Err(e) => {
+                    self.invalid(fi, span, &format!("{dctx}file_system_id"), e);
+                    None
+                }
+            });
         let got = self.eval_attr(fi, attrs.get("role_arn"), scope);
-        let role = self.string(fi, "role_arn", got, &dctx).and_then(|(s, span)| match RoleArn::parse(&s) {
-            Ok(r) => Some(r),
-            Err(e) => {
-                self.invalid(fi, span, &format!("{dctx}role_arn"), e);
-                None
-            }
-        });
+        let role =
+            self.string(fi, "role_arn", got, &dctx)
+                .and_then(|(s, span)| match RoleArn::parse(&s) {
+                    Ok(r) => Some(r),
+                    Err(e) => {
+                        self.invalid(fi, span, &format!("{dctx}role_arn"), e);
+                        None
+                    }
+                });
         let got = self.eval_attr(fi, attrs.get("allow_overwrite"), scope);
-        let allow_overwrite = self.bool(fi, "allow_overwrite", got, &dctx).unwrap_or(false);
+        let allow_overwrite = self
+            .bool(fi, "allow_overwrite", got, &dctx)
+            .unwrap_or(false);
         if allow_overwrite && !attrs.contains_key("file_system_id") {
             self.at_help(
                 fi,
@@ -1179,28 +1410,49 @@ impl Loader {
         }
         // The Region: as written, else from the AZ, else from a destination ARN.
         let az_region = az.as_ref().map(|(a, span)| (a.region(), a, span.clone()));
-        let arn_region = fs.as_ref().and_then(|(f, span)| f.arn.as_ref().map(|a| (a.region.clone(), span.clone())));
+        let arn_region = fs
+            .as_ref()
+            .and_then(|(f, span)| f.arn.as_ref().map(|a| (a.region.clone(), span.clone())));
         let resolved = match (&region, &az_region) {
             (Some((r, _)), Some((Some(azr), az, span))) => {
                 if azr != r {
-                    self.at_help(fi, span.clone(), format!("{dctx}availability_zone_name {az} is in {azr}, not in {r}"), format!("use an Availability Zone of {r}, or set region = \"{azr}\""));
+                    self.at_help(
+                        fi,
+                        span.clone(),
+                        format!("{dctx}availability_zone_name {az} is in {azr}, not in {r}"),
+                        format!("use an Availability Zone of {r}, or set region = \"{azr}\""),
+                    );
                 }
                 Some(r.clone())
             }
             (region, Some((None, az, span))) => {
                 let known = region.as_ref().map(|(r, _)| r.as_str()).and_then(|r| {
-                    AVAILABILITY_ZONES.iter().find(|(n, _)| *n == r).map(|(n, letters)| {
-                        letters.chars().map(|c| format!("{n}{c}")).collect::<Vec<_>>().join(", ")
-                    })
+                    AVAILABILITY_ZONES
+                        .iter()
+                        .find(|(n, _)| *n == r)
+                        .map(|(n, letters)| {
+                            letters
+                                .chars()
+                                .map(|c| format!("{n}{c}"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        })
                 });
                 let help = match (known, region) {
                     (Some(list), _) => format!("the Availability Zones of this Region are: {list}"),
-                    (None, Some(_)) => "check the name; One Zone destinations need a known Availability Zone".to_owned(),
+                    (None, Some(_)) => {
+                        "check the name; One Zone destinations need a known Availability Zone"
+                            .to_owned()
+                    }
                     (None, None) => "check the name, or add region = \"REGION\"".to_owned(),
                 };
                 let msg = match region {
-                    Some((r, _)) => format!("{dctx}availability_zone_name {az} is not an Availability Zone of {r}"),
-                    None => format!("{dctx}availability_zone_name {az} is not a known Availability Zone"),
+                    Some((r, _)) => format!(
+                        "{dctx}availability_zone_name {az} is not an Availability Zone of {r}"
+                    ),
+                    None => format!(
+                        "{dctx}availability_zone_name {az} is not a known Availability Zone"
+                    ),
                 };
                 self.at_help(fi, span.clone(), msg, help);
                 None
@@ -1209,6 +1461,12 @@ impl Loader {
             (None, Some((Some(azr), _, _))) => Some(azr.clone()),
             (None, None) => match &arn_region {
                 Some((r, _)) => Some(r.clone()),
+                // Written but invalid: already reported.
+                None if attrs.contains_key("region")
+                    || attrs.contains_key("availability_zone_name") =>
+                {
+                    None
+                }
                 None => {
                     self.at_help(
                         fi,
@@ -1222,7 +1480,14 @@ impl Loader {
         };
         if let (Some(r), Some((ar, span))) = (&resolved, &arn_region) {
             if r != ar {
-                self.at_help(fi, span.clone(), format!("{dctx}file_system_id is an ARN in {ar}, but the destination Region is {r}"), "make the Region and the ARN agree");
+                self.at_help(
+                    fi,
+                    span.clone(),
+                    format!(
+                        "{dctx}file_system_id is an ARN in {ar}, but the destination Region is {r}"
+                    ),
+                    "make the Region and the ARN agree",
+                );
             }
         }
         Some((
@@ -1259,25 +1524,50 @@ impl Loader {
                 continue;
             }
             let got = self.eval_attr(fi, attrs.get("source_file_system_id"), scope);
-            let source = self.string(fi, "source_file_system_id", got, "removed: ").and_then(|(s, span)| match FileSystemRef::parse(&s) {
-                Ok(r) => Some((r, span)),
-                Err(e) => {
-                    self.invalid(fi, span, "removed: source_file_system_id", e);
-                    None
-                }
-            });
+            let source = self
+                .string(fi, "source_file_system_id", got, "removed: ")
+                .and_then(|(s, span)| match FileSystemRef::parse(&s) {
+                    Ok(r) => Some((r, span)),
+                    Err(e) => {
+                        self.invalid(fi, span, "removed: source_file_system_id", e);
+                        None
+                    }
+                });
             let got = self.eval_attr(fi, attrs.get("source_region"), scope);
             let region_attr = self.region(fi, "source_region", got, "removed: ");
-            let Some((source, span)) = source else { continue };
-            let Some(region) = self.source_region(fi, "removed: ", &source, span.clone(), region_attr, settings, opts) else {
+            let Some((source, span)) = source else {
                 continue;
             };
-            out.push((Removed { source: source.id, source_region: region }, fi, span));
+            let Some(region) = self.source_region(
+                fi,
+                "removed: ",
+                &source,
+                span.clone(),
+                region_attr,
+                attrs.contains_key("source_region"),
+                settings,
+                opts,
+            ) else {
+                continue;
+            };
+            out.push((
+                Removed {
+                    source: source.id,
+                    source_region: region,
+                },
+                fi,
+                span,
+            ));
         }
         out
     }
 
-    fn cross_checks(&mut self, reps: &[DesiredReplication], placed: &[Placed], removed: &[(Removed, usize, Option<Range<usize>>)]) {
+    fn cross_checks(
+        &mut self,
+        reps: &[DesiredReplication],
+        placed: &[Placed],
+        removed: &[(Removed, usize, Option<Range<usize>>)],
+    ) {
         let mut sources: HashMap<&FileSystemId, usize> = HashMap::new();
         for (i, r) in reps.iter().enumerate() {
             if let Some(&first) = sources.get(&r.source) {
@@ -1285,7 +1575,10 @@ impl Loader {
                 self.at_help(
                     p.file,
                     p.source_span.clone(),
-                    format!("{} is the source of both {} and {}", r.source, reps[first].address, r.address),
+                    format!(
+                        "{} is the source of both {} and {}",
+                        r.source, reps[first].address, r.address
+                    ),
                     "a file system has at most one replication configuration; remove one of them",
                 );
             } else {
@@ -1294,17 +1587,30 @@ impl Loader {
         }
         let mut dests: HashMap<&FileSystemId, usize> = HashMap::new();
         for (i, r) in reps.iter().enumerate() {
-            let Some(fs) = &r.destination.file_system else { continue };
+            let Some(fs) = &r.destination.file_system else {
+                continue;
+            };
             let p = &placed[i];
             if fs.id == r.source {
-                self.at_help(p.file, p.dest_fs_span.clone(), format!("{}: the destination is the source file system {}", r.address, r.source), "replicate to another file system, or omit file_system_id to create a new one");
+                self.at_help(
+                    p.file,
+                    p.dest_fs_span.clone(),
+                    format!(
+                        "{}: the destination is the source file system {}",
+                        r.address, r.source
+                    ),
+                    "replicate to another file system, or omit file_system_id to create a new one",
+                );
                 continue;
             }
             if let Some(&s) = sources.get(&fs.id) {
                 self.at_help(
                     p.file,
                     p.dest_fs_span.clone(),
-                    format!("{} is the destination of {} and the source of {}", fs.id, r.address, reps[s].address),
+                    format!(
+                        "{} is the destination of {} and the source of {}",
+                        fs.id, r.address, reps[s].address
+                    ),
                     "EFS does not chain replications: a destination cannot also be a source",
                 );
             }
@@ -1312,7 +1618,10 @@ impl Loader {
                 self.at_help(
                     p.file,
                     p.dest_fs_span.clone(),
-                    format!("{} is the destination of both {} and {}", fs.id, reps[first].address, r.address),
+                    format!(
+                        "{} is the destination of both {} and {}",
+                        fs.id, reps[first].address, r.address
+                    ),
                     "a file system can be the destination of only one replication",
                 );
             } else {
@@ -1330,7 +1639,12 @@ impl Loader {
                 );
             }
             if seen.insert(&rm.source, ()).is_some() {
-                self.at_help(*fi, span.clone(), format!("{} has two removed blocks", rm.source), "remove one of them");
+                self.at_help(
+                    *fi,
+                    span.clone(),
+                    format!("{} has two removed blocks", rm.source),
+                    "remove one of them",
+                );
             }
         }
     }
@@ -1340,7 +1654,9 @@ fn cycle_members(deps: &BTreeMap<&str, BTreeSet<String>>, start: &str) -> Vec<St
     let mut path = vec![start.to_owned()];
     let mut cur = start.to_owned();
     for _ in 0..deps.len() {
-        let Some(next) = deps.get(cur.as_str()).and_then(|d| d.iter().next()) else { break };
+        let Some(next) = deps.get(cur.as_str()).and_then(|d| d.iter().next()) else {
+            break;
+        };
         path.push(next.clone());
         if next == start {
             break;
@@ -1363,7 +1679,9 @@ fn from_text(raw: &str, ty: &Type) -> Result<Value, String> {
         return Err(format!("{raw:?} must be a constant {ty} value"));
     }
     let e: hcl::Expression = expr.into();
-    let v = e.evaluate(&Context::new()).map_err(|e| e.kind().to_string())?;
+    let v = e
+        .evaluate(&Context::new())
+        .map_err(|e| e.kind().to_string())?;
     convert(v, ty)
 }
 
@@ -1381,7 +1699,9 @@ fn convert(v: Value, ty: &Type) -> Result<Value, String> {
             .map(Value::Number)
             .ok_or_else(|| format!("expected number, found {s:?}")),
         (Type::Bool, Value::Bool(b)) => Ok(Value::Bool(b)),
-        (Type::Bool, Value::String(s)) if s == "true" || s == "false" => Ok(Value::Bool(s == "true")),
+        (Type::Bool, Value::String(s)) if s == "true" || s == "false" => {
+            Ok(Value::Bool(s == "true"))
+        }
         (Type::List(t), Value::Array(items)) => items
             .into_iter()
             .map(|i| convert(i, t))
@@ -1449,7 +1769,11 @@ mod tests {
             &opts(),
         )
         .unwrap();
-        let addrs: Vec<String> = d.replications.iter().map(|r| r.address.to_string()).collect();
+        let addrs: Vec<String> = d
+            .replications
+            .iter()
+            .map(|r| r.address.to_string())
+            .collect();
         assert_eq!(addrs, vec!["replication.x[\"a\"]", "replication.x[\"b\"]"]);
         assert_eq!(d.replications[1].source.as_str(), "fs-0000000b");
     }
@@ -1484,9 +1808,16 @@ mod tests {
               destination { }
             }"#,
         );
-        assert!(e.iter().any(|m| m.contains("unknown attribute \"sorce_file_system_id\"")), "{e:?}");
+        assert!(
+            e.iter()
+                .any(|m| m.contains("unknown attribute \"sorce_file_system_id\"")),
+            "{e:?}"
+        );
         assert!(e.iter().any(|m| m.contains("not a valid region")), "{e:?}");
-        assert!(e.iter().any(|m| m.contains("not a valid file system id")), "{e:?}");
+        assert!(
+            e.iter().any(|m| m.contains("not a valid file system id")),
+            "{e:?}"
+        );
         assert!(e.iter().any(|m| m.contains("region is missing")), "{e:?}");
     }
 
@@ -1510,8 +1841,14 @@ mod tests {
             }
             removed { source_file_system_id = "fs-0000000a" }"#,
         );
-        assert!(e.iter().any(|m| m.contains("destination is the source")), "{e:?}");
-        assert!(e.iter().any(|m| m.contains("the source of replication.b")), "{e:?}");
+        assert!(
+            e.iter().any(|m| m.contains("destination is the source")),
+            "{e:?}"
+        );
+        assert!(
+            e.iter().any(|m| m.contains("the source of replication.b")),
+            "{e:?}"
+        );
         assert!(e.iter().any(|m| m.contains("still declares")), "{e:?}");
     }
 
