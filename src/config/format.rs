@@ -15,7 +15,7 @@ use std::sync::Arc;
 use hcl::edit::structure::{Block, Body, Structure};
 use hcl::edit::Span;
 
-use super::diagnostics::{Diagnostic, Diagnostics, SourceFile};
+use super::diagnostics::{Diagnostics, SourceFile};
 
 const INDENT: &str = "  ";
 
@@ -23,20 +23,12 @@ const INDENT: &str = "  ";
 /// syntax error when the text is not HCL.
 pub fn format_source(name: &str, text: &str) -> Result<String, Diagnostics> {
     let body = hcl::edit::parser::parse_body(text).map_err(|e| {
-        let off = e.location().offset().min(text.len());
-        let end = text[off..]
-            .chars()
-            .next()
-            .map_or(off, |c| off + c.len_utf8());
         Diagnostics::new(
             vec![SourceFile {
                 name: name.to_owned(),
                 text: Arc::new(text.to_owned()),
             }],
-            vec![
-                Diagnostic::at(0, Some(off..end), format!("syntax error: {}", e.message()))
-                    .with_label("here"),
-            ],
+            vec![super::load::syntax_diagnostic(0, text, &e)],
         )
     })?;
     let mut f = Formatter {
@@ -105,32 +97,29 @@ impl Formatter<'_> {
         }
     }
 
-    /// Writes comment and blank lines of a gap. `at_edge` drops blank lines
-    /// (start or end of a block or file).
+    /// Writes the comment and blank lines of a gap: runs of blank lines
+    /// become one, and blank lines at the start (`at_start`) or end
+    /// (`at_end`) of a block or file are dropped.
     fn gap_lines(&mut self, lines: &[Option<String>], level: usize, at_start: bool, at_end: bool) {
-        let mut last_blank = true;
-        let n = lines.len();
-        for (i, l) in lines.iter().enumerate() {
+        let mut pending_blank = false;
+        let mut wrote = false;
+        for l in lines {
             match l {
-                None => {
-                    let leading = at_start && lines[..i].iter().all(Option::is_none);
-                    let trailing = at_end && lines[i..].iter().all(Option::is_none);
-                    if !last_blank && !leading && !trailing {
-                        self.out.push('\n');
-                        last_blank = true;
-                    } else if !at_start && i == 0 && !trailing {
-                        self.out.push('\n');
-                        last_blank = true;
-                    }
-                }
+                None => pending_blank = true,
                 Some(c) => {
+                    if pending_blank && (wrote || !at_start) {
+                        self.out.push('\n');
+                    }
+                    pending_blank = false;
                     self.indent(level);
                     self.out.push_str(c);
                     self.out.push('\n');
-                    last_blank = false;
+                    wrote = true;
                 }
             }
-            let _ = n;
+        }
+        if pending_blank && !at_end && (wrote || !at_start) {
+            self.out.push('\n');
         }
     }
 
@@ -184,12 +173,18 @@ impl Formatter<'_> {
                 Structure::Attribute(a) => {
                     self.indent(level);
                     let key = a.key.as_str();
-                    self.out.push_str(key);
-                    for _ in key.len()..widths[i] {
-                        self.out.push(' ');
-                    }
-                    self.out.push_str(" = ");
                     let vspan = a.value.span().unwrap_or(spans[i].clone());
+                    let between = &self.src[spans[i].start + key.len()..vspan.start];
+                    if between.trim() == "=" {
+                        self.out.push_str(key);
+                        for _ in key.len()..widths[i] {
+                            self.out.push(' ');
+                        }
+                        self.out.push_str(" = ");
+                    } else {
+                        // A comment between the key and the value stays as written.
+                        self.out.push_str(&self.src[spans[i].start..vspan.start]);
+                    }
                     let text = self.expr_text(vspan, level);
                     self.out.push_str(&text);
                     self.out.push('\n');
@@ -243,17 +238,28 @@ impl Formatter<'_> {
 
     fn block(&mut self, b: &Block, level: usize, span: Range<usize>) {
         self.indent(level);
-        self.out.push_str(b.ident.as_str());
-        let mut header_end = b.ident.span().map_or(span.start, |s| s.end);
-        for l in &b.labels {
-            let ls = l.span().unwrap_or(header_end..header_end);
-            self.out.push(' ');
-            self.out.push_str(&self.src[ls.clone()]);
-            header_end = ls.end;
-        }
+        let header_end = b
+            .labels
+            .last()
+            .and_then(|l| l.span())
+            .or_else(|| b.ident.span())
+            .map_or(span.start, |s| s.end);
         let open = self.src[header_end..span.end]
             .find('{')
             .map_or(span.end, |i| header_end + i + 1);
+        let header = &self.src[span.start..open.saturating_sub(1).max(span.start)];
+        if header.contains('#') || header.contains("//") || header.contains("/*") {
+            // A comment inside the header stays as written.
+            self.out.push_str(header.trim_end());
+        } else {
+            self.out.push_str(b.ident.as_str());
+            for l in &b.labels {
+                if let Some(ls) = l.span() {
+                    self.out.push(' ');
+                    self.out.push_str(&self.src[ls]);
+                }
+            }
+        }
         let close = span.end.saturating_sub(1).max(open);
         let inner = &self.src[open..close];
         if b.body.is_empty() && inner.trim().is_empty() {
@@ -324,6 +330,17 @@ mod tests {
             fmt(src),
             "locals {\n  d = <<EOT\n   keep   this\nEOT\n}\nsettings {}\n"
         );
+    }
+
+    #[test]
+    fn comments_inside_headers_and_attributes_survive() {
+        let src = "replication /* a */ \"x\" /* h */ {\n  k /* c */ = 1\n}\n";
+        let out = fmt(src);
+        for c in ["/* a */", "/* h */", "/* c */"] {
+            assert!(out.contains(c), "{c} lost: {out}");
+        }
+        assert_eq!(fmt(&out), out);
+        assert_eq!(hcl::parse(src).unwrap(), hcl::parse(&out).unwrap());
     }
 
     #[test]

@@ -217,15 +217,7 @@ impl Loader {
         match hcl::edit::parser::parse_body(&text) {
             Ok(b) => Some(b),
             Err(e) => {
-                let off = e.location().offset().min(text.len());
-                let end = text[off..]
-                    .chars()
-                    .next()
-                    .map_or(off, |c| off + c.len_utf8());
-                self.diags.push(
-                    Diagnostic::at(fi, Some(off..end), format!("syntax error: {}", e.message()))
-                        .with_label("here"),
-                );
+                self.diags.push(syntax_diagnostic(fi, &text, &e));
                 None
             }
         }
@@ -1133,6 +1125,8 @@ impl Loader {
             }
             names.insert(name.clone(), (fi, header_span(b)));
             let dest = match nested.as_slice() {
+                // `destination = {...}` was already reported.
+                [] if b.body.has_attribute("destination") => None,
                 [] => {
                     self.at_help(
                         fi,
@@ -1647,6 +1641,43 @@ impl Loader {
                 );
             }
         }
+    }
+}
+
+/// A located syntax error with a hint about the usual causes.
+pub(crate) fn syntax_diagnostic(fi: usize, text: &str, e: &hcl::edit::parser::Error) -> Diagnostic {
+    let mut off = e.location().offset().min(text.len());
+    while !text.is_char_boundary(off) {
+        off -= 1;
+    }
+    let end = text[off..]
+        .chars()
+        .next()
+        .map_or(off, |c| off + c.len_utf8());
+    let at_end = off >= text.trim_end().len();
+    let line_no = text[..off].matches('\n').count() + 1;
+    // A line with an odd number of quotes usually holds an unterminated string.
+    let open_quote = text.lines().take(line_no).enumerate().find(|(_, l)| {
+        let code = l.split('#').next().unwrap_or_default();
+        code.replace("\\\\", "")
+            .replace("\\\"", "")
+            .matches('"')
+            .count()
+            % 2
+            == 1
+    });
+    let d = if at_end {
+        Diagnostic::at(fi, Some(off..end), "syntax error: unexpected end of file")
+            .with_help("a block, string or bracket opened earlier is not closed")
+    } else {
+        Diagnostic::at(fi, Some(off..end), format!("syntax error: {}", e.message()))
+            .with_label("here")
+    };
+    match open_quote {
+        Some((i, _)) if i + 1 != line_no || at_end => {
+            d.with_help(format!("line {} has an unterminated string", i + 1))
+        }
+        _ => d,
     }
 }
 
