@@ -12,7 +12,9 @@
 use std::ops::Range;
 use std::sync::Arc;
 
+use hcl::edit::expr::Expression;
 use hcl::edit::structure::{Block, Body, Structure};
+use hcl::edit::visit::{self, Visit};
 use hcl::edit::Span;
 
 use super::diagnostics::{Diagnostics, SourceFile};
@@ -185,7 +187,7 @@ impl Formatter<'_> {
                         // A comment between the key and the value stays as written.
                         self.out.push_str(&self.src[spans[i].start..vspan.start]);
                     }
-                    let text = self.expr_text(vspan, level);
+                    let text = self.expr_text(&a.value, vspan, level);
                     self.out.push_str(&text);
                     self.out.push('\n');
                 }
@@ -272,11 +274,42 @@ impl Formatter<'_> {
         self.out.push_str("}\n");
     }
 
+    /// True when a string literal in `span` holds a line break (hcl-edit
+    /// accepts one): shifting lines would change the string.
+    fn has_multiline_string(&self, expr: &Expression) -> bool {
+        struct Finder<'a> {
+            src: &'a str,
+            found: bool,
+        }
+        impl Visit for Finder<'_> {
+            fn visit_expr(&mut self, e: &Expression) {
+                let literal = matches!(
+                    e,
+                    Expression::String(_)
+                        | Expression::StringTemplate(_)
+                        | Expression::HeredocTemplate(_)
+                );
+                if literal {
+                    if let Some(s) = e.span() {
+                        self.found |= self.src.get(s).is_some_and(|t| t.contains('\n'));
+                    }
+                }
+                visit::visit_expr(self, e);
+            }
+        }
+        let mut f = Finder {
+            src: self.src,
+            found: false,
+        };
+        f.visit_expr(expr);
+        f.found
+    }
+
     /// The text of an expression, shifted to the new indentation when it
     /// spans several lines (heredocs are left as they are).
-    fn expr_text(&self, span: Range<usize>, level: usize) -> String {
+    fn expr_text(&self, expr: &Expression, span: Range<usize>, level: usize) -> String {
         let text = &self.src[span.clone()];
-        if !text.contains('\n') || text.contains("<<") {
+        if !text.contains('\n') || text.contains("<<") || self.has_multiline_string(expr) {
             return text.to_owned();
         }
         let line_start = self.src[..span.start].rfind('\n').map_or(0, |i| i + 1);
@@ -340,6 +373,14 @@ mod tests {
             assert!(out.contains(c), "{c} lost: {out}");
         }
         assert_eq!(fmt(&out), out);
+        assert_eq!(hcl::parse(src).unwrap(), hcl::parse(&out).unwrap());
+    }
+
+    #[test]
+    fn line_breaks_inside_strings_are_not_shifted() {
+        // hcl-edit accepts a line break in a quoted string (found by the property test).
+        let src = "locals {\n      a = [\"x\ny\", 1,\n   2]\n}\n";
+        let out = fmt(src);
         assert_eq!(hcl::parse(src).unwrap(), hcl::parse(&out).unwrap());
     }
 
