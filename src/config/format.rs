@@ -24,6 +24,15 @@ const INDENT: &str = "  ";
 /// Formats `text` (shown as `name` in diagnostics). Fails with a located
 /// syntax error when the text is not HCL.
 pub fn format_source(name: &str, text: &str) -> Result<String, Diagnostics> {
+    let sources = || {
+        vec![SourceFile {
+            name: name.to_owned(),
+            text: Arc::new(text.to_owned()),
+        }]
+    };
+    if let Some(d) = super::load::depth_diagnostic(0, text) {
+        return Err(Diagnostics::new(sources(), vec![d]));
+    }
     let body = hcl::edit::parser::parse_body(text).map_err(|e| {
         Diagnostics::new(
             vec![SourceFile {

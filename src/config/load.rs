@@ -214,6 +214,10 @@ impl Loader {
 
     fn parse(&mut self, fi: usize) -> Option<Body> {
         let text = self.files[fi].text.clone();
+        if let Some(d) = depth_diagnostic(fi, &text) {
+            self.diags.push(d);
+            return None;
+        }
         match hcl::edit::parser::parse_body(&text) {
             Ok(b) => Some(b),
             Err(e) => {
@@ -1642,6 +1646,26 @@ impl Loader {
             }
         }
     }
+}
+
+/// Refuses nesting the parser could not survive (see `depth`).
+pub(crate) fn depth_diagnostic(fi: usize, text: &str) -> Option<Diagnostic> {
+    let off = super::depth::too_deep(text)?;
+    let end = text[off..]
+        .chars()
+        .next()
+        .map_or(off, |c| off + c.len_utf8());
+    Some(
+        Diagnostic::at(
+            fi,
+            Some(off..end),
+            format!(
+                "syntax error: brackets, strings and interpolations nest deeper than {} levels",
+                super::depth::MAX_DEPTH
+            ),
+        )
+        .with_help("split the expression into locals"),
+    )
 }
 
 /// A located syntax error with a hint about the usual causes.

@@ -8,6 +8,7 @@
 //! cross-replication checks. [`format`] is the canonical formatter behind
 //! `fmt`. Nothing here may touch the network or write a file.
 
+mod depth;
 pub mod diagnostics;
 pub mod format;
 mod functions;

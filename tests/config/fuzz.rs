@@ -197,3 +197,54 @@ proptest! {
         prop_assert_eq!(guarded(text, load_and_format), Ok(()));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 64,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    /// Deep nesting must be refused, not overflow the stack (which would
+    /// abort the whole test binary).
+    #[test]
+    fn deep_nesting_is_refused_not_fatal(
+        opens in proptest::collection::vec(prop::sample::select(vec!["(", "[", "{a = ", "\"${", "f("]), 0..4000),
+    ) {
+        let closes: String = opens
+            .iter()
+            .rev()
+            .map(|o| match *o {
+                "(" | "f(" => ")",
+                "[" => "]",
+                "{a = " => "}",
+                _ => "}\"",
+            })
+            .collect();
+        let text = format!("locals {{\n  x = {}1{}\n}}\n", opens.concat(), closes);
+        prop_assert_eq!(guarded(text, load_and_format), Ok(()));
+    }
+}
+
+/// Nesting just under the limit loads on a 2 MiB thread stack (the size of
+/// spawned and Tokio worker threads) in a debug build.
+#[test]
+fn nesting_at_the_limit_fits_a_small_stack() {
+    for (open, close, frames) in [
+        ("(", ")", 1),
+        ("[", "]", 1),
+        ("{a = ", "}", 1),
+        ("\"${", "}\"", 2),
+        ("upper(", ")", 1),
+        ("[for x in ", ": x]", 1),
+    ] {
+        // `locals {` and `["a"]` take two of the 64 levels.
+        let n = 62 / frames;
+        let text = format!(
+            "locals {{\n  x = {}[\"a\"]{}\n}}\n",
+            open.repeat(n),
+            close.repeat(n)
+        );
+        assert_eq!(guarded(text, load_and_format), Ok(()), "{open}");
+    }
+}
