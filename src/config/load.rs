@@ -1174,7 +1174,11 @@ impl Loader {
                     },
                 },
             };
+            // The same problem in every instance is reported once.
+            let mut seen: BTreeSet<(Option<usize>, Option<(usize, usize)>, String)> =
+                BTreeSet::new();
             for (key, each) in instances {
+                let mark = self.diags.len();
                 let address = Address {
                     name: name.clone(),
                     key: key.clone(),
@@ -1213,6 +1217,17 @@ impl Loader {
                 ) {
                     out.push(r);
                     placed.push(p);
+                }
+                let fresh: Vec<Diagnostic> = self.diags.drain(mark..).collect();
+                for d in fresh {
+                    let general = d
+                        .message
+                        .strip_prefix(&ctx)
+                        .unwrap_or(&d.message)
+                        .to_owned();
+                    if seen.insert((d.file, d.span.as_ref().map(|r| (r.start, r.end)), general)) {
+                        self.diags.push(d);
+                    }
                 }
             }
         }
@@ -1905,6 +1920,27 @@ mod tests {
             "{e:?}"
         );
         assert!(e.iter().any(|m| m.contains("still declares")), "{e:?}");
+    }
+
+    #[test]
+    fn a_problem_shared_by_every_instance_is_reported_once() {
+        let e = errors(
+            r#"
+            replication "x" {
+              for_each = ["fs-0000000a", "fs-0000000b", "fs-?"]
+              source_file_system_id = each.key
+              destination {
+                region = "nowhere land"
+              }
+            }"#,
+        );
+        assert_eq!(
+            e.iter().filter(|m| m.contains("nowhere land")).count(),
+            1,
+            "{e:?}"
+        );
+        assert_eq!(e.iter().filter(|m| m.contains("fs-?")).count(), 1, "{e:?}");
+        assert_eq!(e.len(), 2, "{e:?}");
     }
 
     #[test]

@@ -264,3 +264,40 @@ fn missing_paths_are_reported() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("no .hcl files"));
 }
+
+#[test]
+fn a_directory_is_read_as_one_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("a.hcl"),
+        "settings {\n  region = \"us-east-1\"\n}\n\nreplication \"home\" {\n  source_file_system_id = \"fs-0000000a\"\n  destination {\n    region = \"us-west-2\"\n  }\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("b.hcl"),
+        "replication \"home\" {\n  source_file_system_id = \"fs-0000000b\"\n  destination {\n    region = \"us-west-2\"\n  }\n}\n",
+    )
+    .unwrap();
+    // Not a configuration file: ignored.
+    std::fs::write(dir.path().join("notes.txt"), "replication {").unwrap();
+    let out = run(&["validate"], dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.starts_with("b.hcl:1:1: error: duplicate address replication.home"),
+        "{err}"
+    );
+    assert!(err.contains("first declared at a.hcl:5:1"), "{err}");
+    std::fs::write(
+        dir.path().join("b.hcl"),
+        "replication \"other\" {\n  source_file_system_id = \"fs-0000000b\"\n  destination {\n    region = \"us-west-2\"\n  }\n}\n",
+    )
+    .unwrap();
+    let out = run(&["validate", "--json"], dir.path(), &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["replications"],
+        serde_json::json!(["replication.home", "replication.other"])
+    );
+}
