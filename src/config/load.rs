@@ -1206,7 +1206,6 @@ impl Loader {
                 };
                 if let Some((r, p)) = self.instance(
                     fi,
-                    b,
                     &attrs,
                     dest.as_ref(),
                     &iscope,
@@ -1285,7 +1284,6 @@ impl Loader {
     fn instance(
         &mut self,
         fi: usize,
-        b: &Block,
         attrs: &HashMap<&str, &Attribute>,
         dest: Option<&(&Block, HashMap<&str, &Attribute>)>,
         scope: &Scope<'_>,
@@ -1329,7 +1327,6 @@ impl Loader {
         if self.diags.len() != before {
             return None;
         }
-        let _ = b;
         let (source, source_span) = source?;
         let (destination, dest_fs_span) = destination?;
         Some((
