@@ -159,6 +159,8 @@ struct Loader {
     diags: Vec<Diagnostic>,
     var_names: BTreeSet<String>,
     local_names: BTreeSet<String>,
+    /// Evaluations that failed because of a problem reported elsewhere.
+    suppressed: usize,
 }
 
 fn header_span(b: &Block) -> Option<Range<usize>> {
@@ -202,6 +204,12 @@ fn is_identifier(s: &str) -> bool {
 impl Loader {
     fn finish(self) -> Diagnostics {
         Diagnostics::new(self.files, self.diags)
+    }
+
+    /// Diagnostics so far, plus failures already explained elsewhere: the
+    /// mark to tell whether a step has said why it failed.
+    fn problems(&self) -> usize {
+        self.diags.len() + self.suppressed
     }
 
     fn add_file(&mut self, name: String, text: String) -> usize {
@@ -481,8 +489,12 @@ impl Loader {
                 Some(v) => {
                     dest.entry(name.clone()).or_insert_with(|| v.clone());
                 }
-                // Declared but without a value: reported where it is declared.
-                None => return None,
+                // Declared but without a value, or a local that failed:
+                // reported where it is declared.
+                None => {
+                    self.suppressed += 1;
+                    return None;
+                }
             }
         }
         if !want_vars.is_empty() {
@@ -1042,7 +1054,7 @@ impl Loader {
         source: &FileSystemRef,
         source_span: Option<Range<usize>>,
         source_region: Option<(Region, Option<Range<usize>>)>,
-        written: bool,
+        region_failed: bool,
         settings: &Settings,
         opts: &LoadOptions,
     ) -> Option<Region> {
@@ -1069,7 +1081,7 @@ impl Loader {
         {
             return Some(r);
         }
-        if written {
+        if region_failed {
             // source_region is there but invalid: already reported.
             return None;
         }
@@ -1095,6 +1107,7 @@ impl Loader {
         let mut names: HashMap<String, (usize, Option<Range<usize>>)> = HashMap::new();
         for (fi, b) in blocks {
             let fi = *fi;
+            let block_start = self.problems();
             let labels = self.labels(fi, b, 1, "replication \"NAME\" { ... }");
             let (attrs, nested) = self.fields(
                 fi,
@@ -1216,6 +1229,13 @@ impl Loader {
                 ) {
                     out.push(r);
                     placed.push(p);
+                } else if self.problems() == block_start {
+                    // Every failing path reports why; this keeps a silent drop impossible.
+                    self.at(
+                        fi,
+                        header_span(b),
+                        format!("{ctx}replication.{name} is incomplete"),
+                    );
                 }
                 let fresh: Vec<Diagnostic> = self.diags.drain(mark..).collect();
                 for d in fresh {
@@ -1292,7 +1312,7 @@ impl Loader {
         settings: &Settings,
         opts: &LoadOptions,
     ) -> Option<(DesiredReplication, Placed)> {
-        let before = self.diags.len();
+        let before = self.problems();
         let got = self.eval_attr(fi, attrs.get("source_file_system_id"), scope);
         let source = self
             .string(fi, "source_file_system_id", got, ctx)
@@ -1303,8 +1323,20 @@ impl Loader {
                     None
                 }
             });
+        if source.is_none() && self.problems() == before {
+            if let Some(a) = attrs.get("source_file_system_id") {
+                self.at_help(
+                    fi,
+                    value_span(a),
+                    format!("{ctx}source_file_system_id is null"),
+                    "source_file_system_id is required: give an id or a file system ARN",
+                );
+            }
+        }
+        let rmark = self.problems();
         let got = self.eval_attr(fi, attrs.get("source_region"), scope);
         let source_region_attr = self.region(fi, "source_region", got, ctx);
+        let region_failed = self.problems() > rmark;
         let source_region = match &source {
             Some((s, span)) => self.source_region(
                 fi,
@@ -1312,7 +1344,7 @@ impl Loader {
                 s,
                 span.clone(),
                 source_region_attr,
-                attrs.contains_key("source_region"),
+                region_failed,
                 settings,
                 opts,
             ),
@@ -1324,7 +1356,7 @@ impl Loader {
         let lag = self.duration(fi, "max_replication_lag", got, ctx);
         let (dest_block, dattrs) = dest?;
         let destination = self.destination(fi, dest_block, dattrs, scope, ctx);
-        if self.diags.len() != before {
+        if self.problems() != before {
             return None;
         }
         let (source, source_span) = source?;
@@ -1356,6 +1388,7 @@ impl Loader {
         ctx: &str,
     ) -> Option<(DesiredDestination, Option<Range<usize>>)> {
         let dctx = format!("{ctx}destination.");
+        let rmark = self.problems();
         let got = self.eval_attr(fi, attrs.get("region"), scope);
         let region = self.region(fi, "region", got, &dctx);
         let got = self.eval_attr(fi, attrs.get("availability_zone_name"), scope);
@@ -1368,6 +1401,7 @@ impl Loader {
                     None
                 }
             });
+        let region_failed = self.problems() > rmark;
         let got = self.eval_attr(fi, attrs.get("kms_key_id"), scope);
         let kms = self
             .string(fi, "kms_key_id", got, &dctx)
@@ -1472,11 +1506,7 @@ impl Loader {
             (None, None) => match &arn_region {
                 Some((r, _)) => Some(r.clone()),
                 // Written but invalid: already reported.
-                None if attrs.contains_key("region")
-                    || attrs.contains_key("availability_zone_name") =>
-                {
-                    None
-                }
+                None if region_failed => None,
                 None => {
                     self.at_help(
                         fi,
@@ -1533,6 +1563,7 @@ impl Loader {
                 self.at_help(fi, header_span(b), "removed block is missing source_file_system_id", "add source_file_system_id = \"fs-...\": the source of the replication to delete");
                 continue;
             }
+            let before = self.problems();
             let got = self.eval_attr(fi, attrs.get("source_file_system_id"), scope);
             let source = self
                 .string(fi, "source_file_system_id", got, "removed: ")
@@ -1543,9 +1574,17 @@ impl Loader {
                         None
                     }
                 });
+            let rmark = self.problems();
             let got = self.eval_attr(fi, attrs.get("source_region"), scope);
             let region_attr = self.region(fi, "source_region", got, "removed: ");
+            let region_failed = self.problems() > rmark;
             let Some((source, span)) = source else {
+                if rmark == before {
+                    let span = attrs
+                        .get("source_file_system_id")
+                        .and_then(|a| value_span(a));
+                    self.at(fi, span, "removed: source_file_system_id is null");
+                }
                 continue;
             };
             let Some(region) = self.source_region(
@@ -1554,7 +1593,7 @@ impl Loader {
                 &source,
                 span.clone(),
                 region_attr,
-                attrs.contains_key("source_region"),
+                region_failed,
                 settings,
                 opts,
             ) else {
@@ -1938,6 +1977,44 @@ mod tests {
         );
         assert_eq!(e.iter().filter(|m| m.contains("fs-?")).count(), 1, "{e:?}");
         assert_eq!(e.len(), 2, "{e:?}");
+    }
+
+    #[test]
+    fn null_values_count_as_unset() {
+        let e = errors(
+            r#"
+            replication "a" {
+              source_file_system_id = null
+              destination {
+                region = null
+              }
+            }
+            removed {
+              source_file_system_id = null
+            }"#,
+        );
+        assert!(
+            e.iter()
+                .any(|m| m.contains("source_file_system_id is null")),
+            "{e:?}"
+        );
+        assert!(
+            e.iter()
+                .any(|m| m.contains("removed: source_file_system_id is null")),
+            "{e:?}"
+        );
+        let e = errors(
+            r#"
+            replication "a" {
+              source_file_system_id = "fs-0000000a"
+              source_region = null
+              destination {
+                region = null
+              }
+            }"#,
+        );
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(e[0].contains("region is missing"), "{e:?}");
     }
 
     #[test]
