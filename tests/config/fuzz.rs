@@ -1,7 +1,8 @@
 //! Property test standing in for a fuzz target: arbitrary bytes and mutated
 //! valid configurations go through the loader and the formatter. No input may
 //! panic or hang (each case runs on a thread with a deadline), and formatting
-//! must keep the meaning of a file and be idempotent.
+//! must keep the meaning of a file, change nothing but whitespace (so every
+//! comment survives) and be idempotent.
 //!
 //! Longer runs: `PROPTEST_CASES=20000 cargo test --release --test config fuzz`.
 
@@ -46,6 +47,10 @@ fn load_and_format(text: &str) {
         let before = hcl::parse(text).expect("parsed once");
         let after = hcl::parse(&once).expect("formatted text parses");
         assert_eq!(before, after, "fmt changed the meaning");
+        // fmt only moves whitespace: every other character, comments
+        // included, survives in order.
+        let visible = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+        assert_eq!(visible(text), visible(&once), "fmt changed more than whitespace");
     }
 }
 
