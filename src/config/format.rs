@@ -305,6 +305,15 @@ impl Formatter<'_> {
                 }
                 visit::visit_expr(self, e);
             }
+
+            // Spans are not kept on every nested literal; values always are.
+            fn visit_string(&mut self, s: &hcl::edit::Decorated<String>) {
+                self.found |= s.value().contains('\n');
+            }
+
+            fn visit_literal(&mut self, s: &hcl::edit::Spanned<String>) {
+                self.found |= s.value().contains('\n');
+            }
         }
         let mut f = Finder {
             src: self.src,
@@ -388,9 +397,18 @@ mod tests {
     #[test]
     fn line_breaks_inside_strings_are_not_shifted() {
         // hcl-edit accepts a line break in a quoted string (found by the property test).
-        let src = "locals {\n      a = [\"x\ny\", 1,\n   2]\n}\n";
-        let out = fmt(src);
-        assert_eq!(hcl::parse(src).unwrap(), hcl::parse(&out).unwrap());
+        for src in [
+            "locals {\n      a = [\"x\ny\", 1,\n   2]\n}\n",
+            "locals {\n      a = !\"x\ny\"\n}\n",
+            "locals {\n      a = [\"${1}x\ny\"]\n}\n",
+        ] {
+            let out = fmt(src);
+            assert_eq!(
+                hcl::parse(src).unwrap(),
+                hcl::parse(&out).unwrap(),
+                "{src:?}"
+            );
+        }
     }
 
     #[test]

@@ -161,6 +161,8 @@ struct Loader {
     local_names: BTreeSet<String>,
     /// Evaluations that failed because of a problem reported elsewhere.
     suppressed: usize,
+    /// Variables whose given value was refused (already reported).
+    refused_vars: BTreeSet<String>,
 }
 
 fn header_span(b: &Block) -> Option<Range<usize>> {
@@ -180,7 +182,8 @@ fn value_span(a: &Attribute) -> Option<Range<usize>> {
 
 /// The closest candidate within a small edit distance.
 pub fn suggest<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
-    let limit = (word.chars().count() / 3).max(2);
+    let n = word.chars().count();
+    let limit = if n <= 3 { 1 } else { (n / 3).max(2) };
     candidates
         .into_iter()
         .map(|c| (strsim::damerau_levenshtein(word, c), c))
@@ -803,9 +806,12 @@ impl Loader {
                     Ok(v) => {
                         values.insert(name.to_owned(), v);
                     }
-                    Err(msg) => self.diags.push(Diagnostic::error(format!(
-                        "environment variable {k}: {msg}"
-                    ))),
+                    Err(msg) => {
+                        self.refused_vars.insert(name.to_owned());
+                        self.diags.push(Diagnostic::error(format!(
+                            "environment variable {k}: {msg}"
+                        )))
+                    }
                 }
             }
         }
@@ -818,9 +824,11 @@ impl Loader {
                     Ok(v) => {
                         values.insert(name.clone(), v);
                     }
-                    Err(msg) => self
-                        .diags
-                        .push(Diagnostic::error(format!("--var {name}: {msg}"))),
+                    Err(msg) => {
+                        self.refused_vars.insert(name.clone());
+                        self.diags
+                            .push(Diagnostic::error(format!("--var {name}: {msg}")))
+                    }
                 },
                 None => {
                     let help = did_you_mean(name, self.var_names.iter().map(String::as_str))
@@ -842,6 +850,7 @@ impl Loader {
                 Some(v) => {
                     out.insert(name.clone(), v);
                 }
+                None if self.refused_vars.contains(name) => self.suppressed += 1,
                 None => self.at_help(
                     d.file,
                     d.header.clone(),
@@ -895,6 +904,7 @@ impl Loader {
                         continue;
                     };
                     let Some(v) = self.eval(fi, &a.value, &Scope::default()) else {
+                        self.refused_vars.insert(name.to_owned());
                         continue;
                     };
                     match convert(v, &d.ty) {
@@ -902,6 +912,7 @@ impl Loader {
                             values.insert(name.to_owned(), v);
                         }
                         Err(msg) => {
+                            self.refused_vars.insert(name.to_owned());
                             self.at(fi, value_span(a), format!("variable \"{name}\": {msg}"))
                         }
                     }
@@ -1782,7 +1793,9 @@ fn from_text(raw: &str, ty: &Type) -> Result<Value, String> {
         .map_err(|_| format!("{raw:?} is not a valid {ty} value"))?;
     let refs = Refs::of(&expr);
     if !refs.names.is_empty() || !refs.funcs.is_empty() {
-        return Err(format!("{raw:?} must be a constant {ty} value"));
+        return Err(format!(
+            "{raw:?} is not a valid {ty} value; write it in HCL syntax, e.g. [\"a\", \"b\"] or {{ key = \"value\" }}"
+        ));
     }
     let e: hcl::Expression = expr.into();
     let v = e
@@ -2021,6 +2034,8 @@ mod tests {
     fn suggestions_are_close_names_only() {
         assert_eq!(suggest("regoin", ["region", "prune"]), Some("region"));
         assert_eq!(suggest("zzzzzz", ["region", "prune"]), None);
+        assert_eq!(suggest("zz", ["dr"]), None);
+        assert_eq!(suggest("dx", ["dr"]), Some("dr"));
     }
 
     #[test]

@@ -50,7 +50,11 @@ fn load_and_format(text: &str) {
         // fmt only moves whitespace: every other character, comments
         // included, survives in order.
         let visible = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
-        assert_eq!(visible(text), visible(&once), "fmt changed more than whitespace");
+        assert_eq!(
+            visible(text),
+            visible(&once),
+            "fmt changed more than whitespace"
+        );
     }
 }
 
