@@ -291,11 +291,14 @@ impl Loader {
         fi: usize,
         body: &'b Body,
         what: &str,
-        attrs: &[&str],
-        blocks: &[&str],
+        attrs: &[&'static str],
+        blocks: &[&'static str],
     ) -> (HashMap<&'b str, &'b Attribute>, Vec<&'b Block>) {
         let mut found: HashMap<&'b str, &'b Attribute> = HashMap::new();
         let mut nested = Vec::new();
+        // A misspelt name is read as the name suggested for it, so the
+        // checks that follow neither call it missing nor skip its value.
+        let mut recovered: Vec<(&'static str, &'b Attribute)> = Vec::new();
         for s in body.iter() {
             match s {
                 Structure::Attribute(a) => {
@@ -309,6 +312,9 @@ impl Loader {
                         );
                     } else if !attrs.contains(&key) {
                         let all = attrs.iter().chain(blocks).copied();
+                        if let Some(s) = suggest(key, attrs.iter().copied()) {
+                            recovered.push((s, a));
+                        }
                         let help = did_you_mean(key, all).unwrap_or_else(|| {
                             format!("a {what} block accepts: {}", attrs.join(", "))
                         });
@@ -346,6 +352,9 @@ impl Loader {
                         );
                     } else {
                         let all = blocks.iter().chain(attrs).copied();
+                        if suggest(key, blocks.iter().copied()).is_some() {
+                            nested.push(b);
+                        }
                         let help = did_you_mean(key, all).unwrap_or_else(|| {
                             if blocks.is_empty() {
                                 format!("a {what} block has no nested blocks")
@@ -362,6 +371,9 @@ impl Loader {
                     }
                 }
             }
+        }
+        for (name, a) in recovered {
+            found.entry(name).or_insert(a);
         }
         (found, nested)
     }
