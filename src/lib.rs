@@ -9,5 +9,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod discover;
 pub mod model;
 pub mod plan;
+pub mod render;

@@ -424,6 +424,16 @@ pub fn plan(desired: &Desired, actual: &Actual, opts: &PlanOptions) -> Result<Pl
     for d in &desired.replications {
         let k = (d.source_region.clone(), d.source.clone());
         let mut after = desired_attributes(d);
+        // An existing destination keeps its own zone and key.
+        if let Some(info) = declared_destination_key(d).and_then(|k| actual.file_systems.get(&k)) {
+            if after.destination_availability_zone.is_none() {
+                after.destination_availability_zone =
+                    info.availability_zone.as_ref().map(|a| a.to_string());
+            }
+            if after.destination_kms_key_id.is_none() {
+                after.destination_kms_key_id = info.kms_key_id.clone();
+            }
+        }
         let create = || CreatePart {
             source: d.source.clone(),
             region: d.source_region.clone(),
@@ -594,7 +604,7 @@ pub fn plan(desired: &Desired, actual: &Actual, opts: &PlanOptions) -> Result<Pl
                    address: &str,
                    role: &str,
                    fs: &Key|
-     -> Result<Dep, PlanError> {
+     -> Result<Dep, Box<PlanError>> {
         let k = key_of(x);
         if x.destination.status == ReplicationStatus::Deleting {
             return Ok(Dep::InProgress(k));
@@ -614,14 +624,14 @@ pub fn plan(desired: &Desired, actual: &Actual, opts: &PlanOptions) -> Result<Pl
                 "add `{removed_block}` to the configuration to delete it first (or set prune = true in settings)"
             ),
         };
-        Err(PlanError::Conflict {
+        Err(Box::new(PlanError::Conflict {
             address: address.to_owned(),
             role: role.to_owned(),
             file_system: fs.1.to_string(),
             region: fs.0.to_string(),
             existing: describe_replication(x),
             hint,
-        })
+        }))
     };
 
     // Preflight of every create.
@@ -654,7 +664,7 @@ pub fn plan(desired: &Desired, actual: &Actual, opts: &PlanOptions) -> Result<Pl
                 Ok(dep) => {
                     c.waits_for.insert(dep);
                 }
-                Err(e) => errors.push(e),
+                Err(e) => errors.push(*e),
             }
         }
         let our_account: Option<AccountId> = source_info
@@ -721,7 +731,7 @@ pub fn plan(desired: &Desired, actual: &Actual, opts: &PlanOptions) -> Result<Pl
                     was_destination_of_deleted = true;
                 }
                 Err(e) => {
-                    errors.push(e);
+                    errors.push(*e);
                     blocked = true;
                 }
             }
@@ -732,7 +742,7 @@ pub fn plan(desired: &Desired, actual: &Actual, opts: &PlanOptions) -> Result<Pl
                     c.waits_for.insert(dep);
                 }
                 Err(e) => {
-                    errors.push(e);
+                    errors.push(*e);
                     blocked = true;
                 }
             }

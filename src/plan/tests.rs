@@ -821,10 +821,11 @@ fn arb_world() -> impl Strategy<Value = World> {
         })
 }
 
+/// Declarations (source, kind, Region, destination, consent), removed sources, prune.
+type DesiredSpec = (Vec<(u32, u8, usize, u32, bool)>, Vec<u32>, bool);
+
 /// A random well-formed desired state over the same file systems.
-fn arb_desired(
-    n_max: u32,
-) -> impl Strategy<Value = (Vec<(u32, u8, usize, u32, bool)>, Vec<u32>, bool)> {
+fn arb_desired(n_max: u32) -> impl Strategy<Value = DesiredSpec> {
     (
         prop::collection::vec(
             (1..=n_max, 0u8..4, 0usize..3, 1..=n_max, any::<bool>()),
@@ -835,7 +836,7 @@ fn arb_desired(
     )
 }
 
-fn build_desired(w: &World, spec: &(Vec<(u32, u8, usize, u32, bool)>, Vec<u32>, bool)) -> Desired {
+fn build_desired(w: &World, spec: &DesiredSpec) -> Desired {
     let region_of = |i: u32| {
         w.actual
             .file_systems
