@@ -1,20 +1,97 @@
-//! `efs-replicator fmt [--check] [PATH]`: canonical formatting.
+//! `efs-replicator fmt [--check] [PATH]`: rewrites configuration files in
+//! canonical format, or with `--check` prints a unified diff of what would
+//! change and exits 1.
+//!
+//! A file is replaced atomically (temporary file in the same directory, then
+//! rename) and only when every file parsed: a syntax error anywhere means no
+//! file is written.
 
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use anyhow::Context as _;
 use clap::Args;
 
+use super::common::stderr_color;
 use super::GlobalArgs;
+use crate::config::{self, format::format_source};
 
 /// Flags of `fmt`.
 #[derive(Debug, Args)]
 pub struct FmtArgs {
     /// A .hcl file or a directory of them (default: the current directory).
     pub path: Option<PathBuf>,
+    /// Do not write; print a diff and exit 1 when a file is not formatted.
+    #[arg(long)]
+    pub check: bool,
 }
 
 /// Runs `fmt`.
-pub async fn run(_args: FmtArgs, _global: &GlobalArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("fmt is not built yet")
+pub async fn run(args: FmtArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
+    let path = args.path.clone().unwrap_or_else(|| PathBuf::from("."));
+    let files = config::config_files(&path)?;
+    let mut changed: Vec<(PathBuf, String, String)> = Vec::new();
+    let mut failed = false;
+    for f in &files {
+        let text =
+            std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?;
+        match format_source(&f.display().to_string(), &text) {
+            Ok(formatted) if formatted != text => changed.push((f.clone(), text, formatted)),
+            Ok(_) => {}
+            Err(diags) => {
+                failed = true;
+                diags.render_human(&mut std::io::stderr().lock(), stderr_color(global))?;
+            }
+        }
+    }
+    if failed {
+        eprintln!("no file was changed");
+        return Ok(ExitCode::from(1));
+    }
+    let mut out = std::io::stdout().lock();
+    if args.check {
+        for (f, old, new) in &changed {
+            let name = f.display().to_string();
+            let diff = similar::TextDiff::from_lines(old, new);
+            write!(
+                out,
+                "{}",
+                diff.unified_diff().context_radius(3).header(&name, &name)
+            )?;
+        }
+        return Ok(if changed.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        });
+    }
+    for (f, _, new) in &changed {
+        write_atomically(f, new).with_context(|| format!("cannot write {}", f.display()))?;
+        writeln!(out, "{}", f.display())?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes `text` to a temporary file next to `path`, then renames it over `path`.
+fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let tmp = dir.join(format!(".{name}.fmt-{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+        if let Ok(meta) = std::fs::metadata(path) {
+            std::fs::set_permissions(&tmp, meta.permissions())?;
+        }
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
 }

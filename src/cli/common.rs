@@ -1,0 +1,128 @@
+//! What several commands share: the configuration arguments (`PATH`,
+//! `--var`, `--var-file`), loading the desired state with diagnostics
+//! printed, and the offline default Region.
+//!
+//! Nothing here may touch the network: the default Region comes from
+//! `--region`, the environment or the AWS config files, never from IMDS.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::GlobalArgs;
+use crate::config::{self, LoadOptions};
+use crate::model::{Desired, Region};
+
+/// Where the configuration is and the values of its variables.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ConfigArgs {
+    /// A .hcl file or a directory of them (default: the current directory).
+    #[arg(value_name = "PATH")]
+    pub path: Option<PathBuf>,
+    /// Set a variable: NAME=VALUE (repeatable; beats --var-file and the environment).
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+    pub vars: Vec<(String, String)>,
+    /// Read variables from a file of NAME = VALUE lines (repeatable, later files win).
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
+}
+
+fn parse_var(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((name, value)) if !name.trim().is_empty() => {
+            Ok((name.trim().to_owned(), value.to_owned()))
+        }
+        _ => Err(format!("expected NAME=VALUE, got {s:?}")),
+    }
+}
+
+impl ConfigArgs {
+    /// The configuration path, defaulting to the current directory.
+    pub fn path(&self) -> PathBuf {
+        self.path.clone().unwrap_or_else(|| PathBuf::from("."))
+    }
+}
+
+/// True when diagnostics on stderr may be coloured.
+pub fn stderr_color(global: &GlobalArgs) -> bool {
+    !global.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
+}
+
+/// The default Region: `--region`, else AWS_REGION / AWS_DEFAULT_REGION,
+/// else the profile's region in the AWS config file. Never the network.
+pub fn default_region(global: &GlobalArgs) -> Option<Region> {
+    if let Some(r) = global.regions.first() {
+        return Region::parse(r).ok();
+    }
+    use aws_config::meta::region::ProvideRegion;
+    let env = aws_config::environment::EnvironmentVariableRegionProvider::new();
+    let from_env = futures::executor::block_on(env.region());
+    let found = from_env.or_else(|| {
+        let mut b = aws_config::profile::ProfileFileRegionProvider::builder();
+        if let Some(p) = &global.profile {
+            b = b.profile_name(p);
+        }
+        futures::executor::block_on(b.build().region())
+    })?;
+    Region::parse(found.as_ref()).ok()
+}
+
+/// Loads the desired state. Prints every diagnostic itself (JSON on stdout
+/// with `json`, else the human form on stderr) and returns `None` when the
+/// configuration has errors.
+pub fn load_desired(
+    args: &ConfigArgs,
+    global: &GlobalArgs,
+    json: bool,
+) -> anyhow::Result<Option<Desired>> {
+    if let Some(r) = global.regions.iter().find(|r| Region::parse(r).is_err()) {
+        anyhow::bail!("--region {r:?} is not a valid Region name (e.g. us-east-1)");
+    }
+    let opts = LoadOptions {
+        vars: args.vars.clone(),
+        var_files: args.var_files.clone(),
+        env_vars: std::env::vars()
+            .filter(|(k, _)| k.starts_with(config::ENV_PREFIX))
+            .collect(),
+        default_region: default_region(global),
+    };
+    match config::load(&args.path(), &opts) {
+        Ok(d) => Ok(Some(d)),
+        Err(diags) => {
+            if json {
+                let mut out = std::io::stdout().lock();
+                diags.render_json(&mut out)?;
+                out.flush()?;
+            } else {
+                let mut err = std::io::stderr().lock();
+                diags.render_human(&mut err, stderr_color(global))?;
+            }
+            Ok(None)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn var_flags_split_at_the_first_equals_sign() {
+        assert_eq!(
+            parse_var("a=b=c").unwrap(),
+            ("a".to_owned(), "b=c".to_owned())
+        );
+        assert!(parse_var("novalue").is_err());
+        assert!(parse_var("=x").is_err());
+    }
+
+    #[test]
+    fn region_flag_comes_first() {
+        let g = GlobalArgs {
+            regions: vec!["eu-west-3".into(), "us-east-1".into()],
+            ..GlobalArgs::default()
+        };
+        assert_eq!(default_region(&g).unwrap().as_str(), "eu-west-3");
+    }
+}

@@ -1,0 +1,1871 @@
+//! The loader: parses every file with hcl-edit (which keeps spans), checks
+//! blocks and attributes against the schema, evaluates variables, locals and
+//! `for_each` with hcl-rs's evaluator, converts values into the model's
+//! newtypes and runs the cross-replication checks. Every problem becomes a
+//! located [`Diagnostic`]; loading goes on after an error so all are reported.
+//!
+//! The loader reads the configuration and var files and nothing else: it must
+//! never touch the network, and never hand out a `Desired` when any
+//! diagnostic was recorded.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ops::Range;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hcl::edit::expr::Expression;
+use hcl::edit::structure::{Attribute, Block, Body, Structure};
+use hcl::edit::Span;
+use hcl::eval::{Context, Evaluate};
+use hcl::{Map, Value};
+
+use super::diagnostics::{line_col, Diagnostic, Diagnostics, SourceFile};
+use super::functions;
+use super::refs::Refs;
+use super::{config_files, LoadOptions};
+use crate::model::{
+    Address, AvailabilityZone, Desired, DesiredDestination, DesiredReplication, FileSystemId,
+    FileSystemRef, InstanceKey, InvalidValue, KmsKeyRef, Region, Removed, RoleArn, Settings,
+    AVAILABILITY_ZONES,
+};
+
+/// Prefix of environment variables that set input variables.
+pub const ENV_PREFIX: &str = "EFS_REPLICATOR_VAR_";
+
+const TOP_BLOCKS: &[&str] = &["replication", "removed", "settings", "variable", "locals"];
+const REPLICATION_ATTRS: &[&str] = &[
+    "source_file_system_id",
+    "source_region",
+    "prevent_destroy",
+    "max_replication_lag",
+    "for_each",
+];
+const DESTINATION_ATTRS: &[&str] = &[
+    "region",
+    "availability_zone_name",
+    "kms_key_id",
+    "file_system_id",
+    "role_arn",
+    "allow_overwrite",
+];
+const REMOVED_ATTRS: &[&str] = &["source_file_system_id", "source_region"];
+const SETTINGS_ATTRS: &[&str] = &["region", "prune", "max_replication_lag"];
+const VARIABLE_ATTRS: &[&str] = &["type", "default", "description"];
+
+/// Loads `path` (a file or a directory of `*.hcl` files).
+pub fn load(path: &Path, opts: &LoadOptions) -> Result<Desired, Diagnostics> {
+    let mut l = Loader::default();
+    let paths = match config_files(path) {
+        Ok(p) => p,
+        Err(e) => {
+            l.diags.push(Diagnostic::error(e.to_string()).with_help(
+                "give a .hcl file or a directory that contains .hcl files (default: the current directory)",
+            ));
+            return Err(l.finish());
+        }
+    };
+    let mut bodies = Vec::new();
+    for p in &paths {
+        match std::fs::read_to_string(p) {
+            Ok(text) => {
+                let fi = l.add_file(p.display().to_string(), text);
+                if let Some(body) = l.parse(fi) {
+                    bodies.push((fi, body));
+                }
+            }
+            Err(e) => l.diags.push(Diagnostic::error(format!(
+                "cannot read {}: {e}",
+                p.display()
+            ))),
+        }
+    }
+    let desired = l.run(&bodies, opts);
+    if l.diags.is_empty() {
+        Ok(desired)
+    } else {
+        Err(l.finish())
+    }
+}
+
+/// Loads configuration text given in memory (used by tests and benchmarks);
+/// `name` is the path shown in diagnostics.
+pub fn load_str(name: &str, text: &str, opts: &LoadOptions) -> Result<Desired, Diagnostics> {
+    let mut l = Loader::default();
+    let fi = l.add_file(name.to_owned(), text.to_owned());
+    let bodies: Vec<(usize, Body)> = l.parse(fi).map(|b| (fi, b)).into_iter().collect();
+    let desired = l.run(&bodies, opts);
+    if l.diags.is_empty() {
+        Ok(desired)
+    } else {
+        Err(l.finish())
+    }
+}
+
+/// What an expression may refer to where it is written.
+#[derive(Clone, Copy, Default)]
+struct Scope<'s> {
+    vars: Option<&'s Map<String, Value>>,
+    locals: Option<&'s Map<String, Value>>,
+    each: Option<&'s Value>,
+    /// Explains why `each` is not available, when it is not.
+    in_replication: bool,
+}
+
+/// A declared input variable.
+struct VarDecl {
+    file: usize,
+    header: Option<Range<usize>>,
+    ty: Type,
+    default: Option<Value>,
+}
+
+/// The `type` of a variable.
+#[derive(Debug, Clone, PartialEq)]
+enum Type {
+    Any,
+    String,
+    Number,
+    Bool,
+    List(Box<Type>),
+    Map(Box<Type>),
+    Object,
+}
+
+impl std::fmt::Display for Type {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Type::Any => f.write_str("any"),
+            Type::String => f.write_str("string"),
+            Type::Number => f.write_str("number"),
+            Type::Bool => f.write_str("bool"),
+            Type::List(t) => write!(f, "list({t})"),
+            Type::Map(t) => write!(f, "map({t})"),
+            Type::Object => f.write_str("object"),
+        }
+    }
+}
+
+/// Spans of one replication instance, for the cross checks.
+struct Placed {
+    file: usize,
+    source_span: Option<Range<usize>>,
+    dest_fs_span: Option<Range<usize>>,
+}
+
+#[derive(Default)]
+struct Loader {
+    files: Vec<SourceFile>,
+    diags: Vec<Diagnostic>,
+    var_names: BTreeSet<String>,
+    local_names: BTreeSet<String>,
+}
+
+fn header_span(b: &Block) -> Option<Range<usize>> {
+    let start = b.ident.span()?.start;
+    let end = b
+        .labels
+        .last()
+        .and_then(|l| l.span())
+        .or_else(|| b.ident.span())?
+        .end;
+    Some(start..end)
+}
+
+fn value_span(a: &Attribute) -> Option<Range<usize>> {
+    a.value.span().or_else(|| a.span())
+}
+
+/// The closest candidate within a small edit distance.
+pub fn suggest<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
+    let limit = (word.chars().count() / 3).max(2);
+    candidates
+        .into_iter()
+        .map(|c| (strsim::damerau_levenshtein(word, c), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, c)| (*d, *c))
+        .map(|(_, c)| c)
+}
+
+fn did_you_mean<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<String> {
+    suggest(word, candidates).map(|s| format!("did you mean \"{s}\"?"))
+}
+
+fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+impl Loader {
+    fn finish(self) -> Diagnostics {
+        Diagnostics::new(self.files, self.diags)
+    }
+
+    fn add_file(&mut self, name: String, text: String) -> usize {
+        self.files.push(SourceFile {
+            name,
+            text: Arc::new(text),
+        });
+        self.files.len() - 1
+    }
+
+    fn parse(&mut self, fi: usize) -> Option<Body> {
+        let text = self.files[fi].text.clone();
+        match hcl::edit::parser::parse_body(&text) {
+            Ok(b) => Some(b),
+            Err(e) => {
+                let off = e.location().offset().min(text.len());
+                let end = text[off..]
+                    .chars()
+                    .next()
+                    .map_or(off, |c| off + c.len_utf8());
+                self.diags.push(
+                    Diagnostic::at(fi, Some(off..end), format!("syntax error: {}", e.message()))
+                        .with_label("here"),
+                );
+                None
+            }
+        }
+    }
+
+    fn at(&mut self, file: usize, span: Option<Range<usize>>, msg: impl Into<String>) {
+        self.diags.push(Diagnostic::at(file, span, msg));
+    }
+
+    fn at_help(
+        &mut self,
+        file: usize,
+        span: Option<Range<usize>>,
+        msg: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        self.diags
+            .push(Diagnostic::at(file, span, msg).with_help(help));
+    }
+
+    fn where_is(&self, file: usize, span: &Option<Range<usize>>) -> String {
+        let src = &self.files[file];
+        let lc = line_col(&src.text, span.as_ref().map_or(0, |s| s.start));
+        format!("{}:{}:{}", src.name, lc.line, lc.column)
+    }
+
+    fn invalid(&mut self, file: usize, span: Option<Range<usize>>, ctx: &str, e: InvalidValue) {
+        let msg = format!("{ctx}: {:?} is not a valid {}", e.value, e.what);
+        self.at_help(file, span, msg, format!("expected {}", e.expected));
+    }
+
+    /// Checks labels of a block; returns them when the count is right.
+    fn labels<'b>(
+        &mut self,
+        fi: usize,
+        b: &'b Block,
+        want: usize,
+        usage: &str,
+    ) -> Option<Vec<&'b str>> {
+        if b.labels.len() == want {
+            return Some(b.labels.iter().map(|l| l.as_str()).collect());
+        }
+        let kind = b.ident.as_str();
+        let msg = match want {
+            0 => format!("a {kind} block takes no label"),
+            _ => format!("a {kind} block takes exactly one label, its name"),
+        };
+        self.at_help(fi, header_span(b), msg, format!("write it as {usage}"));
+        None
+    }
+
+    /// Checks a body against its schema: unknown and duplicate attributes,
+    /// unknown blocks. Returns the attributes by name and the nested blocks.
+    fn fields<'b>(
+        &mut self,
+        fi: usize,
+        body: &'b Body,
+        what: &str,
+        attrs: &[&str],
+        blocks: &[&str],
+    ) -> (HashMap<&'b str, &'b Attribute>, Vec<&'b Block>) {
+        let mut found: HashMap<&'b str, &'b Attribute> = HashMap::new();
+        let mut nested = Vec::new();
+        for s in body.iter() {
+            match s {
+                Structure::Attribute(a) => {
+                    let key = a.key.as_str();
+                    if blocks.contains(&key) {
+                        self.at_help(
+                            fi,
+                            a.key.span(),
+                            format!("{key} is a block, not an attribute"),
+                            format!("write `{key} {{ ... }}` without `=`"),
+                        );
+                    } else if !attrs.contains(&key) {
+                        let all = attrs.iter().chain(blocks).copied();
+                        let help = did_you_mean(key, all).unwrap_or_else(|| {
+                            format!("a {what} block accepts: {}", attrs.join(", "))
+                        });
+                        self.at_help(
+                            fi,
+                            a.key.span(),
+                            format!("unknown attribute \"{key}\" in {what} block"),
+                            help,
+                        );
+                    } else if let Some(first) = found.get(key) {
+                        let help = format!(
+                            "it is already set at {}; remove one",
+                            self.where_is(fi, &first.key.span())
+                        );
+                        self.at_help(
+                            fi,
+                            a.key.span(),
+                            format!("duplicate attribute \"{key}\""),
+                            help,
+                        );
+                    } else {
+                        found.insert(key, a);
+                    }
+                }
+                Structure::Block(b) => {
+                    let key = b.ident.as_str();
+                    if blocks.contains(&key) {
+                        nested.push(b);
+                    } else if attrs.contains(&key) {
+                        self.at_help(
+                            fi,
+                            b.ident.span(),
+                            format!("{key} is an attribute, not a block"),
+                            format!("write `{key} = VALUE`"),
+                        );
+                    } else {
+                        let all = blocks.iter().chain(attrs).copied();
+                        let help = did_you_mean(key, all).unwrap_or_else(|| {
+                            if blocks.is_empty() {
+                                format!("a {what} block has no nested blocks")
+                            } else {
+                                format!("a {what} block accepts the blocks: {}", blocks.join(", "))
+                            }
+                        });
+                        self.at_help(
+                            fi,
+                            b.ident.span(),
+                            format!("unknown block \"{key}\" in {what} block"),
+                            help,
+                        );
+                    }
+                }
+            }
+        }
+        (found, nested)
+    }
+
+    /// Reports undefined names and functions; true when the expression is clean.
+    fn check_refs(&mut self, fi: usize, refs: &Refs, scope: &Scope<'_>) -> bool {
+        let before = self.diags.len();
+        for r in &refs.names {
+            let span = r.span.clone();
+            match (r.root.as_str(), r.attr.as_deref()) {
+                ("var", _) if scope.vars.is_none() => self.at_help(
+                    fi,
+                    span,
+                    "variables cannot be used here",
+                    "a variable default and a var file must be constant values",
+                ),
+                ("local", _) if scope.locals.is_none() => self.at_help(
+                    fi,
+                    span,
+                    "locals cannot be used here",
+                    "a variable default and a var file must be constant values",
+                ),
+                ("each", _) if scope.each.is_none() => {
+                    let help = if scope.in_replication {
+                        "add for_each = ... to this replication block, or remove the reference"
+                    } else {
+                        "each is only available inside a replication block that has for_each"
+                    };
+                    self.at_help(fi, span, "each.key and each.value need for_each", help)
+                }
+                ("var", None) | ("local", None) => self.at_help(
+                    fi,
+                    span,
+                    format!("{} must be followed by a name", r.root),
+                    format!("write {}.NAME", r.root),
+                ),
+                ("var", Some(name)) if !self.var_names.contains(name) => {
+                    let help = did_you_mean(name, self.var_names.iter().map(String::as_str))
+                        .map(|s| {
+                            s.replace('"', "")
+                                .replace("did you mean ", "did you mean var.")
+                        })
+                        .unwrap_or_else(|| format!("declare it: variable \"{name}\" {{}}"));
+                    self.at_help(fi, span, format!("undefined variable \"{name}\""), help)
+                }
+                ("local", Some(name)) if !self.local_names.contains(name) => {
+                    let help = did_you_mean(name, self.local_names.iter().map(String::as_str))
+                        .map(|s| {
+                            s.replace('"', "")
+                                .replace("did you mean ", "did you mean local.")
+                        })
+                        .unwrap_or_else(|| format!("define it in a locals block: {name} = ..."));
+                    self.at_help(fi, span, format!("undefined local value \"{name}\""), help)
+                }
+                ("each", Some("key" | "value")) | ("var" | "local", Some(_)) => {}
+                ("each", _) => self.at_help(
+                    fi,
+                    span,
+                    "each has only the attributes key and value",
+                    "write each.key or each.value",
+                ),
+                (other, _) => {
+                    let help = if self.var_names.contains(other) {
+                        format!("did you mean var.{other}?")
+                    } else if self.local_names.contains(other) {
+                        format!("did you mean local.{other}?")
+                    } else {
+                        "variables are written var.NAME, locals local.NAME, and strings need quotes"
+                            .to_owned()
+                    };
+                    self.at_help(fi, span, format!("unknown name \"{other}\""), help)
+                }
+            }
+        }
+        for (name, span) in &refs.funcs {
+            if functions::def(name).is_none() {
+                let help =
+                    did_you_mean(name, functions::NAMES.iter().copied()).unwrap_or_else(|| {
+                        format!("available functions: {}", functions::NAMES.join(", "))
+                    });
+                self.at_help(
+                    fi,
+                    span.clone(),
+                    format!("unknown function \"{name}\""),
+                    help,
+                );
+            }
+        }
+        self.diags.len() == before
+    }
+
+    /// Evaluates an expression in a scope; reports and returns None on error.
+    fn eval(&mut self, fi: usize, expr: &Expression, scope: &Scope<'_>) -> Option<Value> {
+        // Literals need no context.
+        match expr {
+            Expression::String(s) => return Some(Value::String(s.value().clone())),
+            Expression::Bool(b) => return Some(Value::Bool(*b.value())),
+            _ => {}
+        }
+        let refs = Refs::of(expr);
+        if !self.check_refs(fi, &refs, scope) {
+            return None;
+        }
+        let mut ctx = Context::new();
+        let mut want_vars = Map::new();
+        let mut want_locals = Map::new();
+        for r in refs
+            .names
+            .iter()
+            .filter(|r| r.root == "var" || r.root == "local")
+        {
+            let (Some(name), pool, dest) = (
+                r.attr.as_ref(),
+                match r.root.as_str() {
+                    "var" => scope.vars,
+                    "local" => scope.locals,
+                    _ => None,
+                },
+                if r.root == "var" {
+                    &mut want_vars
+                } else {
+                    &mut want_locals
+                },
+            ) else {
+                continue;
+            };
+            match pool.and_then(|p| p.get(name)) {
+                Some(v) => {
+                    dest.entry(name.clone()).or_insert_with(|| v.clone());
+                }
+                // Declared but without a value: reported where it is declared.
+                None => return None,
+            }
+        }
+        if !want_vars.is_empty() {
+            ctx.declare_var("var", Value::Object(want_vars));
+        }
+        if !want_locals.is_empty() {
+            ctx.declare_var("local", Value::Object(want_locals));
+        }
+        if let Some(each) = scope.each {
+            if refs.names.iter().any(|r| r.root == "each") {
+                ctx.declare_var("each", each.clone());
+            }
+        }
+        for (name, _) in &refs.funcs {
+            if let Some(def) = functions::def(name) {
+                ctx.declare_func(name.as_str(), def);
+            }
+        }
+        let e: hcl::Expression = expr.clone().into();
+        match e.evaluate(&ctx) {
+            Ok(v) => Some(v),
+            Err(err) => {
+                self.at(
+                    fi,
+                    expr.span(),
+                    format!("cannot evaluate this expression: {}", err.kind()),
+                );
+                None
+            }
+        }
+    }
+
+    fn eval_attr(
+        &mut self,
+        fi: usize,
+        a: Option<&&Attribute>,
+        scope: &Scope<'_>,
+    ) -> Option<(Value, Option<Range<usize>>)> {
+        let a = a?;
+        let v = self.eval(fi, &a.value, scope)?;
+        Some((v, value_span(a)))
+    }
+
+    fn string(
+        &mut self,
+        fi: usize,
+        name: &str,
+        got: Option<(Value, Option<Range<usize>>)>,
+        ctx: &str,
+    ) -> Option<(String, Option<Range<usize>>)> {
+        let (v, span) = got?;
+        match v {
+            Value::String(s) => Some((s, span)),
+            Value::Null => None,
+            other => {
+                self.at_help(
+                    fi,
+                    span,
+                    format!(
+                        "{ctx}{name} must be a string, not {}",
+                        functions::kind(&other)
+                    ),
+                    "put the value in quotes",
+                );
+                None
+            }
+        }
+    }
+
+    fn bool(
+        &mut self,
+        fi: usize,
+        name: &str,
+        got: Option<(Value, Option<Range<usize>>)>,
+        ctx: &str,
+    ) -> Option<bool> {
+        let (v, span) = got?;
+        match v {
+            Value::Bool(b) => Some(b),
+            Value::Null => None,
+            other => {
+                self.at_help(
+                    fi,
+                    span,
+                    format!(
+                        "{ctx}{name} must be true or false, not {}",
+                        functions::kind(&other)
+                    ),
+                    format!("write {name} = true or {name} = false, without quotes"),
+                );
+                None
+            }
+        }
+    }
+
+    fn duration(
+        &mut self,
+        fi: usize,
+        name: &str,
+        got: Option<(Value, Option<Range<usize>>)>,
+        ctx: &str,
+    ) -> Option<Duration> {
+        let (s, span) = self.string(fi, name, got, ctx)?;
+        match humantime::parse_duration(&s) {
+            Ok(d) if d > Duration::ZERO => Some(d),
+            _ => {
+                self.at_help(
+                    fi,
+                    span,
+                    format!("{ctx}{name}: {s:?} is not a duration"),
+                    "write a positive duration such as \"15m\", \"1h\" or \"1h 30m\"",
+                );
+                None
+            }
+        }
+    }
+
+    fn region(
+        &mut self,
+        fi: usize,
+        name: &str,
+        got: Option<(Value, Option<Range<usize>>)>,
+        ctx: &str,
+    ) -> Option<(Region, Option<Range<usize>>)> {
+        let (s, span) = self.string(fi, name, got, ctx)?;
+        match Region::parse(&s) {
+            Ok(r) => Some((r, span)),
+            Err(e) => {
+                self.invalid(fi, span, &format!("{ctx}{name}"), e);
+                None
+            }
+        }
+    }
+
+    fn run(&mut self, bodies: &[(usize, Body)], opts: &LoadOptions) -> Desired {
+        let mut replications = Vec::new();
+        let mut removed = Vec::new();
+        let mut settings: Vec<(usize, &Block)> = Vec::new();
+        let mut variables = Vec::new();
+        let mut locals = Vec::new();
+        for (fi, body) in bodies {
+            let fi = *fi;
+            for s in body.iter() {
+                match s {
+                    Structure::Attribute(a) => self.at_help(
+                        fi,
+                        a.key.span(),
+                        format!("attribute \"{}\" is not allowed at the top level", a.key.as_str()),
+                        "put values in a locals block, or settings in a settings block",
+                    ),
+                    Structure::Block(b) => match b.ident.as_str() {
+                        "replication" => replications.push((fi, b)),
+                        "removed" => removed.push((fi, b)),
+                        "settings" => settings.push((fi, b)),
+                        "variable" => variables.push((fi, b)),
+                        "locals" => locals.push((fi, b)),
+                        "resource" => self.at_help(
+                            fi,
+                            header_span(b),
+                            "resource blocks are not used here",
+                            "write replication \"NAME\" { source_file_system_id = ... destination { ... } } instead of resource \"aws_efs_replication_configuration\"",
+                        ),
+                        other => {
+                            let help = did_you_mean(other, TOP_BLOCKS.iter().copied())
+                                .unwrap_or_else(|| format!("the top-level blocks are: {}", TOP_BLOCKS.join(", ")));
+                            self.at_help(fi, b.ident.span(), format!("unknown block \"{other}\""), help)
+                        }
+                    },
+                }
+            }
+        }
+        let vars = self.variables(&variables, opts);
+        let local_values = self.locals(&locals, &vars);
+        let scope = Scope {
+            vars: Some(&vars),
+            locals: Some(&local_values),
+            each: None,
+            in_replication: false,
+        };
+        let settings = self.settings(&settings, &scope);
+        let (reps, placed) = self.replications(&replications, &scope, &settings, opts);
+        let removed = self.removed(&removed, &scope, &settings, opts);
+        self.cross_checks(&reps, &placed, &removed);
+        let mut reps = reps;
+        reps.sort_by(|a, b| a.address.cmp(&b.address));
+        let mut removed: Vec<Removed> = removed.into_iter().map(|r| r.0).collect();
+        removed.sort();
+        Desired {
+            replications: reps,
+            removed,
+            settings,
+        }
+    }
+
+    fn parse_type(&mut self, fi: usize, e: &Expression) -> Option<Type> {
+        let t = match e {
+            Expression::Variable(v) => match v.as_str() {
+                "any" => Type::Any,
+                "string" => Type::String,
+                "number" => Type::Number,
+                "bool" => Type::Bool,
+                _ => return self.bad_type(fi, e),
+            },
+            Expression::FuncCall(f) if f.args.len() == 1 => {
+                let inner = f.args.iter().next()?;
+                match f.name.name.as_str() {
+                    "list" | "set" => Type::List(Box::new(self.parse_type(fi, inner)?)),
+                    "map" => Type::Map(Box::new(self.parse_type(fi, inner)?)),
+                    "object" => Type::Object,
+                    _ => return self.bad_type(fi, e),
+                }
+            }
+            _ => return self.bad_type(fi, e),
+        };
+        Some(t)
+    }
+
+    fn bad_type(&mut self, fi: usize, e: &Expression) -> Option<Type> {
+        self.at_help(
+            fi,
+            e.span(),
+            "invalid variable type",
+            "use string, number, bool, any, list(TYPE), set(TYPE), map(TYPE) or object({...})",
+        );
+        None
+    }
+
+    fn variables(&mut self, blocks: &[(usize, &Block)], opts: &LoadOptions) -> Map<String, Value> {
+        let mut decls: BTreeMap<String, VarDecl> = BTreeMap::new();
+        for (fi, b) in blocks {
+            let fi = *fi;
+            let (attrs, _) = self.fields(fi, &b.body, "variable", VARIABLE_ATTRS, &[]);
+            let Some(labels) = self.labels(fi, b, 1, "variable \"NAME\" { type = string }") else {
+                continue;
+            };
+            let name = labels[0].to_owned();
+            if !is_identifier(&name) {
+                self.at_help(
+                    fi,
+                    header_span(b),
+                    format!("invalid variable name {name:?}"),
+                    "a name starts with a letter or _ and holds letters, digits, _ and -",
+                );
+                continue;
+            }
+            if let Some(first) = decls.get(&name) {
+                let help = format!(
+                    "it is first declared at {}",
+                    self.where_is(first.file, &first.header)
+                );
+                self.at_help(
+                    fi,
+                    header_span(b),
+                    format!("duplicate variable \"{name}\""),
+                    help,
+                );
+                continue;
+            }
+            let ty = match attrs.get("type") {
+                Some(a) => self.parse_type(fi, &a.value).unwrap_or(Type::Any),
+                None => Type::Any,
+            };
+            let const_scope = Scope::default();
+            let default = match attrs.get("default") {
+                Some(a) => {
+                    self.eval(fi, &a.value, &const_scope)
+                        .and_then(|v| match convert(v, &ty) {
+                            Ok(v) => Some(v),
+                            Err(msg) => {
+                                self.at(
+                                    fi,
+                                    value_span(a),
+                                    format!("default of variable \"{name}\": {msg}"),
+                                );
+                                None
+                            }
+                        })
+                }
+                None => None,
+            };
+            if let Some(a) = attrs.get("description") {
+                let got = self.eval_attr(fi, Some(a), &const_scope);
+                self.string(fi, "description", got, "");
+            }
+            decls.insert(
+                name,
+                VarDecl {
+                    file: fi,
+                    header: header_span(b),
+                    ty,
+                    default,
+                },
+            );
+        }
+        self.var_names = decls.keys().cloned().collect();
+
+        // Precedence, lowest first: default, environment, var files, --var.
+        let mut values: BTreeMap<String, Value> = BTreeMap::new();
+        for (k, raw) in &opts.env_vars {
+            let Some(name) = k.strip_prefix(ENV_PREFIX) else {
+                continue;
+            };
+            // Undeclared environment variables are ignored, as Terraform does.
+            if let Some(d) = decls.get(name) {
+                match from_text(raw, &d.ty) {
+                    Ok(v) => {
+                        values.insert(name.to_owned(), v);
+                    }
+                    Err(msg) => self.diags.push(Diagnostic::error(format!(
+                        "environment variable {k}: {msg}"
+                    ))),
+                }
+            }
+        }
+        for path in &opts.var_files {
+            self.var_file(path, &decls, &mut values);
+        }
+        for (name, raw) in &opts.vars {
+            match decls.get(name) {
+                Some(d) => match from_text(raw, &d.ty) {
+                    Ok(v) => {
+                        values.insert(name.clone(), v);
+                    }
+                    Err(msg) => self
+                        .diags
+                        .push(Diagnostic::error(format!("--var {name}: {msg}"))),
+                },
+                None => {
+                    let help = did_you_mean(name, self.var_names.iter().map(String::as_str))
+                        .unwrap_or_else(|| {
+                            format!("declare it in the configuration: variable \"{name}\" {{}}")
+                        });
+                    self.diags.push(
+                        Diagnostic::error(format!(
+                            "--var {name}: no variable \"{name}\" is declared"
+                        ))
+                        .with_help(help),
+                    );
+                }
+            }
+        }
+        let mut out = Map::new();
+        for (name, d) in &decls {
+            match values.remove(name).or_else(|| d.default.clone()) {
+                Some(v) => {
+                    out.insert(name.clone(), v);
+                }
+                None => self.at_help(
+                    d.file,
+                    d.header.clone(),
+                    format!("variable \"{name}\" has no value"),
+                    format!("set it with --var {name}=VALUE, in a --var-file, or with {ENV_PREFIX}{name}; or give it a default"),
+                ),
+            }
+        }
+        out
+    }
+
+    fn var_file(
+        &mut self,
+        path: &Path,
+        decls: &BTreeMap<String, VarDecl>,
+        values: &mut BTreeMap<String, Value>,
+    ) {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => {
+                self.diags.push(Diagnostic::error(format!(
+                    "cannot read var file {}: {e}",
+                    path.display()
+                )));
+                return;
+            }
+        };
+        let fi = self.add_file(path.display().to_string(), text);
+        let Some(body) = self.parse(fi) else { return };
+        for s in body.iter() {
+            match s {
+                Structure::Block(b) => self.at_help(
+                    fi,
+                    b.ident.span(),
+                    "a var file holds only NAME = VALUE lines",
+                    "move blocks into the configuration",
+                ),
+                Structure::Attribute(a) => {
+                    let name = a.key.as_str();
+                    let Some(d) = decls.get(name) else {
+                        let help = did_you_mean(name, self.var_names.iter().map(String::as_str))
+                            .unwrap_or_else(|| {
+                                format!("declare it in the configuration: variable \"{name}\" {{}}")
+                            });
+                        self.at_help(
+                            fi,
+                            a.key.span(),
+                            format!("no variable \"{name}\" is declared"),
+                            help,
+                        );
+                        continue;
+                    };
+                    let Some(v) = self.eval(fi, &a.value, &Scope::default()) else {
+                        continue;
+                    };
+                    match convert(v, &d.ty) {
+                        Ok(v) => {
+                            values.insert(name.to_owned(), v);
+                        }
+                        Err(msg) => {
+                            self.at(fi, value_span(a), format!("variable \"{name}\": {msg}"))
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn locals(
+        &mut self,
+        blocks: &[(usize, &Block)],
+        vars: &Map<String, Value>,
+    ) -> Map<String, Value> {
+        let mut defs: BTreeMap<String, (usize, &Attribute)> = BTreeMap::new();
+        for (fi, b) in blocks {
+            let fi = *fi;
+            if self.labels(fi, b, 0, "locals { NAME = VALUE }").is_none() {
+                continue;
+            }
+            for s in b.body.iter() {
+                match s {
+                    Structure::Block(inner) => self.at_help(
+                        fi,
+                        inner.ident.span(),
+                        "a locals block holds only NAME = VALUE lines",
+                        "write NAME = { ... } for a map",
+                    ),
+                    Structure::Attribute(a) => {
+                        let name = a.key.as_str().to_owned();
+                        if let Some((ffi, first)) = defs.get(&name) {
+                            let help = format!(
+                                "it is first defined at {}",
+                                self.where_is(*ffi, &first.key.span())
+                            );
+                            self.at_help(
+                                fi,
+                                a.key.span(),
+                                format!("duplicate local value \"{name}\""),
+                                help,
+                            );
+                        } else {
+                            defs.insert(name, (fi, a));
+                        }
+                    }
+                }
+            }
+        }
+        self.local_names = defs.keys().cloned().collect();
+        let deps: BTreeMap<&str, BTreeSet<String>> = defs
+            .iter()
+            .map(|(n, (_, a))| {
+                let refs = Refs::of(&a.value);
+                let d = refs
+                    .names
+                    .into_iter()
+                    .filter(|r| r.root == "local")
+                    .filter_map(|r| r.attr)
+                    .filter(|n| self.local_names.contains(n))
+                    .collect();
+                (n.as_str(), d)
+            })
+            .collect();
+        let mut values = Map::new();
+        let mut failed: BTreeSet<&str> = BTreeSet::new();
+        let mut pending: Vec<&str> = defs.keys().map(String::as_str).collect();
+        loop {
+            let mut progress = false;
+            let mut rest = Vec::new();
+            for name in pending {
+                let d = &deps[name];
+                if d.iter().any(|x| failed.contains(x.as_str())) {
+                    failed.insert(name);
+                    progress = true;
+                } else if d.iter().all(|x| values.contains_key(x)) {
+                    let (fi, a) = defs[name];
+                    let scope = Scope {
+                        vars: Some(vars),
+                        locals: Some(&values),
+                        each: None,
+                        in_replication: false,
+                    };
+                    match self.eval(fi, &a.value, &scope) {
+                        Some(v) => {
+                            values.insert(name.to_owned(), v);
+                        }
+                        None => {
+                            failed.insert(name);
+                        }
+                    }
+                    progress = true;
+                } else {
+                    rest.push(name);
+                }
+            }
+            pending = rest;
+            if pending.is_empty() || !progress {
+                break;
+            }
+        }
+        for name in pending {
+            let (fi, a) = defs[name];
+            self.at_help(
+                fi,
+                a.key.span(),
+                format!("local value \"{name}\" refers to itself through a cycle"),
+                format!(
+                    "a local value cannot depend on itself; cycle members: {}",
+                    cycle_members(&deps, name).join(" -> ")
+                ),
+            );
+        }
+        values
+    }
+
+    fn settings(&mut self, blocks: &[(usize, &Block)], scope: &Scope<'_>) -> Settings {
+        let mut out = Settings::default();
+        let Some((fi, b)) = blocks.first() else {
+            return out;
+        };
+        for (ofi, other) in &blocks[1..] {
+            let help = format!(
+                "the first settings block is at {}; merge them",
+                self.where_is(*fi, &header_span(b))
+            );
+            self.at_help(
+                *ofi,
+                header_span(other),
+                "only one settings block is allowed",
+                help,
+            );
+        }
+        let fi = *fi;
+        self.labels(fi, b, 0, "settings { region = \"us-east-1\" }");
+        let (attrs, _) = self.fields(fi, &b.body, "settings", SETTINGS_ATTRS, &[]);
+        let got = self.eval_attr(fi, attrs.get("region"), scope);
+        out.region = self.region(fi, "region", got, "settings: ").map(|r| r.0);
+        let got = self.eval_attr(fi, attrs.get("prune"), scope);
+        out.prune = self.bool(fi, "prune", got, "settings: ").unwrap_or(false);
+        let got = self.eval_attr(fi, attrs.get("max_replication_lag"), scope);
+        out.max_replication_lag = self.duration(fi, "max_replication_lag", got, "settings: ");
+        out
+    }
+
+    /// Resolves the Region of a source: ARN, `source_region`, settings, default.
+    #[allow(clippy::too_many_arguments)]
+    fn source_region(
+        &mut self,
+        fi: usize,
+        ctx: &str,
+        source: &FileSystemRef,
+        source_span: Option<Range<usize>>,
+        source_region: Option<(Region, Option<Range<usize>>)>,
+        written: bool,
+        settings: &Settings,
+        opts: &LoadOptions,
+    ) -> Option<Region> {
+        if let Some(arn) = &source.arn {
+            if let Some((r, span)) = &source_region {
+                if *r != arn.region {
+                    self.at_help(
+                        fi,
+                        span.clone(),
+                        format!("{ctx}source_region {r} does not match the Region in the source ARN ({})", arn.region),
+                        "remove source_region: the ARN already names the Region",
+                    );
+                }
+            }
+            return Some(arn.region.clone());
+        }
+        if let Some((r, _)) = source_region {
+            return Some(r);
+        }
+        if let Some(r) = settings
+            .region
+            .clone()
+            .or_else(|| opts.default_region.clone())
+        {
+            return Some(r);
+        }
+        if written {
+            // source_region is there but invalid: already reported.
+            return None;
+        }
+        self.at_help(
+            fi,
+            source_span,
+            format!("{ctx}cannot tell which Region {} is in", source.id),
+            "add source_region = \"REGION\" here, region = \"REGION\" in a settings block, pass --region, or set a region in the AWS config",
+        );
+        None
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn replications(
+        &mut self,
+        blocks: &[(usize, &Block)],
+        scope: &Scope<'_>,
+        settings: &Settings,
+        opts: &LoadOptions,
+    ) -> (Vec<DesiredReplication>, Vec<Placed>) {
+        let mut out = Vec::new();
+        let mut placed = Vec::new();
+        let mut names: HashMap<String, (usize, Option<Range<usize>>)> = HashMap::new();
+        for (fi, b) in blocks {
+            let fi = *fi;
+            let labels = self.labels(fi, b, 1, "replication \"NAME\" { ... }");
+            let (attrs, nested) = self.fields(
+                fi,
+                &b.body,
+                "replication",
+                REPLICATION_ATTRS,
+                &["destination"],
+            );
+            let Some(labels) = labels else { continue };
+            let name = labels[0].to_owned();
+            if !is_identifier(&name) {
+                self.at_help(
+                    fi,
+                    header_span(b),
+                    format!("invalid replication name {name:?}"),
+                    "a name starts with a letter or _ and holds letters, digits, _ and -",
+                );
+                continue;
+            }
+            if let Some((ffi, fspan)) = names.get(&name) {
+                let help = format!(
+                    "replication.{name} is first declared at {}; give each block its own name",
+                    self.where_is(*ffi, fspan)
+                );
+                self.at_help(
+                    fi,
+                    header_span(b),
+                    format!("duplicate address replication.{name}"),
+                    help,
+                );
+                continue;
+            }
+            names.insert(name.clone(), (fi, header_span(b)));
+            let dest = match nested.as_slice() {
+                [] => {
+                    self.at_help(
+                        fi,
+                        header_span(b),
+                        format!("replication.{name} has no destination block"),
+                        "add destination { region = \"REGION\" }",
+                    );
+                    None
+                }
+                [d, rest @ ..] => {
+                    for extra in rest {
+                        self.at_help(
+                            fi,
+                            header_span(extra),
+                            "only one destination block is allowed",
+                            "EFS replicates a file system to exactly one destination",
+                        );
+                    }
+                    self.labels(fi, d, 0, "destination { ... }");
+                    let (dattrs, _) =
+                        self.fields(fi, &d.body, "destination", DESTINATION_ATTRS, &[]);
+                    Some((*d, dattrs))
+                }
+            };
+            if !attrs.contains_key("source_file_system_id") {
+                self.at_help(
+                    fi,
+                    header_span(b),
+                    format!("replication.{name} is missing source_file_system_id"),
+                    "add source_file_system_id = \"fs-...\" (an id or a file system ARN)",
+                );
+            }
+            // Instances: one, or one per for_each element.
+            let instances: Vec<(Option<InstanceKey>, Option<Value>)> = match attrs.get("for_each") {
+                None => vec![(None, None)],
+                Some(a) => match self.eval(fi, &a.value, scope) {
+                    None => continue,
+                    Some(v) => match self.for_each(fi, value_span(a), v) {
+                        Some(list) => list.into_iter().map(|(k, v)| (Some(k), Some(v))).collect(),
+                        None => continue,
+                    },
+                },
+            };
+            for (key, each) in instances {
+                let address = Address {
+                    name: name.clone(),
+                    key: key.clone(),
+                };
+                let each_value = each.map(|v| {
+                    let key_value = match &key {
+                        Some(InstanceKey::Str(s)) => Value::from(s.as_str()),
+                        Some(InstanceKey::Int(i)) => Value::from(*i),
+                        None => Value::Null,
+                    };
+                    let mut m = Map::new();
+                    m.insert("key".to_owned(), key_value);
+                    m.insert("value".to_owned(), v);
+                    Value::Object(m)
+                });
+                let iscope = Scope {
+                    each: each_value.as_ref(),
+                    in_replication: true,
+                    ..*scope
+                };
+                let ctx = if key.is_some() {
+                    format!("{address}: ")
+                } else {
+                    String::new()
+                };
+                if let Some((r, p)) = self.instance(
+                    fi,
+                    b,
+                    &attrs,
+                    dest.as_ref(),
+                    &iscope,
+                    &ctx,
+                    address,
+                    settings,
+                    opts,
+                ) {
+                    out.push(r);
+                    placed.push(p);
+                }
+            }
+        }
+        (out, placed)
+    }
+
+    fn for_each(
+        &mut self,
+        fi: usize,
+        span: Option<Range<usize>>,
+        v: Value,
+    ) -> Option<Vec<(InstanceKey, Value)>> {
+        match v {
+            Value::Object(m) => Some(
+                m.into_iter()
+                    .map(|(k, v)| (InstanceKey::Str(k), v))
+                    .collect(),
+            ),
+            Value::Array(items) if items.iter().all(Value::is_string) => {
+                let mut seen = BTreeSet::new();
+                let mut out = Vec::new();
+                for item in items {
+                    let s = item.as_str().unwrap_or_default().to_owned();
+                    if !seen.insert(s.clone()) {
+                        self.at_help(fi, span.clone(), format!("for_each has the key {s:?} twice"), "each key makes one address, so keys must be unique; use distinct(...) or a map");
+                        return None;
+                    }
+                    out.push((InstanceKey::Str(s), item));
+                }
+                Some(out)
+            }
+            Value::Array(items) => Some(
+                items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, v)| (InstanceKey::Int(i as u64), v))
+                    .collect(),
+            ),
+            other => {
+                self.at_help(
+                    fi,
+                    span,
+                    format!(
+                        "for_each must be a map or a list, not {}",
+                        functions::kind(&other)
+                    ),
+                    "write for_each = { key = value, ... } or for_each = [\"a\", \"b\"]",
+                );
+                None
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn instance(
+        &mut self,
+        fi: usize,
+        b: &Block,
+        attrs: &HashMap<&str, &Attribute>,
+        dest: Option<&(&Block, HashMap<&str, &Attribute>)>,
+        scope: &Scope<'_>,
+        ctx: &str,
+        address: Address,
+        settings: &Settings,
+        opts: &LoadOptions,
+    ) -> Option<(DesiredReplication, Placed)> {
+        let before = self.diags.len();
+        let got = self.eval_attr(fi, attrs.get("source_file_system_id"), scope);
+        let source = self
+            .string(fi, "source_file_system_id", got, ctx)
+            .and_then(|(s, span)| match FileSystemRef::parse(&s) {
+                Ok(r) => Some((r, span)),
+                Err(e) => {
+                    self.invalid(fi, span, &format!("{ctx}source_file_system_id"), e);
+                    None
+                }
+            });
+        let got = self.eval_attr(fi, attrs.get("source_region"), scope);
+        let source_region_attr = self.region(fi, "source_region", got, ctx);
+        let source_region = match &source {
+            Some((s, span)) => self.source_region(
+                fi,
+                ctx,
+                s,
+                span.clone(),
+                source_region_attr,
+                attrs.contains_key("source_region"),
+                settings,
+                opts,
+            ),
+            None => None,
+        };
+        let got = self.eval_attr(fi, attrs.get("prevent_destroy"), scope);
+        let prevent_destroy = self.bool(fi, "prevent_destroy", got, ctx).unwrap_or(false);
+        let got = self.eval_attr(fi, attrs.get("max_replication_lag"), scope);
+        let lag = self.duration(fi, "max_replication_lag", got, ctx);
+        let (dest_block, dattrs) = dest?;
+        let destination = self.destination(fi, dest_block, dattrs, scope, ctx);
+        if self.diags.len() != before {
+            return None;
+        }
+        let _ = b;
+        let (source, source_span) = source?;
+        let (destination, dest_fs_span) = destination?;
+        Some((
+            DesiredReplication {
+                address,
+                source_account: source.arn.as_ref().map(|a| a.account.clone()),
+                source: source.id,
+                source_region: source_region?,
+                destination,
+                prevent_destroy,
+                max_replication_lag: lag.or(settings.max_replication_lag),
+            },
+            Placed {
+                file: fi,
+                source_span,
+                dest_fs_span,
+            },
+        ))
+    }
+
+    fn destination(
+        &mut self,
+        fi: usize,
+        block: &Block,
+        attrs: &HashMap<&str, &Attribute>,
+        scope: &Scope<'_>,
+        ctx: &str,
+    ) -> Option<(DesiredDestination, Option<Range<usize>>)> {
+        let dctx = format!("{ctx}destination.");
+        let got = self.eval_attr(fi, attrs.get("region"), scope);
+        let region = self.region(fi, "region", got, &dctx);
+        let got = self.eval_attr(fi, attrs.get("availability_zone_name"), scope);
+        let az = self
+            .string(fi, "availability_zone_name", got, &dctx)
+            .and_then(|(s, span)| match AvailabilityZone::parse(&s) {
+                Ok(a) => Some((a, span)),
+                Err(e) => {
+                    self.invalid(fi, span, &format!("{dctx}availability_zone_name"), e);
+                    None
+                }
+            });
+        let got = self.eval_attr(fi, attrs.get("kms_key_id"), scope);
+        let kms = self
+            .string(fi, "kms_key_id", got, &dctx)
+            .and_then(|(s, span)| match KmsKeyRef::parse(&s) {
+                Ok(k) => Some((k, span)),
+                Err(e) => {
+                    self.invalid(fi, span, &format!("{dctx}kms_key_id"), e);
+                    None
+                }
+            });
+        let got = self.eval_attr(fi, attrs.get("file_system_id"), scope);
+        let fs = self
+            .string(fi, "file_system_id", got, &dctx)
+            .and_then(|(s, span)| match FileSystemRef::parse(&s) {
+                Ok(r) => Some((r, span)),
+                Err(e) => {
+                    self.invalid(fi, span, &format!("{dctx}file_system_id"), e);
+                    None
+                }
+            });
+        let got = self.eval_attr(fi, attrs.get("role_arn"), scope);
+        let role =
+            self.string(fi, "role_arn", got, &dctx)
+                .and_then(|(s, span)| match RoleArn::parse(&s) {
+                    Ok(r) => Some(r),
+                    Err(e) => {
+                        self.invalid(fi, span, &format!("{dctx}role_arn"), e);
+                        None
+                    }
+                });
+        let got = self.eval_attr(fi, attrs.get("allow_overwrite"), scope);
+        let allow_overwrite = self
+            .bool(fi, "allow_overwrite", got, &dctx)
+            .unwrap_or(false);
+        if allow_overwrite && !attrs.contains_key("file_system_id") {
+            self.at_help(
+                fi,
+                attrs.get("allow_overwrite").and_then(|a| a.key.span()),
+                format!("{dctx}allow_overwrite applies only to an existing destination"),
+                "add file_system_id = \"fs-...\" for the destination to overwrite, or remove allow_overwrite",
+            );
+        }
+        if let (Some((_, kspan)), true) = (&kms, attrs.contains_key("file_system_id")) {
+            self.at_help(
+                fi,
+                kspan.clone(),
+                format!("{dctx}kms_key_id applies only to a destination the replication creates"),
+                "an existing destination (file_system_id) keeps its own key; remove kms_key_id",
+            );
+        }
+        // The Region: as written, else from the AZ, else from a destination ARN.
+        let az_region = az.as_ref().map(|(a, span)| (a.region(), a, span.clone()));
+        let arn_region = fs
+            .as_ref()
+            .and_then(|(f, span)| f.arn.as_ref().map(|a| (a.region.clone(), span.clone())));
+        let resolved = match (&region, &az_region) {
+            (Some((r, _)), Some((Some(azr), az, span))) => {
+                if azr != r {
+                    self.at_help(
+                        fi,
+                        span.clone(),
+                        format!("{dctx}availability_zone_name {az} is in {azr}, not in {r}"),
+                        format!("use an Availability Zone of {r}, or set region = \"{azr}\""),
+                    );
+                }
+                Some(r.clone())
+            }
+            (region, Some((None, az, span))) => {
+                let known = region.as_ref().map(|(r, _)| r.as_str()).and_then(|r| {
+                    AVAILABILITY_ZONES
+                        .iter()
+                        .find(|(n, _)| *n == r)
+                        .map(|(n, letters)| {
+                            letters
+                                .chars()
+                                .map(|c| format!("{n}{c}"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        })
+                });
+                let help = match (known, region) {
+                    (Some(list), _) => format!("the Availability Zones of this Region are: {list}"),
+                    (None, Some(_)) => {
+                        "check the name; One Zone destinations need a known Availability Zone"
+                            .to_owned()
+                    }
+                    (None, None) => "check the name, or add region = \"REGION\"".to_owned(),
+                };
+                let msg = match region {
+                    Some((r, _)) => format!(
+                        "{dctx}availability_zone_name {az} is not an Availability Zone of {r}"
+                    ),
+                    None => format!(
+                        "{dctx}availability_zone_name {az} is not a known Availability Zone"
+                    ),
+                };
+                self.at_help(fi, span.clone(), msg, help);
+                None
+            }
+            (Some((r, _)), None) => Some(r.clone()),
+            (None, Some((Some(azr), _, _))) => Some(azr.clone()),
+            (None, None) => match &arn_region {
+                Some((r, _)) => Some(r.clone()),
+                // Written but invalid: already reported.
+                None if attrs.contains_key("region")
+                    || attrs.contains_key("availability_zone_name") =>
+                {
+                    None
+                }
+                None => {
+                    self.at_help(
+                        fi,
+                        header_span(block),
+                        format!("{dctx}region is missing: give region or availability_zone_name"),
+                        "add region = \"REGION\" (or availability_zone_name = \"us-east-1a\" for a One Zone destination)",
+                    );
+                    None
+                }
+            },
+        };
+        if let (Some(r), Some((ar, span))) = (&resolved, &arn_region) {
+            if r != ar {
+                self.at_help(
+                    fi,
+                    span.clone(),
+                    format!(
+                        "{dctx}file_system_id is an ARN in {ar}, but the destination Region is {r}"
+                    ),
+                    "make the Region and the ARN agree",
+                );
+            }
+        }
+        Some((
+            DesiredDestination {
+                region: resolved?,
+                availability_zone: az.map(|a| a.0),
+                kms_key: kms.map(|k| k.0),
+                file_system: fs.as_ref().map(|f| f.0.clone()),
+                role_arn: role,
+                allow_overwrite,
+            },
+            fs.and_then(|f| f.1),
+        ))
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn removed(
+        &mut self,
+        blocks: &[(usize, &Block)],
+        scope: &Scope<'_>,
+        settings: &Settings,
+        opts: &LoadOptions,
+    ) -> Vec<(Removed, usize, Option<Range<usize>>)> {
+        let mut out = Vec::new();
+        for (fi, b) in blocks {
+            let fi = *fi;
+            let labels = self.labels(fi, b, 0, "removed { source_file_system_id = \"fs-...\" }");
+            let (attrs, _) = self.fields(fi, &b.body, "removed", REMOVED_ATTRS, &[]);
+            if labels.is_none() {
+                continue;
+            }
+            if !attrs.contains_key("source_file_system_id") {
+                self.at_help(fi, header_span(b), "removed block is missing source_file_system_id", "add source_file_system_id = \"fs-...\": the source of the replication to delete");
+                continue;
+            }
+            let got = self.eval_attr(fi, attrs.get("source_file_system_id"), scope);
+            let source = self
+                .string(fi, "source_file_system_id", got, "removed: ")
+                .and_then(|(s, span)| match FileSystemRef::parse(&s) {
+                    Ok(r) => Some((r, span)),
+                    Err(e) => {
+                        self.invalid(fi, span, "removed: source_file_system_id", e);
+                        None
+                    }
+                });
+            let got = self.eval_attr(fi, attrs.get("source_region"), scope);
+            let region_attr = self.region(fi, "source_region", got, "removed: ");
+            let Some((source, span)) = source else {
+                continue;
+            };
+            let Some(region) = self.source_region(
+                fi,
+                "removed: ",
+                &source,
+                span.clone(),
+                region_attr,
+                attrs.contains_key("source_region"),
+                settings,
+                opts,
+            ) else {
+                continue;
+            };
+            out.push((
+                Removed {
+                    source: source.id,
+                    source_region: region,
+                },
+                fi,
+                span,
+            ));
+        }
+        out
+    }
+
+    fn cross_checks(
+        &mut self,
+        reps: &[DesiredReplication],
+        placed: &[Placed],
+        removed: &[(Removed, usize, Option<Range<usize>>)],
+    ) {
+        let mut sources: HashMap<&FileSystemId, usize> = HashMap::new();
+        for (i, r) in reps.iter().enumerate() {
+            if let Some(&first) = sources.get(&r.source) {
+                let p = &placed[i];
+                self.at_help(
+                    p.file,
+                    p.source_span.clone(),
+                    format!(
+                        "{} is the source of both {} and {}",
+                        r.source, reps[first].address, r.address
+                    ),
+                    "a file system has at most one replication configuration; remove one of them",
+                );
+            } else {
+                sources.insert(&r.source, i);
+            }
+        }
+        let mut dests: HashMap<&FileSystemId, usize> = HashMap::new();
+        for (i, r) in reps.iter().enumerate() {
+            let Some(fs) = &r.destination.file_system else {
+                continue;
+            };
+            let p = &placed[i];
+            if fs.id == r.source {
+                self.at_help(
+                    p.file,
+                    p.dest_fs_span.clone(),
+                    format!(
+                        "{}: the destination is the source file system {}",
+                        r.address, r.source
+                    ),
+                    "replicate to another file system, or omit file_system_id to create a new one",
+                );
+                continue;
+            }
+            if let Some(&s) = sources.get(&fs.id) {
+                self.at_help(
+                    p.file,
+                    p.dest_fs_span.clone(),
+                    format!(
+                        "{} is the destination of {} and the source of {}",
+                        fs.id, r.address, reps[s].address
+                    ),
+                    "EFS does not chain replications: a destination cannot also be a source",
+                );
+            }
+            if let Some(&first) = dests.get(&fs.id) {
+                self.at_help(
+                    p.file,
+                    p.dest_fs_span.clone(),
+                    format!(
+                        "{} is the destination of both {} and {}",
+                        fs.id, reps[first].address, r.address
+                    ),
+                    "a file system can be the destination of only one replication",
+                );
+            } else {
+                dests.insert(&fs.id, i);
+            }
+        }
+        let mut seen: HashMap<&FileSystemId, ()> = HashMap::new();
+        for (rm, fi, span) in removed {
+            if let Some(&i) = sources.get(&rm.source) {
+                self.at_help(
+                    *fi,
+                    span.clone(),
+                    format!("removed block for {}, which {} still declares as a source", rm.source, reps[i].address),
+                    "delete the replication block to keep the removal, or delete the removed block to keep the replication",
+                );
+            }
+            if seen.insert(&rm.source, ()).is_some() {
+                self.at_help(
+                    *fi,
+                    span.clone(),
+                    format!("{} has two removed blocks", rm.source),
+                    "remove one of them",
+                );
+            }
+        }
+    }
+}
+
+fn cycle_members(deps: &BTreeMap<&str, BTreeSet<String>>, start: &str) -> Vec<String> {
+    let mut path = vec![start.to_owned()];
+    let mut cur = start.to_owned();
+    for _ in 0..deps.len() {
+        let Some(next) = deps.get(cur.as_str()).and_then(|d| d.iter().next()) else {
+            break;
+        };
+        path.push(next.clone());
+        if next == start {
+            break;
+        }
+        cur = next.clone();
+    }
+    path
+}
+
+/// Reads a variable value given as text (--var, environment): strings are
+/// taken as they are; other types are parsed as HCL expressions.
+fn from_text(raw: &str, ty: &Type) -> Result<Value, String> {
+    if matches!(ty, Type::String | Type::Any) {
+        return Ok(Value::String(raw.to_owned()));
+    }
+    let expr = hcl::edit::parser::parse_expr(raw)
+        .map_err(|_| format!("{raw:?} is not a valid {ty} value"))?;
+    let refs = Refs::of(&expr);
+    if !refs.names.is_empty() || !refs.funcs.is_empty() {
+        return Err(format!("{raw:?} must be a constant {ty} value"));
+    }
+    let e: hcl::Expression = expr.into();
+    let v = e
+        .evaluate(&Context::new())
+        .map_err(|e| e.kind().to_string())?;
+    convert(v, ty)
+}
+
+/// Converts a value to a variable type, as Terraform's type conversions do.
+fn convert(v: Value, ty: &Type) -> Result<Value, String> {
+    let fail = |v: &Value| Err(format!("expected {ty}, found {}", functions::kind(v)));
+    match (ty, v) {
+        (Type::Any, v) => Ok(v),
+        (_, Value::Null) => Ok(Value::Null),
+        (Type::String, v @ (Value::String(_) | Value::Number(_) | Value::Bool(_))) => {
+            functions::to_string(&v).map(Value::String)
+        }
+        (Type::Number, Value::Number(n)) => Ok(Value::Number(n)),
+        (Type::Number, Value::String(s)) => functions::parse_number(&s)
+            .map(Value::Number)
+            .ok_or_else(|| format!("expected number, found {s:?}")),
+        (Type::Bool, Value::Bool(b)) => Ok(Value::Bool(b)),
+        (Type::Bool, Value::String(s)) if s == "true" || s == "false" => {
+            Ok(Value::Bool(s == "true"))
+        }
+        (Type::List(t), Value::Array(items)) => items
+            .into_iter()
+            .map(|i| convert(i, t))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::Array),
+        (Type::Map(t), Value::Object(m)) => m
+            .into_iter()
+            .map(|(k, v)| convert(v, t).map(|v| (k, v)))
+            .collect::<Result<Map<_, _>, _>>()
+            .map(Value::Object),
+        (Type::Object, v @ Value::Object(_)) => Ok(v),
+        (_, v) => fail(&v),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts() -> LoadOptions {
+        LoadOptions {
+            default_region: Some(Region::parse("us-east-1").unwrap()),
+            ..LoadOptions::default()
+        }
+    }
+
+    fn errors(text: &str) -> Vec<String> {
+        match load_str("t.hcl", text, &opts()) {
+            Ok(_) => Vec::new(),
+            Err(d) => d.iter().map(|d| d.message.clone()).collect(),
+        }
+    }
+
+    #[test]
+    fn a_basic_replication_loads() {
+        let d = load_str(
+            "t.hcl",
+            r#"
+            settings { region = "eu-west-1" }
+            replication "home" {
+              source_file_system_id = "fs-0123456789abcdef0"
+              destination { availability_zone_name = "eu-west-2a" }
+            }"#,
+            &opts(),
+        )
+        .unwrap();
+        let r = &d.replications[0];
+        assert_eq!(r.address.to_string(), "replication.home");
+        assert_eq!(r.source_region.as_str(), "eu-west-1");
+        assert_eq!(r.destination.region.as_str(), "eu-west-2");
+    }
+
+    #[test]
+    fn for_each_expands_with_keys() {
+        let d = load_str(
+            "t.hcl",
+            r#"
+            variable "dr" { default = "us-west-2" }
+            locals { fs = { a = "fs-0000000a", b = "fs-0000000b" } }
+            replication "x" {
+              for_each = local.fs
+              source_file_system_id = each.value
+              destination { region = var.dr }
+            }"#,
+            &opts(),
+        )
+        .unwrap();
+        let addrs: Vec<String> = d
+            .replications
+            .iter()
+            .map(|r| r.address.to_string())
+            .collect();
+        assert_eq!(addrs, vec!["replication.x[\"a\"]", "replication.x[\"b\"]"]);
+        assert_eq!(d.replications[1].source.as_str(), "fs-0000000b");
+    }
+
+    #[test]
+    fn variables_follow_precedence() {
+        let text = r#"
+            variable "dr" { default = "us-west-2" }
+            replication "x" {
+              source_file_system_id = "fs-0000000a"
+              destination { region = var.dr }
+            }"#;
+        let mut o = opts();
+        o.env_vars = vec![("EFS_REPLICATOR_VAR_dr".into(), "eu-west-1".into())];
+        let d = load_str("t.hcl", text, &o).unwrap();
+        assert_eq!(d.replications[0].destination.region.as_str(), "eu-west-1");
+        o.vars = vec![("dr".into(), "eu-west-3".into())];
+        let d = load_str("t.hcl", text, &o).unwrap();
+        assert_eq!(d.replications[0].destination.region.as_str(), "eu-west-3");
+    }
+
+    #[test]
+    fn reports_every_error_not_only_the_first() {
+        let e = errors(
+            r#"
+            replication "a" {
+              sorce_file_system_id = "fs-0000000a"
+              destination { region = "nowhere" }
+            }
+            replication "b" {
+              source_file_system_id = "fs-XYZ"
+              destination { }
+            }"#,
+        );
+        assert!(
+            e.iter()
+                .any(|m| m.contains("unknown attribute \"sorce_file_system_id\"")),
+            "{e:?}"
+        );
+        assert!(e.iter().any(|m| m.contains("not a valid region")), "{e:?}");
+        assert!(
+            e.iter().any(|m| m.contains("not a valid file system id")),
+            "{e:?}"
+        );
+        assert!(e.iter().any(|m| m.contains("region is missing")), "{e:?}");
+    }
+
+    #[test]
+    fn cross_checks_find_chains_and_duplicates() {
+        let e = errors(
+            r#"
+            replication "a" {
+              source_file_system_id = "fs-0000000a"
+              destination {
+                region         = "us-west-2"
+                file_system_id = "fs-0000000b"
+              }
+            }
+            replication "b" {
+              source_file_system_id = "fs-0000000b"
+              destination {
+                region         = "us-west-2"
+                file_system_id = "fs-0000000b"
+              }
+            }
+            removed { source_file_system_id = "fs-0000000a" }"#,
+        );
+        assert!(
+            e.iter().any(|m| m.contains("destination is the source")),
+            "{e:?}"
+        );
+        assert!(
+            e.iter().any(|m| m.contains("the source of replication.b")),
+            "{e:?}"
+        );
+        assert!(e.iter().any(|m| m.contains("still declares")), "{e:?}");
+    }
+
+    #[test]
+    fn suggestions_are_close_names_only() {
+        assert_eq!(suggest("regoin", ["region", "prune"]), Some("region"));
+        assert_eq!(suggest("zzzzzz", ["region", "prune"]), None);
+    }
+
+    #[test]
+    fn conversions_follow_types() {
+        assert_eq!(from_text("3", &Type::Number).unwrap(), Value::from(3));
+        assert!(from_text("x", &Type::Number).is_err());
+        assert_eq!(
+            from_text("[\"a\"]", &Type::List(Box::new(Type::String))).unwrap(),
+            Value::Array(vec!["a".into()])
+        );
+        assert!(convert(Value::from(true), &Type::Map(Box::new(Type::Any))).is_err());
+    }
+}
