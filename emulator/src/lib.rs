@@ -1,1 +1,456 @@
-//! placeholder
+//! efs-emulator: a wire-compatible emulator of the Amazon EFS file-system
+//! and replication APIs (restJson1, SigV4-scoped Regions and accounts) for
+//! tests, demos and CI. One listener serves every Region.
+//!
+//! Code map, in the order a request flows:
+//! - [`wire`]: routing `(method, path)` to an operation, query/JSON decoding,
+//!   the AWS error shape.
+//! - [`auth`]: Region and account from the SigV4 credential scope.
+//! - [`throttle`]: `--throttle-rps` token buckets (`ThrottlingException`).
+//! - [`ops`]: per-operation input checks, then a call into the store.
+//! - [`validate`]: service-model patterns, lengths, enums; Region/AZ table.
+//! - [`state`]: the data and the replication semantics; no I/O, no clock.
+//! - [`persist`]: the state file (atomic replace).
+//! - [`admin`]: `/_emulator/` stats, reset, faults, clock.
+//!
+//! Start reading at [`start`] and [`app`]. The library never prints; the
+//! binary (`main.rs`) prints the listening line.
+
+pub mod admin;
+pub mod auth;
+pub mod ops;
+pub mod persist;
+pub mod state;
+pub mod throttle;
+pub mod validate;
+pub mod wire;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use crate::admin::{Faults, RequestRecord, Stats};
+use crate::persist::{PersistError, Persister};
+use crate::state::{Store, Timings};
+use crate::throttle::Throttle;
+use crate::wire::{ApiError, Query};
+
+/// Largest accepted request body.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Emulator settings (see the README for each flag of the binary).
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address to listen on; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// State file; `None` keeps state in memory only.
+    pub state_file: Option<PathBuf>,
+    /// Account of callers whose access key is not in `access_key_accounts`.
+    pub account_id: String,
+    /// Access key id -> account id, for cross-account scenarios.
+    pub access_key_accounts: BTreeMap<String, String>,
+    /// File system `creating` -> `available`.
+    pub create_delay: Duration,
+    /// Replication ENABLING -> ENABLED.
+    pub enable_delay: Duration,
+    /// Replication DELETING -> gone (destination protection back to ENABLED).
+    pub delete_delay: Duration,
+    /// From ENABLED to the first LastReplicatedTimestamp.
+    pub initial_sync_delay: Duration,
+    /// How often LastReplicatedTimestamp advances after the initial sync.
+    pub sync_interval: Duration,
+    /// Added to every API request.
+    pub latency: Duration,
+    /// Mutating calls per second per account and Region; `None` = unlimited.
+    pub throttle_rps: Option<f64>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            state_file: None,
+            account_id: "123456789012".into(),
+            access_key_accounts: BTreeMap::new(),
+            create_delay: Duration::ZERO,
+            enable_delay: Duration::from_secs(2),
+            delete_delay: Duration::from_secs(2),
+            initial_sync_delay: Duration::from_secs(5),
+            sync_interval: Duration::from_secs(60),
+            latency: Duration::ZERO,
+            throttle_rps: None,
+        }
+    }
+}
+
+/// Why the emulator could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// A configuration value is invalid.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    /// The state file could not be read or parsed.
+    #[error(transparent)]
+    State(#[from] PersistError),
+    /// The state file parsed but an entry is invalid.
+    #[error("state file {path}: {source}")]
+    InvalidState {
+        path: PathBuf,
+        source: state::LoadError,
+    },
+    /// The listen address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// Everything a request handler needs; shared by all connections.
+#[derive(Debug)]
+pub struct AppState {
+    config: Config,
+    store: Mutex<Store>,
+    persister: Option<Persister>,
+    stats: Mutex<Stats>,
+    faults: Mutex<Faults>,
+    throttle: Option<Throttle>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn wall_clock() -> f64 {
+    let d = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    (d.as_millis() as f64) / 1000.0
+}
+
+impl AppState {
+    /// Validates the configuration and loads the state file, if any.
+    pub fn new(config: Config) -> Result<Arc<AppState>, StartError> {
+        if !validate::account_id(&config.account_id) {
+            return Err(StartError::Config(format!(
+                "account id '{}' must be 12 digits",
+                config.account_id
+            )));
+        }
+        for (key, account) in &config.access_key_accounts {
+            if key.is_empty() || !validate::account_id(account) {
+                return Err(StartError::Config(format!(
+                    "access key mapping '{key}={account}' needs a non-empty key and a 12-digit account"
+                )));
+            }
+        }
+        if let Some(r) = config.throttle_rps {
+            if !(r > 0.0 && r.is_finite()) {
+                return Err(StartError::Config(format!(
+                    "throttle rate must be a positive number, got {r}"
+                )));
+            }
+        }
+        let secs = |d: Duration| d.as_secs_f64();
+        let timings = Timings {
+            create: secs(config.create_delay),
+            enable: secs(config.enable_delay),
+            delete: secs(config.delete_delay),
+            initial_sync: secs(config.initial_sync_delay),
+            sync_interval: secs(config.sync_interval),
+        };
+        let store = match &config.state_file {
+            None => Store::new(timings),
+            Some(path) => match persist::load(path)? {
+                None => Store::new(timings),
+                Some(doc) => Store::from_document(doc, timings, &config.account_id, wall_clock())
+                    .map_err(|source| StartError::InvalidState {
+                    path: path.clone(),
+                    source,
+                })?,
+            },
+        };
+        Ok(Arc::new(AppState {
+            persister: config.state_file.clone().map(Persister::new),
+            throttle: config.throttle_rps.map(Throttle::new),
+            store: Mutex::new(store),
+            stats: Mutex::new(Stats::default()),
+            faults: Mutex::new(Faults::default()),
+            config,
+        }))
+    }
+
+    /// The configuration the emulator runs with.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
+        lock(&self.store)
+    }
+
+    pub(crate) fn stats(&self) -> MutexGuard<'_, Stats> {
+        lock(&self.stats)
+    }
+
+    pub(crate) fn faults(&self) -> MutexGuard<'_, Faults> {
+        lock(&self.faults)
+    }
+
+    /// The emulator's clock: wall clock plus the admin offset.
+    pub(crate) fn now(&self, store: &Store) -> f64 {
+        wall_clock() + store.clock_offset
+    }
+
+    /// The bytes to persist for the store's current generation.
+    pub(crate) fn snapshot(&self, store: &Store) -> Option<(u64, Vec<u8>)> {
+        self.persister
+            .as_ref()
+            .map(|_| (store.generation, persist::encode(&store.to_document())))
+    }
+
+    pub(crate) async fn persist(
+        &self,
+        snapshot: Option<(u64, Vec<u8>)>,
+    ) -> Result<(), PersistError> {
+        match (&self.persister, snapshot) {
+            (Some(p), Some((generation, bytes))) => p.write(generation, bytes).await,
+            _ => Ok(()),
+        }
+    }
+
+    /// Writes the current state to the state file (if any).
+    pub async fn flush(&self) -> Result<(), PersistError> {
+        let snapshot = {
+            let store = self.store();
+            self.snapshot(&store)
+        };
+        self.persist(snapshot).await
+    }
+}
+
+/// The router: EFS API plus `/_emulator/` admin, without a socket.
+pub fn app(state: Arc<AppState>) -> Router {
+    admin::router().fallback(dispatch).with_state(state)
+}
+
+struct Outcome {
+    operation: &'static str,
+    caller: Option<auth::Caller>,
+    result: Result<(StatusCode, Option<serde_json::Value>), ApiError>,
+}
+
+async fn dispatch(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    if !state.config.latency.is_zero() {
+        tokio::time::sleep(state.config.latency).await;
+    }
+    let started = Instant::now();
+    let method = req.method().to_string();
+    let path = req.uri().path().to_string();
+    let outcome = handle(&state, req).await;
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let mut resp = match &outcome.result {
+        Ok((status, Some(body))) => (*status, axum::Json(body)).into_response(),
+        Ok((status, None)) => (*status, Body::empty()).into_response(),
+        Err(e) => e.clone().into_response(),
+    };
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        resp.headers_mut().insert("x-amzn-RequestId", v);
+    }
+    let record = RequestRecord {
+        seq: 0,
+        operation: outcome.operation.to_string(),
+        region: outcome.caller.as_ref().map(|c| c.region.clone()),
+        account: outcome.caller.as_ref().map(|c| c.account.clone()),
+        status: resp.status().as_u16(),
+        error: outcome.result.as_ref().err().map(|e| e.code().to_string()),
+        method,
+        path,
+        duration_us: started.elapsed().as_micros() as u64,
+        time: wall_clock(),
+    };
+    state.stats().record(record);
+    resp
+}
+
+async fn handle(state: &Arc<AppState>, req: Request) -> Outcome {
+    let mut out = Outcome {
+        operation: "Unknown",
+        caller: None,
+        result: Ok((StatusCode::OK, None)),
+    };
+    let route = match wire::route(req.method(), req.uri().path()) {
+        Ok(r) => r,
+        Err(e) => {
+            out.result = Err(e);
+            return out;
+        }
+    };
+    out.operation = route.operation.name();
+    out.result = run(state, route, req, &mut out.caller).await;
+    out
+}
+
+async fn run(
+    state: &Arc<AppState>,
+    route: wire::Route,
+    req: Request,
+    caller_slot: &mut Option<auth::Caller>,
+) -> Result<(StatusCode, Option<serde_json::Value>), ApiError> {
+    let query = Query::parse(req.uri().query())?;
+    let authorization = req
+        .headers()
+        .get("authorization")
+        .map(|v| {
+            v.to_str().map_err(|_| {
+                ApiError::IncompleteSignature("Authorization header is not ASCII".into())
+            })
+        })
+        .transpose()?;
+    let caller = auth::caller(
+        authorization,
+        query.get("X-Amz-Credential")?,
+        &state.config.account_id,
+        &state.config.access_key_accounts,
+    )?;
+    *caller_slot = Some(caller.clone());
+    let op = route.operation;
+    if let Some(e) = state.faults().take(op.name(), &caller.region) {
+        return Err(e);
+    }
+    if op.is_mutating() {
+        if let Some(t) = &state.throttle {
+            if !t.try_acquire(&caller.account, &caller.region) {
+                return Err(ApiError::Throttling(format!(
+                    "Rate exceeded: more than {} mutating calls per second for account {} in {}",
+                    state.config.throttle_rps.unwrap_or_default(),
+                    caller.account,
+                    caller.region
+                )));
+            }
+        }
+    }
+    let body = if op.has_body() {
+        if let Some(len) = req
+            .headers()
+            .get("content-length")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok())
+        {
+            if len > MAX_BODY_BYTES as u64 {
+                return Err(too_large());
+            }
+        }
+        axum::body::to_bytes(req.into_body(), MAX_BODY_BYTES)
+            .await
+            .map_err(|_| too_large())?
+    } else {
+        Default::default()
+    };
+    let (result, snapshot) = {
+        let mut store = state.store();
+        let now = state.now(&store);
+        store.sweep(now);
+        let result = ops::execute(&mut store, &caller, &route, &query, &body, now);
+        let snapshot = if result.is_ok() && op.is_mutating() {
+            store.generation += 1;
+            state.snapshot(&store)
+        } else {
+            None
+        };
+        (result, snapshot)
+    };
+    let value = result?;
+    if let Err(e) = state.persist(snapshot).await {
+        eprintln!("efs-emulator: {e}");
+        return Err(ApiError::InternalServerError(format!(
+            "The change was applied in memory but could not be saved: {e}"
+        )));
+    }
+    Ok((op.success_status(), value))
+}
+
+fn too_large() -> ApiError {
+    ApiError::PayloadTooLarge(format!(
+        "The request body is larger than {MAX_BODY_BYTES} bytes or could not be read"
+    ))
+}
+
+/// A running emulator.
+#[derive(Debug)]
+pub struct Emulator {
+    base_url: String,
+    addr: SocketAddr,
+    state: Arc<AppState>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Emulator {
+    /// `http://IP:PORT`, for `endpoint_url`.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The bound socket address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The shared state (for in-process inspection).
+    pub fn state(&self) -> &Arc<AppState> {
+        &self.state
+    }
+
+    /// Stops accepting requests, waits (up to 5 s) for in-flight ones, and
+    /// writes the state file.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(5), &mut self.task).await;
+        self.task.abort();
+        if let Err(e) = self.state.flush().await {
+            eprintln!("efs-emulator: {e}");
+        }
+    }
+}
+
+/// Loads state, binds the listener and serves in a background task.
+pub async fn start(config: Config) -> Result<Emulator, StartError> {
+    let listen = config.listen;
+    let state = AppState::new(config)?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|source| StartError::Bind {
+            addr: listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Bind {
+        addr: listen,
+        source,
+    })?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let router = app(state.clone());
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, router)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await;
+    });
+    Ok(Emulator {
+        base_url: format!("http://{addr}"),
+        addr,
+        state,
+        stop: Some(stop),
+        task,
+    })
+}

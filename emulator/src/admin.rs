@@ -1,0 +1,339 @@
+//! The operator API under `/_emulator/` (JSON, not AWS-shaped): request
+//! statistics and log, reset, fault rules (fail the next N calls of an
+//! operation), forced replication status, stalled LastReplicatedTimestamp,
+//! and the adjustable clock. Also the request log and fault-rule types the
+//! dispatcher uses.
+//!
+//! Admin requests are never counted in the statistics, never throttled and
+//! never subject to fault rules or `--latency`.
+
+use crate::state::ForcedStatus;
+use crate::wire::ApiError;
+use crate::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+
+/// How many recent requests the log keeps.
+pub const LOG_CAPACITY: usize = 10_000;
+
+/// One logged API request.
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestRecord {
+    pub seq: u64,
+    pub operation: String,
+    pub region: Option<String>,
+    pub account: Option<String>,
+    pub status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub method: String,
+    pub path: String,
+    /// Server time spent on the request, excluding `--latency`.
+    pub duration_us: u64,
+    pub time: f64,
+}
+
+/// Request counters and the recent-request log.
+#[derive(Debug, Default)]
+pub struct Stats {
+    total: u64,
+    throttled: u64,
+    by_operation: BTreeMap<String, u64>,
+    log: VecDeque<RequestRecord>,
+    seq: u64,
+}
+
+impl Stats {
+    /// Records a request; `seq` is assigned here.
+    pub fn record(&mut self, mut r: RequestRecord) {
+        self.seq += 1;
+        r.seq = self.seq;
+        self.total += 1;
+        if r.error.as_deref() == Some("ThrottlingException") {
+            self.throttled += 1;
+        }
+        *self.by_operation.entry(r.operation.clone()).or_default() += 1;
+        if self.log.len() == LOG_CAPACITY {
+            self.log.pop_front();
+        }
+        self.log.push_back(r);
+    }
+
+    fn to_json(&self) -> Value {
+        json!({
+            "total": self.total,
+            "throttled": self.throttled,
+            "by_operation": self.by_operation,
+            "requests": self.log,
+        })
+    }
+}
+
+/// A fault rule: the next `remaining` calls of `operation` (optionally only
+/// in `region`) fail with `error`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FaultRule {
+    #[serde(default)]
+    pub id: u64,
+    pub operation: String,
+    pub error: String,
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(default)]
+    pub status: Option<u16>,
+    #[serde(default = "one")]
+    pub count: u32,
+    #[serde(default)]
+    pub region: Option<String>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// The active fault rules.
+#[derive(Debug, Default)]
+pub struct Faults {
+    rules: Vec<FaultRule>,
+    next_id: u64,
+}
+
+impl Faults {
+    /// Consumes one use of the first matching rule and returns its error.
+    pub fn take(&mut self, operation: &str, region: &str) -> Option<ApiError> {
+        let i = self.rules.iter().position(|r| {
+            r.operation == operation && r.region.as_deref().is_none_or(|x| x == region)
+        })?;
+        let rule = &mut self.rules[i];
+        rule.count -= 1;
+        let err = ApiError::from_code(
+            &rule.error,
+            rule.message
+                .clone()
+                .unwrap_or_else(|| format!("Injected {} fault", rule.error)),
+            rule.status,
+        );
+        if rule.count == 0 {
+            self.rules.remove(i);
+        }
+        Some(err)
+    }
+
+    pub fn clear(&mut self) {
+        self.rules.clear();
+    }
+}
+
+/// The admin router, mounted under `/_emulator`.
+pub fn router() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/_emulator/stats", get(stats))
+        .route("/_emulator/reset", post(reset))
+        .route(
+            "/_emulator/faults",
+            get(list_faults).post(add_fault).delete(clear_faults),
+        )
+        .route(
+            "/_emulator/replications/{fs}/status",
+            post(force_status).delete(clear_status),
+        )
+        .route(
+            "/_emulator/replications/{fs}/stall",
+            post(stall).delete(resume),
+        )
+        .route("/_emulator/clock", get(clock).post(advance_clock))
+        .route("/_emulator/state", get(dump_state))
+}
+
+fn admin_error(status: StatusCode, msg: impl Into<String>) -> Response {
+    (status, Json(json!({"error": msg.into()}))).into_response()
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, Box<Response>> {
+    let bytes: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        body
+    };
+    serde_json::from_slice(bytes).map_err(|e| {
+        Box::new(admin_error(
+            StatusCode::BAD_REQUEST,
+            format!("invalid JSON body: {e}"),
+        ))
+    })
+}
+
+async fn stats(State(s): State<Arc<AppState>>) -> Response {
+    let mut v = s.stats().to_json();
+    let (fs, reps) = s.store().counts();
+    v["file_systems"] = json!(fs);
+    v["replications"] = json!(reps);
+    Json(v).into_response()
+}
+
+async fn reset(State(s): State<Arc<AppState>>) -> Response {
+    *s.stats() = Stats::default();
+    s.faults().clear();
+    if let Some(t) = &s.throttle {
+        t.reset();
+    }
+    let snapshot = {
+        let mut store = s.store();
+        store.reset();
+        s.snapshot(&store)
+    };
+    match s.persist(snapshot).await {
+        Ok(()) => Json(json!({"reset": true})).into_response(),
+        Err(e) => admin_error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
+async fn list_faults(State(s): State<Arc<AppState>>) -> Response {
+    Json(json!({"faults": s.faults().rules})).into_response()
+}
+
+async fn add_fault(State(s): State<Arc<AppState>>, body: Bytes) -> Response {
+    let mut rule: FaultRule = match parse(&body) {
+        Ok(r) => r,
+        Err(resp) => return *resp,
+    };
+    if rule.count == 0 {
+        return admin_error(StatusCode::BAD_REQUEST, "count must be at least 1");
+    }
+    if rule.operation.is_empty() || rule.error.is_empty() {
+        return admin_error(
+            StatusCode::BAD_REQUEST,
+            "operation and error are required, e.g. {\"operation\":\"CreateReplicationConfiguration\",\"error\":\"InternalServerError\",\"count\":2}",
+        );
+    }
+    if let Some(st) = rule.status {
+        if !(400..=599).contains(&st) {
+            return admin_error(StatusCode::BAD_REQUEST, "status must be 400 to 599");
+        }
+    }
+    let mut faults = s.faults();
+    faults.next_id += 1;
+    rule.id = faults.next_id;
+    faults.rules.push(rule.clone());
+    (StatusCode::CREATED, Json(json!(rule))).into_response()
+}
+
+async fn clear_faults(State(s): State<Arc<AppState>>) -> Response {
+    s.faults().clear();
+    Json(json!({"faults": []})).into_response()
+}
+
+#[derive(Deserialize)]
+struct StatusBody {
+    status: String,
+    #[serde(default)]
+    message: Option<String>,
+}
+
+async fn store_change(
+    s: &Arc<AppState>,
+    f: impl FnOnce(&mut crate::state::Store, f64) -> Result<Value, String>,
+) -> Response {
+    let (result, snapshot) = {
+        let mut store = s.store();
+        let now = s.now(&store);
+        store.sweep(now);
+        match f(&mut store, now) {
+            Ok(v) => {
+                store.generation += 1;
+                (Ok(v), s.snapshot(&store))
+            }
+            Err(e) => (Err(e), None),
+        }
+    };
+    match result {
+        Ok(v) => match s.persist(snapshot).await {
+            Ok(()) => Json(v).into_response(),
+            Err(e) => admin_error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        },
+        Err(e) => admin_error(StatusCode::NOT_FOUND, e),
+    }
+}
+
+async fn force_status(
+    State(s): State<Arc<AppState>>,
+    Path(fs): Path<String>,
+    body: Bytes,
+) -> Response {
+    let b: StatusBody = match parse(&body) {
+        Ok(b) => b,
+        Err(resp) => return *resp,
+    };
+    if !crate::validate::REPLICATION_STATUSES.contains(&b.status.as_str()) {
+        return admin_error(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "status must be one of {}",
+                crate::validate::REPLICATION_STATUSES.join(", ")
+            ),
+        );
+    }
+    let forced = ForcedStatus {
+        status: b.status,
+        message: b.message,
+    };
+    store_change(&s, |st, _| st.force_status(&fs, Some(forced))).await
+}
+
+async fn clear_status(State(s): State<Arc<AppState>>, Path(fs): Path<String>) -> Response {
+    store_change(&s, |st, _| st.force_status(&fs, None)).await
+}
+
+async fn stall(State(s): State<Arc<AppState>>, Path(fs): Path<String>) -> Response {
+    store_change(&s, |st, now| st.stall(&fs, true, now)).await
+}
+
+async fn resume(State(s): State<Arc<AppState>>, Path(fs): Path<String>) -> Response {
+    store_change(&s, |st, now| st.stall(&fs, false, now)).await
+}
+
+fn clock_json(s: &AppState, store: &crate::state::Store) -> Value {
+    json!({"now": s.now(store), "offset_seconds": store.clock_offset})
+}
+
+async fn clock(State(s): State<Arc<AppState>>) -> Response {
+    let store = s.store();
+    Json(clock_json(&s, &store)).into_response()
+}
+
+#[derive(Deserialize)]
+struct ClockBody {
+    advance_seconds: f64,
+}
+
+async fn advance_clock(State(s): State<Arc<AppState>>, body: Bytes) -> Response {
+    let b: ClockBody = match parse(&body) {
+        Ok(b) => b,
+        Err(resp) => return *resp,
+    };
+    if !b.advance_seconds.is_finite() || b.advance_seconds < 0.0 {
+        return admin_error(
+            StatusCode::BAD_REQUEST,
+            "advance_seconds must be a non-negative number (the clock never goes back)",
+        );
+    }
+    let s2 = s.clone();
+    store_change(&s, move |st, _| {
+        st.clock_offset += b.advance_seconds;
+        Ok(clock_json(&s2, st))
+    })
+    .await
+}
+
+async fn dump_state(State(s): State<Arc<AppState>>) -> Response {
+    let doc = s.store().to_document();
+    Json(json!(doc)).into_response()
+}

@@ -1,0 +1,160 @@
+//! The state file: JSON read at start, written after every change by
+//! writing a temporary file next to it, fsyncing it, renaming it over the
+//! state file and fsyncing the directory. A crash (even kill -9) at any
+//! moment therefore leaves either the previous or the new complete state.
+//!
+//! It must never write the state file in place, and never let a leftover
+//! temporary file influence what is loaded.
+
+use crate::state::StateDocument;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Errors reading or writing the state file.
+#[derive(Debug, thiserror::Error)]
+pub enum PersistError {
+    /// The state file exists but could not be read.
+    #[error("cannot read state file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The state file is not valid JSON of the documented shape.
+    #[error("state file {path} is not valid: {source} (fix or remove it; see the state file format in the emulator README)")]
+    Parse {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    /// Writing the new state failed; the previous state file is untouched.
+    #[error("cannot write state file {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// The temporary file used while writing `path`.
+pub fn temp_path(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "state.json".into());
+    path.with_file_name(format!(".{name}.tmp"))
+}
+
+/// Reads the state document; a missing file is `None` (empty state).
+pub fn load(path: &Path) -> Result<Option<StateDocument>, PersistError> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => {
+            return Err(PersistError::Read {
+                path: path.to_path_buf(),
+                source,
+            })
+        }
+    };
+    serde_json::from_slice(&bytes)
+        .map(Some)
+        .map_err(|source| PersistError::Parse {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+/// Serializes a document for writing.
+pub fn encode(doc: &StateDocument) -> Vec<u8> {
+    let mut v = serde_json::to_vec_pretty(doc).expect("state serializes");
+    v.push(b'\n');
+    v
+}
+
+/// Atomically replaces `path` with `bytes` (blocking I/O).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), PersistError> {
+    let err = |source| PersistError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let tmp = temp_path(path);
+    {
+        let mut f = std::fs::File::create(&tmp).map_err(err)?;
+        f.write_all(bytes).map_err(err)?;
+        f.sync_all().map_err(err)?;
+    }
+    std::fs::rename(&tmp, path).map_err(err)?;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if let Ok(d) = std::fs::File::open(dir) {
+        // Directory fsync makes the rename durable; not all platforms allow it.
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// Serializes writes and drops ones overtaken by a newer generation.
+#[derive(Debug)]
+pub struct Persister {
+    path: PathBuf,
+    written: tokio::sync::Mutex<u64>,
+}
+
+impl Persister {
+    pub fn new(path: PathBuf) -> Persister {
+        Persister {
+            path,
+            written: tokio::sync::Mutex::new(0),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Writes `bytes` (the state at `generation`) unless a newer one was
+    /// already written.
+    pub async fn write(&self, generation: u64, bytes: Vec<u8>) -> Result<(), PersistError> {
+        let mut written = self.written.lock().await;
+        if generation <= *written {
+            return Ok(());
+        }
+        let path = self.path.clone();
+        let result = tokio::task::spawn_blocking(move || write_atomic(&path, &bytes))
+            .await
+            .unwrap_or_else(|e| {
+                Err(PersistError::Write {
+                    path: self.path.clone(),
+                    source: std::io::Error::other(e.to_string()),
+                })
+            });
+        if result.is_ok() {
+            *written = generation;
+        }
+        result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_replaces_and_leaves_no_temp() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("s.json");
+        write_atomic(&p, b"{\"version\":1}").unwrap();
+        write_atomic(&p, b"{\"version\":2}").unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"{\"version\":2}");
+        assert!(!temp_path(&p).exists());
+    }
+
+    #[test]
+    fn missing_is_empty_and_garbage_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("s.json");
+        assert!(load(&p).unwrap().is_none());
+        std::fs::write(&p, b"{\"file_systems\": [").unwrap();
+        assert!(matches!(load(&p), Err(PersistError::Parse { .. })));
+    }
+}

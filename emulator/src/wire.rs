@@ -1,0 +1,552 @@
+//! The restJson1 wire layer: maps `(method, path)` to an EFS operation,
+//! decodes percent-encoded path labels and query strings, reads JSON member
+//! values with type checks, and turns [`ApiError`] into the AWS error shape
+//! (`x-amzn-ErrorType` header plus `{"ErrorCode","Message"}` body).
+//!
+//! It knows nothing about file systems or replications and must never touch
+//! the emulator's state.
+
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value};
+
+/// The API version prefix every EFS path starts with.
+const PREFIX: &str = "2015-02-01";
+
+/// The EFS operations the emulator serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Operation {
+    CreateFileSystem,
+    DescribeFileSystems,
+    DeleteFileSystem,
+    UpdateFileSystemProtection,
+    CreateReplicationConfiguration,
+    DescribeReplicationConfigurations,
+    DeleteReplicationConfiguration,
+    TagResource,
+    UntagResource,
+    ListTagsForResource,
+}
+
+impl Operation {
+    /// The operation name as it appears in the service model.
+    pub fn name(self) -> &'static str {
+        match self {
+            Operation::CreateFileSystem => "CreateFileSystem",
+            Operation::DescribeFileSystems => "DescribeFileSystems",
+            Operation::DeleteFileSystem => "DeleteFileSystem",
+            Operation::UpdateFileSystemProtection => "UpdateFileSystemProtection",
+            Operation::CreateReplicationConfiguration => "CreateReplicationConfiguration",
+            Operation::DescribeReplicationConfigurations => "DescribeReplicationConfigurations",
+            Operation::DeleteReplicationConfiguration => "DeleteReplicationConfiguration",
+            Operation::TagResource => "TagResource",
+            Operation::UntagResource => "UntagResource",
+            Operation::ListTagsForResource => "ListTagsForResource",
+        }
+    }
+
+    /// Whether the operation changes state (subject to throttling and persistence).
+    pub fn is_mutating(self) -> bool {
+        !matches!(
+            self,
+            Operation::DescribeFileSystems
+                | Operation::DescribeReplicationConfigurations
+                | Operation::ListTagsForResource
+        )
+    }
+
+    /// Whether the operation's input has body members (so a JSON body is read).
+    pub fn has_body(self) -> bool {
+        matches!(
+            self,
+            Operation::CreateFileSystem
+                | Operation::UpdateFileSystemProtection
+                | Operation::CreateReplicationConfiguration
+                | Operation::TagResource
+        )
+    }
+
+    /// The HTTP status of a successful response, from the service model.
+    pub fn success_status(self) -> StatusCode {
+        match self {
+            Operation::CreateFileSystem => StatusCode::CREATED,
+            Operation::DeleteFileSystem | Operation::DeleteReplicationConfiguration => {
+                StatusCode::NO_CONTENT
+            }
+            _ => StatusCode::OK,
+        }
+    }
+}
+
+/// A routed request: the operation and its decoded path label, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    pub operation: Operation,
+    pub label: Option<String>,
+}
+
+/// Maps a method and raw (still percent-encoded) path to an operation.
+pub fn route(method: &Method, raw_path: &str) -> Result<Route, ApiError> {
+    let unknown = || {
+        ApiError::UnknownOperation(format!(
+            "No EFS operation matches {method} {raw_path}; see the paths in the EFS API reference (they start with /{PREFIX}/)"
+        ))
+    };
+    let trimmed = raw_path.strip_prefix('/').ok_or_else(unknown)?;
+    let raw: Vec<&str> = trimmed.split('/').collect();
+    if raw.first() != Some(&PREFIX) {
+        return Err(unknown());
+    }
+    let seg = |i: usize| raw.get(i).copied();
+    let label = |i: usize| -> Result<String, ApiError> {
+        let s = seg(i).unwrap_or_default();
+        if s.is_empty() {
+            return Err(unknown());
+        }
+        percent_decode(s)
+    };
+    use Operation::*;
+    let (operation, label) = match (raw.len(), seg(1)) {
+        (2, Some("file-systems")) => match *method {
+            Method::POST => (CreateFileSystem, None),
+            Method::GET => (DescribeFileSystems, None),
+            _ => return Err(unknown()),
+        },
+        (3, Some("file-systems")) if seg(2) == Some("replication-configurations") => {
+            match *method {
+                Method::GET => (DescribeReplicationConfigurations, None),
+                _ => return Err(unknown()),
+            }
+        }
+        (3, Some("file-systems")) => match *method {
+            Method::DELETE => (DeleteFileSystem, Some(label(2)?)),
+            _ => return Err(unknown()),
+        },
+        (4, Some("file-systems")) if seg(3) == Some("protection") => match *method {
+            Method::PUT => (UpdateFileSystemProtection, Some(label(2)?)),
+            _ => return Err(unknown()),
+        },
+        (4, Some("file-systems")) if seg(3) == Some("replication-configuration") => match *method {
+            Method::POST => (CreateReplicationConfiguration, Some(label(2)?)),
+            Method::DELETE => (DeleteReplicationConfiguration, Some(label(2)?)),
+            _ => return Err(unknown()),
+        },
+        (3, Some("resource-tags")) => match *method {
+            Method::POST => (TagResource, Some(label(2)?)),
+            Method::DELETE => (UntagResource, Some(label(2)?)),
+            Method::GET => (ListTagsForResource, Some(label(2)?)),
+            _ => return Err(unknown()),
+        },
+        _ => return Err(unknown()),
+    };
+    Ok(Route { operation, label })
+}
+
+/// Decodes one percent-encoded component; invalid UTF-8 is a BadRequest.
+pub fn percent_decode(s: &str) -> Result<String, ApiError> {
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8()
+        .map(|c| c.into_owned())
+        .map_err(|_| ApiError::BadRequest(format!("'{s}' is not valid percent-encoded UTF-8")))
+}
+
+/// Decoded query parameters, in order; names may repeat (`tagKeys`).
+#[derive(Debug, Default, Clone)]
+pub struct Query(pub Vec<(String, String)>);
+
+impl Query {
+    /// Parses a raw query string (without the `?`).
+    pub fn parse(raw: Option<&str>) -> Result<Query, ApiError> {
+        let mut out = Vec::new();
+        for pair in raw.unwrap_or_default().split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            let k = percent_decode(&k.replace('+', " "))?;
+            let v = percent_decode(&v.replace('+', " "))?;
+            out.push((k, v));
+        }
+        Ok(Query(out))
+    }
+
+    /// The single value of `name`; a repeated scalar parameter is a BadRequest.
+    pub fn get(&self, name: &str) -> Result<Option<&str>, ApiError> {
+        let mut it = self.0.iter().filter(|(k, _)| k == name);
+        let first = it.next().map(|(_, v)| v.as_str());
+        if it.next().is_some() {
+            return Err(ApiError::BadRequest(format!(
+                "Query parameter {name} was given more than once"
+            )));
+        }
+        Ok(first)
+    }
+
+    /// Every value of `name`, in order.
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    /// An integer parameter that must be at least `min`.
+    pub fn int(&self, name: &str, min: i64) -> Result<Option<i64>, ApiError> {
+        let Some(v) = self.get(name)? else {
+            return Ok(None);
+        };
+        let n: i64 = v
+            .parse()
+            .map_err(|_| ApiError::BadRequest(format!("{name} must be an integer, got '{v}'")))?;
+        if n < min {
+            return Err(ApiError::BadRequest(format!(
+                "{name} must be at least {min}, got {n}"
+            )));
+        }
+        Ok(Some(n))
+    }
+}
+
+/// Parses a request body as a JSON object; an empty body is `{}`.
+pub fn parse_body(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
+    if body.iter().all(|b| b.is_ascii_whitespace()) {
+        return Ok(Map::new());
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(other) => Err(ApiError::BadRequest(format!(
+            "The request body must be a JSON object, got {}",
+            type_name(&other)
+        ))),
+        Err(e) => Err(ApiError::BadRequest(format!(
+            "The request body is not valid JSON: {e}"
+        ))),
+    }
+}
+
+/// The JSON type name of a value, for error messages.
+pub fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Typed access to the members of a JSON object, with `where` paths in errors.
+pub struct Members<'a> {
+    map: &'a Map<String, Value>,
+    path: String,
+}
+
+impl<'a> Members<'a> {
+    pub fn new(map: &'a Map<String, Value>, path: impl Into<String>) -> Self {
+        Members {
+            map,
+            path: path.into(),
+        }
+    }
+
+    fn at(&self, name: &str) -> String {
+        if self.path.is_empty() {
+            name.to_string()
+        } else {
+            format!("{}.{name}", self.path)
+        }
+    }
+
+    fn wrong(&self, name: &str, want: &str, got: &Value) -> ApiError {
+        ApiError::BadRequest(format!(
+            "{} must be {want}, got {}",
+            self.at(name),
+            type_name(got)
+        ))
+    }
+
+    /// A present member (`null` counts as absent).
+    fn member(&self, name: &str) -> Option<&'a Value> {
+        self.map.get(name).filter(|v| !v.is_null())
+    }
+
+    pub fn string(&self, name: &str) -> Result<Option<&'a str>, ApiError> {
+        match self.member(name) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(v) => Err(self.wrong(name, "a string", v)),
+        }
+    }
+
+    pub fn required_string(&self, name: &str) -> Result<&'a str, ApiError> {
+        self.string(name)?
+            .ok_or_else(|| ApiError::BadRequest(format!("{} is required", self.at(name))))
+    }
+
+    pub fn bool(&self, name: &str) -> Result<Option<bool>, ApiError> {
+        match self.member(name) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(v) => Err(self.wrong(name, "a boolean", v)),
+        }
+    }
+
+    pub fn f64(&self, name: &str) -> Result<Option<f64>, ApiError> {
+        match self.member(name) {
+            None => Ok(None),
+            Some(Value::Number(n)) => Ok(n.as_f64()),
+            Some(v) => Err(self.wrong(name, "a number", v)),
+        }
+    }
+
+    pub fn list(&self, name: &str) -> Result<Option<&'a Vec<Value>>, ApiError> {
+        match self.member(name) {
+            None => Ok(None),
+            Some(Value::Array(a)) => Ok(Some(a)),
+            Some(v) => Err(self.wrong(name, "a list", v)),
+        }
+    }
+
+    /// The objects of a list member, each wrapped for further typed access.
+    pub fn objects(&self, name: &str) -> Result<Option<Vec<Members<'a>>>, ApiError> {
+        let Some(list) = self.list(name)? else {
+            return Ok(None);
+        };
+        let mut out = Vec::with_capacity(list.len());
+        for (i, v) in list.iter().enumerate() {
+            match v {
+                Value::Object(m) => out.push(Members::new(m, format!("{}[{i}]", self.at(name)))),
+                other => {
+                    return Err(ApiError::BadRequest(format!(
+                        "{}[{i}] must be an object, got {}",
+                        self.at(name),
+                        type_name(other)
+                    )))
+                }
+            }
+        }
+        Ok(Some(out))
+    }
+
+    /// The path of a member, for messages written by callers.
+    pub fn path_of(&self, name: &str) -> String {
+        self.at(name)
+    }
+}
+
+/// An AWS-shaped API error. The variant name is the wire error code unless
+/// stated otherwise; each carries the human message.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ApiError {
+    /// 400: invalid input (pattern, length, type, or a rule of the operation).
+    #[error("{0}")]
+    BadRequest(String),
+    /// 404: the file system does not exist in the caller's account and region.
+    #[error("{0}")]
+    FileSystemNotFound(String),
+    /// 404: the file system exists but is in no replication configuration.
+    #[error("{0}")]
+    ReplicationNotFound(String),
+    /// 404: access points are not emulated, so every fsap- id is unknown.
+    #[error("{0}")]
+    AccessPointNotFound(String),
+    /// 409: the file system's lifecycle state is not `available`.
+    #[error("{0}")]
+    IncorrectFileSystemLifeCycleState(String),
+    /// 409: source encrypted but existing destination unencrypted.
+    #[error("{0}")]
+    ConflictException(String),
+    /// 409: protection change on a replication destination.
+    #[error("{0}")]
+    ReplicationAlreadyExists(String),
+    /// 409: a file system with this creation token exists (id in the body).
+    #[error("{message}")]
+    FileSystemAlreadyExists {
+        message: String,
+        file_system_id: String,
+    },
+    /// 409: the file system is part of a replication configuration.
+    #[error("{0}")]
+    FileSystemInUse(String),
+    /// 400: the Availability Zone is unknown or not in the Region.
+    #[error("{0}")]
+    UnsupportedAvailabilityZone(String),
+    /// 500: the emulator failed internally (e.g. the state file write).
+    #[error("{0}")]
+    InternalServerError(String),
+    /// 400 `ThrottlingException`: over the `--throttle-rps` budget.
+    #[error("{0}")]
+    Throttling(String),
+    /// 403 `MissingAuthenticationTokenException`: no SigV4 Authorization.
+    #[error("{0}")]
+    MissingAuthentication(String),
+    /// 403 `IncompleteSignatureException`: Authorization header unparseable.
+    #[error("{0}")]
+    IncompleteSignature(String),
+    /// 404 `UnknownOperationException`: no operation matches method + path.
+    #[error("{0}")]
+    UnknownOperation(String),
+    /// 413 with code `BadRequest`: the body exceeds the size limit.
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// Any other code and status (fault rules from the admin API).
+    #[error("{message}")]
+    Custom {
+        code: String,
+        status: u16,
+        message: String,
+    },
+}
+
+impl ApiError {
+    /// The error code sent in `x-amzn-ErrorType` and `ErrorCode`.
+    pub fn code(&self) -> &str {
+        match self {
+            ApiError::BadRequest(_) | ApiError::PayloadTooLarge(_) => "BadRequest",
+            ApiError::FileSystemNotFound(_) => "FileSystemNotFound",
+            ApiError::ReplicationNotFound(_) => "ReplicationNotFound",
+            ApiError::AccessPointNotFound(_) => "AccessPointNotFound",
+            ApiError::IncorrectFileSystemLifeCycleState(_) => "IncorrectFileSystemLifeCycleState",
+            ApiError::ConflictException(_) => "ConflictException",
+            ApiError::ReplicationAlreadyExists(_) => "ReplicationAlreadyExists",
+            ApiError::FileSystemAlreadyExists { .. } => "FileSystemAlreadyExists",
+            ApiError::FileSystemInUse(_) => "FileSystemInUse",
+            ApiError::UnsupportedAvailabilityZone(_) => "UnsupportedAvailabilityZone",
+            ApiError::InternalServerError(_) => "InternalServerError",
+            ApiError::Throttling(_) => "ThrottlingException",
+            ApiError::MissingAuthentication(_) => "MissingAuthenticationTokenException",
+            ApiError::IncompleteSignature(_) => "IncompleteSignatureException",
+            ApiError::UnknownOperation(_) => "UnknownOperationException",
+            ApiError::Custom { code, .. } => code,
+        }
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::MissingAuthentication(_) | ApiError::IncompleteSignature(_) => {
+                StatusCode::FORBIDDEN
+            }
+            ApiError::UnknownOperation(_) => StatusCode::NOT_FOUND,
+            ApiError::Custom { status, .. } => {
+                StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST)
+            }
+            other => StatusCode::from_u16(modeled_status(other.code()).unwrap_or(400))
+                .unwrap_or(StatusCode::BAD_REQUEST),
+        }
+    }
+
+    /// A file system that does not exist in the caller's account and Region.
+    pub fn fs_not_found(id: &str) -> ApiError {
+        ApiError::FileSystemNotFound(format!("File system '{id}' does not exist."))
+    }
+
+    /// Builds an error from a code name (fault rules); known codes get their
+    /// modeled variant and status, unknown ones need `status` (default 400).
+    pub fn from_code(code: &str, message: String, status: Option<u16>) -> ApiError {
+        let known = match code {
+            "BadRequest" => Some(ApiError::BadRequest(message.clone())),
+            "FileSystemNotFound" => Some(ApiError::FileSystemNotFound(message.clone())),
+            "ReplicationNotFound" => Some(ApiError::ReplicationNotFound(message.clone())),
+            "IncorrectFileSystemLifeCycleState" => {
+                Some(ApiError::IncorrectFileSystemLifeCycleState(message.clone()))
+            }
+            "ConflictException" => Some(ApiError::ConflictException(message.clone())),
+            "FileSystemInUse" => Some(ApiError::FileSystemInUse(message.clone())),
+            "InternalServerError" => Some(ApiError::InternalServerError(message.clone())),
+            "ThrottlingException" => Some(ApiError::Throttling(message.clone())),
+            _ => None,
+        };
+        match (known, status) {
+            (Some(e), None) => e,
+            _ => ApiError::Custom {
+                code: code.to_string(),
+                status: status.or_else(|| modeled_status(code)).unwrap_or(400),
+                message,
+            },
+        }
+    }
+}
+
+/// The HTTP status the service model gives each EFS error shape.
+pub fn modeled_status(code: &str) -> Option<u16> {
+    Some(match code {
+        "BadRequest"
+        | "ValidationException"
+        | "UnsupportedAvailabilityZone"
+        | "ThroughputLimitExceeded"
+        | "ThrottlingException" => 400,
+        "FileSystemLimitExceeded" => 403,
+        "FileSystemNotFound" | "ReplicationNotFound" | "AccessPointNotFound" => 404,
+        "IncorrectFileSystemLifeCycleState"
+        | "ConflictException"
+        | "ReplicationAlreadyExists"
+        | "FileSystemAlreadyExists"
+        | "FileSystemInUse" => 409,
+        "TooManyRequests" => 429,
+        "InternalServerError" => 500,
+        "InsufficientThroughputCapacity" => 503,
+        _ => return None,
+    })
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = Map::new();
+        body.insert("ErrorCode".into(), Value::String(self.code().to_string()));
+        body.insert("Message".into(), Value::String(self.to_string()));
+        if let ApiError::FileSystemAlreadyExists { file_system_id, .. } = &self {
+            body.insert("FileSystemId".into(), Value::String(file_system_id.clone()));
+        }
+        let mut resp = (self.status(), axum::Json(Value::Object(body))).into_response();
+        if let Ok(v) = HeaderValue::from_str(self.code()) {
+            resp.headers_mut().insert("x-amzn-ErrorType", v);
+        }
+        resp
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_percent_encoded_arn_label() {
+        let r = route(
+            &Method::POST,
+            "/2015-02-01/file-systems/arn%3Aaws%3Aelasticfilesystem%3Aus-east-1%3A123456789012%3Afile-system%2Ffs-0123456789abcdef0/replication-configuration",
+        )
+        .unwrap();
+        assert_eq!(r.operation, Operation::CreateReplicationConfiguration);
+        assert_eq!(
+            r.label.as_deref(),
+            Some(
+                "arn:aws:elasticfilesystem:us-east-1:123456789012:file-system/fs-0123456789abcdef0"
+            )
+        );
+    }
+
+    #[test]
+    fn static_segment_wins_over_label() {
+        let r = route(
+            &Method::GET,
+            "/2015-02-01/file-systems/replication-configurations",
+        )
+        .unwrap();
+        assert_eq!(r.operation, Operation::DescribeReplicationConfigurations);
+        assert!(route(&Method::PATCH, "/2015-02-01/file-systems").is_err());
+        assert!(route(&Method::GET, "/2015-02-01/file-systems/fs-1/extra/x").is_err());
+    }
+
+    #[test]
+    fn query_repeats_and_decodes() {
+        let q = Query::parse(Some("tagKeys=a%20b&tagKeys=c&MaxResults=5")).unwrap();
+        assert_eq!(q.all("tagKeys"), vec!["a b", "c"]);
+        assert_eq!(q.int("MaxResults", 1).unwrap(), Some(5));
+        assert!(q.get("tagKeys").is_err());
+        assert!(Query::parse(Some("MaxResults=0"))
+            .unwrap()
+            .int("MaxResults", 1)
+            .is_err());
+    }
+}
