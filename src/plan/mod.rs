@@ -9,6 +9,7 @@
 
 mod error;
 mod fingerprint;
+mod saved;
 mod simulate;
 mod types;
 
@@ -19,6 +20,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 pub use error::{PlanError, PlanErrors};
 pub use fingerprint::fingerprint;
+pub use saved::{SavedPlan, SavedPlanError, SAVED_PLAN_FORMAT_VERSION, SAVED_PLAN_KIND};
 pub use simulate::{simulate_apply, SimulateError};
 pub use types::{
     Action, Attributes, Change, DestinationSpec, Plan, Scope, Step, StepId, StepKind, Summary,
