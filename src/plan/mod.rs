@@ -111,6 +111,11 @@ pub fn protection_str(p: &Protection) -> String {
     }
 }
 
+/// The `alias/NAME` part of an alias or alias ARN.
+fn alias_name(s: &str) -> &str {
+    s.find("alias/").map(|i| &s[i..]).unwrap_or(s)
+}
+
 /// The key id (UUID or `mrk-...`) at the end of a key ARN or id.
 fn key_id_of(s: &str) -> &str {
     s.rsplit('/').next().unwrap_or(s)
@@ -286,6 +291,12 @@ fn compare(
                     None => diffs.push(format!(
                         "destination KMS key changes (none -> {k})"
                     )),
+                    // The reported key names an alias too: compare alias names.
+                    Some(have) if k.is_alias() && have.contains(":alias/") => {
+                        if alias_name(have) != alias_name(k.as_str()) {
+                            diffs.push(format!("destination KMS key changes ({have} -> {k})"));
+                        }
+                    }
                     Some(have) if k.is_alias() => notes.push(format!(
                         "KMS key {k} is an alias and the destination reports {have}; the alias could not be resolved, so the key could not be verified"
                     )),
@@ -304,6 +315,14 @@ fn compare(
         }
     }
     (diffs, notes)
+}
+
+/// What happens to the destination of a deleted replication.
+fn kept_destination_note(e: &ActualReplication) -> String {
+    format!(
+        "the current destination file system {} ({}) is not deleted: once the replication is gone it becomes writable and is no longer updated; delete it yourself if it is not needed",
+        e.destination.file_system_id, e.destination.region
+    )
 }
 
 /// A change that deletes an existing replication.
@@ -784,6 +803,28 @@ pub fn plan(desired: &Desired, actual: &Actual, opts: &PlanOptions) -> Result<Pl
                         protection_str(&current)
                     },
                 });
+            }
+        }
+    }
+
+    // A deleted replication's destination stays behind, unless this plan
+    // uses that file system again.
+    let reused: BTreeSet<Key> = drafts
+        .iter()
+        .filter_map(|dr| dr.declared.filter(|_| dr.create.is_some()))
+        .flat_map(|d| {
+            std::iter::once((d.source_region.clone(), d.source.clone()))
+                .chain(declared_destination_key(d))
+        })
+        .collect();
+    for dr in drafts.iter_mut() {
+        if let Some(e) = dr.deletes {
+            let dk = (
+                e.destination.region.clone(),
+                e.destination.file_system_id.clone(),
+            );
+            if !reused.contains(&dk) {
+                dr.notes.push(kept_destination_note(e));
             }
         }
     }
