@@ -719,6 +719,7 @@ impl Loader {
                     "list" | "set" => Type::List(Box::new(self.parse_type(fi, inner)?)),
                     "map" => Type::Map(Box::new(self.parse_type(fi, inner)?)),
                     "object" => Type::Object,
+                    "tuple" => Type::List(Box::new(Type::Any)),
                     _ => return self.bad_type(fi, e),
                 }
             }
@@ -732,7 +733,7 @@ impl Loader {
             fi,
             e.span(),
             "invalid variable type",
-            "use string, number, bool, any, list(TYPE), set(TYPE), map(TYPE) or object({...})",
+            "use string, number, bool, any, list(TYPE), set(TYPE), map(TYPE), object({...}) or tuple([...])",
         );
         None
     }
