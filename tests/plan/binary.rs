@@ -328,3 +328,46 @@ async fn quickstart_plans_against_its_seed_state() {
         "{stdout}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unwritable_out_file_and_conflicting_flags_are_errors() {
+    let (env, state, dir) = seeded().await;
+    let home = env.dir.path().to_path_buf();
+    let bad_out = env.dir.path().join("no-such-dir").join("plan.json");
+    let out = run(
+        vec![
+            "plan".into(),
+            path_str(&dir),
+            "--out".into(),
+            path_str(&bad_out),
+            "--emulator".into(),
+            path_str(&state),
+        ],
+        vec![],
+        home.clone(),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("could not write the saved plan"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!bad_out.exists());
+
+    let out = run(
+        vec![
+            "plan".into(),
+            path_str(&dir),
+            "--endpoint-url".into(),
+            "http://127.0.0.1:9".into(),
+            "--emulator".into(),
+            path_str(&state),
+        ],
+        vec![],
+        home,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("cannot be used together"));
+}
