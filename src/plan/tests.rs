@@ -9,8 +9,8 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::model::{
-    AccountId, ActualDestination, Address, AvailabilityZone, DesiredDestination, FileSystemRef,
-    InstanceKey, KmsKeyRef, Removed, RoleArn, Settings,
+    AccountId, ActualDestination, Address, AvailabilityZone, DesiredDestination, FileSystemInfo,
+    FileSystemRef, InstanceKey, KmsKeyRef, Removed, RoleArn, Settings,
 };
 
 const ACCOUNT: &str = "111122223333";
