@@ -413,3 +413,30 @@ async fn profile_flag_selects_credentials_and_endpoint_from_the_aws_files() {
         "{err}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broken_emulator_state_file_is_a_clear_error() {
+    let (env, _, dir) = seeded().await;
+    let broken = env.dir.path().join("broken.json");
+    std::fs::write(&broken, "{ not json").unwrap();
+    let out = run(
+        vec![
+            "plan".into(),
+            path_str(&dir),
+            "--emulator".into(),
+            path_str(&broken),
+        ],
+        vec![],
+        env.dir.path().to_path_buf(),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("could not start the embedded emulator"),
+        "{err}"
+    );
+    assert!(err.contains("broken.json"), "{err}");
+    // The broken file is left as it was.
+    assert_eq!(std::fs::read_to_string(&broken).unwrap(), "{ not json");
+}

@@ -529,3 +529,17 @@ replication "ab" {
         saved.fingerprint
     );
 }
+
+#[tokio::test]
+async fn extra_regions_are_scanned_for_unmanaged_replications() {
+    let mut env = replicated_home().await;
+    env.fs("elsewhere", "eu-west-1").await;
+    env.replicate("elsewhere", "eu-west-1", to_region("eu-central-1"))
+        .await;
+    let (plan, actual) = env.plan(HOME_TO_WEST, &[]).await;
+    assert!(plan.unwrap().unmanaged.is_empty());
+    assert_eq!(actual.regions.len(), 2);
+    let (plan, _) = env.plan_scanning(HOME_TO_WEST, &[], &["eu-west-1"]).await;
+    assert_eq!(plan.as_ref().unwrap().unmanaged.len(), 1);
+    insta::assert_snapshot!("extra_region_unmanaged_human", env.human(&plan));
+}

@@ -194,14 +194,28 @@ impl Env {
 
     /// Discovers through the real SDK path and plans.
     pub async fn plan(&self, text: &str, targets: &[&str]) -> (Result<Plan, PlanErrors>, Actual) {
+        self.plan_scanning(text, targets, &[]).await
+    }
+
+    /// Like [`Env::plan`], also scanning extra Regions (`--region`).
+    pub async fn plan_scanning(
+        &self,
+        text: &str,
+        targets: &[&str],
+        extra_regions: &[&str],
+    ) -> (Result<Plan, PlanErrors>, Actual) {
         let desired = self.load(text);
+        let extra: Vec<efs_replicator::model::Region> = extra_regions
+            .iter()
+            .map(|r| efs_replicator::model::Region::parse(r).unwrap())
+            .collect();
         let reader = EfsReader::connect(&ConnectOptions {
             profile: None,
             endpoint_url: Some(self.base.clone()),
             static_credentials: Some((KEY_MAIN.to_owned(), "secret".to_owned())),
         })
         .await;
-        let actual = discover(&reader, &desired, &[])
+        let actual = discover(&reader, &desired, &extra)
             .await
             .expect("discovery works");
         let opts = PlanOptions {
