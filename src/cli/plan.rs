@@ -87,6 +87,11 @@ pub async fn run(args: PlanArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode
             return Ok(ExitCode::from(1));
         }
     };
+    if !args.targets.is_empty() {
+        eprintln!(
+            "warning: --target was used: this plan covers only the selected addresses and the changes they wait for, so it may not reach the state the configuration declares"
+        );
+    }
     if let Some(path) = &args.out {
         let created = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
         write_atomically(path, |w| SavedPlan::new(plan.clone(), created).write(w))
