@@ -84,6 +84,7 @@ async fn replace_on_destination_region() {
         .await;
     assert_eq!(plan.as_ref().unwrap().changes[0].action, Action::Replace);
     insta::assert_snapshot!("replace_region_human", env.human(&plan));
+    insta::assert_snapshot!("replace_region_json", env.json(plan.as_ref().unwrap()));
 }
 
 #[tokio::test]
@@ -185,6 +186,7 @@ async fn unmanaged_replications_are_listed_and_left_alone() {
     assert!(!p.has_changes());
     assert_eq!(p.unmanaged.len(), 1);
     insta::assert_snapshot!("unmanaged_human", env.human(&plan));
+    insta::assert_snapshot!("unmanaged_json", env.json(p));
 }
 
 #[tokio::test]
