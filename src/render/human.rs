@@ -111,7 +111,7 @@ fn write_change(out: &mut impl Write, p: &Painter, c: &Change) -> io::Result<()>
         let pad = format!("{name:width$}");
         match c.action {
             Action::Create => {
-                let a = after_attrs.expect("a create has after");
+                let Some(a) = after_attrs else { continue };
                 let value = match after {
                     Some(v) => quoted(v),
                     None => match absent_after(name, a) {
@@ -126,7 +126,7 @@ fn write_change(out: &mut impl Write, p: &Painter, c: &Change) -> io::Result<()>
                 writeln!(out, "      {} {pad} = {} -> null", p.red("-"), quoted(b))?;
             }
             Action::Replace => {
-                let a = after_attrs.expect("a replace has after");
+                let Some(a) = after_attrs else { continue };
                 let after_text = match after {
                     Some(v) => Some(quoted(v)),
                     None => absent_after(name, a).map(str::to_owned),
