@@ -1011,6 +1011,39 @@ proptest! {
     }
 
     #[test]
+    fn inconsistent_observed_states_never_panic(
+        w in arb_world(),
+        spec in arb_desired(10),
+        extra in prop::collection::vec((1u32..10, 1u32..10, 0usize..3, 0usize..3, 0u8..7), 0..6),
+    ) {
+        // Replications EFS would never report together: chains, shared
+        // destinations, unknown statuses, missing file systems.
+        let mut w = w;
+        for (a, b, ra, rb, st) in extra {
+            w = w.repl_with(a, REGIONS[ra], b, REGIONS[rb], |r| {
+                r.destination.status = match st {
+                    0 => ReplicationStatus::Enabling,
+                    1 => ReplicationStatus::Deleting,
+                    2 => ReplicationStatus::Error,
+                    3 => ReplicationStatus::Paused,
+                    4 => ReplicationStatus::Pausing,
+                    5 => ReplicationStatus::Other("NEW".into()),
+                    _ => ReplicationStatus::Enabled,
+                }
+            });
+        }
+        let d = build_desired(&w, &spec);
+        if let Ok(p) = plan(&d, &w.actual, &PlanOptions::default()) {
+            let mut buf = Vec::new();
+            crate::render::render_human(&p, &mut buf, &crate::render::HumanOptions::default()).unwrap();
+            crate::render::render_json(&p, &mut buf).unwrap();
+            for s in &p.steps {
+                prop_assert!(s.depends_on.iter().all(|d| *d < s.id));
+            }
+        }
+    }
+
+    #[test]
     fn planning_is_deterministic(w in arb_world(), spec in arb_desired(10)) {
         let d = build_desired(&w, &spec);
         let a = plan(&d, &w.actual, &PlanOptions::default());
