@@ -5,8 +5,15 @@
 //! - [`config`]: reads `*.hcl` files, evaluates variables and `for_each`,
 //!   validates, and produces a [`model::Desired`] or diagnostics.
 //! - [`model`]: the validated desired state and the observed actual state.
+//! - [`discover`]: reads the observed state from EFS (the only user of
+//!   `aws_sdk_efs` on the read path) into a [`model::Actual`].
+//! - [`plan`]: the pure planner, (Desired, Actual) -> Plan or preflight errors.
+//! - [`render`]: writes a plan as human text or JSON.
 //! - [`cli`]: one file per command; flags in, exit code out.
 
 pub mod cli;
 pub mod config;
+pub mod discover;
 pub mod model;
+pub mod plan;
+pub mod render;

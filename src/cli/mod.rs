@@ -12,7 +12,9 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 pub mod common;
+pub mod connect;
 pub mod fmt;
+pub mod plan;
 pub mod validate;
 
 /// Flags accepted before or after the subcommand.
@@ -56,6 +58,9 @@ enum Command {
     Validate(validate::ValidateArgs),
     /// Rewrite configuration files in canonical format.
     Fmt(fmt::FmtArgs),
+    /// Show what apply would change: read the current state and diff it
+    /// against the configuration.
+    Plan(plan::PlanArgs),
 }
 
 /// Parses `args` and runs the command; the returned code is the process exit code.
@@ -74,6 +79,7 @@ where
     let outcome = match cli.command {
         Command::Validate(a) => validate::run(a, &cli.global).await,
         Command::Fmt(a) => fmt::run(a, &cli.global).await,
+        Command::Plan(a) => plan::run(a, &cli.global).await,
     };
     match outcome {
         Ok(code) => code,

@@ -1,0 +1,145 @@
+//! `efs-replicator plan [PATH]`: loads the configuration, reads the current
+//! state of every Region in scope, and prints what apply would do.
+//!
+//! Exit codes: 0 success (with `--detailed-exitcode`: success and no
+//! changes), 1 error (configuration, discovery or preflight), 2 with
+//! `--detailed-exitcode` when there are changes. `--out FILE` writes a saved
+//! plan (JSON with the fingerprint of the observed state). This command never
+//! changes anything in EFS.
+
+use std::io::{ErrorKind, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::SystemTime;
+
+use anyhow::Context as _;
+use clap::Args;
+
+use super::common::{load_desired, stderr_color, ConfigArgs};
+use super::connect::connect;
+use super::GlobalArgs;
+use crate::discover::discover;
+use crate::model::Region;
+use crate::plan::{plan, PlanOptions, SavedPlan};
+use crate::render::{
+    render_errors_human, render_errors_json, render_human, render_json, HumanOptions,
+};
+
+/// Flags of `plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Print the plan (or the errors) as JSON on stdout (schema: docs/plan-json.md).
+    #[arg(long)]
+    pub json: bool,
+    /// Exit 2 when the plan has changes (0: no changes, 1: error).
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Plan only this address (repeatable), e.g. replication.home or
+    /// replication.home["eu"]; changes it depends on are included.
+    #[arg(long = "target", value_name = "ADDRESS")]
+    pub targets: Vec<String>,
+    /// Also write the plan, with the fingerprint of the state it observed, to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// True when stdout may be coloured.
+fn stdout_color(global: &GlobalArgs) -> bool {
+    !global.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
+}
+
+/// Runs `plan`.
+pub async fn run(args: PlanArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
+    let Some(desired) = load_desired(&args.config, global, args.json)? else {
+        return Ok(ExitCode::from(1));
+    };
+    let extra: Vec<Region> = global
+        .regions
+        .iter()
+        .map(|r| Region::parse(r))
+        .collect::<Result<_, _>>()?;
+    let conn = connect(global).await?;
+    let discovered = discover(&conn.reader, &desired, &extra).await;
+    conn.close().await;
+    let actual = discovered?;
+    let opts = PlanOptions {
+        targets: args.targets.clone(),
+    };
+    let result = plan(&desired, &actual, &opts);
+    let mut stdout = std::io::stdout().lock();
+    let plan = match result {
+        Ok(p) => p,
+        Err(errors) => {
+            let written = if args.json {
+                render_errors_json(&errors, &mut stdout)
+            } else {
+                render_errors_human(
+                    &errors,
+                    &mut std::io::stderr().lock(),
+                    &HumanOptions {
+                        color: stderr_color(global),
+                    },
+                )
+            };
+            quiet_broken_pipe(written)?;
+            return Ok(ExitCode::from(1));
+        }
+    };
+    if !args.targets.is_empty() {
+        eprintln!(
+            "warning: --target was used: this plan covers only the selected addresses and the changes they wait for, so it may not reach the state the configuration declares"
+        );
+    }
+    if let Some(path) = &args.out {
+        let created = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
+        write_atomically(path, |w| SavedPlan::new(plan.clone(), created).write(w))
+            .with_context(|| format!("could not write the saved plan to {}", path.display()))?;
+    }
+    let written = if args.json {
+        render_json(&plan, &mut stdout)
+    } else {
+        render_human(
+            &plan,
+            &mut stdout,
+            &HumanOptions {
+                color: stdout_color(global),
+            },
+        )
+        .and_then(|()| match &args.out {
+            Some(p) => writeln!(stdout, "\nSaved the plan to {}.", p.display()),
+            None => Ok(()),
+        })
+    };
+    quiet_broken_pipe(written.and_then(|()| stdout.flush()))?;
+    Ok(if args.detailed_exitcode && plan.has_changes() {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// A closed pipe (e.g. `| head`) is not an error worth reporting.
+fn quiet_broken_pipe(r: std::io::Result<()>) -> anyhow::Result<()> {
+    match r {
+        Err(e) if e.kind() == ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
+
+/// Writes a file completely or not at all (temporary file + rename).
+fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    write(tmp.as_file_mut())?;
+    tmp.as_file_mut().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}

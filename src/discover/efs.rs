@@ -1,0 +1,414 @@
+//! [`EfsReader`]: the [`StateReader`] over `aws-sdk-efs`. Clients are built
+//! from `aws-config` (the standard credential chain, `--profile`,
+//! `--endpoint-url`, `AWS_ENDPOINT_URL_EFS`, standard-mode retries), one per
+//! Region. Every SDK value is converted to a model type here, and every SDK
+//! error to a [`DiscoverError`] naming the operation, the Region, the AWS
+//! error code and what to do.
+//!
+//! This is the only file of the crate's read path that imports `aws_sdk_efs`;
+//! it only reads, never writes.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::SystemTime;
+
+use aws_config::retry::RetryConfig;
+use aws_config::BehaviorVersion;
+use aws_sdk_efs::config::Credentials;
+use aws_sdk_efs::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_efs::types::{
+    Destination, FileSystemDescription, ReplicationConfigurationDescription,
+    ReplicationOverwriteProtection, ReplicationStatus as SdkStatus,
+};
+use aws_sdk_efs::Client;
+
+use super::{DiscoverError, StateReader};
+use crate::model::{
+    AccountId, ActualDestination, ActualReplication, AvailabilityZone, FileSystemId,
+    FileSystemInfo, Protection, Region, ReplicationStatus,
+};
+
+/// How to reach EFS.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectOptions {
+    /// Named profile (`--profile`); otherwise the standard chain (AWS_PROFILE, ...).
+    pub profile: Option<String>,
+    /// Endpoint for every Region (`--endpoint-url`); otherwise
+    /// `AWS_ENDPOINT_URL_EFS` / `AWS_ENDPOINT_URL`, otherwise AWS.
+    pub endpoint_url: Option<String>,
+    /// Fixed credentials (access key id, secret), e.g. for the emulator;
+    /// otherwise the standard credential chain.
+    pub static_credentials: Option<(String, String)>,
+}
+
+/// Reads EFS through `aws-sdk-efs`, one client per Region.
+pub struct EfsReader {
+    sdk_config: aws_config::SdkConfig,
+    endpoint_url: Option<String>,
+    clients: Mutex<HashMap<Region, Client>>,
+}
+
+impl EfsReader {
+    /// Loads the AWS configuration. Makes no network call itself (credentials
+    /// are resolved on first use). A Region is always set explicitly, so the
+    /// region chain never reaches the instance metadata service.
+    pub async fn connect(opts: &ConnectOptions) -> Self {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(RetryConfig::standard())
+            .region(aws_config::Region::from_static("us-east-1"));
+        if let Some(p) = &opts.profile {
+            loader = loader.profile_name(p);
+        }
+        if let Some(u) = &opts.endpoint_url {
+            loader = loader.endpoint_url(u);
+        }
+        if let Some((ak, sk)) = &opts.static_credentials {
+            loader = loader.credentials_provider(Credentials::new(
+                ak.clone(),
+                sk.clone(),
+                None,
+                None,
+                "efs-replicator-static",
+            ));
+        }
+        EfsReader {
+            sdk_config: loader.load().await,
+            endpoint_url: opts.endpoint_url.clone(),
+            clients: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The EFS client for a Region (built once, then shared).
+    pub fn client(&self, region: &Region) -> Client {
+        let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
+        clients
+            .entry(region.clone())
+            .or_insert_with(|| {
+                let mut b = aws_sdk_efs::config::Builder::from(&self.sdk_config)
+                    .region(aws_sdk_efs::config::Region::new(region.to_string()));
+                if let Some(u) = &self.endpoint_url {
+                    b = b.endpoint_url(u);
+                }
+                Client::from_conf(b.build())
+            })
+            .clone()
+    }
+}
+
+impl StateReader for EfsReader {
+    async fn list_replications(
+        &self,
+        region: &Region,
+    ) -> Result<Vec<ActualReplication>, DiscoverError> {
+        const OP: &str = "DescribeReplicationConfigurations";
+        let items: Vec<ReplicationConfigurationDescription> = self
+            .client(region)
+            .describe_replication_configurations()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| sdk_error(OP, region, e))?;
+        items
+            .iter()
+            .map(|r| convert_replication(r).map_err(|m| invalid(OP, region, m)))
+            .collect()
+    }
+
+    async fn list_file_systems(
+        &self,
+        region: &Region,
+    ) -> Result<Vec<FileSystemInfo>, DiscoverError> {
+        const OP: &str = "DescribeFileSystems";
+        let items: Vec<FileSystemDescription> = self
+            .client(region)
+            .describe_file_systems()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| sdk_error(OP, region, e))?;
+        items
+            .iter()
+            .map(|f| convert_file_system(f, region).map_err(|m| invalid(OP, region, m)))
+            .collect()
+    }
+
+    async fn describe_file_system(
+        &self,
+        region: &Region,
+        id: &FileSystemId,
+    ) -> Result<Option<FileSystemInfo>, DiscoverError> {
+        const OP: &str = "DescribeFileSystems";
+        match self
+            .client(region)
+            .describe_file_systems()
+            .file_system_id(id.as_str())
+            .send()
+            .await
+        {
+            Ok(out) => out
+                .file_systems()
+                .iter()
+                .find(|f| f.file_system_id() == id.as_str())
+                .map(|f| convert_file_system(f, region).map_err(|m| invalid(OP, region, m)))
+                .transpose(),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_file_system_not_found()) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(sdk_error(OP, region, e)),
+        }
+    }
+}
+
+fn invalid(operation: &'static str, region: &Region, message: String) -> DiscoverError {
+    DiscoverError::InvalidResponse {
+        operation,
+        region: region.to_string(),
+        message,
+    }
+}
+
+/// Turns an SDK error into one that says what to do.
+fn sdk_error<E, R>(operation: &'static str, region: &Region, err: SdkError<E, R>) -> DiscoverError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    let region_s = region.to_string();
+    match &err {
+        SdkError::ServiceError(_) => {
+            let code = err.code().unwrap_or("Unknown").to_owned();
+            let message = err.message().unwrap_or("no message").to_owned();
+            let hint = hint_for_code(&code, operation, region);
+            DiscoverError::Api {
+                operation,
+                region: region_s,
+                code,
+                message,
+                hint,
+            }
+        }
+        SdkError::DispatchFailure(d) => {
+            let chain = error_chain(&err);
+            let credentials = chain.to_ascii_lowercase().contains("credential");
+            let hint = if credentials {
+                "configure credentials (--profile, AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or `aws sso login`), or try it without AWS using --emulator STATE_FILE".to_owned()
+            } else if d.is_timeout() {
+                "the request timed out; check the network and try again".to_owned()
+            } else {
+                "could not reach the EFS endpoint; check --endpoint-url / AWS_ENDPOINT_URL_EFS, the network, and the Region names".to_owned()
+            };
+            DiscoverError::Transport {
+                operation,
+                region: region_s,
+                message: chain,
+                hint,
+            }
+        }
+        SdkError::TimeoutError(_) => DiscoverError::Transport {
+            operation,
+            region: region_s,
+            message: "timed out".to_owned(),
+            hint: "check the network and try again".to_owned(),
+        },
+        _ => {
+            let message = error_chain(&err);
+            DiscoverError::Transport {
+                operation,
+                region: region_s,
+                message,
+                hint: "the response could not be used; if --endpoint-url points at something other than EFS, fix it".to_owned(),
+            }
+        }
+    }
+}
+
+/// The error and its causes on one line, without debug dumps.
+fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cur {
+        let text = e
+            .to_string()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        cur = e.source();
+    }
+    parts.join(": ")
+}
+
+/// What to do about an AWS error code.
+pub(crate) fn hint_for_code(code: &str, operation: &str, region: &Region) -> String {
+    match code {
+        "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" => format!(
+            "the caller is not allowed to call it: grant elasticfilesystem:{operation} (on resource \"*\" in {region}) to the IAM identity in use"
+        ),
+        "UnrecognizedClientException" | "InvalidClientTokenId" | "InvalidSignatureException"
+        | "SignatureDoesNotMatch" | "IncompleteSignature" | "MissingAuthenticationToken" => {
+            "the credentials were refused: check the access key, secret and profile in use (--profile / AWS_PROFILE)".to_owned()
+        }
+        "ExpiredToken" | "ExpiredTokenException" | "RequestExpired" => {
+            "the credentials have expired: refresh them (e.g. `aws sso login`) and try again".to_owned()
+        }
+        "ThrottlingException" | "Throttling" | "TooManyRequests" | "TooManyRequestsException" => {
+            "requests were throttled even after the SDK's standard retries: try again later or ask for a higher request quota".to_owned()
+        }
+        "InternalServerError" | "ServiceUnavailable" => {
+            "EFS had an internal error after retries: try again later".to_owned()
+        }
+        "OptInRequired" | "UnrecognizedRegion" => {
+            format!("{region} is not enabled for this account: enable it or remove it from the configuration")
+        }
+        _ => "see the AWS documentation of this error code".to_owned(),
+    }
+}
+
+fn time(dt: &aws_smithy_types::DateTime) -> Result<SystemTime, String> {
+    SystemTime::try_from(*dt).map_err(|e| format!("timestamp {dt} out of range: {e}"))
+}
+
+fn status(s: &SdkStatus) -> ReplicationStatus {
+    match s {
+        SdkStatus::Enabled => ReplicationStatus::Enabled,
+        SdkStatus::Enabling => ReplicationStatus::Enabling,
+        SdkStatus::Deleting => ReplicationStatus::Deleting,
+        SdkStatus::Error => ReplicationStatus::Error,
+        SdkStatus::Paused => ReplicationStatus::Paused,
+        SdkStatus::Pausing => ReplicationStatus::Pausing,
+        other => ReplicationStatus::Other(other.as_str().to_owned()),
+    }
+}
+
+fn account(s: Option<&str>) -> Option<AccountId> {
+    s.and_then(|a| AccountId::parse(a).ok())
+}
+
+fn convert_destination(d: &Destination) -> Result<ActualDestination, String> {
+    Ok(ActualDestination {
+        status: status(d.status()),
+        file_system_id: FileSystemId::parse(d.file_system_id()).map_err(|e| e.to_string())?,
+        region: Region::parse(d.region()).map_err(|e| e.to_string())?,
+        last_replicated: d.last_replicated_timestamp().map(time).transpose()?,
+        owner: account(d.owner_id()),
+        status_message: d.status_message().map(str::to_owned),
+        role_arn: d.role_arn().map(str::to_owned),
+    })
+}
+
+fn convert_replication(
+    r: &ReplicationConfigurationDescription,
+) -> Result<ActualReplication, String> {
+    let dest = r.destinations().first().ok_or_else(|| {
+        format!(
+            "the replication of {} has no destination",
+            r.source_file_system_id()
+        )
+    })?;
+    Ok(ActualReplication {
+        source: FileSystemId::parse(r.source_file_system_id()).map_err(|e| e.to_string())?,
+        source_region: Region::parse(r.source_file_system_region()).map_err(|e| e.to_string())?,
+        source_arn: r.source_file_system_arn().to_owned(),
+        source_owner: account(r.source_file_system_owner_id()),
+        creation_time: time(r.creation_time())?,
+        destination: convert_destination(dest)?,
+    })
+}
+
+fn convert_file_system(
+    f: &FileSystemDescription,
+    region: &Region,
+) -> Result<FileSystemInfo, String> {
+    Ok(FileSystemInfo {
+        id: FileSystemId::parse(f.file_system_id()).map_err(|e| e.to_string())?,
+        region: region.clone(),
+        owner: AccountId::parse(f.owner_id()).map_err(|e| e.to_string())?,
+        life_cycle_state: f.life_cycle_state().as_str().to_owned(),
+        encrypted: f.encrypted().unwrap_or(false),
+        kms_key_id: f.kms_key_id().map(str::to_owned),
+        availability_zone: f
+            .availability_zone_name()
+            .map(AvailabilityZone::parse)
+            .transpose()
+            .map_err(|e| e.to_string())?,
+        performance_mode: f.performance_mode().as_str().to_owned(),
+        throughput_mode: f.throughput_mode().map(|t| t.as_str().to_owned()),
+        protection: f
+            .file_system_protection()
+            .and_then(|p| p.replication_overwrite_protection())
+            .map(|p| match p {
+                ReplicationOverwriteProtection::Enabled => Protection::Enabled,
+                ReplicationOverwriteProtection::Disabled => Protection::Disabled,
+                ReplicationOverwriteProtection::Replicating => Protection::Replicating,
+                other => Protection::Other(other.as_str().to_owned()),
+            }),
+        name: f.name().map(str::to_owned),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn access_denied_names_the_iam_action() {
+        let h = hint_for_code(
+            "AccessDeniedException",
+            "DescribeReplicationConfigurations",
+            &Region::parse("eu-west-1").unwrap(),
+        );
+        assert!(
+            h.contains("elasticfilesystem:DescribeReplicationConfigurations"),
+            "{h}"
+        );
+        assert!(h.contains("eu-west-1"));
+    }
+
+    #[test]
+    fn sdk_values_convert_to_model_values() {
+        let r = ReplicationConfigurationDescription::builder()
+            .source_file_system_id("fs-00000001")
+            .source_file_system_region("us-east-1")
+            .source_file_system_arn(
+                "arn:aws:elasticfilesystem:us-east-1:111122223333:file-system/fs-00000001",
+            )
+            .original_source_file_system_arn(
+                "arn:aws:elasticfilesystem:us-east-1:111122223333:file-system/fs-00000001",
+            )
+            .creation_time(aws_smithy_types::DateTime::from_secs(1_700_000_000))
+            .destinations(
+                Destination::builder()
+                    .status(SdkStatus::Enabling)
+                    .file_system_id("fs-00000002")
+                    .region("us-west-2")
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+            .unwrap();
+        let a = convert_replication(&r).unwrap();
+        assert_eq!(a.source.as_str(), "fs-00000001");
+        assert_eq!(a.destination.status, ReplicationStatus::Enabling);
+        assert_eq!(a.destination.region.as_str(), "us-west-2");
+
+        let bad = ReplicationConfigurationDescription::builder()
+            .source_file_system_id("not-an-id")
+            .source_file_system_region("us-east-1")
+            .source_file_system_arn("x")
+            .original_source_file_system_arn("x")
+            .creation_time(aws_smithy_types::DateTime::from_secs(0))
+            .set_destinations(Some(vec![]))
+            .build()
+            .unwrap();
+        assert!(convert_replication(&bad).is_err());
+    }
+}

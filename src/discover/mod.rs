@@ -1,0 +1,477 @@
+//! Discovery: reads what exists and returns it as a [`model::Actual`].
+//!
+//! [`StateReader`] is the small interface the orchestration needs (list the
+//! replications of a Region, list or describe its file systems);
+//! [`EfsReader`] implements it with `aws-sdk-efs`, and is the only code in
+//! the crate that imports `aws_sdk_efs` types (in [`efs`]). SDK values are
+//! converted to model types at once.
+//!
+//! [`discover`] reads every Region in scope concurrently: one paginated
+//! `DescribeReplicationConfigurations` per Region (never a call per declared
+//! replication), and the file systems the planner needs: a paginated
+//! `DescribeFileSystems` where many are needed, by id where few are. It never
+//! writes anything.
+//!
+//! [`model::Actual`]: crate::model::Actual
+
+mod efs;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::future::Future;
+
+use futures::stream::{self, StreamExt};
+
+pub use efs::{ConnectOptions, EfsReader};
+
+use crate::model::{Actual, ActualReplication, Desired, FileSystemId, FileSystemInfo, Region};
+use crate::plan::required_file_systems;
+
+/// Above this many file systems possibly needed in a Region, the whole Region
+/// is listed (pages of 100) instead of describing them one by one.
+pub const DESCRIBE_BY_ID_LIMIT: usize = 10;
+
+/// How many single-file-system calls run at once.
+const CONCURRENT_DESCRIBES: usize = 16;
+
+/// Why reading the state failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DiscoverError {
+    /// The service answered with an error.
+    #[error("{operation} in {region} failed: {code}: {message}; {hint}")]
+    Api {
+        /// The EFS operation, e.g. `DescribeReplicationConfigurations`.
+        operation: &'static str,
+        /// The Region it was called in.
+        region: String,
+        /// The AWS error code, e.g. `AccessDeniedException`.
+        code: String,
+        /// The service's message.
+        message: String,
+        /// What to do about it.
+        hint: String,
+    },
+    /// No answer: connection, timeout, credentials or signing problem.
+    #[error("{operation} in {region} failed: {message}; {hint}")]
+    Transport {
+        /// The EFS operation.
+        operation: &'static str,
+        /// The Region it was called in.
+        region: String,
+        /// The error chain.
+        message: String,
+        /// What to do about it.
+        hint: String,
+    },
+    /// The service answered with something this build cannot use.
+    #[error("{operation} in {region} returned an unusable value: {message}")]
+    InvalidResponse {
+        /// The EFS operation.
+        operation: &'static str,
+        /// The Region it was called in.
+        region: String,
+        /// What was wrong.
+        message: String,
+    },
+}
+
+/// Every error from every Region, in Region order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiscoverErrors(pub Vec<DiscoverError>);
+
+impl fmt::Display for DiscoverErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The same transport problem (no credentials, endpoint unreachable)
+        // hits every call: say it once, naming the calls it hit.
+        let mut lines: Vec<(String, Vec<String>)> = Vec::new();
+        for e in &self.0 {
+            let (key, call) = match e {
+                DiscoverError::Transport {
+                    operation,
+                    region,
+                    message,
+                    hint,
+                } => (
+                    format!("failed: {message}; {hint}"),
+                    format!("{operation} in {region}"),
+                ),
+                other => (other.to_string(), String::new()),
+            };
+            match lines
+                .iter_mut()
+                .find(|(k, _)| *k == key && !call.is_empty())
+            {
+                Some((_, calls)) => calls.push(call),
+                None => lines.push((key, if call.is_empty() { vec![] } else { vec![call] })),
+            }
+        }
+        let render = |(key, calls): &(String, Vec<String>)| {
+            if calls.is_empty() {
+                key.clone()
+            } else {
+                format!("{} {key}", calls.join(", "))
+            }
+        };
+        match lines.as_slice() {
+            [one] => write!(f, "could not read the current state: {}", render(one)),
+            many => {
+                write!(
+                    f,
+                    "could not read the current state ({} problems):",
+                    many.len()
+                )?;
+                for l in many {
+                    write!(f, "\n  - {}", render(l))?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for DiscoverErrors {}
+
+/// The reads discovery needs from a Region. Implemented over EFS by
+/// [`EfsReader`]; the planner never sees it.
+pub trait StateReader: Sync {
+    /// Every replication configuration visible in `region` (all pages).
+    fn list_replications(
+        &self,
+        region: &Region,
+    ) -> impl Future<Output = Result<Vec<ActualReplication>, DiscoverError>> + Send;
+    /// Every file system of the caller's account in `region` (all pages).
+    fn list_file_systems(
+        &self,
+        region: &Region,
+    ) -> impl Future<Output = Result<Vec<FileSystemInfo>, DiscoverError>> + Send;
+    /// One file system; `None` when it does not exist there.
+    fn describe_file_system(
+        &self,
+        region: &Region,
+        id: &FileSystemId,
+    ) -> impl Future<Output = Result<Option<FileSystemInfo>, DiscoverError>> + Send;
+}
+
+/// The Regions to read: every Region the config names, plus `extra`.
+pub fn scope_regions(desired: &Desired, extra: &[Region]) -> BTreeSet<Region> {
+    let mut out = desired.regions();
+    out.extend(extra.iter().cloned());
+    out
+}
+
+/// Reads the state of every Region in scope.
+pub async fn discover<R: StateReader>(
+    reader: &R,
+    desired: &Desired,
+    extra_regions: &[Region],
+) -> Result<Actual, DiscoverErrors> {
+    let regions = scope_regions(desired, extra_regions);
+    // File systems known to be needed before anything is read, and how many
+    // may be needed per Region (declared sources and existing destinations,
+    // plus the destinations of replications declared towards that Region).
+    let known: BTreeSet<(Region, FileSystemId)> = required_file_systems(desired, &[]);
+    let mut potential: BTreeMap<Region, usize> = BTreeMap::new();
+    for (r, _) in &known {
+        *potential.entry(r.clone()).or_default() += 1;
+    }
+    for d in &desired.replications {
+        *potential.entry(d.destination.region.clone()).or_default() += 1;
+    }
+    let list_all: BTreeSet<Region> = regions
+        .iter()
+        .filter(|r| potential.get(*r).copied().unwrap_or(0) > DESCRIBE_BY_ID_LIMIT)
+        .cloned()
+        .collect();
+
+    // Phase 1, every Region at once: replications, and file systems either
+    // listed in full or described by id.
+    let phase1 = regions.iter().map(|region| {
+        let listed = list_all.contains(region);
+        let ids: Vec<FileSystemId> = known
+            .iter()
+            .filter(|(r, _)| r == region)
+            .map(|(_, id)| id.clone())
+            .collect();
+        async move {
+            let reps = reader.list_replications(region);
+            let fss = async {
+                if listed {
+                    reader.list_file_systems(region).await
+                } else {
+                    describe_many(reader, region, &ids).await
+                }
+            };
+            let (reps, fss) = futures::join!(reps, fss);
+            (region.clone(), reps, fss)
+        }
+    });
+    let results = futures::future::join_all(phase1).await;
+
+    let mut errors = Vec::new();
+    let mut actual = Actual {
+        regions: regions.clone(),
+        ..Actual::default()
+    };
+    let mut seen = BTreeSet::new();
+    for (_, reps, fss) in results {
+        match reps {
+            Ok(reps) => {
+                for r in reps {
+                    if seen.insert((r.source_region.clone(), r.source.clone())) {
+                        actual.replications.push(r);
+                    }
+                }
+            }
+            Err(e) => errors.push(e),
+        }
+        match fss {
+            Ok(fss) => {
+                for f in fss {
+                    actual
+                        .file_systems
+                        .insert((f.region.clone(), f.id.clone()), f);
+                }
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(DiscoverErrors(errors));
+    }
+
+    // Phase 2: the destinations of existing replications, where not known yet.
+    let missing: Vec<(Region, FileSystemId)> = required_file_systems(desired, &actual.replications)
+        .into_iter()
+        .filter(|k| !list_all.contains(&k.0) && !known.contains(k))
+        .filter(|k| !actual.file_systems.contains_key(k))
+        .collect();
+    let found: Vec<Result<Option<FileSystemInfo>, DiscoverError>> = stream::iter(missing.iter())
+        .map(|(r, id)| reader.describe_file_system(r, id))
+        .buffered(CONCURRENT_DESCRIBES)
+        .collect()
+        .await;
+    for f in found {
+        match f {
+            Ok(Some(f)) => {
+                actual
+                    .file_systems
+                    .insert((f.region.clone(), f.id.clone()), f);
+            }
+            Ok(None) => {}
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(DiscoverErrors(errors));
+    }
+    actual
+        .replications
+        .sort_by(|a, b| (&a.source_region, &a.source).cmp(&(&b.source_region, &b.source)));
+    Ok(actual)
+}
+
+async fn describe_many<R: StateReader>(
+    reader: &R,
+    region: &Region,
+    ids: &[FileSystemId],
+) -> Result<Vec<FileSystemInfo>, DiscoverError> {
+    let found: Vec<Result<Option<FileSystemInfo>, DiscoverError>> = stream::iter(ids.iter())
+        .map(|id| reader.describe_file_system(region, id))
+        .buffered(CONCURRENT_DESCRIBES)
+        .collect()
+        .await;
+    let mut out = Vec::new();
+    for f in found {
+        if let Some(f) = f? {
+            out.push(f);
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use super::*;
+    use crate::model::{
+        AccountId, ActualDestination, Address, DesiredDestination, DesiredReplication, Protection,
+        ReplicationStatus,
+    };
+
+    /// A scripted state that records every call.
+    struct Scripted {
+        reps: Vec<ActualReplication>,
+        fss: Vec<FileSystemInfo>,
+        calls: Mutex<Vec<String>>,
+    }
+
+    impl StateReader for Scripted {
+        async fn list_replications(
+            &self,
+            region: &Region,
+        ) -> Result<Vec<ActualReplication>, DiscoverError> {
+            self.calls
+                .lock()
+                .unwrap()
+                .push(format!("list-repl {region}"));
+            Ok(self
+                .reps
+                .iter()
+                .filter(|r| &r.source_region == region || &r.destination.region == region)
+                .cloned()
+                .collect())
+        }
+        async fn list_file_systems(
+            &self,
+            region: &Region,
+        ) -> Result<Vec<FileSystemInfo>, DiscoverError> {
+            self.calls.lock().unwrap().push(format!("list-fs {region}"));
+            Ok(self
+                .fss
+                .iter()
+                .filter(|f| &f.region == region)
+                .cloned()
+                .collect())
+        }
+        async fn describe_file_system(
+            &self,
+            region: &Region,
+            id: &FileSystemId,
+        ) -> Result<Option<FileSystemInfo>, DiscoverError> {
+            self.calls
+                .lock()
+                .unwrap()
+                .push(format!("describe {region} {id}"));
+            Ok(self
+                .fss
+                .iter()
+                .find(|f| &f.region == region && &f.id == id)
+                .cloned())
+        }
+    }
+
+    fn fs(n: u32, r: &str) -> FileSystemInfo {
+        FileSystemInfo {
+            id: FileSystemId::parse(&format!("fs-{n:08x}")).unwrap(),
+            region: Region::parse(r).unwrap(),
+            owner: AccountId::parse("111122223333").unwrap(),
+            life_cycle_state: "available".into(),
+            encrypted: true,
+            kms_key_id: None,
+            availability_zone: None,
+            performance_mode: "generalPurpose".into(),
+            throughput_mode: None,
+            protection: Some(Protection::Enabled),
+            name: None,
+        }
+    }
+
+    fn rep(src: u32, sr: &str, dst: u32, dr: &str) -> ActualReplication {
+        ActualReplication {
+            source: fs(src, sr).id,
+            source_region: Region::parse(sr).unwrap(),
+            source_arn: String::new(),
+            source_owner: None,
+            creation_time: UNIX_EPOCH + Duration::from_secs(1),
+            destination: ActualDestination {
+                status: ReplicationStatus::Enabled,
+                file_system_id: fs(dst, dr).id,
+                region: Region::parse(dr).unwrap(),
+                last_replicated: None,
+                owner: None,
+                status_message: None,
+                role_arn: None,
+            },
+        }
+    }
+
+    fn decl(n: u32, src: u32, sr: &str, dr: &str) -> DesiredReplication {
+        DesiredReplication {
+            address: Address {
+                name: format!("r{n}"),
+                key: None,
+            },
+            source: fs(src, sr).id,
+            source_region: Region::parse(sr).unwrap(),
+            source_account: None,
+            destination: DesiredDestination {
+                region: Region::parse(dr).unwrap(),
+                availability_zone: None,
+                kms_key: None,
+                file_system: None,
+                role_arn: None,
+                allow_overwrite: false,
+            },
+            prevent_destroy: false,
+            max_replication_lag: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn few_file_systems_are_described_by_id_and_replications_listed_once_per_region() {
+        let reader = Scripted {
+            reps: vec![rep(1, "us-east-1", 2, "us-west-2")],
+            fss: vec![fs(1, "us-east-1"), fs(2, "us-west-2")],
+            calls: Mutex::new(vec![]),
+        };
+        let desired = Desired {
+            replications: vec![decl(1, 1, "us-east-1", "us-west-2")],
+            ..Desired::default()
+        };
+        let actual = discover(&reader, &desired, &[Region::parse("eu-west-1").unwrap()])
+            .await
+            .unwrap();
+        let mut calls = reader.calls.lock().unwrap().clone();
+        calls.sort();
+        assert_eq!(
+            calls,
+            [
+                "describe us-east-1 fs-00000001",
+                "describe us-west-2 fs-00000002",
+                "list-repl eu-west-1",
+                "list-repl us-east-1",
+                "list-repl us-west-2",
+            ]
+        );
+        // Seen from both Regions, kept once.
+        assert_eq!(actual.replications.len(), 1);
+        assert_eq!(actual.file_systems.len(), 2);
+        assert_eq!(actual.regions.len(), 3);
+    }
+
+    #[tokio::test]
+    async fn many_file_systems_list_the_region_instead() {
+        let n = DESCRIBE_BY_ID_LIMIT as u32 + 5;
+        let reader = Scripted {
+            reps: (1..=n)
+                .map(|i| rep(i, "us-east-1", 1000 + i, "us-west-2"))
+                .collect(),
+            fss: (1..=n)
+                .flat_map(|i| [fs(i, "us-east-1"), fs(1000 + i, "us-west-2")])
+                .collect(),
+            calls: Mutex::new(vec![]),
+        };
+        let desired = Desired {
+            replications: (1..=n)
+                .map(|i| decl(i, i, "us-east-1", "us-west-2"))
+                .collect(),
+            ..Desired::default()
+        };
+        let actual = discover(&reader, &desired, &[]).await.unwrap();
+        let mut calls = reader.calls.lock().unwrap().clone();
+        calls.sort();
+        assert_eq!(
+            calls,
+            [
+                "list-fs us-east-1",
+                "list-fs us-west-2",
+                "list-repl us-east-1",
+                "list-repl us-west-2"
+            ]
+        );
+        assert_eq!(actual.file_systems.len(), 2 * n as usize);
+        assert_eq!(actual.replications.len(), n as usize);
+    }
+}

@@ -1,0 +1,172 @@
+//! Why a plan could not be made: preflight failures and conflicts, each
+//! naming the address it concerns and saying what to do. The planner collects
+//! every one it finds; it never stops at the first.
+
+use std::fmt;
+
+/// One problem found while planning.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    /// The declared source file system was not found in its Region.
+    #[error("{address}: source file system {source_id} was not found in {region}; check source_file_system_id and source_region, and that the credentials belong to the account that owns it")]
+    SourceNotFound {
+        /// Address of the declaration.
+        address: String,
+        /// Declared source.
+        source_id: String,
+        /// Declared source Region.
+        region: String,
+    },
+    /// The source exists but is not `available`.
+    #[error("{address}: source file system {source_id} in {region} is {state}, not available; wait until it is available and plan again")]
+    SourceNotAvailable {
+        /// Address of the declaration.
+        address: String,
+        /// Declared source.
+        source_id: String,
+        /// Its Region.
+        region: String,
+        /// Its life cycle state.
+        state: String,
+    },
+    /// An existing destination named by the config was not found.
+    #[error("{address}: destination file system {file_system} was not found in {region}; check destination.file_system_id and destination.region")]
+    DestinationNotFound {
+        /// Address of the declaration.
+        address: String,
+        /// Declared destination.
+        file_system: String,
+        /// Its Region.
+        region: String,
+    },
+    /// An existing destination is not `available`.
+    #[error("{address}: destination file system {file_system} in {region} is {state}, not available; wait until it is available and plan again")]
+    DestinationNotAvailable {
+        /// Address of the declaration.
+        address: String,
+        /// Declared destination.
+        file_system: String,
+        /// Its Region.
+        region: String,
+        /// Its life cycle state.
+        state: String,
+    },
+    /// An existing destination has overwrite protection on and the config did not consent to turning it off.
+    #[error("{address}: destination file system {file_system} in {region} has replication overwrite protection {protection}; its data would be overwritten: set allow_overwrite = true in the destination block to let the plan disable the protection, or disable it yourself")]
+    DestinationProtected {
+        /// Address of the declaration.
+        address: String,
+        /// Declared destination.
+        file_system: String,
+        /// Its Region.
+        region: String,
+        /// The protection value as observed (or as it will be once a replication is deleted).
+        protection: String,
+    },
+    /// Cross-account replication without a role.
+    #[error("{address}: the destination is in account {destination_account} but the source is in account {source_account}; cross-account replication needs destination.role_arn")]
+    MissingRole {
+        /// Address of the declaration.
+        address: String,
+        /// Account of the destination.
+        destination_account: String,
+        /// Account of the source.
+        source_account: String,
+    },
+    /// The change would delete or replace a replication marked `prevent_destroy`.
+    #[error("{address}: prevent_destroy is set but the plan would {action} this replication ({reason}); remove prevent_destroy or change the configuration back")]
+    PreventDestroy {
+        /// Address of the declaration.
+        address: String,
+        /// `delete` or `replace`.
+        action: String,
+        /// Why the change was planned.
+        reason: String,
+    },
+    /// A file system the declaration needs is held by a replication that the
+    /// config does not mark for deletion.
+    #[error("{address}: {role} {file_system} ({region}) is in the replication {existing}, which is not marked for deletion; {hint}")]
+    Conflict {
+        /// Address of the declaration.
+        address: String,
+        /// "source" or "destination".
+        role: String,
+        /// The file system.
+        file_system: String,
+        /// Its Region.
+        region: String,
+        /// The blocking replication, e.g. `fs-a (us-east-1) -> fs-b (us-west-2)`.
+        existing: String,
+        /// What to add to or change in the config.
+        hint: String,
+    },
+    /// Two declarations cannot both hold (same destination twice, chaining, declared and removed).
+    #[error("{address}: {message}")]
+    Inconsistent {
+        /// Address of the declaration.
+        address: String,
+        /// What is wrong and what to do.
+        message: String,
+    },
+    /// A `--target` matched no address.
+    #[error("--target {target} matches no declared replication and no planned change; addresses look like replication.NAME or replication.NAME[\"key\"]")]
+    UnknownTarget {
+        /// The target as given.
+        target: String,
+    },
+}
+
+impl PlanError {
+    /// The address this error concerns, when it concerns one.
+    pub fn address(&self) -> Option<&str> {
+        match self {
+            PlanError::SourceNotFound { address, .. }
+            | PlanError::SourceNotAvailable { address, .. }
+            | PlanError::DestinationNotFound { address, .. }
+            | PlanError::DestinationNotAvailable { address, .. }
+            | PlanError::DestinationProtected { address, .. }
+            | PlanError::MissingRole { address, .. }
+            | PlanError::PreventDestroy { address, .. }
+            | PlanError::Conflict { address, .. }
+            | PlanError::Inconsistent { address, .. } => Some(address),
+            PlanError::UnknownTarget { .. } => None,
+        }
+    }
+
+    /// A stable short name for machine output.
+    pub fn code(&self) -> &'static str {
+        match self {
+            PlanError::SourceNotFound { .. } => "source_not_found",
+            PlanError::SourceNotAvailable { .. } => "source_not_available",
+            PlanError::DestinationNotFound { .. } => "destination_not_found",
+            PlanError::DestinationNotAvailable { .. } => "destination_not_available",
+            PlanError::DestinationProtected { .. } => "destination_protected",
+            PlanError::MissingRole { .. } => "missing_role",
+            PlanError::PreventDestroy { .. } => "prevent_destroy",
+            PlanError::Conflict { .. } => "conflict",
+            PlanError::Inconsistent { .. } => "inconsistent",
+            PlanError::UnknownTarget { .. } => "unknown_target",
+        }
+    }
+}
+
+/// Every problem found while planning, sorted by address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanErrors(pub Vec<PlanError>);
+
+impl fmt::Display for PlanErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0.len();
+        write!(
+            f,
+            "{n} problem{} found while planning",
+            if n == 1 { "" } else { "s" }
+        )?;
+        for e in &self.0 {
+            write!(f, "\n  - {e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for PlanErrors {}

@@ -1,0 +1,269 @@
+//! The planner: a pure function from the desired state and the observed
+//! state to a [`Plan`] (per-address actions with reasons, a graph of API
+//! steps, the unmanaged replications, a fingerprint of what was observed), or
+//! every preflight problem found.
+//!
+//! This module must never do I/O, read a clock or know where the state came
+//! from: the same inputs always give the same plan. It imports no
+//! `aws_sdk_efs` types.
+
+mod diff;
+mod error;
+mod fingerprint;
+mod graph;
+mod preflight;
+mod saved;
+mod simulate;
+mod types;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+pub use error::{PlanError, PlanErrors};
+pub use fingerprint::fingerprint;
+pub use saved::{SavedPlan, SavedPlanError, SAVED_PLAN_FORMAT_VERSION, SAVED_PLAN_KIND};
+pub use simulate::{simulate_apply, SimulateError};
+pub use types::{
+    Action, Attributes, Change, DestinationSpec, Plan, Scope, Step, StepId, StepKind, Summary,
+    Unmanaged,
+};
+
+use crate::model::{
+    Actual, ActualReplication, Desired, DesiredReplication, FileSystemId, Protection, Region,
+    ReplicationStatus,
+};
+
+/// Options that shape a plan without being part of the desired state.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PlanOptions {
+    /// `--target` addresses: when not empty, only these addresses (and the
+    /// changes they depend on) are planned. `replication.NAME` also selects
+    /// every `replication.NAME[...]` instance.
+    pub targets: Vec<String>,
+}
+
+/// A replication is identified by its source: (source Region, source id).
+type Key = (Region, FileSystemId);
+
+/// Why a change must wait for a replication to be gone.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Dep {
+    /// Deleted by a change of this plan.
+    Planned(Key),
+    /// Already `DELETING`; the plan only waits.
+    InProgress(Key),
+}
+
+/// The create half of a create or replace.
+#[derive(Debug, Clone)]
+struct CreatePart {
+    source: FileSystemId,
+    region: Region,
+    spec: DestinationSpec,
+    protection: Option<Key>,
+    waits_for: BTreeSet<Dep>,
+}
+
+/// A change being worked out.
+#[derive(Debug, Clone)]
+struct Draft<'a> {
+    address: String,
+    action: Action,
+    reason: String,
+    notes: Vec<String>,
+    before: Option<Attributes>,
+    after: Option<Attributes>,
+    declared: Option<&'a DesiredReplication>,
+    deletes: Option<&'a ActualReplication>,
+    create: Option<CreatePart>,
+    steps: Vec<StepId>,
+}
+
+/// The observed and declared state, indexed for the planner's lookups.
+struct Index<'a> {
+    /// Observed replications by source (listed once each).
+    by_source: BTreeMap<Key, &'a ActualReplication>,
+    /// Observed replications by destination.
+    by_dest: HashMap<Key, &'a ActualReplication>,
+    /// Declared replications by source.
+    declared_sources: BTreeMap<Key, &'a DesiredReplication>,
+    /// Sources named in `removed` blocks.
+    removed_keys: BTreeSet<Key>,
+}
+
+impl<'a> Index<'a> {
+    fn new(desired: &'a Desired, actual: &'a Actual) -> Self {
+        let mut by_source: BTreeMap<Key, &ActualReplication> = BTreeMap::new();
+        for r in &actual.replications {
+            by_source.entry(key_of(r)).or_insert(r);
+        }
+        let by_dest = by_source
+            .values()
+            .map(|r| {
+                (
+                    (
+                        r.destination.region.clone(),
+                        r.destination.file_system_id.clone(),
+                    ),
+                    *r,
+                )
+            })
+            .collect();
+        Index {
+            by_source,
+            by_dest,
+            declared_sources: desired
+                .replications
+                .iter()
+                .map(|d| ((d.source_region.clone(), d.source.clone()), d))
+                .collect(),
+            removed_keys: desired
+                .removed
+                .iter()
+                .map(|r| (r.source_region.clone(), r.source.clone()))
+                .collect(),
+        }
+    }
+}
+
+fn key_of(r: &ActualReplication) -> Key {
+    (r.source_region.clone(), r.source.clone())
+}
+
+fn describe_replication(r: &ActualReplication) -> String {
+    format!(
+        "{} ({}) -> {} ({})",
+        r.source, r.source_region, r.destination.file_system_id, r.destination.region
+    )
+}
+
+fn status_str(s: &ReplicationStatus) -> String {
+    match s {
+        ReplicationStatus::Enabling => "ENABLING".into(),
+        ReplicationStatus::Enabled => "ENABLED".into(),
+        ReplicationStatus::Deleting => "DELETING".into(),
+        ReplicationStatus::Error => "ERROR".into(),
+        ReplicationStatus::Paused => "PAUSED".into(),
+        ReplicationStatus::Pausing => "PAUSING".into(),
+        ReplicationStatus::Other(o) => o.clone(),
+    }
+}
+
+/// The spelling EFS uses for a protection value.
+pub fn protection_str(p: &Protection) -> String {
+    match p {
+        Protection::Enabled => "ENABLED".into(),
+        Protection::Disabled => "DISABLED".into(),
+        Protection::Replicating => "REPLICATING".into(),
+        Protection::Other(o) => o.clone(),
+    }
+}
+
+/// The `alias/NAME` part of an alias or alias ARN.
+fn alias_name(s: &str) -> &str {
+    s.find("alias/").map(|i| &s[i..]).unwrap_or(s)
+}
+
+/// The key id (UUID or `mrk-...`) at the end of a key ARN or id.
+fn key_id_of(s: &str) -> &str {
+    s.rsplit('/').next().unwrap_or(s)
+}
+
+/// The file systems the planner will look at, given the desired state and
+/// the replications found: every declared source, every declared existing
+/// destination, and the destination of every existing replication whose
+/// source is declared. Discovery describes exactly these (and may describe more).
+pub fn required_file_systems(
+    desired: &Desired,
+    replications: &[ActualReplication],
+) -> BTreeSet<(Region, FileSystemId)> {
+    let by_source: HashMap<Key, &ActualReplication> =
+        replications.iter().map(|r| (key_of(r), r)).collect();
+    let mut out = BTreeSet::new();
+    for d in &desired.replications {
+        let k = (d.source_region.clone(), d.source.clone());
+        if let Some(f) = &d.destination.file_system {
+            let region = f
+                .arn
+                .as_ref()
+                .map(|a| a.region.clone())
+                .unwrap_or_else(|| d.destination.region.clone());
+            out.insert((region, f.id.clone()));
+        }
+        if let Some(r) = by_source.get(&k) {
+            out.insert((
+                r.destination.region.clone(),
+                r.destination.file_system_id.clone(),
+            ));
+        }
+        out.insert(k);
+    }
+    out
+}
+
+/// Makes the plan. Pure: no I/O, no clock.
+///
+/// Every declared replication gets a change (no-op included); `removed`
+/// blocks and, with `prune`, undeclared replications get deletes. Preflight
+/// problems are collected and returned together.
+pub fn plan(desired: &Desired, actual: &Actual, opts: &PlanOptions) -> Result<Plan, PlanErrors> {
+    let index = Index::new(desired, actual);
+    let mut errors = diff::check_declarations(desired, &index);
+    let (mut drafts, unmanaged) = diff::drafts(desired, actual, &index);
+    // Which replications go away, and which change deletes them.
+    let deleted_by: HashMap<Key, String> = drafts
+        .iter()
+        .filter_map(|dr| dr.deletes.map(|e| (key_of(e), dr.address.clone())))
+        .collect();
+    errors.extend(preflight::preflight(
+        &mut drafts,
+        actual,
+        &index,
+        &deleted_by,
+    ));
+    preflight::note_kept_destinations(&mut drafts);
+    errors.extend(preflight::prevent_destroy(&drafts));
+
+    let selected = graph::select(&drafts, &opts.targets, &deleted_by, &mut errors);
+    errors.retain(|e| e.address().is_none_or(|a| selected.contains(a)));
+    if !errors.is_empty() {
+        errors.sort_by(|a, b| {
+            a.address()
+                .cmp(&b.address())
+                .then_with(|| a.to_string().cmp(&b.to_string()))
+        });
+        errors.dedup();
+        return Err(PlanErrors(errors));
+    }
+    drafts.retain(|d| selected.contains(&d.address));
+    let steps = graph::build_steps(&mut drafts);
+
+    let scope = Scope {
+        regions: actual.regions.iter().cloned().collect(),
+        file_systems: required_file_systems(desired, &actual.replications)
+            .into_iter()
+            .collect(),
+    };
+    let fingerprint = fingerprint(actual, &scope);
+    let changes = drafts
+        .into_iter()
+        .map(|d| Change {
+            address: d.address,
+            action: d.action,
+            reason: d.reason,
+            notes: d.notes,
+            before: d.before,
+            after: d.after,
+            steps: d.steps,
+        })
+        .collect();
+    Ok(Plan {
+        changes,
+        steps,
+        unmanaged,
+        scope,
+        fingerprint,
+    })
+}

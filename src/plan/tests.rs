@@ -1,0 +1,1112 @@
+//! Unit tests of the planner with constructed desired and actual states, and
+//! property tests: applying a plan (simulated) and planning again gives no
+//! changes, and no create runs before a delete it depends on.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, UNIX_EPOCH};
+
+use proptest::prelude::*;
+
+use super::*;
+use crate::model::{
+    AccountId, ActualDestination, Address, AvailabilityZone, DesiredDestination, FileSystemInfo,
+    FileSystemRef, InstanceKey, KmsKeyRef, Removed, RoleArn, Settings,
+};
+
+const ACCOUNT: &str = "111122223333";
+const OTHER_ACCOUNT: &str = "444455556666";
+
+fn region(s: &str) -> Region {
+    Region::parse(s).unwrap()
+}
+
+fn fsid(n: u32) -> FileSystemId {
+    FileSystemId::parse(&format!("fs-{n:08x}")).unwrap()
+}
+
+fn addr(name: &str) -> Address {
+    Address {
+        name: name.to_owned(),
+        key: None,
+    }
+}
+
+fn fs(n: u32, r: &str) -> FileSystemInfo {
+    FileSystemInfo {
+        id: fsid(n),
+        region: region(r),
+        owner: AccountId::parse(ACCOUNT).unwrap(),
+        life_cycle_state: "available".into(),
+        encrypted: true,
+        kms_key_id: Some(format!(
+            "arn:aws:kms:{r}:{ACCOUNT}:key/11111111-1111-4111-8111-111111111111"
+        )),
+        availability_zone: None,
+        performance_mode: "generalPurpose".into(),
+        throughput_mode: Some("bursting".into()),
+        protection: Some(Protection::Enabled),
+        name: None,
+    }
+}
+
+/// A builder for observed states.
+#[derive(Debug, Clone, Default)]
+struct World {
+    actual: Actual,
+}
+
+impl World {
+    fn new(regions: &[&str]) -> Self {
+        let mut w = World::default();
+        w.actual.regions = regions.iter().map(|r| region(r)).collect();
+        w
+    }
+    fn fs(mut self, n: u32, r: &str) -> Self {
+        self.actual
+            .file_systems
+            .insert((region(r), fsid(n)), fs(n, r));
+        self
+    }
+    fn with_fs(mut self, n: u32, r: &str, f: impl FnOnce(&mut FileSystemInfo)) -> Self {
+        let mut info = fs(n, r);
+        f(&mut info);
+        self.actual.file_systems.insert((region(r), fsid(n)), info);
+        self
+    }
+    fn repl(self, src: u32, src_r: &str, dst: u32, dst_r: &str) -> Self {
+        self.repl_with(src, src_r, dst, dst_r, |_| {})
+    }
+    fn repl_with(
+        mut self,
+        src: u32,
+        src_r: &str,
+        dst: u32,
+        dst_r: &str,
+        f: impl FnOnce(&mut ActualReplication),
+    ) -> Self {
+        if let Some(d) = self
+            .actual
+            .file_systems
+            .get_mut(&(region(dst_r), fsid(dst)))
+        {
+            d.protection = Some(Protection::Replicating);
+        }
+        let mut r = ActualReplication {
+            source: fsid(src),
+            source_region: region(src_r),
+            source_arn: format!(
+                "arn:aws:elasticfilesystem:{src_r}:{ACCOUNT}:file-system/{}",
+                fsid(src)
+            ),
+            source_owner: Some(AccountId::parse(ACCOUNT).unwrap()),
+            creation_time: UNIX_EPOCH + Duration::from_secs(1_700_000_000),
+            destination: ActualDestination {
+                status: ReplicationStatus::Enabled,
+                file_system_id: fsid(dst),
+                region: region(dst_r),
+                last_replicated: Some(UNIX_EPOCH + Duration::from_secs(1_700_000_100)),
+                owner: Some(AccountId::parse(ACCOUNT).unwrap()),
+                status_message: None,
+                role_arn: None,
+            },
+        };
+        f(&mut r);
+        self.actual.replications.push(r);
+        self
+    }
+}
+
+fn decl(name: &str, src: u32, src_r: &str, dst_r: &str) -> DesiredReplication {
+    DesiredReplication {
+        address: addr(name),
+        source: fsid(src),
+        source_region: region(src_r),
+        source_account: None,
+        destination: DesiredDestination {
+            region: region(dst_r),
+            availability_zone: None,
+            kms_key: None,
+            file_system: None,
+            role_arn: None,
+            allow_overwrite: false,
+        },
+        prevent_destroy: false,
+        max_replication_lag: None,
+    }
+}
+
+fn to_existing(mut d: DesiredReplication, dst: u32, allow: bool) -> DesiredReplication {
+    d.destination.file_system = Some(FileSystemRef::parse(fsid(dst).as_str()).unwrap());
+    d.destination.allow_overwrite = allow;
+    d
+}
+
+fn desired(mut reps: Vec<DesiredReplication>) -> Desired {
+    reps.sort_by(|a, b| a.address.cmp(&b.address));
+    Desired {
+        replications: reps,
+        removed: Vec::new(),
+        settings: Settings::default(),
+    }
+}
+
+fn removed(src: u32, r: &str) -> Removed {
+    Removed {
+        source: fsid(src),
+        source_region: region(r),
+    }
+}
+
+fn run(d: &Desired, w: &World) -> Result<Plan, PlanErrors> {
+    plan(d, &w.actual, &PlanOptions::default())
+}
+
+fn kinds(p: &Plan, c: &Change) -> Vec<String> {
+    c.steps
+        .iter()
+        .map(|id| p.step(*id).unwrap().kind.name().to_owned())
+        .collect()
+}
+
+fn change<'a>(p: &'a Plan, address: &str) -> &'a Change {
+    p.changes
+        .iter()
+        .find(|c| c.address == address)
+        .unwrap_or_else(|| panic!("no change at {address}: {:#?}", p.changes))
+}
+
+#[test]
+fn missing_replication_is_created() {
+    let w = World::new(&["us-east-1", "us-west-2"]).fs(1, "us-east-1");
+    let d = desired(vec![decl("a", 1, "us-east-1", "us-west-2")]);
+    let p = run(&d, &w).unwrap();
+    let c = change(&p, "replication.a");
+    assert_eq!(c.action, Action::Create);
+    assert_eq!(kinds(&p, c), ["create", "wait-enabled"]);
+    assert_eq!(p.steps[1].depends_on, vec![p.steps[0].id]);
+    assert_eq!(c.after.as_ref().unwrap().destination_file_system_id, None);
+    assert_eq!(p.summary().create, 1);
+}
+
+#[test]
+fn replication_as_declared_is_a_no_op() {
+    let w = World::new(&["us-east-1", "us-west-2"])
+        .fs(1, "us-east-1")
+        .fs(2, "us-west-2")
+        .repl(1, "us-east-1", 2, "us-west-2");
+    let d = desired(vec![decl("a", 1, "us-east-1", "us-west-2")]);
+    let p = run(&d, &w).unwrap();
+    assert!(!p.has_changes());
+    let c = change(&p, "replication.a");
+    assert_eq!(c.action, Action::NoOp);
+    assert!(c.notes.is_empty(), "{:?}", c.notes);
+    assert!(p.steps.is_empty());
+    assert!(p.unmanaged.is_empty());
+}
+
+#[test]
+fn replicating_protection_on_an_existing_destination_is_not_drift() {
+    let w = World::new(&["us-east-1", "us-west-2"])
+        .fs(1, "us-east-1")
+        .fs(2, "us-west-2")
+        .repl(1, "us-east-1", 2, "us-west-2");
+    assert_eq!(
+        w.actual.file_systems[&(region("us-west-2"), fsid(2))].protection,
+        Some(Protection::Replicating)
+    );
+    let d = desired(vec![to_existing(
+        decl("a", 1, "us-east-1", "us-west-2"),
+        2,
+        false,
+    )]);
+    let p = run(&d, &w).unwrap();
+    assert_eq!(change(&p, "replication.a").action, Action::NoOp);
+}
+
+#[test]
+fn each_destination_difference_forces_a_replacement() {
+    let base = || {
+        World::new(&["us-east-1", "us-west-2", "eu-west-1"])
+            .fs(1, "us-east-1")
+            .fs(2, "us-west-2")
+            .with_fs(3, "us-west-2", |f| {
+                f.protection = Some(Protection::Disabled)
+            })
+            .repl(1, "us-east-1", 2, "us-west-2")
+    };
+    let cases: Vec<(DesiredReplication, &str)> = vec![
+        (decl("a", 1, "us-east-1", "eu-west-1"), "destination region"),
+        (
+            to_existing(decl("a", 1, "us-east-1", "us-west-2"), 3, false),
+            "destination file system",
+        ),
+        (
+            {
+                let mut d = decl("a", 1, "us-east-1", "us-west-2");
+                d.destination.availability_zone =
+                    Some(AvailabilityZone::parse("us-west-2b").unwrap());
+                d
+            },
+            "availability zone",
+        ),
+        (
+            {
+                let mut d = decl("a", 1, "us-east-1", "us-west-2");
+                d.destination.kms_key =
+                    Some(KmsKeyRef::parse("22222222-2222-4222-8222-222222222222").unwrap());
+                d
+            },
+            "KMS key",
+        ),
+        (
+            {
+                let mut d = decl("a", 1, "us-east-1", "us-west-2");
+                d.destination.role_arn =
+                    Some(RoleArn::parse("arn:aws:iam::111122223333:role/repl").unwrap());
+                d
+            },
+            "role",
+        ),
+    ];
+    for (d, what) in cases {
+        let p = run(&desired(vec![d]), &base()).unwrap();
+        let c = change(&p, "replication.a");
+        assert_eq!(c.action, Action::Replace, "{what}");
+        assert!(c.reason.contains(what), "{what}: {}", c.reason);
+        let k = kinds(&p, c);
+        assert_eq!(
+            k.first().map(String::as_str),
+            Some("delete"),
+            "{what}: {k:?}"
+        );
+        assert_eq!(k.last().map(String::as_str), Some("wait-enabled"), "{what}");
+        // The create waits for the old replication to be gone.
+        let create = c
+            .steps
+            .iter()
+            .map(|id| p.step(*id).unwrap())
+            .find(|s| s.kind.name() == "create")
+            .unwrap();
+        assert!(!create.depends_on.is_empty(), "{what}");
+    }
+}
+
+#[test]
+fn one_zone_destination_matching_the_declared_zone_is_in_sync() {
+    let w = World::new(&["us-east-1", "us-west-2"])
+        .fs(1, "us-east-1")
+        .with_fs(2, "us-west-2", |f| {
+            f.availability_zone = Some(AvailabilityZone::parse("us-west-2b").unwrap())
+        })
+        .repl(1, "us-east-1", 2, "us-west-2");
+    let mut d = decl("a", 1, "us-east-1", "us-west-2");
+    d.destination.availability_zone = Some(AvailabilityZone::parse("us-west-2b").unwrap());
+    let p = run(&desired(vec![d.clone()]), &w).unwrap();
+    assert_eq!(change(&p, "replication.a").action, Action::NoOp);
+    // Declaring it Regional is a replacement.
+    d.destination.availability_zone = None;
+    let p = run(&desired(vec![d]), &w).unwrap();
+    let c = change(&p, "replication.a");
+    assert_eq!(c.action, Action::Replace);
+    assert!(c.reason.contains("us-west-2b -> Regional"), "{}", c.reason);
+}
+
+#[test]
+fn kms_alias_against_a_key_arn_is_not_a_diff_but_is_reported_unverified() {
+    let w = World::new(&["us-east-1", "us-west-2"])
+        .fs(1, "us-east-1")
+        .fs(2, "us-west-2")
+        .repl(1, "us-east-1", 2, "us-west-2");
+    let mut d = decl("a", 1, "us-east-1", "us-west-2");
+    d.destination.kms_key = Some(KmsKeyRef::parse("alias/dr").unwrap());
+    let p = run(&desired(vec![d.clone()]), &w).unwrap();
+    let c = change(&p, "replication.a");
+    assert_eq!(c.action, Action::NoOp);
+    assert!(
+        c.notes.iter().any(|n| n.contains("could not be verified")),
+        "{:?}",
+        c.notes
+    );
+    // The same key by id or by ARN matches without a note.
+    for k in [
+        "11111111-1111-4111-8111-111111111111",
+        "arn:aws:kms:us-west-2:111122223333:key/11111111-1111-4111-8111-111111111111",
+    ] {
+        d.destination.kms_key = Some(KmsKeyRef::parse(k).unwrap());
+        let p = run(&desired(vec![d.clone()]), &w).unwrap();
+        let c = change(&p, "replication.a");
+        assert_eq!(c.action, Action::NoOp, "{k}");
+        assert!(c.notes.is_empty(), "{k}: {:?}", c.notes);
+    }
+}
+
+#[test]
+fn undeclared_replications_are_unmanaged_unless_pruned_or_removed() {
+    let w = World::new(&["us-east-1", "us-west-2"])
+        .fs(1, "us-east-1")
+        .fs(2, "us-west-2")
+        .fs(3, "us-east-1")
+        .fs(4, "us-west-2")
+        .repl(1, "us-east-1", 2, "us-west-2")
+        .repl(3, "us-east-1", 4, "us-west-2");
+    let mut d = desired(vec![decl("a", 1, "us-east-1", "us-west-2")]);
+    let p = run(&d, &w).unwrap();
+    assert!(!p.has_changes());
+    assert_eq!(p.unmanaged.len(), 1);
+    assert_eq!(p.unmanaged[0].source_file_system_id, fsid(3));
+
+    d.settings.prune = true;
+    let p = run(&d, &w).unwrap();
+    assert!(p.unmanaged.is_empty());
+    let c = change(&p, &format!("unmanaged.{}", fsid(3)));
+    assert_eq!(c.action, Action::Delete);
+    assert_eq!(kinds(&p, c), ["delete", "wait-deleted"]);
+
+    d.settings.prune = false;
+    d.removed.push(removed(3, "us-east-1"));
+    let p = run(&d, &w).unwrap();
+    assert!(p.unmanaged.is_empty());
+    assert_eq!(
+        change(&p, &format!("removed.{}", fsid(3))).action,
+        Action::Delete
+    );
+    assert_eq!(p.summary().delete, 1);
+    assert_eq!(p.summary().no_op, 1);
+}
+
+#[test]
+fn removed_block_for_a_missing_replication_plans_nothing() {
+    let w = World::new(&["us-east-1"]).fs(1, "us-east-1");
+    let mut d = desired(vec![]);
+    d.removed.push(removed(1, "us-east-1"));
+    let p = run(&d, &w).unwrap();
+    assert!(p.changes.is_empty());
+}
+
+/// The failback of the issue: actual A->B; desired B->A with A as existing
+/// destination and allow_overwrite, A->B removed.
+fn failback() -> (Desired, World) {
+    let w = World::new(&["us-east-1", "us-west-2"])
+        .fs(1, "us-east-1")
+        .fs(2, "us-west-2")
+        .repl(1, "us-east-1", 2, "us-west-2");
+    let mut d = desired(vec![to_existing(
+        decl("back", 2, "us-west-2", "us-east-1"),
+        1,
+        true,
+    )]);
+    d.removed.push(removed(1, "us-east-1"));
+    (d, w)
+}
+
+#[test]
+fn failback_orders_delete_wait_protection_create_wait() {
+    let (d, w) = failback();
+    let p = run(&d, &w).unwrap();
+    let del = change(&p, &format!("removed.{}", fsid(1)));
+    let back = change(&p, "replication.back");
+    assert_eq!(del.action, Action::Delete);
+    assert_eq!(back.action, Action::Create);
+    assert_eq!(
+        kinds(&p, back),
+        ["update-protection", "create", "wait-enabled"]
+    );
+    let wait_deleted = p.step(del.steps[1]).unwrap();
+    assert_eq!(wait_deleted.kind.name(), "wait-deleted");
+    let prot = p.step(back.steps[0]).unwrap();
+    assert_eq!(prot.depends_on, vec![wait_deleted.id]);
+    match &prot.kind {
+        StepKind::UpdateProtection { file_system_id, .. } => assert_eq!(file_system_id, &fsid(1)),
+        other => panic!("{other:?}"),
+    }
+    let create = p.step(back.steps[1]).unwrap();
+    assert_eq!(create.depends_on, vec![prot.id]);
+    // And it really ends where the config says.
+    let after = simulate_apply(&w.actual, &p).unwrap();
+    let again = plan(&d, &after, &PlanOptions::default()).unwrap();
+    assert!(!again.has_changes(), "{:#?}", again.changes);
+}
+
+#[test]
+fn failback_without_removed_block_says_what_to_add() {
+    let (mut d, w) = failback();
+    d.removed.clear();
+    let errs = run(&d, &w).unwrap_err();
+    let text = errs.to_string();
+    assert!(
+        errs.0
+            .iter()
+            .all(|e| matches!(e, PlanError::Conflict { .. })),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "removed {{ source_file_system_id = \"{}\" source_region = \"us-east-1\" }}",
+            fsid(1)
+        )),
+        "{text}"
+    );
+    // Pruning resolves it too.
+    d.settings.prune = true;
+    assert!(run(&d, &w).is_ok());
+}
+
+#[test]
+fn conflict_with_another_declaration_names_it() {
+    let w = World::new(&["us-east-1", "us-west-2"])
+        .fs(1, "us-east-1")
+        .fs(2, "us-west-2")
+        .fs(5, "us-east-1")
+        .repl(1, "us-east-1", 2, "us-west-2");
+    // fs 2 is declared as a source although it is the destination of replication.a.
+    let d = desired(vec![
+        decl("a", 1, "us-east-1", "us-west-2"),
+        to_existing(decl("b", 5, "us-east-1", "us-west-2"), 2, true),
+    ]);
+    let errs = run(&d, &w).unwrap_err();
+    let text = errs.to_string();
+    assert!(text.contains("it is declared as replication.a"), "{text}");
+}
+
+#[test]
+fn existing_destination_needs_consent_to_disable_protection() {
+    let w = World::new(&["us-east-1", "us-west-2"])
+        .fs(1, "us-east-1")
+        .fs(2, "us-west-2");
+    let d = desired(vec![to_existing(
+        decl("a", 1, "us-east-1", "us-west-2"),
+        2,
+        false,
+    )]);
+    let errs = run(&d, &w).unwrap_err();
+    assert!(matches!(errs.0[0], PlanError::DestinationProtected { .. }));
+    assert!(errs.to_string().contains("allow_overwrite = true"));
+
+    let d = desired(vec![to_existing(
+        decl("a", 1, "us-east-1", "us-west-2"),
+        2,
+        true,
+    )]);
+    let p = run(&d, &w).unwrap();
+    assert_eq!(
+        kinds(&p, change(&p, "replication.a")),
+        ["update-protection", "create", "wait-enabled"]
+    );
+
+    // Already DISABLED: no protection step, no consent needed.
+    let w = World::new(&["us-east-1", "us-west-2"])
+        .fs(1, "us-east-1")
+        .with_fs(2, "us-west-2", |f| {
+            f.protection = Some(Protection::Disabled)
+        });
+    let d = desired(vec![to_existing(
+        decl("a", 1, "us-east-1", "us-west-2"),
+        2,
+        false,
+    )]);
+    let p = run(&d, &w).unwrap();
+    assert_eq!(
+        kinds(&p, change(&p, "replication.a")),
+        ["create", "wait-enabled"]
+    );
+}
+
+#[test]
+fn every_preflight_problem_is_reported_at_once() {
+    let w = World::new(&["us-east-1", "us-west-2"])
+        .with_fs(1, "us-east-1", |f| f.life_cycle_state = "creating".into())
+        .fs(3, "us-east-1")
+        .fs(4, "us-west-2")
+        .fs(5, "us-east-1")
+        .fs(6, "us-west-2")
+        .fs(7, "us-east-1")
+        .fs(8, "us-west-2")
+        .repl(7, "us-east-1", 8, "us-west-2");
+    let mut guarded = decl("g", 7, "us-east-1", "eu-west-1");
+    guarded.prevent_destroy = true;
+    let mut xacct = to_existing(decl("x", 5, "us-east-1", "us-west-2"), 6, false);
+    xacct.destination.file_system = Some(
+        FileSystemRef::parse(&format!(
+            "arn:aws:elasticfilesystem:us-west-2:{OTHER_ACCOUNT}:file-system/{}",
+            fsid(6)
+        ))
+        .unwrap(),
+    );
+    let d = desired(vec![
+        decl("not_available", 1, "us-east-1", "us-west-2"),
+        decl("missing", 2, "us-east-1", "us-west-2"),
+        to_existing(decl("protected", 3, "us-east-1", "us-west-2"), 4, false),
+        xacct,
+        guarded,
+    ]);
+    let errs = run(&d, &w).unwrap_err();
+    let codes: BTreeSet<&str> = errs.0.iter().map(|e| e.code()).collect();
+    assert_eq!(
+        codes,
+        BTreeSet::from([
+            "source_not_available",
+            "source_not_found",
+            "destination_protected",
+            "missing_role",
+            "prevent_destroy"
+        ]),
+        "{errs}"
+    );
+    let pd = errs
+        .0
+        .iter()
+        .find(|e| e.code() == "prevent_destroy")
+        .unwrap();
+    assert_eq!(pd.address(), Some("replication.g"));
+}
+
+#[test]
+fn cross_account_with_role_is_planned_with_a_note() {
+    let w = World::new(&["us-east-1", "us-west-2"]).fs(5, "us-east-1");
+    let mut d = decl("x", 5, "us-east-1", "us-west-2");
+    d.destination.file_system = Some(
+        FileSystemRef::parse(&format!(
+            "arn:aws:elasticfilesystem:us-west-2:{OTHER_ACCOUNT}:file-system/{}",
+            fsid(6)
+        ))
+        .unwrap(),
+    );
+    d.destination.role_arn = Some(RoleArn::parse("arn:aws:iam::111122223333:role/r").unwrap());
+    let p = run(&desired(vec![d]), &w).unwrap();
+    let c = change(&p, "replication.x");
+    assert_eq!(c.action, Action::Create);
+    assert_eq!(kinds(&p, c), ["create", "wait-enabled"]);
+    assert!(c.notes.iter().any(|n| n.contains(OTHER_ACCOUNT)));
+    match &p.step(c.steps[0]).unwrap().kind {
+        StepKind::Create { destination, .. } => {
+            assert!(destination
+                .file_system_id
+                .as_deref()
+                .unwrap()
+                .starts_with("arn:aws:elasticfilesystem:us-west-2:444455556666:"));
+            assert!(destination.role_arn.is_some());
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn deleting_replication_is_waited_for_before_creating_again() {
+    let w = World::new(&["us-east-1", "us-west-2"])
+        .fs(1, "us-east-1")
+        .fs(2, "us-west-2")
+        .repl_with(1, "us-east-1", 2, "us-west-2", |r| {
+            r.destination.status = ReplicationStatus::Deleting
+        });
+    let d = desired(vec![decl("a", 1, "us-east-1", "us-west-2")]);
+    let p = run(&d, &w).unwrap();
+    let c = change(&p, "replication.a");
+    assert_eq!(c.action, Action::Create);
+    assert_eq!(kinds(&p, c), ["wait-deleted", "create", "wait-enabled"]);
+    assert!(p.unmanaged.is_empty() || p.unmanaged[0].status == "DELETING");
+}
+
+#[test]
+fn error_status_is_replaced_and_paused_is_left_to_check() {
+    let w = World::new(&["us-east-1", "us-west-2"])
+        .fs(1, "us-east-1")
+        .fs(2, "us-west-2")
+        .repl_with(1, "us-east-1", 2, "us-west-2", |r| {
+            r.destination.status = ReplicationStatus::Error;
+            r.destination.status_message = Some("destination deleted".into());
+        });
+    let d = desired(vec![decl("a", 1, "us-east-1", "us-west-2")]);
+    let p = run(&d, &w).unwrap();
+    let c = change(&p, "replication.a");
+    assert_eq!(c.action, Action::Replace);
+    assert!(c.reason.contains("ERROR"), "{}", c.reason);
+
+    let w = World::new(&["us-east-1", "us-west-2"])
+        .fs(1, "us-east-1")
+        .fs(2, "us-west-2")
+        .repl_with(1, "us-east-1", 2, "us-west-2", |r| {
+            r.destination.status = ReplicationStatus::Paused
+        });
+    let p = run(&d, &w).unwrap();
+    let c = change(&p, "replication.a");
+    assert_eq!(c.action, Action::NoOp);
+    assert!(c.notes[0].contains("PAUSED"));
+}
+
+#[test]
+fn targets_restrict_the_plan_and_pull_in_dependencies() {
+    let (mut d, w) = failback();
+    d.replications
+        .push(decl("other", 9, "us-east-1", "us-west-2"));
+    let w = w.fs(9, "us-east-1");
+    let p = plan(
+        &d,
+        &w.actual,
+        &PlanOptions {
+            targets: vec!["replication.back".into()],
+        },
+    )
+    .unwrap();
+    let addrs: Vec<&str> = p.changes.iter().map(|c| c.address.as_str()).collect();
+    assert_eq!(
+        addrs,
+        [format!("removed.{}", fsid(1)), "replication.back".into()]
+    );
+    assert!(simulate_apply(&w.actual, &p).is_ok());
+
+    let p = plan(
+        &d,
+        &w.actual,
+        &PlanOptions {
+            targets: vec!["replication.other".into()],
+        },
+    )
+    .unwrap();
+    assert_eq!(p.changes.len(), 1);
+    assert_eq!(p.steps.len(), 2);
+
+    let errs = plan(
+        &d,
+        &w.actual,
+        &PlanOptions {
+            targets: vec!["replication.nope".into()],
+        },
+    )
+    .unwrap_err();
+    assert_eq!(errs.0[0].code(), "unknown_target");
+}
+
+#[test]
+fn targets_match_every_instance_of_a_block() {
+    let w = World::new(&["us-east-1", "us-west-2"])
+        .fs(1, "us-east-1")
+        .fs(2, "us-east-1");
+    let mut a = decl("m", 1, "us-east-1", "us-west-2");
+    a.address.key = Some(InstanceKey::Str("x".into()));
+    let mut b = decl("m", 2, "us-east-1", "us-west-2");
+    b.address.key = Some(InstanceKey::Str("y".into()));
+    let d = desired(vec![a, b, decl("mm", 3, "us-east-1", "us-west-2")]);
+    let p = plan(
+        &d,
+        &w.actual,
+        &PlanOptions {
+            targets: vec!["replication.m".into()],
+        },
+    )
+    .unwrap();
+    let addrs: Vec<&str> = p.changes.iter().map(|c| c.address.as_str()).collect();
+    assert_eq!(addrs, ["replication.m[\"x\"]", "replication.m[\"y\"]"]);
+}
+
+#[test]
+fn chained_or_duplicate_declarations_are_errors() {
+    let w = World::new(&["us-east-1", "us-west-2"])
+        .fs(1, "us-east-1")
+        .fs(2, "us-west-2")
+        .fs(3, "us-east-1")
+        .with_fs(4, "us-west-2", |f| {
+            f.protection = Some(Protection::Disabled)
+        });
+    let d = desired(vec![
+        to_existing(decl("a", 1, "us-east-1", "us-west-2"), 4, false),
+        to_existing(decl("b", 3, "us-east-1", "us-west-2"), 4, false),
+    ]);
+    let errs = run(&d, &w).unwrap_err();
+    assert!(errs
+        .to_string()
+        .contains("also the destination of replication.a"));
+    let d = desired(vec![
+        to_existing(decl("a", 1, "us-east-1", "us-west-2"), 4, false),
+        decl("b", 4, "us-west-2", "us-east-1"),
+    ]);
+    let errs = run(&d, &w).unwrap_err();
+    assert!(errs.to_string().contains("chained"), "{errs}");
+}
+
+#[test]
+fn fingerprint_ignores_sync_progress_but_sees_protection() {
+    let w = World::new(&["us-east-1", "us-west-2"])
+        .fs(1, "us-east-1")
+        .fs(2, "us-west-2")
+        .fs(3, "us-west-2")
+        .repl(1, "us-east-1", 2, "us-west-2");
+    let d = desired(vec![
+        decl("a", 1, "us-east-1", "us-west-2"),
+        to_existing(decl("b", 5, "us-east-1", "us-west-2"), 3, true),
+    ]);
+    let w = w.fs(5, "us-east-1");
+    let p1 = run(&d, &w).unwrap();
+    assert!(p1.fingerprint.starts_with("sha256:"));
+    assert_eq!(p1.fingerprint.len(), 7 + 64);
+    let mut w2 = World {
+        actual: w.actual.clone(),
+    };
+    w2.actual.replications[0].destination.last_replicated =
+        Some(UNIX_EPOCH + Duration::from_secs(1_800_000_000));
+    w2.actual.replications[0].destination.status = ReplicationStatus::Enabling;
+    assert_eq!(run(&d, &w2).unwrap().fingerprint, p1.fingerprint);
+    w2.actual
+        .file_systems
+        .get_mut(&(region("us-west-2"), fsid(3)))
+        .unwrap()
+        .protection = Some(Protection::Disabled);
+    let p3 = run(&d, &w2).unwrap();
+    assert_ne!(p3.fingerprint, p1.fingerprint);
+    assert_eq!(fingerprint(&w2.actual, &p3.scope), p3.fingerprint);
+}
+
+#[test]
+fn simulated_apply_refuses_a_graph_without_its_dependencies() {
+    let (d, w) = failback();
+    let mut p = run(&d, &w).unwrap();
+    for s in &mut p.steps {
+        if s.kind.name() == "update-protection" {
+            s.depends_on.clear();
+        }
+    }
+    assert!(simulate_apply(&w.actual, &p).is_err());
+}
+
+// ---------------------------------------------------------------------------
+// Property tests.
+
+const REGIONS: [&str; 3] = ["us-east-1", "us-west-2", "eu-west-1"];
+
+/// A random but well-formed observed state: file systems 1..=n spread over
+/// Regions, some replications between them (each file system in at most one,
+/// no chains), random protections and a few Regions' AZs.
+fn arb_world() -> impl Strategy<Value = World> {
+    (
+        4u32..10,
+        prop::collection::vec((0usize..3, 0usize..3, any::<bool>(), 0u8..4), 10),
+        prop::collection::vec((0u32..10, 0u32..10), 0..4),
+    )
+        .prop_map(|(n, per_fs, pairs)| {
+            let mut w = World::new(&REGIONS);
+            for i in 1..=n {
+                let (ri, _, disabled, _) = per_fs[i as usize - 1];
+                w = w.with_fs(i, REGIONS[ri], |f| {
+                    if disabled {
+                        f.protection = Some(Protection::Disabled)
+                    }
+                });
+            }
+            let mut used = BTreeSet::new();
+            for (a, b) in pairs {
+                let (a, b) = (a % n + 1, b % n + 1);
+                if a == b || used.contains(&a) || used.contains(&b) {
+                    continue;
+                }
+                used.insert(a);
+                used.insert(b);
+                let ra = w
+                    .actual
+                    .file_systems
+                    .keys()
+                    .find(|k| k.1 == fsid(a))
+                    .unwrap()
+                    .0
+                    .clone();
+                let rb = w
+                    .actual
+                    .file_systems
+                    .keys()
+                    .find(|k| k.1 == fsid(b))
+                    .unwrap()
+                    .0
+                    .clone();
+                w = w.repl(a, ra.as_str(), b, rb.as_str());
+            }
+            w
+        })
+}
+
+/// Declarations (source, kind, Region, destination, consent), removed sources, prune.
+type DesiredSpec = (Vec<(u32, u8, usize, u32, bool)>, Vec<u32>, bool);
+
+/// A random well-formed desired state over the same file systems.
+fn arb_desired(n_max: u32) -> impl Strategy<Value = DesiredSpec> {
+    (
+        prop::collection::vec(
+            (1..=n_max, 0u8..4, 0usize..3, 1..=n_max, any::<bool>()),
+            0..5,
+        ),
+        prop::collection::vec(1..=n_max, 0..3),
+        any::<bool>(),
+    )
+}
+
+fn build_desired(w: &World, spec: &DesiredSpec) -> Desired {
+    let region_of = |i: u32| {
+        w.actual
+            .file_systems
+            .keys()
+            .find(|k| k.1 == fsid(i))
+            .map(|k| k.0.clone())
+    };
+    let mut used = BTreeSet::new();
+    let mut reps = Vec::new();
+    for (n, (src, kind, ri, dst, allow)) in spec.0.iter().enumerate() {
+        let Some(src_r) = region_of(*src) else {
+            continue;
+        };
+        if used.contains(src) {
+            continue;
+        }
+        let mut d = decl(&format!("r{n}"), *src, src_r.as_str(), REGIONS[*ri]);
+        match kind {
+            // Existing destination.
+            0 => {
+                let Some(dst_r) = region_of(*dst) else {
+                    continue;
+                };
+                if dst == src || used.contains(dst) {
+                    continue;
+                }
+                d.destination.region = dst_r;
+                // Consent varies; without it a protected destination is a preflight error.
+                d = to_existing(d, *dst, *allow);
+                used.insert(*dst);
+            }
+            // One Zone.
+            1 => {
+                d.destination.availability_zone =
+                    Some(AvailabilityZone::parse(&format!("{}a", REGIONS[*ri])).unwrap())
+            }
+            // Customer key by id.
+            2 => {
+                d.destination.kms_key =
+                    Some(KmsKeyRef::parse("33333333-3333-4333-8333-333333333333").unwrap())
+            }
+            _ => {}
+        }
+        used.insert(*src);
+        reps.push(d);
+    }
+    let declared: BTreeSet<(Region, FileSystemId)> = reps
+        .iter()
+        .map(|d| (d.source_region.clone(), d.source.clone()))
+        .collect();
+    let mut dsr = desired(reps);
+    for r in &spec.1 {
+        if let Some(rr) = region_of(*r) {
+            if !declared.contains(&(rr.clone(), fsid(*r))) {
+                dsr.removed.push(removed(*r, rr.as_str()));
+            }
+        }
+    }
+    dsr.removed.sort();
+    dsr.removed.dedup();
+    dsr.settings.prune = spec.2;
+    dsr
+}
+
+/// Transitive dependencies of a step.
+fn ancestors(p: &Plan, id: StepId) -> BTreeSet<StepId> {
+    let mut out = BTreeSet::new();
+    let mut todo = vec![id];
+    while let Some(s) = todo.pop() {
+        for d in &p.step(s).unwrap().depends_on {
+            if out.insert(*d) {
+                todo.push(*d);
+            }
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn applying_a_plan_then_planning_again_gives_no_changes(
+        w in arb_world(),
+        spec in arb_desired(10),
+    ) {
+        let d = build_desired(&w, &spec);
+        let Ok(p) = plan(&d, &w.actual, &PlanOptions::default()) else {
+            return Ok(());
+        };
+        let after = simulate_apply(&w.actual, &p)
+            .map_err(|e| TestCaseError::fail(format!("{e}\nplan: {p:#?}")))?;
+        let again = plan(&d, &after, &PlanOptions::default())
+            .map_err(|e| TestCaseError::fail(format!("{e}")))?;
+        prop_assert!(!again.has_changes(), "{:#?}", again.changes);
+        prop_assert!(again.steps.is_empty());
+        // Planning the resulting state against itself is stable too.
+        let third = plan(&d, &after, &PlanOptions::default()).unwrap();
+        prop_assert_eq!(&third.fingerprint, &again.fingerprint);
+        if d.settings.prune {
+            prop_assert!(again.unmanaged.is_empty());
+        }
+    }
+
+    #[test]
+    fn no_create_is_ordered_before_a_delete_it_depends_on(
+        w in arb_world(),
+        spec in arb_desired(10),
+    ) {
+        let d = build_desired(&w, &spec);
+        let Ok(p) = plan(&d, &w.actual, &PlanOptions::default()) else {
+            return Ok(());
+        };
+        // Replications deleted by the plan, by the step that deletes them.
+        let involved: BTreeMap<StepId, BTreeSet<(Region, FileSystemId)>> = p
+            .steps
+            .iter()
+            .filter_map(|s| match &s.kind {
+                StepKind::Delete { source_file_system_id, region } => {
+                    let r = w.actual.replications.iter().find(|r| {
+                        &r.source == source_file_system_id && &r.source_region == region
+                    })?;
+                    Some((s.id, BTreeSet::from([
+                        (r.source_region.clone(), r.source.clone()),
+                        (r.destination.region.clone(), r.destination.file_system_id.clone()),
+                    ])))
+                }
+                _ => None,
+            })
+            .collect();
+        for s in &p.steps {
+            let StepKind::Create { source_file_system_id, region, destination } = &s.kind else {
+                continue;
+            };
+            let mut mine = BTreeSet::from([(region.clone(), source_file_system_id.clone())]);
+            if let Some(f) = &destination.file_system_id {
+                mine.insert((destination.region.clone(), FileSystemId::parse(f).unwrap()));
+            }
+            let before = ancestors(&p, s.id);
+            for (del, fss) in &involved {
+                if !fss.is_disjoint(&mine) {
+                    prop_assert!(before.contains(del), "create {} does not wait for delete {}", s.id, del);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_targeted_plan_carries_everything_it_waits_for(
+        w in arb_world(),
+        spec in arb_desired(10),
+        pick in any::<prop::sample::Index>(),
+    ) {
+        let d = build_desired(&w, &spec);
+        let Ok(full) = plan(&d, &w.actual, &PlanOptions::default()) else {
+            return Ok(());
+        };
+        if full.changes.is_empty() {
+            return Ok(());
+        }
+        let target = full.changes[pick.index(full.changes.len())].address.clone();
+        let p = plan(&d, &w.actual, &PlanOptions { targets: vec![target.clone()] })
+            .map_err(|e| TestCaseError::fail(format!("{e}")))?;
+        prop_assert!(p.changes.iter().any(|c| c.address == target));
+        // Every dependency is inside the targeted plan, and it runs.
+        for s in &p.steps {
+            for dep in &s.depends_on {
+                prop_assert!(p.step(*dep).is_some(), "step {} depends on missing {}", s.id, dep);
+            }
+        }
+        simulate_apply(&w.actual, &p).map_err(|e| TestCaseError::fail(format!("{e}")))?;
+    }
+
+    #[test]
+    fn inconsistent_observed_states_never_panic(
+        w in arb_world(),
+        spec in arb_desired(10),
+        extra in prop::collection::vec((1u32..10, 1u32..10, 0usize..3, 0usize..3, 0u8..7), 0..6),
+    ) {
+        // Replications EFS would never report together: chains, shared
+        // destinations, unknown statuses, missing file systems.
+        let mut w = w;
+        for (a, b, ra, rb, st) in extra {
+            w = w.repl_with(a, REGIONS[ra], b, REGIONS[rb], |r| {
+                r.destination.status = match st {
+                    0 => ReplicationStatus::Enabling,
+                    1 => ReplicationStatus::Deleting,
+                    2 => ReplicationStatus::Error,
+                    3 => ReplicationStatus::Paused,
+                    4 => ReplicationStatus::Pausing,
+                    5 => ReplicationStatus::Other("NEW".into()),
+                    _ => ReplicationStatus::Enabled,
+                }
+            });
+        }
+        let d = build_desired(&w, &spec);
+        if let Ok(p) = plan(&d, &w.actual, &PlanOptions::default()) {
+            let mut buf = Vec::new();
+            crate::render::render_human(&p, &mut buf, &crate::render::HumanOptions::default()).unwrap();
+            crate::render::render_json(&p, &mut buf).unwrap();
+            for s in &p.steps {
+                prop_assert!(s.depends_on.iter().all(|d| *d < s.id));
+            }
+        }
+    }
+
+    #[test]
+    fn planning_is_deterministic(w in arb_world(), spec in arb_desired(10)) {
+        let d = build_desired(&w, &spec);
+        let a = plan(&d, &w.actual, &PlanOptions::default());
+        let mut shuffled = w.actual.clone();
+        shuffled.replications.reverse();
+        let b = plan(&d, &shuffled, &PlanOptions::default());
+        prop_assert_eq!(a, b);
+    }
+}
+
+#[test]
+fn kms_alias_reported_as_alias_arn_is_compared_by_name() {
+    let w = World::new(&["us-east-1", "us-west-2"])
+        .fs(1, "us-east-1")
+        .with_fs(2, "us-west-2", |f| {
+            f.kms_key_id = Some(format!("arn:aws:kms:us-west-2:{ACCOUNT}:alias/dr"))
+        })
+        .repl(1, "us-east-1", 2, "us-west-2");
+    let mut d = decl("a", 1, "us-east-1", "us-west-2");
+    d.destination.kms_key = Some(KmsKeyRef::parse("alias/dr").unwrap());
+    let p = run(&desired(vec![d.clone()]), &w).unwrap();
+    let c = change(&p, "replication.a");
+    assert_eq!(c.action, Action::NoOp);
+    assert!(c.notes.is_empty(), "{:?}", c.notes);
+    d.destination.kms_key = Some(KmsKeyRef::parse("alias/other").unwrap());
+    let p = run(&desired(vec![d]), &w).unwrap();
+    assert_eq!(change(&p, "replication.a").action, Action::Replace);
+}
+
+#[test]
+fn deleting_or_replacing_says_the_old_destination_is_kept() {
+    let w = World::new(&["us-east-1", "us-west-2", "eu-west-1"])
+        .fs(1, "us-east-1")
+        .fs(2, "us-west-2")
+        .repl(1, "us-east-1", 2, "us-west-2");
+    let p = run(&desired(vec![decl("a", 1, "us-east-1", "eu-west-1")]), &w).unwrap();
+    let c = change(&p, "replication.a");
+    assert!(
+        c.notes
+            .iter()
+            .any(|n| n.contains(&format!("{} (us-west-2) is not deleted", fsid(2)))),
+        "{:?}",
+        c.notes
+    );
+    let mut d = desired(vec![]);
+    d.removed.push(removed(1, "us-east-1"));
+    let p = run(&d, &w).unwrap();
+    assert!(!p.changes[0].notes.is_empty());
+    // A replacement that keeps its destination says nothing of the kind.
+    let mut keep = to_existing(decl("a", 1, "us-east-1", "us-west-2"), 2, false);
+    keep.destination.role_arn = Some(RoleArn::parse("arn:aws:iam::111122223333:role/r").unwrap());
+    let p = run(&desired(vec![keep]), &w).unwrap();
+    let c = change(&p, "replication.a");
+    assert_eq!(c.action, Action::Replace);
+    assert!(c.notes.is_empty(), "{:?}", c.notes);
+    assert_eq!(
+        kinds(&p, c),
+        [
+            "delete",
+            "wait-deleted",
+            "update-protection",
+            "create",
+            "wait-enabled"
+        ]
+    );
+}

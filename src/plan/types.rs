@@ -1,0 +1,258 @@
+//! The values the planner produces: a [`Plan`] made of per-address
+//! [`Change`]s, a graph of API [`Step`]s, the unmanaged replications found in
+//! scope, and the fingerprint of the observed state. Plain data with serde
+//! derives so a saved plan can be written and read back; nothing here does
+//! I/O or knows how a plan is displayed.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{AvailabilityZone, FileSystemId, KmsKeyRef, Region, RoleArn};
+
+/// What a plan does to one address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Action {
+    /// The replication does not exist and will be created.
+    #[serde(rename = "create")]
+    Create,
+    /// The replication exists with a different destination: delete, then create.
+    #[serde(rename = "replace")]
+    Replace,
+    /// The replication exists and will be deleted.
+    #[serde(rename = "delete")]
+    Delete,
+    /// The replication exists as declared.
+    #[serde(rename = "no-op")]
+    NoOp,
+}
+
+impl Action {
+    /// The spelling used in JSON output and saved plans.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Replace => "replace",
+            Action::Delete => "delete",
+            Action::NoOp => "no-op",
+        }
+    }
+}
+
+/// The attributes of a replication shown as `before` / `after` of a change.
+///
+/// In `after`, `destination_file_system_id` is `None` when the destination is
+/// a new file system whose id is known only after apply, and
+/// `destination_kms_key_id` is `None` when the account's default EFS key is used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attributes {
+    /// Source file system id.
+    pub source_file_system_id: String,
+    /// Source Region.
+    pub source_region: String,
+    /// Destination Region.
+    pub destination_region: String,
+    /// Destination file system (id, or ARN for cross-account).
+    pub destination_file_system_id: Option<String>,
+    /// One Zone destination AZ; `None` for a Regional destination.
+    pub destination_availability_zone: Option<String>,
+    /// KMS key of the destination (as reported: a key ARN; as declared: any form).
+    pub destination_kms_key_id: Option<String>,
+    /// IAM role for cross-account replication.
+    pub role_arn: Option<String>,
+    /// Replication status as observed (`before` only).
+    pub status: Option<String>,
+}
+
+/// Identifier of a step, unique within a plan. Steps are numbered from 1 in
+/// the order they are listed; a step only depends on steps with ids it names.
+pub type StepId = u32;
+
+/// One API operation (or wait) of the plan, with the steps it must follow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Step {
+    /// Unique id within the plan.
+    pub id: StepId,
+    /// What to do.
+    #[serde(flatten)]
+    pub kind: StepKind,
+    /// Steps that must have completed before this one starts.
+    pub depends_on: Vec<StepId>,
+}
+
+/// The operations a plan is made of.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind")]
+pub enum StepKind {
+    /// `DeleteReplicationConfiguration` of the replication whose source is given.
+    #[serde(rename = "delete")]
+    Delete {
+        /// Source file system of the replication.
+        source_file_system_id: FileSystemId,
+        /// Region of the source.
+        region: Region,
+    },
+    /// Poll until the replication of this source is gone.
+    #[serde(rename = "wait-deleted")]
+    WaitDeleted {
+        /// Source file system of the replication.
+        source_file_system_id: FileSystemId,
+        /// Region of the source.
+        region: Region,
+    },
+    /// `UpdateFileSystemProtection` of an existing destination to `DISABLED`.
+    #[serde(rename = "update-protection")]
+    UpdateProtection {
+        /// The file system whose protection changes.
+        file_system_id: FileSystemId,
+        /// Its Region.
+        region: Region,
+        /// The new value (always `DISABLED` in plans made by this version).
+        replication_overwrite_protection: String,
+    },
+    /// `CreateReplicationConfiguration`.
+    #[serde(rename = "create")]
+    Create {
+        /// Source file system.
+        source_file_system_id: FileSystemId,
+        /// Region of the source (the call is made there).
+        region: Region,
+        /// The destination to create.
+        destination: DestinationSpec,
+    },
+    /// Poll until the replication of this source reads `ENABLED`.
+    #[serde(rename = "wait-enabled")]
+    WaitEnabled {
+        /// Source file system of the replication.
+        source_file_system_id: FileSystemId,
+        /// Region of the source.
+        region: Region,
+    },
+}
+
+impl StepKind {
+    /// The `kind` spelling of this step.
+    pub fn name(&self) -> &'static str {
+        match self {
+            StepKind::Delete { .. } => "delete",
+            StepKind::WaitDeleted { .. } => "wait-deleted",
+            StepKind::UpdateProtection { .. } => "update-protection",
+            StepKind::Create { .. } => "create",
+            StepKind::WaitEnabled { .. } => "wait-enabled",
+        }
+    }
+}
+
+/// The `Destinations[0]` of a `CreateReplicationConfiguration` call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DestinationSpec {
+    /// Destination Region.
+    pub region: Region,
+    /// One Zone AZ.
+    pub availability_zone_name: Option<AvailabilityZone>,
+    /// KMS key for a new destination.
+    pub kms_key_id: Option<KmsKeyRef>,
+    /// Existing destination file system (id, or ARN for cross-account).
+    pub file_system_id: Option<String>,
+    /// Role for cross-account replication.
+    pub role_arn: Option<RoleArn>,
+}
+
+/// What the plan does at one address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    /// `replication.NAME[...]` for declared replications, `removed.fs-...`
+    /// for `removed` blocks, `unmanaged.fs-...` for replications deleted by `prune`.
+    pub address: String,
+    /// The action.
+    pub action: Action,
+    /// Why, in one sentence.
+    pub reason: String,
+    /// Things the planner could not check (e.g. a KMS alias against a key ARN).
+    pub notes: Vec<String>,
+    /// The replication as observed, if it exists.
+    pub before: Option<Attributes>,
+    /// The replication as it will be, unless deleted.
+    pub after: Option<Attributes>,
+    /// The ids of the steps that carry out this change, in order.
+    pub steps: Vec<StepId>,
+}
+
+/// A replication found in scope that no block declares or removes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unmanaged {
+    /// Source file system id.
+    pub source_file_system_id: FileSystemId,
+    /// Source Region.
+    pub source_region: Region,
+    /// Destination file system id.
+    pub destination_file_system_id: FileSystemId,
+    /// Destination Region.
+    pub destination_region: Region,
+    /// Replication status.
+    pub status: String,
+}
+
+/// Counts of changes by action.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Replications to create.
+    pub create: usize,
+    /// Replications to replace.
+    pub replace: usize,
+    /// Replications to delete.
+    pub delete: usize,
+    /// Declared replications already as declared.
+    pub no_op: usize,
+}
+
+/// What was observed to make the plan: the Regions read and the file systems
+/// the plan looked at. Re-reading this scope and recomputing the fingerprint
+/// tells whether a saved plan is stale.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scope {
+    /// Regions whose replications were listed.
+    pub regions: Vec<Region>,
+    /// File systems the plan depends on, as (Region, id).
+    pub file_systems: Vec<(Region, FileSystemId)>,
+}
+
+/// The result of planning.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+    /// One entry per address, sorted by address; declared replications in
+    /// sync appear with [`Action::NoOp`].
+    pub changes: Vec<Change>,
+    /// Every step of every change, ids ascending; a graph through `depends_on`.
+    pub steps: Vec<Step>,
+    /// Replications in scope left alone.
+    pub unmanaged: Vec<Unmanaged>,
+    /// What was observed.
+    pub scope: Scope,
+    /// `sha256:` digest of the observed state within [`Plan::scope`].
+    pub fingerprint: String,
+}
+
+impl Plan {
+    /// Counts of changes by action.
+    pub fn summary(&self) -> Summary {
+        let mut s = Summary::default();
+        for c in &self.changes {
+            match c.action {
+                Action::Create => s.create += 1,
+                Action::Replace => s.replace += 1,
+                Action::Delete => s.delete += 1,
+                Action::NoOp => s.no_op += 1,
+            }
+        }
+        s
+    }
+
+    /// True when some change is not a no-op (applying it would change something).
+    pub fn has_changes(&self) -> bool {
+        self.changes.iter().any(|c| c.action != Action::NoOp)
+    }
+
+    /// The step with this id.
+    pub fn step(&self, id: StepId) -> Option<&Step> {
+        self.steps.iter().find(|s| s.id == id)
+    }
+}
