@@ -1,6 +1,6 @@
 //! [`EfsReader`]: the [`StateReader`] over `aws-sdk-efs`. Clients are built
 //! from `aws-config` (the standard credential chain, `--profile`,
-//! `--endpoint-url`, `AWS_ENDPOINT_URL_EFS`, standard-mode retries), one per
+//! `--endpoint-url`, `AWS_ENDPOINT_URL_EFS`, adaptive-mode retries), one per
 //! Region. Every SDK value is converted to a model type here, and every SDK
 //! error to a [`DiscoverError`] naming the operation, the Region, the AWS
 //! error code and what to do.
@@ -29,6 +29,30 @@ use crate::model::{
     FileSystemInfo, Protection, Region, ReplicationStatus,
 };
 
+/// The SDK retry configuration of every EFS client: adaptive mode (the
+/// standard mode's exponential backoff with full jitter and retry quota, plus
+/// a client-side rate limiter shared by the clients of a Region that slows
+/// down when EFS throttles). Throttling, 5xx, timeouts and connection resets
+/// are retried by the SDK with it; nothing in this crate retries by hand.
+pub fn retry_config() -> RetryConfig {
+    RetryConfig::adaptive()
+        .with_max_attempts(MAX_ATTEMPTS)
+        .with_initial_backoff(std::time::Duration::from_millis(500))
+        .with_max_backoff(std::time::Duration::from_secs(10))
+}
+
+/// Attempts per call, first one included.
+pub const MAX_ATTEMPTS: u32 = 10;
+
+/// Connection and per-attempt timeouts: a stuck connection becomes a
+/// timeout, which the retry configuration retries.
+fn timeout_config() -> aws_config::timeout::TimeoutConfig {
+    aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .operation_attempt_timeout(std::time::Duration::from_secs(60))
+        .build()
+}
+
 /// How to reach EFS.
 #[derive(Debug, Clone, Default)]
 pub struct ConnectOptions {
@@ -55,7 +79,8 @@ impl EfsReader {
     /// region chain never reaches the instance metadata service.
     pub async fn connect(opts: &ConnectOptions) -> Self {
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .retry_config(RetryConfig::standard())
+            .retry_config(retry_config())
+            .timeout_config(timeout_config())
             .region(aws_config::Region::from_static("us-east-1"));
         if let Some(p) = &opts.profile {
             loader = loader.profile_name(p);
@@ -167,7 +192,7 @@ impl StateReader for EfsReader {
     }
 }
 
-fn invalid(operation: &'static str, region: &Region, message: String) -> DiscoverError {
+pub(crate) fn invalid(operation: &'static str, region: &Region, message: String) -> DiscoverError {
     DiscoverError::InvalidResponse {
         operation,
         region: region.to_string(),
@@ -176,7 +201,11 @@ fn invalid(operation: &'static str, region: &Region, message: String) -> Discove
 }
 
 /// Turns an SDK error into one that says what to do.
-fn sdk_error<E, R>(operation: &'static str, region: &Region, err: SdkError<E, R>) -> DiscoverError
+pub(crate) fn sdk_error<E, R>(
+    operation: &'static str,
+    region: &Region,
+    err: SdkError<E, R>,
+) -> DiscoverError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug,
@@ -295,7 +324,7 @@ fn convert_destination(d: &Destination) -> Result<ActualDestination, String> {
     })
 }
 
-fn convert_replication(
+pub(crate) fn convert_replication(
     r: &ReplicationConfigurationDescription,
 ) -> Result<ActualReplication, String> {
     let dest = r.destinations().first().ok_or_else(|| {
