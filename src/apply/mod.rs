@@ -35,7 +35,9 @@ use tokio::sync::watch;
 
 pub use efs::EfsWriter;
 pub use policy::{decide, Attempt, Decision};
-pub use progress::{Event, JsonReporter, PlainReporter, Reporter, TtyReporter};
+pub use progress::{
+    json_event, plain_line, Event, JsonReporter, PlainReporter, Reporter, TtyReporter,
+};
 pub use report::{render_summary_human, summary_json, AddressReport, ApplyReport, Outcome};
 pub use stale::{read_scope, what_changed};
 

@@ -120,11 +120,9 @@ pub(crate) fn build(
                     error = Some(e.clone());
                     break;
                 }
-                Some(StepEnd::Skipped(r)) => {
-                    if outcome == Outcome::Done {
-                        outcome = Outcome::Skipped;
-                        detail = Some(r.clone());
-                    }
+                Some(StepEnd::Skipped(r)) if outcome == Outcome::Done => {
+                    outcome = Outcome::Skipped;
+                    detail = Some(r.clone());
                 }
                 Some(StepEnd::Done(Some(n))) if outcome == Outcome::Done => {
                     detail = Some(n.clone())

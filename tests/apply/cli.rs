@@ -1,0 +1,168 @@
+//! The command line: approval, saved plans (applied as is, refused when
+//! stale), the JSON event stream, and `--no-wait`.
+
+use serde_json::Value;
+
+use super::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_terminal_and_without_auto_approve_nothing_is_changed() {
+    let world = World::new(&[(1, "us-east-1")]);
+    world.write_config(&creates([1], "us-east-1", "us-west-2"));
+    let emu = world.start(config()).await;
+    let out = run_bin(&emu, &["apply", path_str(&world.config_dir())]).await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(stderr.contains("--auto-approve"), "{stderr}");
+    assert!(
+        stdout.contains("replication.r1"),
+        "the plan is shown: {stdout}"
+    );
+    assert!(mutations(&emu).await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_saved_plan_is_applied_as_is_and_refused_once_stale() {
+    let world = World::new(&[(1, "us-east-1"), (2, "us-east-1")]);
+    world.write_config(&creates([1, 2], "us-east-1", "us-west-2"));
+    let emu = world.start(config()).await;
+    let dir = world.config_dir();
+    let saved = world.dir.path().join("plan.json");
+    let out = run_bin(&emu, &["plan", path_str(&dir), "--out", path_str(&saved)]).await;
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+
+    // Someone creates the replication of fs 1 meanwhile.
+    let reader = reader(&emu).await;
+    reader
+        .client(&efs_replicator::model::Region::parse("us-east-1").unwrap())
+        .create_replication_configuration()
+        .source_file_system_id(fsid(1))
+        .destinations(
+            aws_sdk_efs::types::DestinationToCreate::builder()
+                .region("eu-west-1")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let before = mutations(&emu).await.len();
+    let out = run_bin(&emu, &["apply", "--plan", path_str(&saved)]).await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(stderr.contains("stale"), "{stderr}");
+    assert!(
+        stderr.contains("replication.r1") && stderr.contains("eu-west-1"),
+        "says what changed: {stderr}"
+    );
+    assert_eq!(mutations(&emu).await.len(), before, "nothing applied");
+
+    // A fresh saved plan applies without a question.
+    let saved2 = world.dir.path().join("plan2.json");
+    let p = run_bin(&emu, &["plan", path_str(&dir), "--out", path_str(&saved2)]).await;
+    assert!(p.status.success());
+    let out = run_bin(&emu, &["apply", "--plan", path_str(&saved2)]).await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains("Apply complete"), "{stdout}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_streams_one_event_per_line_ending_with_the_summary() {
+    let world = World::new(&[(1, "us-east-1"), (2, "us-east-1")]);
+    world.write_config(&creates([1, 2], "us-east-1", "us-west-2"));
+    let emu = world.start(config()).await;
+    let out = run_bin(
+        &emu,
+        &[
+            "apply",
+            path_str(&world.config_dir()),
+            "--auto-approve",
+            "--json",
+        ],
+    )
+    .await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    let events: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let types: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        types.iter().filter(|t| **t == "apply_start").count(),
+        2,
+        "{types:?}"
+    );
+    assert_eq!(
+        types.iter().filter(|t| **t == "apply_complete").count(),
+        2,
+        "{types:?}"
+    );
+    assert_eq!(*types.last().unwrap(), "summary");
+    let summary = events.last().unwrap();
+    assert_eq!(summary["done"], 2);
+    assert_eq!(summary["failed"], 0);
+    assert_eq!(summary["addresses"][0]["outcome"], "done");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_reports_a_failure_with_its_code_region_and_hint() {
+    let world = World::new(&[(1, "us-east-1")]);
+    world.write_config(&creates([1], "us-east-1", "us-west-2"));
+    let emu = world.start(config()).await;
+    fault(
+        &emu,
+        serde_json::json!({"operation": "CreateReplicationConfiguration", "error": "AccessDeniedException", "status": 403}),
+    )
+    .await;
+    let out = run_bin(
+        &emu,
+        &[
+            "apply",
+            path_str(&world.config_dir()),
+            "--auto-approve",
+            "--json",
+        ],
+    )
+    .await;
+    let (stdout, _) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let events: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let errored = events
+        .iter()
+        .find(|e| e["type"] == "apply_errored")
+        .expect("apply_errored");
+    assert_eq!(errored["address"], "replication.r1");
+    assert_eq!(errored["error"]["code"], "AccessDeniedException");
+    assert_eq!(errored["error"]["region"], "us-east-1");
+    let summary = events.last().unwrap();
+    assert_eq!(summary["type"], "summary");
+    assert_eq!(summary["failed"], 1);
+    assert!(summary["addresses"][0]["error"]["hint"]
+        .as_str()
+        .unwrap()
+        .contains("elasticfilesystem:CreateReplicationConfiguration"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_progress_lines_name_the_address() {
+    let world = World::new(&[(1, "us-east-1")]);
+    world.write_config(&creates([1], "us-east-1", "us-west-2"));
+    let emu = world.start(config()).await;
+    let out = run_bin(
+        &emu,
+        &["apply", path_str(&world.config_dir()), "--auto-approve"],
+    )
+    .await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains("replication.r1: creating..."), "{stdout}");
+    assert!(stdout.contains("replication.r1: created after"), "{stdout}");
+    assert!(
+        stdout.contains("Apply complete: 1 done, 0 failed, 0 skipped"),
+        "{stdout}"
+    );
+}
