@@ -112,15 +112,24 @@ async fn main() {
     println!("apply_throttled: {n} creates, emulator throttling mutating calls to {rps}/s per Region, parallelism {parallelism}, enable delay {enable:?}");
     println!("  discover + plan:          {:.2} s", planned.as_secs_f64());
     println!("  apply (execute):          {:.2} s", applied.as_secs_f64());
-    println!("  rate-allowed time:        {allowed:.2} s (target <= {:.2} s)", allowed * 1.2);
-    println!("  ratio to rate:            {:.2}", applied.as_secs_f64() / allowed);
+    println!(
+        "  rate-allowed time:        {allowed:.2} s (target <= {:.2} s)",
+        allowed * 1.2
+    );
+    println!(
+        "  ratio to rate:            {:.2}",
+        applied.as_secs_f64() / allowed
+    );
     println!(
         "  steps: done {} failed {} skipped {}",
         report.count(Outcome::Done),
         report.count(Outcome::Failed),
         report.count(Outcome::Skipped)
     );
-    println!("  CreateReplicationConfiguration calls: {create_calls} ({} throttled responses in total)", s["throttled"]);
+    println!(
+        "  CreateReplicationConfiguration calls: {create_calls} ({} throttled responses in total)",
+        s["throttled"]
+    );
     println!("  DescribeReplicationConfigurations calls: {describe_calls}");
     println!(
         "  within target: {}",

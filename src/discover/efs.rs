@@ -1,6 +1,6 @@
 //! [`EfsReader`]: the [`StateReader`] over `aws-sdk-efs`. Clients are built
 //! from `aws-config` (the standard credential chain, `--profile`,
-//! `--endpoint-url`, `AWS_ENDPOINT_URL_EFS`, adaptive-mode retries), one per
+//! `--endpoint-url`, `AWS_ENDPOINT_URL_EFS`, standard-mode retries), one per
 //! Region. Every SDK value is converted to a model type here, and every SDK
 //! error to a [`DiscoverError`] naming the operation, the Region, the AWS
 //! error code and what to do.
@@ -15,6 +15,7 @@ use std::time::SystemTime;
 
 use aws_config::retry::RetryConfig;
 use aws_config::BehaviorVersion;
+use aws_sdk_efs::config::retry::{RetryPartition, TokenBucket};
 use aws_sdk_efs::config::Credentials;
 use aws_sdk_efs::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_efs::types::{
@@ -29,20 +30,39 @@ use crate::model::{
     FileSystemInfo, Protection, Region, ReplicationStatus,
 };
 
-/// The SDK retry configuration of every EFS client: adaptive mode (the
-/// standard mode's exponential backoff with full jitter and retry quota, plus
-/// a client-side rate limiter shared by the clients of a Region that slows
-/// down when EFS throttles). Throttling, 5xx, timeouts and connection resets
-/// are retried by the SDK with it; nothing in this crate retries by hand.
+/// The SDK retry configuration of every EFS client: standard mode
+/// (exponential backoff with full jitter and a retry quota). Throttling, 5xx,
+/// timeouts and connection resets are retried by the SDK with it; nothing in
+/// this crate retries by hand. The backoff starts at 200 ms and is capped at
+/// [`MAX_BACKOFF`], so that a call throttled many times in a long apply does
+/// not sleep far past the moment EFS would accept it (adaptive mode's
+/// client-side limiter was measured slower: see docs/apply.md).
 pub fn retry_config() -> RetryConfig {
-    RetryConfig::adaptive()
+    RetryConfig::standard()
         .with_max_attempts(MAX_ATTEMPTS)
-        .with_initial_backoff(std::time::Duration::from_millis(500))
-        .with_max_backoff(std::time::Duration::from_secs(10))
+        .with_initial_backoff(std::time::Duration::from_millis(200))
+        .with_max_backoff(MAX_BACKOFF)
+}
+
+/// Largest sleep between two attempts of a call.
+pub const MAX_BACKOFF: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The retry quota of a Region's client: room for many throttled retries in
+/// a large apply (each retry after the first of a call spends 5 tokens for
+/// good), refilled over time, still a circuit breaker when every call fails.
+fn retry_partition(region: &Region) -> RetryPartition {
+    RetryPartition::custom(format!("efs-replicator-{region}"))
+        .token_bucket(
+            TokenBucket::builder()
+                .capacity(5000)
+                .refill_rate(25.0)
+                .build(),
+        )
+        .build()
 }
 
 /// Attempts per call, first one included.
-pub const MAX_ATTEMPTS: u32 = 10;
+pub const MAX_ATTEMPTS: u32 = 15;
 
 /// Connection and per-attempt timeouts: a stuck connection becomes a
 /// timeout, which the retry configuration retries.
@@ -111,7 +131,8 @@ impl EfsReader {
             .entry(region.clone())
             .or_insert_with(|| {
                 let mut b = aws_sdk_efs::config::Builder::from(&self.sdk_config)
-                    .region(aws_sdk_efs::config::Region::new(region.to_string()));
+                    .region(aws_sdk_efs::config::Region::new(region.to_string()))
+                    .retry_partition(retry_partition(region));
                 if let Some(u) = &self.endpoint_url {
                     b = b.endpoint_url(u);
                 }
