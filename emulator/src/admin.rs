@@ -171,12 +171,17 @@ fn parse<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, Box<Response>>
     })
 }
 
-async fn stats(State(s): State<Arc<AppState>>) -> Response {
+/// The `GET /_emulator/stats` document.
+pub(crate) fn stats_json(s: &AppState) -> Value {
     let mut v = s.stats().to_json();
     let (fs, reps) = s.store().counts();
     v["file_systems"] = json!(fs);
     v["replications"] = json!(reps);
-    Json(v).into_response()
+    v
+}
+
+async fn stats(State(s): State<Arc<AppState>>) -> Response {
+    Json(stats_json(&s)).into_response()
 }
 
 async fn reset(State(s): State<Arc<AppState>>) -> Response {
@@ -212,6 +217,29 @@ async fn add_fault(State(s): State<Arc<AppState>>, body: Bytes) -> Response {
         return admin_error(
             StatusCode::BAD_REQUEST,
             "operation and error are required, e.g. {\"operation\":\"CreateReplicationConfiguration\",\"error\":\"InternalServerError\",\"count\":2}",
+        );
+    }
+    if !crate::wire::Operation::ALL
+        .iter()
+        .any(|o| o.name() == rule.operation)
+    {
+        let names: Vec<&str> = crate::wire::Operation::ALL
+            .iter()
+            .map(|o| o.name())
+            .collect();
+        return admin_error(
+            StatusCode::BAD_REQUEST,
+            format!("operation must be one of {}", names.join(", ")),
+        );
+    }
+    if !rule
+        .error
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_.:#-".contains(c))
+    {
+        return admin_error(
+            StatusCode::BAD_REQUEST,
+            "error must be an error code such as InternalServerError (letters, digits, _.:#-)",
         );
     }
     if let Some(st) = rule.status {

@@ -29,6 +29,20 @@ pub enum Operation {
 }
 
 impl Operation {
+    /// Every operation, in service-model order.
+    pub const ALL: [Operation; 10] = [
+        Operation::CreateFileSystem,
+        Operation::DescribeFileSystems,
+        Operation::DeleteFileSystem,
+        Operation::UpdateFileSystemProtection,
+        Operation::CreateReplicationConfiguration,
+        Operation::DescribeReplicationConfigurations,
+        Operation::DeleteReplicationConfiguration,
+        Operation::TagResource,
+        Operation::UntagResource,
+        Operation::ListTagsForResource,
+    ];
+
     /// The operation name as it appears in the service model.
     pub fn name(self) -> &'static str {
         match self {
@@ -373,7 +387,7 @@ pub enum ApiError {
     /// 500: the emulator failed internally (e.g. the state file write).
     #[error("{0}")]
     InternalServerError(String),
-    /// 400 `ThrottlingException`: over the `--throttle-rps` budget.
+    /// 429 `ThrottlingException`: over the `--throttle-rps` budget.
     #[error("{0}")]
     Throttling(String),
     /// 403 `MissingAuthenticationTokenException`: no SigV4 Authorization.
@@ -385,7 +399,8 @@ pub enum ApiError {
     /// 404 `UnknownOperationException`: no operation matches method + path.
     #[error("{0}")]
     UnknownOperation(String),
-    /// 413 with code `BadRequest`: the body exceeds the size limit.
+    /// 413 `RequestEntityTooLargeException`: the body exceeds the size limit
+    /// (a generic AWS framing error; modeled codes keep their modeled status).
     #[error("{0}")]
     PayloadTooLarge(String),
     /// Any other code and status (fault rules from the admin API).
@@ -401,7 +416,8 @@ impl ApiError {
     /// The error code sent in `x-amzn-ErrorType` and `ErrorCode`.
     pub fn code(&self) -> &str {
         match self {
-            ApiError::BadRequest(_) | ApiError::PayloadTooLarge(_) => "BadRequest",
+            ApiError::BadRequest(_) => "BadRequest",
+            ApiError::PayloadTooLarge(_) => "RequestEntityTooLargeException",
             ApiError::FileSystemNotFound(_) => "FileSystemNotFound",
             ApiError::ReplicationNotFound(_) => "ReplicationNotFound",
             ApiError::AccessPointNotFound(_) => "AccessPointNotFound",
@@ -474,8 +490,7 @@ pub fn modeled_status(code: &str) -> Option<u16> {
         "BadRequest"
         | "ValidationException"
         | "UnsupportedAvailabilityZone"
-        | "ThroughputLimitExceeded"
-        | "ThrottlingException" => 400,
+        | "ThroughputLimitExceeded" => 400,
         "FileSystemLimitExceeded" => 403,
         "FileSystemNotFound" | "ReplicationNotFound" | "AccessPointNotFound" => 404,
         "IncorrectFileSystemLifeCycleState"
@@ -483,7 +498,7 @@ pub fn modeled_status(code: &str) -> Option<u16> {
         | "ReplicationAlreadyExists"
         | "FileSystemAlreadyExists"
         | "FileSystemInUse" => 409,
-        "TooManyRequests" => 429,
+        "TooManyRequests" | "ThrottlingException" => 429,
         "InternalServerError" => 500,
         "InsufficientThroughputCapacity" => 503,
         _ => return None,

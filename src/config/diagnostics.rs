@@ -121,6 +121,15 @@ struct JsonDiagnostic<'a> {
 impl Diagnostics {
     /// Builds a set from sources and diagnostics; sorts them by file and position.
     pub fn new(sources: Vec<SourceFile>, mut items: Vec<Diagnostic>) -> Self {
+        // A message is one line (values quoted in it may span several).
+        for d in &mut items {
+            if d.message.contains('\n') {
+                d.message = d.message.split_whitespace().collect::<Vec<_>>().join(" ");
+            }
+            if d.message.chars().count() > 400 {
+                d.message = d.message.chars().take(400).collect::<String>() + "…";
+            }
+        }
         items.sort_by_key(|d| {
             (
                 d.file.map_or(0, |f| f + 1),
@@ -385,6 +394,12 @@ mod tests {
         assert_eq!(d["end"]["column"], 9);
         assert_eq!(d["severity"], "error");
         assert_eq!(v["error_count"], 1);
+    }
+
+    #[test]
+    fn messages_are_one_line() {
+        let d = Diagnostics::new(vec![], vec![Diagnostic::error("a `{\n  x = 1\n}` b")]);
+        assert_eq!(d.iter().next().unwrap().message, "a `{ x = 1 }` b");
     }
 
     #[test]

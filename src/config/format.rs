@@ -12,31 +12,34 @@
 use std::ops::Range;
 use std::sync::Arc;
 
+use hcl::edit::expr::Expression;
 use hcl::edit::structure::{Block, Body, Structure};
+use hcl::edit::visit::{self, Visit};
 use hcl::edit::Span;
 
-use super::diagnostics::{Diagnostic, Diagnostics, SourceFile};
+use super::diagnostics::{Diagnostics, SourceFile};
 
 const INDENT: &str = "  ";
 
 /// Formats `text` (shown as `name` in diagnostics). Fails with a located
 /// syntax error when the text is not HCL.
 pub fn format_source(name: &str, text: &str) -> Result<String, Diagnostics> {
+    let sources = || {
+        vec![SourceFile {
+            name: name.to_owned(),
+            text: Arc::new(text.to_owned()),
+        }]
+    };
+    if let Some(d) = super::load::depth_diagnostic(0, text) {
+        return Err(Diagnostics::new(sources(), vec![d]));
+    }
     let body = hcl::edit::parser::parse_body(text).map_err(|e| {
-        let off = e.location().offset().min(text.len());
-        let end = text[off..]
-            .chars()
-            .next()
-            .map_or(off, |c| off + c.len_utf8());
         Diagnostics::new(
             vec![SourceFile {
                 name: name.to_owned(),
                 text: Arc::new(text.to_owned()),
             }],
-            vec![
-                Diagnostic::at(0, Some(off..end), format!("syntax error: {}", e.message()))
-                    .with_label("here"),
-            ],
+            vec![super::load::syntax_diagnostic(0, text, &e)],
         )
     })?;
     let mut f = Formatter {
@@ -105,32 +108,29 @@ impl Formatter<'_> {
         }
     }
 
-    /// Writes comment and blank lines of a gap. `at_edge` drops blank lines
-    /// (start or end of a block or file).
+    /// Writes the comment and blank lines of a gap: runs of blank lines
+    /// become one, and blank lines at the start (`at_start`) or end
+    /// (`at_end`) of a block or file are dropped.
     fn gap_lines(&mut self, lines: &[Option<String>], level: usize, at_start: bool, at_end: bool) {
-        let mut last_blank = true;
-        let n = lines.len();
-        for (i, l) in lines.iter().enumerate() {
+        let mut pending_blank = false;
+        let mut wrote = false;
+        for l in lines {
             match l {
-                None => {
-                    let leading = at_start && lines[..i].iter().all(Option::is_none);
-                    let trailing = at_end && lines[i..].iter().all(Option::is_none);
-                    if !last_blank && !leading && !trailing {
-                        self.out.push('\n');
-                        last_blank = true;
-                    } else if !at_start && i == 0 && !trailing {
-                        self.out.push('\n');
-                        last_blank = true;
-                    }
-                }
+                None => pending_blank = true,
                 Some(c) => {
+                    if pending_blank && (wrote || !at_start) {
+                        self.out.push('\n');
+                    }
+                    pending_blank = false;
                     self.indent(level);
                     self.out.push_str(c);
                     self.out.push('\n');
-                    last_blank = false;
+                    wrote = true;
                 }
             }
-            let _ = n;
+        }
+        if pending_blank && !at_end && (wrote || !at_start) {
+            self.out.push('\n');
         }
     }
 
@@ -184,13 +184,19 @@ impl Formatter<'_> {
                 Structure::Attribute(a) => {
                     self.indent(level);
                     let key = a.key.as_str();
-                    self.out.push_str(key);
-                    for _ in key.len()..widths[i] {
-                        self.out.push(' ');
-                    }
-                    self.out.push_str(" = ");
                     let vspan = a.value.span().unwrap_or(spans[i].clone());
-                    let text = self.expr_text(vspan, level);
+                    let between = &self.src[spans[i].start + key.len()..vspan.start];
+                    if between.trim() == "=" {
+                        self.out.push_str(key);
+                        for _ in key.len()..widths[i] {
+                            self.out.push(' ');
+                        }
+                        self.out.push_str(" = ");
+                    } else {
+                        // A comment between the key and the value stays as written.
+                        self.out.push_str(&self.src[spans[i].start..vspan.start]);
+                    }
+                    let text = self.expr_text(&a.value, vspan, level);
                     self.out.push_str(&text);
                     self.out.push('\n');
                 }
@@ -243,17 +249,28 @@ impl Formatter<'_> {
 
     fn block(&mut self, b: &Block, level: usize, span: Range<usize>) {
         self.indent(level);
-        self.out.push_str(b.ident.as_str());
-        let mut header_end = b.ident.span().map_or(span.start, |s| s.end);
-        for l in &b.labels {
-            let ls = l.span().unwrap_or(header_end..header_end);
-            self.out.push(' ');
-            self.out.push_str(&self.src[ls.clone()]);
-            header_end = ls.end;
-        }
+        let header_end = b
+            .labels
+            .last()
+            .and_then(|l| l.span())
+            .or_else(|| b.ident.span())
+            .map_or(span.start, |s| s.end);
         let open = self.src[header_end..span.end]
             .find('{')
             .map_or(span.end, |i| header_end + i + 1);
+        let header = &self.src[span.start..open.saturating_sub(1).max(span.start)];
+        if header.contains('#') || header.contains("//") || header.contains("/*") {
+            // A comment inside the header stays as written.
+            self.out.push_str(header.trim_end());
+        } else {
+            self.out.push_str(b.ident.as_str());
+            for l in &b.labels {
+                if let Some(ls) = l.span() {
+                    self.out.push(' ');
+                    self.out.push_str(&self.src[ls]);
+                }
+            }
+        }
         let close = span.end.saturating_sub(1).max(open);
         let inner = &self.src[open..close];
         if b.body.is_empty() && inner.trim().is_empty() {
@@ -266,11 +283,51 @@ impl Formatter<'_> {
         self.out.push_str("}\n");
     }
 
+    /// True when a string literal in `span` holds a line break (hcl-edit
+    /// accepts one): shifting lines would change the string.
+    fn has_multiline_string(&self, expr: &Expression) -> bool {
+        struct Finder<'a> {
+            src: &'a str,
+            found: bool,
+        }
+        impl Visit for Finder<'_> {
+            fn visit_expr(&mut self, e: &Expression) {
+                let literal = matches!(
+                    e,
+                    Expression::String(_)
+                        | Expression::StringTemplate(_)
+                        | Expression::HeredocTemplate(_)
+                );
+                if literal {
+                    if let Some(s) = e.span() {
+                        self.found |= self.src.get(s).is_some_and(|t| t.contains('\n'));
+                    }
+                }
+                visit::visit_expr(self, e);
+            }
+
+            // Spans are not kept on every nested literal; values always are.
+            fn visit_string(&mut self, s: &hcl::edit::Decorated<String>) {
+                self.found |= s.value().contains('\n');
+            }
+
+            fn visit_literal(&mut self, s: &hcl::edit::Spanned<String>) {
+                self.found |= s.value().contains('\n');
+            }
+        }
+        let mut f = Finder {
+            src: self.src,
+            found: false,
+        };
+        f.visit_expr(expr);
+        f.found
+    }
+
     /// The text of an expression, shifted to the new indentation when it
     /// spans several lines (heredocs are left as they are).
-    fn expr_text(&self, span: Range<usize>, level: usize) -> String {
+    fn expr_text(&self, expr: &Expression, span: Range<usize>, level: usize) -> String {
         let text = &self.src[span.clone()];
-        if !text.contains('\n') || text.contains("<<") {
+        if !text.contains('\n') || text.contains("<<") || self.has_multiline_string(expr) {
             return text.to_owned();
         }
         let line_start = self.src[..span.start].rfind('\n').map_or(0, |i| i + 1);
@@ -324,6 +381,34 @@ mod tests {
             fmt(src),
             "locals {\n  d = <<EOT\n   keep   this\nEOT\n}\nsettings {}\n"
         );
+    }
+
+    #[test]
+    fn comments_inside_headers_and_attributes_survive() {
+        let src = "replication /* a */ \"x\" /* h */ {\n  k /* c */ = 1\n}\n";
+        let out = fmt(src);
+        for c in ["/* a */", "/* h */", "/* c */"] {
+            assert!(out.contains(c), "{c} lost: {out}");
+        }
+        assert_eq!(fmt(&out), out);
+        assert_eq!(hcl::parse(src).unwrap(), hcl::parse(&out).unwrap());
+    }
+
+    #[test]
+    fn line_breaks_inside_strings_are_not_shifted() {
+        // hcl-edit accepts a line break in a quoted string (found by the property test).
+        for src in [
+            "locals {\n      a = [\"x\ny\", 1,\n   2]\n}\n",
+            "locals {\n      a = !\"x\ny\"\n}\n",
+            "locals {\n      a = [\"${1}x\ny\"]\n}\n",
+        ] {
+            let out = fmt(src);
+            assert_eq!(
+                hcl::parse(src).unwrap(),
+                hcl::parse(&out).unwrap(),
+                "{src:?}"
+            );
+        }
     }
 
     #[test]

@@ -205,7 +205,7 @@ pub fn def(name: &str) -> Option<FuncDef> {
         }),
         "tostring" => b.param(any()).build(|a| to_string(&a[0]).map(Value::from)),
         "tonumber" => b.param(any()).build(|a| match &a[0] {
-            Value::Number(n) => Ok(Value::Number(n.clone())),
+            Value::Number(n) => Ok(Value::Number(*n)),
             Value::String(s) => parse_number(s)
                 .map(Value::Number)
                 .ok_or_else(|| format!("{s:?} is not a number")),

@@ -159,6 +159,10 @@ struct Loader {
     diags: Vec<Diagnostic>,
     var_names: BTreeSet<String>,
     local_names: BTreeSet<String>,
+    /// Evaluations that failed because of a problem reported elsewhere.
+    suppressed: usize,
+    /// Variables whose given value was refused (already reported).
+    refused_vars: BTreeSet<String>,
 }
 
 fn header_span(b: &Block) -> Option<Range<usize>> {
@@ -178,7 +182,8 @@ fn value_span(a: &Attribute) -> Option<Range<usize>> {
 
 /// The closest candidate within a small edit distance.
 pub fn suggest<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
-    let limit = (word.chars().count() / 3).max(2);
+    let n = word.chars().count();
+    let limit = if n <= 3 { 1 } else { (n / 3).max(2) };
     candidates
         .into_iter()
         .map(|c| (strsim::damerau_levenshtein(word, c), c))
@@ -204,6 +209,12 @@ impl Loader {
         Diagnostics::new(self.files, self.diags)
     }
 
+    /// Diagnostics so far, plus failures already explained elsewhere: the
+    /// mark to tell whether a step has said why it failed.
+    fn problems(&self) -> usize {
+        self.diags.len() + self.suppressed
+    }
+
     fn add_file(&mut self, name: String, text: String) -> usize {
         self.files.push(SourceFile {
             name,
@@ -214,18 +225,14 @@ impl Loader {
 
     fn parse(&mut self, fi: usize) -> Option<Body> {
         let text = self.files[fi].text.clone();
+        if let Some(d) = depth_diagnostic(fi, &text) {
+            self.diags.push(d);
+            return None;
+        }
         match hcl::edit::parser::parse_body(&text) {
             Ok(b) => Some(b),
             Err(e) => {
-                let off = e.location().offset().min(text.len());
-                let end = text[off..]
-                    .chars()
-                    .next()
-                    .map_or(off, |c| off + c.len_utf8());
-                self.diags.push(
-                    Diagnostic::at(fi, Some(off..end), format!("syntax error: {}", e.message()))
-                        .with_label("here"),
-                );
+                self.diags.push(syntax_diagnostic(fi, &text, &e));
                 None
             }
         }
@@ -284,11 +291,14 @@ impl Loader {
         fi: usize,
         body: &'b Body,
         what: &str,
-        attrs: &[&str],
-        blocks: &[&str],
+        attrs: &[&'static str],
+        blocks: &[&'static str],
     ) -> (HashMap<&'b str, &'b Attribute>, Vec<&'b Block>) {
         let mut found: HashMap<&'b str, &'b Attribute> = HashMap::new();
         let mut nested = Vec::new();
+        // A misspelt name is read as the name suggested for it, so the
+        // checks that follow neither call it missing nor skip its value.
+        let mut recovered: Vec<(&'static str, &'b Attribute)> = Vec::new();
         for s in body.iter() {
             match s {
                 Structure::Attribute(a) => {
@@ -302,6 +312,9 @@ impl Loader {
                         );
                     } else if !attrs.contains(&key) {
                         let all = attrs.iter().chain(blocks).copied();
+                        if let Some(s) = suggest(key, attrs.iter().copied()) {
+                            recovered.push((s, a));
+                        }
                         let help = did_you_mean(key, all).unwrap_or_else(|| {
                             format!("a {what} block accepts: {}", attrs.join(", "))
                         });
@@ -339,6 +352,9 @@ impl Loader {
                         );
                     } else {
                         let all = blocks.iter().chain(attrs).copied();
+                        if suggest(key, blocks.iter().copied()).is_some() {
+                            nested.push(b);
+                        }
                         let help = did_you_mean(key, all).unwrap_or_else(|| {
                             if blocks.is_empty() {
                                 format!("a {what} block has no nested blocks")
@@ -355,6 +371,9 @@ impl Loader {
                     }
                 }
             }
+        }
+        for (name, a) in recovered {
+            found.entry(name).or_insert(a);
         }
         (found, nested)
     }
@@ -485,8 +504,12 @@ impl Loader {
                 Some(v) => {
                     dest.entry(name.clone()).or_insert_with(|| v.clone());
                 }
-                // Declared but without a value: reported where it is declared.
-                None => return None,
+                // Declared but without a value, or a local that failed:
+                // reported where it is declared.
+                None => {
+                    self.suppressed += 1;
+                    return None;
+                }
             }
         }
         if !want_vars.is_empty() {
@@ -696,6 +719,7 @@ impl Loader {
                     "list" | "set" => Type::List(Box::new(self.parse_type(fi, inner)?)),
                     "map" => Type::Map(Box::new(self.parse_type(fi, inner)?)),
                     "object" => Type::Object,
+                    "tuple" => Type::List(Box::new(Type::Any)),
                     _ => return self.bad_type(fi, e),
                 }
             }
@@ -709,7 +733,7 @@ impl Loader {
             fi,
             e.span(),
             "invalid variable type",
-            "use string, number, bool, any, list(TYPE), set(TYPE), map(TYPE) or object({...})",
+            "use string, number, bool, any, list(TYPE), set(TYPE), map(TYPE), object({...}) or tuple([...])",
         );
         None
     }
@@ -795,9 +819,12 @@ impl Loader {
                     Ok(v) => {
                         values.insert(name.to_owned(), v);
                     }
-                    Err(msg) => self.diags.push(Diagnostic::error(format!(
-                        "environment variable {k}: {msg}"
-                    ))),
+                    Err(msg) => {
+                        self.refused_vars.insert(name.to_owned());
+                        self.diags.push(Diagnostic::error(format!(
+                            "environment variable {k}: {msg}"
+                        )))
+                    }
                 }
             }
         }
@@ -810,9 +837,11 @@ impl Loader {
                     Ok(v) => {
                         values.insert(name.clone(), v);
                     }
-                    Err(msg) => self
-                        .diags
-                        .push(Diagnostic::error(format!("--var {name}: {msg}"))),
+                    Err(msg) => {
+                        self.refused_vars.insert(name.clone());
+                        self.diags
+                            .push(Diagnostic::error(format!("--var {name}: {msg}")))
+                    }
                 },
                 None => {
                     let help = did_you_mean(name, self.var_names.iter().map(String::as_str))
@@ -834,6 +863,7 @@ impl Loader {
                 Some(v) => {
                     out.insert(name.clone(), v);
                 }
+                None if self.refused_vars.contains(name) => self.suppressed += 1,
                 None => self.at_help(
                     d.file,
                     d.header.clone(),
@@ -887,6 +917,7 @@ impl Loader {
                         continue;
                     };
                     let Some(v) = self.eval(fi, &a.value, &Scope::default()) else {
+                        self.refused_vars.insert(name.to_owned());
                         continue;
                     };
                     match convert(v, &d.ty) {
@@ -894,6 +925,7 @@ impl Loader {
                             values.insert(name.to_owned(), v);
                         }
                         Err(msg) => {
+                            self.refused_vars.insert(name.to_owned());
                             self.at(fi, value_span(a), format!("variable \"{name}\": {msg}"))
                         }
                     }
@@ -1046,7 +1078,7 @@ impl Loader {
         source: &FileSystemRef,
         source_span: Option<Range<usize>>,
         source_region: Option<(Region, Option<Range<usize>>)>,
-        written: bool,
+        region_failed: bool,
         settings: &Settings,
         opts: &LoadOptions,
     ) -> Option<Region> {
@@ -1073,7 +1105,7 @@ impl Loader {
         {
             return Some(r);
         }
-        if written {
+        if region_failed {
             // source_region is there but invalid: already reported.
             return None;
         }
@@ -1099,6 +1131,7 @@ impl Loader {
         let mut names: HashMap<String, (usize, Option<Range<usize>>)> = HashMap::new();
         for (fi, b) in blocks {
             let fi = *fi;
+            let block_start = self.problems();
             let labels = self.labels(fi, b, 1, "replication \"NAME\" { ... }");
             let (attrs, nested) = self.fields(
                 fi,
@@ -1133,6 +1166,8 @@ impl Loader {
             }
             names.insert(name.clone(), (fi, header_span(b)));
             let dest = match nested.as_slice() {
+                // `destination = {...}` was already reported.
+                [] if b.body.has_attribute("destination") => None,
                 [] => {
                     self.at_help(
                         fi,
@@ -1176,7 +1211,11 @@ impl Loader {
                     },
                 },
             };
+            // The same problem in every instance is reported once.
+            let mut seen: BTreeSet<(Option<usize>, Option<(usize, usize)>, String)> =
+                BTreeSet::new();
             for (key, each) in instances {
+                let mark = self.diags.len();
                 let address = Address {
                     name: name.clone(),
                     key: key.clone(),
@@ -1204,7 +1243,6 @@ impl Loader {
                 };
                 if let Some((r, p)) = self.instance(
                     fi,
-                    b,
                     &attrs,
                     dest.as_ref(),
                     &iscope,
@@ -1215,6 +1253,24 @@ impl Loader {
                 ) {
                     out.push(r);
                     placed.push(p);
+                } else if self.problems() == block_start {
+                    // Every failing path reports why; this keeps a silent drop impossible.
+                    self.at(
+                        fi,
+                        header_span(b),
+                        format!("{ctx}replication.{name} is incomplete"),
+                    );
+                }
+                let fresh: Vec<Diagnostic> = self.diags.drain(mark..).collect();
+                for d in fresh {
+                    let general = d
+                        .message
+                        .strip_prefix(&ctx)
+                        .unwrap_or(&d.message)
+                        .to_owned();
+                    if seen.insert((d.file, d.span.as_ref().map(|r| (r.start, r.end)), general)) {
+                        self.diags.push(d);
+                    }
                 }
             }
         }
@@ -1272,7 +1328,6 @@ impl Loader {
     fn instance(
         &mut self,
         fi: usize,
-        b: &Block,
         attrs: &HashMap<&str, &Attribute>,
         dest: Option<&(&Block, HashMap<&str, &Attribute>)>,
         scope: &Scope<'_>,
@@ -1281,7 +1336,7 @@ impl Loader {
         settings: &Settings,
         opts: &LoadOptions,
     ) -> Option<(DesiredReplication, Placed)> {
-        let before = self.diags.len();
+        let before = self.problems();
         let got = self.eval_attr(fi, attrs.get("source_file_system_id"), scope);
         let source = self
             .string(fi, "source_file_system_id", got, ctx)
@@ -1292,8 +1347,20 @@ impl Loader {
                     None
                 }
             });
+        if source.is_none() && self.problems() == before {
+            if let Some(a) = attrs.get("source_file_system_id") {
+                self.at_help(
+                    fi,
+                    value_span(a),
+                    format!("{ctx}source_file_system_id is null"),
+                    "source_file_system_id is required: give an id or a file system ARN",
+                );
+            }
+        }
+        let rmark = self.problems();
         let got = self.eval_attr(fi, attrs.get("source_region"), scope);
         let source_region_attr = self.region(fi, "source_region", got, ctx);
+        let region_failed = self.problems() > rmark;
         let source_region = match &source {
             Some((s, span)) => self.source_region(
                 fi,
@@ -1301,7 +1368,7 @@ impl Loader {
                 s,
                 span.clone(),
                 source_region_attr,
-                attrs.contains_key("source_region"),
+                region_failed,
                 settings,
                 opts,
             ),
@@ -1313,10 +1380,9 @@ impl Loader {
         let lag = self.duration(fi, "max_replication_lag", got, ctx);
         let (dest_block, dattrs) = dest?;
         let destination = self.destination(fi, dest_block, dattrs, scope, ctx);
-        if self.diags.len() != before {
+        if self.problems() != before {
             return None;
         }
-        let _ = b;
         let (source, source_span) = source?;
         let (destination, dest_fs_span) = destination?;
         Some((
@@ -1346,6 +1412,7 @@ impl Loader {
         ctx: &str,
     ) -> Option<(DesiredDestination, Option<Range<usize>>)> {
         let dctx = format!("{ctx}destination.");
+        let rmark = self.problems();
         let got = self.eval_attr(fi, attrs.get("region"), scope);
         let region = self.region(fi, "region", got, &dctx);
         let got = self.eval_attr(fi, attrs.get("availability_zone_name"), scope);
@@ -1358,6 +1425,7 @@ impl Loader {
                     None
                 }
             });
+        let region_failed = self.problems() > rmark;
         let got = self.eval_attr(fi, attrs.get("kms_key_id"), scope);
         let kms = self
             .string(fi, "kms_key_id", got, &dctx)
@@ -1462,11 +1530,7 @@ impl Loader {
             (None, None) => match &arn_region {
                 Some((r, _)) => Some(r.clone()),
                 // Written but invalid: already reported.
-                None if attrs.contains_key("region")
-                    || attrs.contains_key("availability_zone_name") =>
-                {
-                    None
-                }
+                None if region_failed => None,
                 None => {
                     self.at_help(
                         fi,
@@ -1523,6 +1587,7 @@ impl Loader {
                 self.at_help(fi, header_span(b), "removed block is missing source_file_system_id", "add source_file_system_id = \"fs-...\": the source of the replication to delete");
                 continue;
             }
+            let before = self.problems();
             let got = self.eval_attr(fi, attrs.get("source_file_system_id"), scope);
             let source = self
                 .string(fi, "source_file_system_id", got, "removed: ")
@@ -1533,9 +1598,17 @@ impl Loader {
                         None
                     }
                 });
+            let rmark = self.problems();
             let got = self.eval_attr(fi, attrs.get("source_region"), scope);
             let region_attr = self.region(fi, "source_region", got, "removed: ");
+            let region_failed = self.problems() > rmark;
             let Some((source, span)) = source else {
+                if rmark == before {
+                    let span = attrs
+                        .get("source_file_system_id")
+                        .and_then(|a| value_span(a));
+                    self.at(fi, span, "removed: source_file_system_id is null");
+                }
                 continue;
             };
             let Some(region) = self.source_region(
@@ -1544,7 +1617,7 @@ impl Loader {
                 &source,
                 span.clone(),
                 region_attr,
-                attrs.contains_key("source_region"),
+                region_failed,
                 settings,
                 opts,
             ) else {
@@ -1650,6 +1723,63 @@ impl Loader {
     }
 }
 
+/// Refuses nesting the parser could not survive (see `depth`).
+pub(crate) fn depth_diagnostic(fi: usize, text: &str) -> Option<Diagnostic> {
+    let off = super::depth::too_deep(text)?;
+    let end = text[off..]
+        .chars()
+        .next()
+        .map_or(off, |c| off + c.len_utf8());
+    Some(
+        Diagnostic::at(
+            fi,
+            Some(off..end),
+            format!(
+                "syntax error: brackets, strings and interpolations nest deeper than {} levels",
+                super::depth::MAX_DEPTH
+            ),
+        )
+        .with_help("split the expression into locals"),
+    )
+}
+
+/// A located syntax error with a hint about the usual causes.
+pub(crate) fn syntax_diagnostic(fi: usize, text: &str, e: &hcl::edit::parser::Error) -> Diagnostic {
+    let mut off = e.location().offset().min(text.len());
+    while !text.is_char_boundary(off) {
+        off -= 1;
+    }
+    let end = text[off..]
+        .chars()
+        .next()
+        .map_or(off, |c| off + c.len_utf8());
+    let at_end = off >= text.trim_end().len();
+    let line_no = text[..off].matches('\n').count() + 1;
+    // A line with an odd number of quotes usually holds an unterminated string.
+    let open_quote = text.lines().take(line_no).enumerate().find(|(_, l)| {
+        let code = l.split('#').next().unwrap_or_default();
+        code.replace("\\\\", "")
+            .replace("\\\"", "")
+            .matches('"')
+            .count()
+            % 2
+            == 1
+    });
+    let d = if at_end {
+        Diagnostic::at(fi, Some(off..end), "syntax error: unexpected end of file")
+            .with_help("a block, string or bracket opened earlier is not closed")
+    } else {
+        Diagnostic::at(fi, Some(off..end), format!("syntax error: {}", e.message()))
+            .with_label("here")
+    };
+    match open_quote {
+        Some((i, _)) if i + 1 != line_no || at_end => {
+            d.with_help(format!("line {} has an unterminated string", i + 1))
+        }
+        _ => d,
+    }
+}
+
 fn cycle_members(deps: &BTreeMap<&str, BTreeSet<String>>, start: &str) -> Vec<String> {
     let mut path = vec![start.to_owned()];
     let mut cur = start.to_owned();
@@ -1676,7 +1806,9 @@ fn from_text(raw: &str, ty: &Type) -> Result<Value, String> {
         .map_err(|_| format!("{raw:?} is not a valid {ty} value"))?;
     let refs = Refs::of(&expr);
     if !refs.names.is_empty() || !refs.funcs.is_empty() {
-        return Err(format!("{raw:?} must be a constant {ty} value"));
+        return Err(format!(
+            "{raw:?} is not a valid {ty} value; write it in HCL syntax, e.g. [\"a\", \"b\"] or {{ key = \"value\" }}"
+        ));
     }
     let e: hcl::Expression = expr.into();
     let v = e
@@ -1853,9 +1985,70 @@ mod tests {
     }
 
     #[test]
+    fn a_problem_shared_by_every_instance_is_reported_once() {
+        let e = errors(
+            r#"
+            replication "x" {
+              for_each = ["fs-0000000a", "fs-0000000b", "fs-?"]
+              source_file_system_id = each.key
+              destination {
+                region = "nowhere land"
+              }
+            }"#,
+        );
+        assert_eq!(
+            e.iter().filter(|m| m.contains("nowhere land")).count(),
+            1,
+            "{e:?}"
+        );
+        assert_eq!(e.iter().filter(|m| m.contains("fs-?")).count(), 1, "{e:?}");
+        assert_eq!(e.len(), 2, "{e:?}");
+    }
+
+    #[test]
+    fn null_values_count_as_unset() {
+        let e = errors(
+            r#"
+            replication "a" {
+              source_file_system_id = null
+              destination {
+                region = null
+              }
+            }
+            removed {
+              source_file_system_id = null
+            }"#,
+        );
+        assert!(
+            e.iter()
+                .any(|m| m.contains("source_file_system_id is null")),
+            "{e:?}"
+        );
+        assert!(
+            e.iter()
+                .any(|m| m.contains("removed: source_file_system_id is null")),
+            "{e:?}"
+        );
+        let e = errors(
+            r#"
+            replication "a" {
+              source_file_system_id = "fs-0000000a"
+              source_region = null
+              destination {
+                region = null
+              }
+            }"#,
+        );
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(e[0].contains("region is missing"), "{e:?}");
+    }
+
+    #[test]
     fn suggestions_are_close_names_only() {
         assert_eq!(suggest("regoin", ["region", "prune"]), Some("region"));
         assert_eq!(suggest("zzzzzz", ["region", "prune"]), None);
+        assert_eq!(suggest("zz", ["dr"]), None);
+        assert_eq!(suggest("dx", ["dr"]), Some("dr"));
     }
 
     #[test]

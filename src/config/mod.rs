@@ -8,6 +8,7 @@
 //! cross-replication checks. [`format`] is the canonical formatter behind
 //! `fmt`. Nothing here may touch the network or write a file.
 
+mod depth;
 pub mod diagnostics;
 pub mod format;
 mod functions;
@@ -69,7 +70,13 @@ pub fn config_files(path: &Path) -> Result<Vec<PathBuf>, FilesError> {
     }
     let mut files = Vec::new();
     for entry in std::fs::read_dir(path).map_err(unreadable)? {
-        let p = entry.map_err(unreadable)?.path();
+        let entry = entry.map_err(unreadable)?;
+        // `./main.hcl` reads better as `main.hcl`.
+        let p = if path == Path::new(".") {
+            PathBuf::from(entry.file_name())
+        } else {
+            entry.path()
+        };
         if p.extension().is_some_and(|e| e == "hcl") && p.is_file() {
             files.push(p);
         }

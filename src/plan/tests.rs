@@ -9,8 +9,8 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::model::{
-    AccountId, ActualDestination, Address, AvailabilityZone, DesiredDestination, FileSystemRef,
-    InstanceKey, KmsKeyRef, Removed, RoleArn, Settings,
+    AccountId, ActualDestination, Address, AvailabilityZone, DesiredDestination, FileSystemInfo,
+    FileSystemRef, InstanceKey, KmsKeyRef, Removed, RoleArn, Settings,
 };
 
 const ACCOUNT: &str = "111122223333";
@@ -993,4 +993,61 @@ proptest! {
         let b = plan(&d, &shuffled, &PlanOptions::default());
         prop_assert_eq!(a, b);
     }
+}
+
+#[test]
+fn kms_alias_reported_as_alias_arn_is_compared_by_name() {
+    let w = World::new(&["us-east-1", "us-west-2"])
+        .fs(1, "us-east-1")
+        .with_fs(2, "us-west-2", |f| {
+            f.kms_key_id = Some(format!("arn:aws:kms:us-west-2:{ACCOUNT}:alias/dr"))
+        })
+        .repl(1, "us-east-1", 2, "us-west-2");
+    let mut d = decl("a", 1, "us-east-1", "us-west-2");
+    d.destination.kms_key = Some(KmsKeyRef::parse("alias/dr").unwrap());
+    let p = run(&desired(vec![d.clone()]), &w).unwrap();
+    let c = change(&p, "replication.a");
+    assert_eq!(c.action, Action::NoOp);
+    assert!(c.notes.is_empty(), "{:?}", c.notes);
+    d.destination.kms_key = Some(KmsKeyRef::parse("alias/other").unwrap());
+    let p = run(&desired(vec![d]), &w).unwrap();
+    assert_eq!(change(&p, "replication.a").action, Action::Replace);
+}
+
+#[test]
+fn deleting_or_replacing_says_the_old_destination_is_kept() {
+    let w = World::new(&["us-east-1", "us-west-2", "eu-west-1"])
+        .fs(1, "us-east-1")
+        .fs(2, "us-west-2")
+        .repl(1, "us-east-1", 2, "us-west-2");
+    let p = run(&desired(vec![decl("a", 1, "us-east-1", "eu-west-1")]), &w).unwrap();
+    let c = change(&p, "replication.a");
+    assert!(
+        c.notes
+            .iter()
+            .any(|n| n.contains(&format!("{} (us-west-2) is not deleted", fsid(2)))),
+        "{:?}",
+        c.notes
+    );
+    let mut d = desired(vec![]);
+    d.removed.push(removed(1, "us-east-1"));
+    let p = run(&d, &w).unwrap();
+    assert!(!p.changes[0].notes.is_empty());
+    // A replacement that keeps its destination says nothing of the kind.
+    let mut keep = to_existing(decl("a", 1, "us-east-1", "us-west-2"), 2, false);
+    keep.destination.role_arn = Some(RoleArn::parse("arn:aws:iam::111122223333:role/r").unwrap());
+    let p = run(&desired(vec![keep]), &w).unwrap();
+    let c = change(&p, "replication.a");
+    assert_eq!(c.action, Action::Replace);
+    assert!(c.notes.is_empty(), "{:?}", c.notes);
+    assert_eq!(
+        kinds(&p, c),
+        [
+            "delete",
+            "wait-deleted",
+            "update-protection",
+            "create",
+            "wait-enabled"
+        ]
+    );
 }

@@ -297,3 +297,77 @@ async fn endpoint_from_environment_or_flag_and_access_denied_names_the_iam_actio
         "{err}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quickstart_plans_against_its_seed_state() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tmp = tempfile::tempdir().unwrap();
+    let state = tmp.path().join("state.json");
+    std::fs::copy(root.join("examples/quickstart/seed-state.json"), &state).unwrap();
+    let out = run(
+        vec![
+            "plan".into(),
+            path_str(&root.join("examples/quickstart")),
+            "--emulator".into(),
+            path_str(&state),
+            "--detailed-exitcode".into(),
+        ],
+        vec![],
+        tmp.path().to_path_buf(),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("+ replication.home {"), "{stdout}");
+    assert!(
+        stdout.contains("a new One Zone file system in eu-central-1a"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.ends_with("Plan: 2 to create, 0 to replace, 0 to delete.\n"),
+        "{stdout}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unwritable_out_file_and_conflicting_flags_are_errors() {
+    let (env, state, dir) = seeded().await;
+    let home = env.dir.path().to_path_buf();
+    let bad_out = env.dir.path().join("no-such-dir").join("plan.json");
+    let out = run(
+        vec![
+            "plan".into(),
+            path_str(&dir),
+            "--out".into(),
+            path_str(&bad_out),
+            "--emulator".into(),
+            path_str(&state),
+        ],
+        vec![],
+        home.clone(),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("could not write the saved plan"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!bad_out.exists());
+
+    let out = run(
+        vec![
+            "plan".into(),
+            path_str(&dir),
+            "--endpoint-url".into(),
+            "http://127.0.0.1:9".into(),
+            "--emulator".into(),
+            path_str(&state),
+        ],
+        vec![],
+        home,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("cannot be used together"));
+}

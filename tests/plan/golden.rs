@@ -454,3 +454,78 @@ async fn target_restricts_the_plan() {
         .collect();
     assert_eq!(addrs, ["removed.<fs:a>", "replication.back"]);
 }
+
+#[tokio::test]
+async fn source_still_creating_is_a_preflight_error() {
+    let mut env = Env::start_config(efs_emulator::Config {
+        create_delay: std::time::Duration::from_secs(3600),
+        ..crate::support::emulator_config(None)
+    })
+    .await;
+    env.fs("home", E).await;
+    let (plan, _) = env.plan(HOME_TO_WEST, &[]).await;
+    let errs = plan.as_ref().unwrap_err();
+    assert_eq!(errs.0.len(), 1);
+    assert_eq!(errs.0[0].code(), "source_not_available");
+    insta::assert_snapshot!("source_not_available_errors", env.human(&plan));
+}
+
+#[tokio::test]
+async fn saved_plan_fingerprint_detects_a_changed_state() {
+    let mut env = Env::start().await;
+    env.fs("a", E).await;
+    env.fs("b", W).await;
+    let cfg = r#"
+replication "ab" {
+  source_file_system_id = "@a"
+  source_region         = "us-east-1"
+  destination {
+    region          = "us-west-2"
+    file_system_id  = "@b"
+    allow_overwrite = true
+  }
+}
+"#;
+    let (plan, _) = env.plan(cfg, &[]).await;
+    let saved = plan.unwrap();
+    let reread = |env: &Env| {
+        let desired = env.load(cfg);
+        let base = env.base.clone();
+        async move {
+            let reader = efs_replicator::discover::EfsReader::connect(
+                &efs_replicator::discover::ConnectOptions {
+                    profile: None,
+                    endpoint_url: Some(base),
+                    static_credentials: Some((crate::support::KEY_MAIN.into(), "s".into())),
+                },
+            )
+            .await;
+            efs_replicator::discover::discover(&reader, &desired, &[])
+                .await
+                .unwrap()
+        }
+    };
+    // Nothing changed: the same fingerprint, recomputed from the saved scope.
+    let actual = reread(&env).await;
+    assert_eq!(
+        efs_replicator::plan::fingerprint(&actual, &saved.scope),
+        saved.fingerprint
+    );
+    // Someone disables the protection the plan was going to disable: stale.
+    env.protection("b", W, crate::support::KEY_MAIN, "DISABLED")
+        .await;
+    let actual = reread(&env).await;
+    assert_ne!(
+        efs_replicator::plan::fingerprint(&actual, &saved.scope),
+        saved.fingerprint
+    );
+    // An unrelated file system appearing does not make it stale.
+    env.protection("b", W, crate::support::KEY_MAIN, "ENABLED")
+        .await;
+    env.fs("unrelated", W).await;
+    let actual = reread(&env).await;
+    assert_eq!(
+        efs_replicator::plan::fingerprint(&actual, &saved.scope),
+        saved.fingerprint
+    );
+}

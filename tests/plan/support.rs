@@ -53,9 +53,12 @@ impl Env {
 
     /// An emulator persisting to `state` (flushed on [`Env::stop`]).
     pub async fn start_with(state: Option<PathBuf>) -> Env {
-        let emu = efs_emulator::start(emulator_config(state))
-            .await
-            .expect("emulator starts");
+        Self::start_config(emulator_config(state)).await
+    }
+
+    /// An emulator with this configuration.
+    pub async fn start_config(config: efs_emulator::Config) -> Env {
+        let emu = efs_emulator::start(config).await.expect("emulator starts");
         Env {
             base: emu.base_url().to_owned(),
             emu: Some(emu),

@@ -61,6 +61,8 @@ async fn stats_count_operations_and_log_requests_in_order() {
     assert_eq!(reqs[3]["account"], ACCOUNT_B);
     assert_eq!(reqs[3]["region"], "us-west-2");
     assert_eq!(s["replications"], 1);
+    // The in-process handle returns the same document.
+    assert_eq!(emu.stats()["by_operation"], s["by_operation"]);
 }
 
 #[tokio::test]
@@ -135,8 +137,15 @@ async fn fault_rules_fail_the_next_n_calls_then_expire() {
         .send()
         .await
         .unwrap();
-    let (st, v) = admin_post(&emu, "/_emulator/faults", json!({"operation": "X"})).await;
-    assert_eq!(st, 400, "{v}");
+    for bad in [
+        json!({"operation": "X"}),
+        json!({"operation": "Nope", "error": "InternalServerError"}),
+        json!({"operation": "DescribeFileSystems", "error": "Bad\nCode"}),
+        json!({"operation": "DescribeFileSystems", "error": "InternalServerError", "count": 0}),
+    ] {
+        let (st, v) = admin_post(&emu, "/_emulator/faults", bad.clone()).await;
+        assert_eq!(st, 400, "{bad} -> {v}");
+    }
 }
 
 #[tokio::test]
@@ -277,4 +286,34 @@ async fn clock_only_moves_forward() {
     assert!(after["now"].as_f64().unwrap() >= before["now"].as_f64().unwrap() + 100.0);
     let (st, _) = admin_post(&emu, "/_emulator/clock", json!({"advance_seconds": -5})).await;
     assert_eq!(st, 400);
+    // The in-process handle does the same.
+    emu.advance_clock(Duration::from_secs(50)).await.unwrap();
+    assert_eq!(
+        admin_get(&emu, "/_emulator/clock").await["offset_seconds"],
+        150.0
+    );
+}
+
+#[tokio::test]
+async fn latency_is_added_to_api_calls_but_not_counted_as_server_time() {
+    let emu = start(Config {
+        latency: Duration::from_millis(300),
+        ..config()
+    })
+    .await;
+    let east = client(&emu, "us-east-1");
+    let t = std::time::Instant::now();
+    east.describe_file_systems().send().await.unwrap();
+    // A lower bound only: the call cannot be faster than the added latency.
+    assert!(
+        t.elapsed() >= Duration::from_millis(300),
+        "{:?}",
+        t.elapsed()
+    );
+    let s = admin_get(&emu, "/_emulator/stats").await;
+    let server_us = s["requests"][0]["duration_us"].as_u64().unwrap();
+    assert!(
+        server_us < 300_000,
+        "duration_us {server_us} includes the latency"
+    );
 }

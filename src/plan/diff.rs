@@ -1,0 +1,436 @@
+//! The diff half of the planner: declarations that cannot hold together,
+//! and one draft change per address (create, replace, delete or no-op, with
+//! the reason and attribute-level before/after), comparing the destination's
+//! Region, file system, role, AZ and KMS key. Pure; no I/O.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::types::{Action, Attributes, DestinationSpec, Unmanaged};
+use super::{alias_name, key_id_of, status_str, CreatePart, Dep, Draft, Index, Key, PlanError};
+use crate::model::{
+    Actual, ActualReplication, Desired, DesiredReplication, FileSystemInfo, ReplicationStatus,
+};
+
+/// Declarations that cannot all hold, whatever exists: a destination that is
+/// its own source, chained or shared destinations, a source both declared and removed.
+pub(super) fn check_declarations(desired: &Desired, index: &Index<'_>) -> Vec<PlanError> {
+    let mut errors = Vec::new();
+    let declared_sources = &index.declared_sources;
+    let mut declared_dests: BTreeMap<Key, &DesiredReplication> = BTreeMap::new();
+    for d in &desired.replications {
+        let Some(dk) = declared_destination_key(d) else {
+            continue;
+        };
+        if dk == (d.source_region.clone(), d.source.clone()) {
+            errors.push(PlanError::Inconsistent {
+                address: d.address.to_string(),
+                message: format!("destination file system {} is the source itself", dk.1),
+            });
+        }
+        if let Some(other) = declared_sources.get(&dk) {
+            errors.push(PlanError::Inconsistent {
+                address: d.address.to_string(),
+                message: format!(
+                    "destination file system {} is also declared as the source of {}; EFS does not allow chained replication",
+                    dk.1, other.address
+                ),
+            });
+        }
+        if let Some(other) = declared_dests.insert(dk.clone(), d) {
+            errors.push(PlanError::Inconsistent {
+                address: d.address.to_string(),
+                message: format!(
+                    "destination file system {} is also the destination of {}; a file system can be the destination of one replication only",
+                    dk.1, other.address
+                ),
+            });
+        }
+    }
+    for k in &index.removed_keys {
+        if let Some(d) = declared_sources.get(k) {
+            errors.push(PlanError::Inconsistent {
+                address: d.address.to_string(),
+                message: format!(
+                    "source {} ({}) is both declared and named in a removed block; keep one of them",
+                    k.1, k.0
+                ),
+            });
+        }
+    }
+
+    errors
+}
+
+/// One draft per address: declared replications, `removed` blocks, and
+/// (with prune) undeclared replications; the rest are unmanaged.
+pub(super) fn drafts<'a>(
+    desired: &'a Desired,
+    actual: &'a Actual,
+    index: &Index<'a>,
+) -> (Vec<Draft<'a>>, Vec<Unmanaged>) {
+    let by_source = &index.by_source;
+    let declared_sources = &index.declared_sources;
+    let removed_keys = &index.removed_keys;
+    let mut drafts: Vec<Draft<'_>> = Vec::new();
+    for d in &desired.replications {
+        let k = (d.source_region.clone(), d.source.clone());
+        let mut after = desired_attributes(d);
+        // An existing destination keeps its own zone and key.
+        if let Some(info) = declared_destination_key(d).and_then(|k| actual.file_systems.get(&k)) {
+            if after.destination_availability_zone.is_none() {
+                after.destination_availability_zone =
+                    info.availability_zone.as_ref().map(|a| a.to_string());
+            }
+            if after.destination_kms_key_id.is_none() {
+                after.destination_kms_key_id = info.kms_key_id.clone();
+            }
+        }
+        let create = || CreatePart {
+            source: d.source.clone(),
+            region: d.source_region.clone(),
+            spec: destination_spec(d),
+            protection: None,
+            waits_for: BTreeSet::new(),
+        };
+        let draft = match by_source.get(&k).copied() {
+            None => Draft {
+                address: d.address.to_string(),
+                action: Action::Create,
+                reason: format!(
+                    "no replication of {} exists in {}",
+                    d.source, d.source_region
+                ),
+                notes: Vec::new(),
+                before: None,
+                after: Some(after),
+                declared: Some(d),
+                deletes: None,
+                create: Some(create()),
+                steps: Vec::new(),
+            },
+            Some(e) if e.destination.status == ReplicationStatus::Deleting => {
+                let mut c = create();
+                c.waits_for.insert(Dep::InProgress(k.clone()));
+                Draft {
+                    address: d.address.to_string(),
+                    action: Action::Create,
+                    reason: format!(
+                        "the replication of {} is being deleted; it will be created again once gone",
+                        d.source
+                    ),
+                    notes: Vec::new(),
+                    before: None,
+                    after: Some(after),
+                    declared: Some(d),
+                    deletes: None,
+                    create: Some(c),
+                    steps: Vec::new(),
+                }
+            }
+            Some(e) => {
+                let dest_info = actual.file_systems.get(&(
+                    e.destination.region.clone(),
+                    e.destination.file_system_id.clone(),
+                ));
+                let before = attributes_of(e, dest_info);
+                let (diffs, mut notes) = compare(d, e, dest_info);
+                if diffs.is_empty() {
+                    match &e.destination.status {
+                        ReplicationStatus::Enabled => {}
+                        ReplicationStatus::Enabling => {
+                            notes.push("the replication is still ENABLING".to_owned())
+                        }
+                        other => notes.push(format!(
+                            "the replication is {}{}; `check` reports its health",
+                            status_str(other),
+                            e.destination
+                                .status_message
+                                .as_deref()
+                                .map(|m| format!(" ({m})"))
+                                .unwrap_or_default()
+                        )),
+                    }
+                    // What is known after apply is what exists now.
+                    if after.destination_file_system_id.is_none() {
+                        after.destination_file_system_id =
+                            before.destination_file_system_id.clone();
+                    }
+                    if after.destination_kms_key_id.is_none() {
+                        after.destination_kms_key_id = before.destination_kms_key_id.clone();
+                    }
+                    if after.destination_availability_zone.is_none() {
+                        after.destination_availability_zone =
+                            before.destination_availability_zone.clone();
+                    }
+                    Draft {
+                        address: d.address.to_string(),
+                        action: Action::NoOp,
+                        reason: "in sync".to_owned(),
+                        notes,
+                        before: Some(before),
+                        after: Some(after),
+                        declared: Some(d),
+                        deletes: None,
+                        create: None,
+                        steps: Vec::new(),
+                    }
+                } else {
+                    let mut c = create();
+                    c.waits_for.insert(Dep::Planned(k.clone()));
+                    Draft {
+                        address: d.address.to_string(),
+                        action: Action::Replace,
+                        reason: diffs.join("; "),
+                        notes,
+                        before: Some(before),
+                        after: Some(after),
+                        declared: Some(d),
+                        deletes: Some(e),
+                        create: Some(c),
+                        steps: Vec::new(),
+                    }
+                }
+            }
+        };
+        drafts.push(draft);
+    }
+    for k in removed_keys {
+        if declared_sources.contains_key(k) {
+            continue;
+        }
+        if let Some(e) = by_source.get(k) {
+            if e.destination.status != ReplicationStatus::Deleting {
+                drafts.push(delete_draft(
+                    actual,
+                    format!("removed.{}", k.1),
+                    "named in a removed block".to_owned(),
+                    e,
+                ));
+            }
+        }
+    }
+    let mut unmanaged = Vec::new();
+    for (k, e) in by_source {
+        if declared_sources.contains_key(k) || removed_keys.contains(k) {
+            continue;
+        }
+        if desired.settings.prune && e.destination.status != ReplicationStatus::Deleting {
+            drafts.push(delete_draft(
+                actual,
+                format!("unmanaged.{}", k.1),
+                "not declared, and settings.prune is true".to_owned(),
+                e,
+            ));
+        } else {
+            unmanaged.push(Unmanaged {
+                source_file_system_id: e.source.clone(),
+                source_region: e.source_region.clone(),
+                destination_file_system_id: e.destination.file_system_id.clone(),
+                destination_region: e.destination.region.clone(),
+                status: status_str(&e.destination.status),
+            });
+        }
+    }
+    drafts.sort_by(|a, b| a.address.cmp(&b.address));
+
+    (drafts, unmanaged)
+}
+
+pub(super) fn attributes_of(r: &ActualReplication, dest: Option<&FileSystemInfo>) -> Attributes {
+    Attributes {
+        source_file_system_id: r.source.to_string(),
+        source_region: r.source_region.to_string(),
+        destination_region: r.destination.region.to_string(),
+        destination_file_system_id: Some(r.destination.file_system_id.to_string()),
+        destination_availability_zone: dest
+            .and_then(|f| f.availability_zone.as_ref())
+            .map(|a| a.to_string()),
+        destination_kms_key_id: dest.and_then(|f| f.kms_key_id.clone()),
+        role_arn: r.destination.role_arn.clone(),
+        status: Some(status_str(&r.destination.status)),
+    }
+}
+
+pub(super) fn desired_attributes(d: &DesiredReplication) -> Attributes {
+    Attributes {
+        source_file_system_id: d.source.to_string(),
+        source_region: d.source_region.to_string(),
+        destination_region: d.destination.region.to_string(),
+        destination_file_system_id: d
+            .destination
+            .file_system
+            .as_ref()
+            .map(|f| f.to_api_string()),
+        destination_availability_zone: d
+            .destination
+            .availability_zone
+            .as_ref()
+            .map(|a| a.to_string()),
+        destination_kms_key_id: d.destination.kms_key.as_ref().map(|k| k.to_string()),
+        role_arn: d.destination.role_arn.as_ref().map(|r| r.to_string()),
+        status: None,
+    }
+}
+
+pub(super) fn destination_spec(d: &DesiredReplication) -> DestinationSpec {
+    DestinationSpec {
+        region: d.destination.region.clone(),
+        availability_zone_name: d.destination.availability_zone.clone(),
+        kms_key_id: d.destination.kms_key.clone(),
+        file_system_id: d
+            .destination
+            .file_system
+            .as_ref()
+            .map(|f| f.to_api_string()),
+        role_arn: d.destination.role_arn.clone(),
+    }
+}
+
+/// Where the declared existing destination lives: (Region, id).
+pub(super) fn declared_destination_key(d: &DesiredReplication) -> Option<Key> {
+    d.destination.file_system.as_ref().map(|f| {
+        (
+            f.arn
+                .as_ref()
+                .map(|a| a.region.clone())
+                .unwrap_or_else(|| d.destination.region.clone()),
+            f.id.clone(),
+        )
+    })
+}
+
+/// Compares a declared replication with the existing one of the same source.
+/// Returns the differences (each forces a replacement) and notes on what
+/// could not be verified.
+pub(super) fn compare(
+    d: &DesiredReplication,
+    e: &ActualReplication,
+    dest: Option<&FileSystemInfo>,
+) -> (Vec<String>, Vec<String>) {
+    let mut diffs = Vec::new();
+    let mut notes = Vec::new();
+    let want = &d.destination;
+    if want.region != e.destination.region {
+        diffs.push(format!(
+            "destination region changes ({} -> {})",
+            e.destination.region, want.region
+        ));
+    }
+    if let Some(f) = &want.file_system {
+        if f.id != e.destination.file_system_id {
+            diffs.push(format!(
+                "destination file system changes ({} -> {})",
+                e.destination.file_system_id, f.id
+            ));
+        }
+    }
+    let have_role = e.destination.role_arn.as_deref();
+    let want_role = want.role_arn.as_ref().map(|r| r.as_str());
+    if have_role != want_role {
+        diffs.push(format!(
+            "role changes ({} -> {})",
+            have_role.unwrap_or("none"),
+            want_role.unwrap_or("none")
+        ));
+    }
+    if matches!(e.destination.status, ReplicationStatus::Error) {
+        diffs.push(format!(
+            "the replication is in ERROR state{} and can only be recovered by recreating it",
+            e.destination
+                .status_message
+                .as_deref()
+                .map(|m| format!(" ({m})"))
+                .unwrap_or_default()
+        ));
+    }
+    if !diffs.is_empty() {
+        // A replacement anyway; attribute checks below would only add noise.
+        return (diffs, notes);
+    }
+    // AZ and KMS key are properties of the destination file system, described
+    // in the destination Region.
+    let checks_az = want.availability_zone.is_some() || want.file_system.is_none();
+    let checks_kms = want.kms_key.is_some();
+    match dest {
+        None if checks_az || checks_kms => notes.push(format!(
+            "destination file system {} could not be described in {}; its availability zone and KMS key were not verified",
+            e.destination.file_system_id, e.destination.region
+        )),
+        None => {}
+        Some(info) => {
+            if checks_az && want.availability_zone != info.availability_zone {
+                let show = |a: Option<&crate::model::AvailabilityZone>| {
+                    a.map(|a| a.to_string())
+                        .unwrap_or_else(|| "Regional".to_owned())
+                };
+                diffs.push(format!(
+                    "destination availability zone changes ({} -> {})",
+                    show(info.availability_zone.as_ref()),
+                    show(want.availability_zone.as_ref())
+                ));
+            }
+            if let Some(k) = &want.kms_key {
+                match &info.kms_key_id {
+                    None => diffs.push(format!(
+                        "destination KMS key changes (none -> {k})"
+                    )),
+                    // The reported key names an alias too: compare alias names.
+                    Some(have) if k.is_alias() && have.contains(":alias/") => {
+                        if alias_name(have) != alias_name(k.as_str()) {
+                            diffs.push(format!("destination KMS key changes ({have} -> {k})"));
+                        }
+                    }
+                    Some(have) if k.is_alias() => notes.push(format!(
+                        "KMS key {k} is an alias and the destination reports {have}; the alias could not be resolved, so the key could not be verified"
+                    )),
+                    Some(have) => {
+                        let same = if k.as_str().starts_with("arn:") {
+                            k.as_str() == have
+                        } else {
+                            Some(key_id_of(have)) == k.key_id()
+                        };
+                        if !same {
+                            diffs.push(format!("destination KMS key changes ({have} -> {k})"));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    (diffs, notes)
+}
+
+/// What happens to the destination of a deleted replication.
+pub(super) fn kept_destination_note(e: &ActualReplication) -> String {
+    format!(
+        "the current destination file system {} ({}) is not deleted: once the replication is gone it becomes writable and is no longer updated; delete it yourself if it is not needed",
+        e.destination.file_system_id, e.destination.region
+    )
+}
+
+/// A change that deletes an existing replication.
+pub(super) fn delete_draft<'a>(
+    actual: &Actual,
+    address: String,
+    reason: String,
+    e: &'a ActualReplication,
+) -> Draft<'a> {
+    Draft {
+        address,
+        action: Action::Delete,
+        reason,
+        notes: Vec::new(),
+        before: Some(attributes_of(
+            e,
+            actual.file_systems.get(&(
+                e.destination.region.clone(),
+                e.destination.file_system_id.clone(),
+            )),
+        )),
+        after: None,
+        declared: None,
+        deletes: Some(e),
+        create: None,
+        steps: Vec::new(),
+    }
+}

@@ -1,0 +1,3 @@
+replicaton "a" {
+  source_file_system_id = "fs-0000000a"
+}

@@ -1,0 +1,7 @@
+replication "a" {
+  sorce_file_system_id = "fs-0000000a"
+  source_region        = "us-east-1"
+  destination {
+    region = "us-west-2"
+  }
+}

@@ -1,0 +1,5 @@
+settings {
+  region {
+    name = "us-east-1"
+  }
+}

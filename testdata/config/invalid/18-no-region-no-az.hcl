@@ -1,0 +1,7 @@
+replication "a" {
+  source_file_system_id = "fs-0000000a"
+  source_region         = "us-east-1"
+  destination {
+    kms_key_id = "alias/dr"
+  }
+}

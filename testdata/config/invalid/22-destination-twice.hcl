@@ -1,0 +1,19 @@
+settings {
+  region = "us-east-1"
+}
+
+replication "a" {
+  source_file_system_id = "fs-0000000a"
+  destination {
+    region         = "us-west-2"
+    file_system_id = "fs-0000000c"
+  }
+}
+
+replication "b" {
+  source_file_system_id = "fs-0000000b"
+  destination {
+    region         = "us-west-2"
+    file_system_id = "fs-0000000c"
+  }
+}

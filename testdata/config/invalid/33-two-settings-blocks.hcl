@@ -1,0 +1,7 @@
+settings {
+  region = "us-east-1"
+}
+
+settings {
+  prune = true
+}

@@ -1,0 +1,4 @@
+variable "ids" {
+  type    = sequence(string)
+  default = []
+}

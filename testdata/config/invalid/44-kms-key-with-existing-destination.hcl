@@ -1,0 +1,9 @@
+replication "a" {
+  source_file_system_id = "fs-0000000a"
+  source_region         = "us-east-1"
+  destination {
+    region         = "us-west-2"
+    file_system_id = "fs-0000000b"
+    kms_key_id     = "alias/dr"
+  }
+}

@@ -1,0 +1,9 @@
+removed {
+  source_file_system_id = "fs-0000000a"
+  source_region         = "us-east-1"
+}
+
+removed {
+  source_file_system_id = "fs-0000000a"
+  source_region         = "us-east-1"
+}
