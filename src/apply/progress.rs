@@ -274,3 +274,31 @@ impl Reporter for TtyReporter {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_lines_read_like_a_log() {
+        let e = Event::Progress {
+            address: "replication.home",
+            action: Action::Create,
+            phase: "waiting for ENABLED",
+            elapsed: Duration::from_millis(30_400),
+        };
+        assert_eq!(
+            plain_line(&e),
+            "replication.home: still creating [30s elapsed] (waiting for ENABLED)"
+        );
+        let j = json_event(&e);
+        assert_eq!(j["type"], "apply_progress");
+        assert_eq!(j["elapsed_seconds"], 30);
+        assert_eq!(j["action"], "create");
+        let s = Event::Start {
+            address: "removed.fs-00000001",
+            action: Action::Delete,
+        };
+        assert_eq!(plain_line(&s), "removed.fs-00000001: destroying...");
+    }
+}

@@ -200,13 +200,13 @@ pub fn render_summary_human(report: &ApplyReport, out: &mut impl Write) -> io::R
             (None, Some(d)) => d.clone(),
             (None, None) => String::new(),
         };
-        writeln!(
-            out,
+        let line = format!(
             "  {:<7}  {:<width$}  {}",
             a.outcome.as_str(),
             a.address,
             tail
-        )?;
+        );
+        writeln!(out, "{}", line.trim_end())?;
         if let Some(e) = &a.error {
             writeln!(out, "  {:<7}  {:<width$}  hint: {}", "", "", e.hint)?;
         }

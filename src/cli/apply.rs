@@ -200,6 +200,9 @@ async fn run_connected(
         }
     });
 
+    if !args.json {
+        println!();
+    }
     let report = if args.json {
         let reporter = JsonReporter::new(Box::new(std::io::stdout()));
         let report = execute_plan(args, &plan, reader, &reporter, rx).await;

@@ -1,6 +1,9 @@
 //! The command line: approval, saved plans (applied as is, refused when
 //! stale), the JSON event stream, and `--no-wait`.
 
+use std::process::Output;
+
+use efs_emulator::Emulator;
 use serde_json::Value;
 
 use super::*;
@@ -165,4 +168,120 @@ async fn plain_progress_lines_name_the_address() {
         stdout.contains("Apply complete: 1 done, 0 failed, 0 skipped"),
         "{stdout}"
     );
+}
+
+/// Runs the binary on a pseudo-terminal (util-linux `script`), typing `input`.
+async fn run_on_tty(emu: &Emulator, args: &[&str], input: &str) -> Option<Output> {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: `script` (util-linux) is not installed");
+        return None;
+    }
+    let inner = bin(emu.base_url(), args);
+    // `env -u NAME...` must come before the assignments.
+    let mut unset = String::new();
+    let mut set = String::new();
+    for (k, v) in inner.get_envs() {
+        match v {
+            Some(v) => set.push_str(&format!(
+                "{}='{}' ",
+                k.to_string_lossy(),
+                v.to_string_lossy()
+            )),
+            None => unset.push_str(&format!("-u {} ", k.to_string_lossy())),
+        }
+    }
+    let line = format!("{unset}{set}");
+    let mut cmdline = format!("env {line}'{}'", inner.get_program().to_string_lossy());
+    for a in inner.get_args() {
+        cmdline.push_str(&format!(" '{}'", a.to_string_lossy()));
+    }
+    let input = input.to_owned();
+    let out = tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        let mut child = std::process::Command::new("script")
+            .args(["-qec", &cmdline, "/dev/null"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        // Give the prompt time to appear before typing.
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        // The process may already have exited; its output says why.
+        let _ = stdin.write_all(input.as_bytes());
+        drop(stdin);
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
+    Some(out)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_terminal_only_yes_approves() {
+    let world = World::new(&[(1, "us-east-1")]);
+    world.write_config(&creates([1], "us-east-1", "us-west-2"));
+    let emu = world.start(config()).await;
+    let dir = world.config_dir();
+    let Some(out) = run_on_tty(&emu, &["apply", path_str(&dir)], "no\n").await else {
+        return;
+    };
+    let (stdout, stderr) = text(&out);
+    assert!(
+        stdout.contains("Only 'yes' will be accepted"),
+        "{stdout}\n{stderr}"
+    );
+    assert!(stdout.contains("Apply cancelled."), "{stdout}");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(mutations(&emu).await.is_empty());
+
+    let out = run_on_tty(&emu, &["apply", path_str(&dir)], "yes\n")
+        .await
+        .unwrap();
+    let (stdout, _) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("Apply complete: 1 done"), "{stdout}");
+    assert_eq!(mutations(&emu).await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fail_fast_starts_nothing_after_the_first_failure() {
+    let world = World::new(&[(1, "us-east-1"), (2, "us-east-1"), (3, "us-east-1")]);
+    world.write_config(&creates([1, 2, 3], "us-east-1", "us-west-2"));
+    let emu = world.start(config()).await;
+    fault(
+        &emu,
+        serde_json::json!({"operation": "CreateReplicationConfiguration", "error": "AccessDeniedException", "status": 403}),
+    )
+    .await;
+    let out = run_bin(
+        &emu,
+        &[
+            "apply",
+            path_str(&world.config_dir()),
+            "--auto-approve",
+            "--fail-fast",
+            "--parallelism",
+            "1",
+        ],
+    )
+    .await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(stdout.contains("0 done, 1 failed, 2 skipped"), "{stdout}");
+    assert!(
+        stdout.contains("--fail-fast stopped after replication.r1"),
+        "{stdout}"
+    );
+    let creates = requests(&emu)
+        .await
+        .into_iter()
+        .filter(|r| r.0 == "CreateReplicationConfiguration")
+        .count();
+    assert_eq!(creates, 1, "nothing launched after the failure");
 }

@@ -186,3 +186,26 @@ async fn a_wait_that_sees_error_fails_with_the_status_message() {
         Outcome::Done
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_wait_does_not_wait_for_enabled() {
+    let world = World::new(&[(1, "us-east-1")]);
+    world.write_config(&creates([1], "us-east-1", "us-west-2"));
+    let emu = world
+        .start(Config {
+            enable_delay: Duration::from_secs(3600),
+            ..config()
+        })
+        .await;
+    let opts = efs_replicator::apply::ApplyOptions {
+        no_wait: true,
+        wait_timeout: Duration::from_secs(3600),
+        ..options()
+    };
+    let (_, report) = apply_lib(&world, &emu, &opts).await;
+    assert!(report.succeeded(), "{report:#?}");
+    let r = report.address("replication.r1").unwrap();
+    assert!(r.detail.as_deref().unwrap().contains("--no-wait"), "{r:?}");
+    // Still ENABLING, and in place for the planner.
+    assert!(converged(&world, &emu).await);
+}
