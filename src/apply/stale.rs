@@ -7,9 +7,14 @@
 
 use std::collections::BTreeSet;
 
+use futures::stream::{self, StreamExt};
+
 use crate::discover::{DiscoverErrors, StateReader};
 use crate::model::{Actual, ActualReplication, Protection, ReplicationStatus};
 use crate::plan::{protection_str, Plan, Scope, StepKind};
+
+/// How many file systems are described at once.
+const CONCURRENT_DESCRIBES: usize = 16;
 
 /// Reads the replications of every Region of `scope` and each of its file systems.
 pub async fn read_scope<R: StateReader>(
@@ -22,12 +27,10 @@ pub async fn read_scope<R: StateReader>(
     };
     let lists =
         futures::future::join_all(scope.regions.iter().map(|r| reader.list_replications(r)));
-    let describes = futures::future::join_all(
-        scope
-            .file_systems
-            .iter()
-            .map(|(r, id)| reader.describe_file_system(r, id)),
-    );
+    let describes = stream::iter(scope.file_systems.iter())
+        .map(|(r, id)| reader.describe_file_system(r, id))
+        .buffer_unordered(CONCURRENT_DESCRIBES)
+        .collect::<Vec<_>>();
     let (lists, describes) = futures::join!(lists, describes);
     let mut errors = Vec::new();
     let mut seen = BTreeSet::new();

@@ -180,3 +180,67 @@ async fn a_concurrent_apply_that_got_there_first_counts_as_done() {
         .count();
     assert_eq!(creates, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_protection_change_after_the_delete_keeps_the_reverse_create_from_running() {
+    let world = World::new(&[(1, "us-east-1")]);
+    let emu = world.start(config()).await;
+    let b = replicated(&emu).await;
+    world.write_config(&failback_config(&b));
+    let before = mutations(&emu).await.len();
+    fault(
+        &emu,
+        json!({"operation": "UpdateFileSystemProtection", "error": "AccessDeniedException",
+               "status": 403, "count": 1}),
+    )
+    .await;
+
+    let (_, report) = apply_lib(&world, &emu, &options()).await;
+    // The delete (and its wait) belong to removed.A and are done; the
+    // protection change of replication.back failed, so its create never ran.
+    assert_eq!(
+        report
+            .address(&format!("removed.{}", fsid(1)))
+            .unwrap()
+            .outcome,
+        Outcome::Done,
+        "{report:#?}"
+    );
+    let back = report.address("replication.back").unwrap();
+    assert_eq!(back.outcome, Outcome::Failed);
+    assert_eq!(
+        back.error.as_ref().unwrap().operation,
+        "UpdateFileSystemProtection"
+    );
+    let log = requests(&emu).await;
+    assert!(
+        !log.iter()
+            .any(|r| r.0 == "CreateReplicationConfiguration" && r.1 == "us-west-2"),
+        "{log:?}"
+    );
+    assert_eq!(
+        mutations(&emu).await.split_off(before),
+        vec![(
+            "DeleteReplicationConfiguration".to_owned(),
+            "us-east-1".to_owned()
+        )]
+    );
+
+    // The re-run does only what is left: protection, then create.
+    let (_, report) = apply_lib(&world, &emu, &options()).await;
+    assert!(report.succeeded(), "{report:#?}");
+    assert_eq!(
+        mutations(&emu).await.split_off(before + 1),
+        vec![
+            (
+                "UpdateFileSystemProtection".to_owned(),
+                "us-east-1".to_owned()
+            ),
+            (
+                "CreateReplicationConfiguration".to_owned(),
+                "us-west-2".to_owned()
+            ),
+        ]
+    );
+    assert!(converged(&world, &emu).await);
+}
