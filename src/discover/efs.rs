@@ -9,7 +9,6 @@
 //! it only reads, never writes.
 
 use std::collections::HashMap;
-use std::error::Error as _;
 use std::sync::Mutex;
 use std::time::SystemTime;
 
@@ -17,7 +16,7 @@ use aws_config::retry::RetryConfig;
 use aws_config::BehaviorVersion;
 use aws_sdk_efs::config::retry::{RetryPartition, TokenBucket};
 use aws_sdk_efs::config::Credentials;
-use aws_sdk_efs::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_efs::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_efs::types::{
     Destination, FileSystemDescription, ReplicationConfigurationDescription,
     ReplicationOverwriteProtection, ReplicationStatus as SdkStatus,
@@ -229,7 +228,7 @@ pub(crate) fn sdk_error<E, R>(
 ) -> DiscoverError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + 'static,
 {
     let region_s = region.to_string();
     match &err {
@@ -246,16 +245,14 @@ where
             }
         }
         SdkError::DispatchFailure(d) => {
-            let chain = DisplayErrorContext(&err).to_string();
+            let chain = error_chain(&err);
             let credentials = chain.to_ascii_lowercase().contains("credential");
             let hint = if credentials {
                 "configure credentials (--profile, AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or `aws sso login`), or try it without AWS using --emulator STATE_FILE".to_owned()
             } else if d.is_timeout() {
                 "the request timed out; check the network and try again".to_owned()
             } else {
-                format!(
-                    "could not reach the EFS endpoint for {region}; check --endpoint-url / AWS_ENDPOINT_URL_EFS, the network, and that {region} is a Region name"
-                )
+                "could not reach the EFS endpoint; check --endpoint-url / AWS_ENDPOINT_URL_EFS, the network, and the Region names".to_owned()
             };
             DiscoverError::Transport {
                 operation,
@@ -271,12 +268,7 @@ where
             hint: "check the network and try again".to_owned(),
         },
         _ => {
-            let mut message = DisplayErrorContext(&err).to_string();
-            if let Some(src) = err.source() {
-                if !message.contains(&src.to_string()) {
-                    message = format!("{message}: {src}");
-                }
-            }
+            let message = error_chain(&err);
             DiscoverError::Transport {
                 operation,
                 region: region_s,
@@ -285,6 +277,24 @@ where
             }
         }
     }
+}
+
+/// The error and its causes on one line, without debug dumps.
+fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cur {
+        let text = e
+            .to_string()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        cur = e.source();
+    }
+    parts.join(": ")
 }
 
 /// What to do about an AWS error code.

@@ -82,16 +82,47 @@ pub struct DiscoverErrors(pub Vec<DiscoverError>);
 
 impl fmt::Display for DiscoverErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0.as_slice() {
-            [one] => write!(f, "could not read the current state: {one}"),
+        // The same transport problem (no credentials, endpoint unreachable)
+        // hits every call: say it once, naming the calls it hit.
+        let mut lines: Vec<(String, Vec<String>)> = Vec::new();
+        for e in &self.0 {
+            let (key, call) = match e {
+                DiscoverError::Transport {
+                    operation,
+                    region,
+                    message,
+                    hint,
+                } => (
+                    format!("failed: {message}; {hint}"),
+                    format!("{operation} in {region}"),
+                ),
+                other => (other.to_string(), String::new()),
+            };
+            match lines
+                .iter_mut()
+                .find(|(k, _)| *k == key && !call.is_empty())
+            {
+                Some((_, calls)) => calls.push(call),
+                None => lines.push((key, if call.is_empty() { vec![] } else { vec![call] })),
+            }
+        }
+        let render = |(key, calls): &(String, Vec<String>)| {
+            if calls.is_empty() {
+                key.clone()
+            } else {
+                format!("{} {key}", calls.join(", "))
+            }
+        };
+        match lines.as_slice() {
+            [one] => write!(f, "could not read the current state: {}", render(one)),
             many => {
                 write!(
                     f,
-                    "could not read the current state ({} errors):",
+                    "could not read the current state ({} problems):",
                     many.len()
                 )?;
-                for e in many {
-                    write!(f, "\n  - {e}")?;
+                for l in many {
+                    write!(f, "\n  - {}", render(l))?;
                 }
                 Ok(())
             }

@@ -985,6 +985,32 @@ proptest! {
     }
 
     #[test]
+    fn a_targeted_plan_carries_everything_it_waits_for(
+        w in arb_world(),
+        spec in arb_desired(10),
+        pick in any::<prop::sample::Index>(),
+    ) {
+        let d = build_desired(&w, &spec);
+        let Ok(full) = plan(&d, &w.actual, &PlanOptions::default()) else {
+            return Ok(());
+        };
+        if full.changes.is_empty() {
+            return Ok(());
+        }
+        let target = full.changes[pick.index(full.changes.len())].address.clone();
+        let p = plan(&d, &w.actual, &PlanOptions { targets: vec![target.clone()] })
+            .map_err(|e| TestCaseError::fail(format!("{e}")))?;
+        prop_assert!(p.changes.iter().any(|c| c.address == target));
+        // Every dependency is inside the targeted plan, and it runs.
+        for s in &p.steps {
+            for dep in &s.depends_on {
+                prop_assert!(p.step(*dep).is_some(), "step {} depends on missing {}", s.id, dep);
+            }
+        }
+        simulate_apply(&w.actual, &p).map_err(|e| TestCaseError::fail(format!("{e}")))?;
+    }
+
+    #[test]
     fn planning_is_deterministic(w in arb_world(), spec in arb_desired(10)) {
         let d = build_desired(&w, &spec);
         let a = plan(&d, &w.actual, &PlanOptions::default());

@@ -88,3 +88,59 @@ pub fn render_errors_json(errors: &PlanErrors, out: &mut impl Write) -> io::Resu
     serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
     out.write_all(b"\n")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{Change, PlanError, Scope};
+
+    #[test]
+    fn notes_join_the_reason_and_errors_carry_codes() {
+        let plan = Plan {
+            changes: vec![Change {
+                address: "replication.a".into(),
+                action: Action::NoOp,
+                reason: "in sync".into(),
+                notes: vec!["KMS key alias/x could not be verified".into()],
+                before: None,
+                after: None,
+                steps: vec![],
+            }],
+            steps: vec![],
+            unmanaged: vec![],
+            scope: Scope::default(),
+            fingerprint: "sha256:0".into(),
+        };
+        let mut buf = Vec::new();
+        render_json(&plan, &mut buf).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&buf).unwrap();
+        assert_eq!(v["changes"][0]["action"], "no-op");
+        assert_eq!(
+            v["changes"][0]["reason"],
+            "in sync; note: KMS key alias/x could not be verified"
+        );
+        assert_eq!(v["summary"]["no_op"], 1);
+
+        let errors = PlanErrors(vec![
+            PlanError::UnknownTarget {
+                target: "replication.x".into(),
+            },
+            PlanError::MissingRole {
+                address: "replication.y".into(),
+                destination_account: "210987654321".into(),
+                source_account: "123456789012".into(),
+            },
+        ]);
+        let mut buf = Vec::new();
+        render_errors_json(&errors, &mut buf).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&buf).unwrap();
+        assert_eq!(v["format_version"], "1");
+        assert_eq!(v["errors"][0]["address"], serde_json::Value::Null);
+        assert_eq!(v["errors"][0]["code"], "unknown_target");
+        assert_eq!(v["errors"][1]["address"], "replication.y");
+        assert!(v["errors"][1]["message"]
+            .as_str()
+            .unwrap()
+            .contains("role_arn"));
+    }
+}

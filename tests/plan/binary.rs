@@ -371,3 +371,45 @@ async fn unwritable_out_file_and_conflicting_flags_are_errors() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("cannot be used together"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn profile_flag_selects_credentials_and_endpoint_from_the_aws_files() {
+    let mut env = Env::start().await;
+    env.fs("home", "us-east-1").await;
+    let dir = env.write_config("cfg", CONFIG);
+    let home = env.dir.path().to_path_buf();
+    std::fs::write(
+        home.join("aws-credentials"),
+        format!("[ops]\naws_access_key_id = {KEY_MAIN}\naws_secret_access_key = secret\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        home.join("aws-config"),
+        format!(
+            "[profile ops]\nregion = us-east-1\nendpoint_url = {}\n",
+            env.base
+        ),
+    )
+    .unwrap();
+    let out = run(
+        vec![
+            "plan".into(),
+            path_str(&dir),
+            "--profile".into(),
+            "ops".into(),
+        ],
+        vec![],
+        home.clone(),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("Plan: 1 to create"));
+    // Without the profile there are no credentials: a clear error, exit 1.
+    let out = run(vec!["plan".into(), path_str(&dir)], vec![], home).await;
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("DescribeReplicationConfigurations in us-"),
+        "{err}"
+    );
+}
