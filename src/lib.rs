@@ -9,8 +9,11 @@
 //!   `aws_sdk_efs` on the read path) into a [`model::Actual`].
 //! - [`plan`]: the pure planner, (Desired, Actual) -> Plan or preflight errors.
 //! - [`render`]: writes a plan as human text or JSON.
+//! - [`apply`]: executes a plan's step graph against EFS (waits, error
+//!   policy, progress, summary).
 //! - [`cli`]: one file per command; flags in, exit code out.
 
+pub mod apply;
 pub mod cli;
 pub mod config;
 pub mod discover;

@@ -11,6 +11,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+pub mod apply;
 pub mod common;
 pub mod connect;
 pub mod fmt;
@@ -61,6 +62,9 @@ enum Command {
     /// Show what apply would change: read the current state and diff it
     /// against the configuration.
     Plan(plan::PlanArgs),
+    /// Carry out the plan: create, replace and delete replications, in
+    /// dependency order, waiting until they are ENABLED.
+    Apply(apply::ApplyArgs),
 }
 
 /// Parses `args` and runs the command; the returned code is the process exit code.
@@ -80,6 +84,7 @@ where
         Command::Validate(a) => validate::run(a, &cli.global).await,
         Command::Fmt(a) => fmt::run(a, &cli.global).await,
         Command::Plan(a) => plan::run(a, &cli.global).await,
+        Command::Apply(a) => apply::run(a, &cli.global).await,
     };
     match outcome {
         Ok(code) => code,

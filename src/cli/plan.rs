@@ -108,7 +108,12 @@ pub async fn run(args: PlanArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode
             },
         )
         .and_then(|()| match &args.out {
-            Some(p) => writeln!(stdout, "\nSaved the plan to {}.", p.display()),
+            Some(p) => writeln!(
+                stdout,
+                "\nSaved the plan to {}; apply it with `efs-replicator apply --plan {}`.",
+                p.display(),
+                p.display()
+            ),
             None => Ok(()),
         })
     };

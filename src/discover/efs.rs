@@ -14,6 +14,7 @@ use std::time::SystemTime;
 
 use aws_config::retry::RetryConfig;
 use aws_config::BehaviorVersion;
+use aws_sdk_efs::config::retry::{RetryPartition, TokenBucket};
 use aws_sdk_efs::config::Credentials;
 use aws_sdk_efs::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_efs::types::{
@@ -27,6 +28,49 @@ use crate::model::{
     AccountId, ActualDestination, ActualReplication, AvailabilityZone, FileSystemId,
     FileSystemInfo, Protection, Region, ReplicationStatus,
 };
+
+/// The SDK retry configuration of every EFS client: standard mode
+/// (exponential backoff with full jitter and a retry quota). Throttling, 5xx,
+/// timeouts and connection resets are retried by the SDK with it; nothing in
+/// this crate retries by hand. The backoff starts at 200 ms and is capped at
+/// [`MAX_BACKOFF`], so that a call throttled many times in a long apply does
+/// not sleep far past the moment EFS would accept it (adaptive mode's
+/// client-side limiter was measured slower: see docs/apply.md).
+pub fn retry_config() -> RetryConfig {
+    RetryConfig::standard()
+        .with_max_attempts(MAX_ATTEMPTS)
+        .with_initial_backoff(std::time::Duration::from_millis(200))
+        .with_max_backoff(MAX_BACKOFF)
+}
+
+/// Largest sleep between two attempts of a call.
+pub const MAX_BACKOFF: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The retry quota of a Region's client: room for many throttled retries in
+/// a large apply (each retry after the first of a call spends 5 tokens for
+/// good), refilled over time, still a circuit breaker when every call fails.
+fn retry_partition(region: &Region) -> RetryPartition {
+    RetryPartition::custom(format!("efs-replicator-{region}"))
+        .token_bucket(
+            TokenBucket::builder()
+                .capacity(5000)
+                .refill_rate(25.0)
+                .build(),
+        )
+        .build()
+}
+
+/// Attempts per call, first one included.
+pub const MAX_ATTEMPTS: u32 = 15;
+
+/// Connection and per-attempt timeouts: a stuck connection becomes a
+/// timeout, which the retry configuration retries.
+fn timeout_config() -> aws_config::timeout::TimeoutConfig {
+    aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .operation_attempt_timeout(std::time::Duration::from_secs(60))
+        .build()
+}
 
 /// How to reach EFS.
 #[derive(Debug, Clone, Default)]
@@ -54,7 +98,8 @@ impl EfsReader {
     /// region chain never reaches the instance metadata service.
     pub async fn connect(opts: &ConnectOptions) -> Self {
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .retry_config(RetryConfig::standard())
+            .retry_config(retry_config())
+            .timeout_config(timeout_config())
             .region(aws_config::Region::from_static("us-east-1"));
         if let Some(p) = &opts.profile {
             loader = loader.profile_name(p);
@@ -85,7 +130,8 @@ impl EfsReader {
             .entry(region.clone())
             .or_insert_with(|| {
                 let mut b = aws_sdk_efs::config::Builder::from(&self.sdk_config)
-                    .region(aws_sdk_efs::config::Region::new(region.to_string()));
+                    .region(aws_sdk_efs::config::Region::new(region.to_string()))
+                    .retry_partition(retry_partition(region));
                 if let Some(u) = &self.endpoint_url {
                     b = b.endpoint_url(u);
                 }
@@ -166,7 +212,7 @@ impl StateReader for EfsReader {
     }
 }
 
-fn invalid(operation: &'static str, region: &Region, message: String) -> DiscoverError {
+pub(crate) fn invalid(operation: &'static str, region: &Region, message: String) -> DiscoverError {
     DiscoverError::InvalidResponse {
         operation,
         region: region.to_string(),
@@ -175,7 +221,11 @@ fn invalid(operation: &'static str, region: &Region, message: String) -> Discove
 }
 
 /// Turns an SDK error into one that says what to do.
-fn sdk_error<E, R>(operation: &'static str, region: &Region, err: SdkError<E, R>) -> DiscoverError
+pub(crate) fn sdk_error<E, R>(
+    operation: &'static str,
+    region: &Region,
+    err: SdkError<E, R>,
+) -> DiscoverError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + 'static,
@@ -305,7 +355,7 @@ fn convert_destination(d: &Destination) -> Result<ActualDestination, String> {
     })
 }
 
-fn convert_replication(
+pub(crate) fn convert_replication(
     r: &ReplicationConfigurationDescription,
 ) -> Result<ActualReplication, String> {
     let dest = r.destinations().first().ok_or_else(|| {

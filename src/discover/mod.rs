@@ -22,7 +22,8 @@ use std::future::Future;
 
 use futures::stream::{self, StreamExt};
 
-pub use efs::{ConnectOptions, EfsReader};
+pub(crate) use efs::{convert_replication, invalid, sdk_error};
+pub use efs::{retry_config, ConnectOptions, EfsReader, MAX_ATTEMPTS};
 
 use crate::model::{Actual, ActualReplication, Desired, FileSystemId, FileSystemInfo, Region};
 use crate::plan::required_file_systems;

@@ -1,0 +1,139 @@
+//! Benchmark (prints figures, asserts nothing): 200 creates against the
+//! emulator throttling mutating calls to 20 per second per Region, through
+//! the real SDK with the crate's retry configuration and the default
+//! parallelism. The rate allows the 200 creates in about 10 s; the target
+//! is to finish within 1.2 x that, with zero failed steps.
+//!
+//!     cargo bench --bench apply_throttled
+//!
+//! Environment: BENCH_CREATES (default 200), BENCH_RPS (20),
+//! BENCH_ENABLE_DELAY_MS (0: replications read ENABLED at once, so the
+//! figure measures the creates; set e.g. 2000 to include waiting),
+//! BENCH_PARALLELISM (10). Never talks to anything but the in-process
+//! emulator on 127.0.0.1.
+
+use std::time::{Duration, Instant};
+
+use efs_replicator::apply::{execute, ApplyOptions, EfsWriter, Event, Outcome, Reporter};
+use efs_replicator::discover::{discover, ConnectOptions, EfsReader};
+use efs_replicator::plan::{plan, PlanOptions};
+use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+struct Quiet;
+impl Reporter for Quiet {
+    fn event(&self, _: &Event<'_>) {}
+}
+
+fn env_num(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+async fn stats(addr: std::net::SocketAddr) -> Value {
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let req = format!("GET /_emulator/stats HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).await.unwrap();
+    let text = String::from_utf8_lossy(&buf);
+    serde_json::from_str(text.split_once("\r\n\r\n").unwrap().1).unwrap()
+}
+
+#[tokio::main]
+async fn main() {
+    let n = env_num("BENCH_CREATES", 200) as u32;
+    let rps = env_num("BENCH_RPS", 20) as f64;
+    let enable = Duration::from_millis(env_num("BENCH_ENABLE_DELAY_MS", 0));
+    let parallelism = env_num("BENCH_PARALLELISM", 10) as usize;
+
+    let dir = tempfile::tempdir().unwrap();
+    let fss: Vec<Value> = (1..=n)
+        .map(|i| {
+            json!({"id": format!("fs-{i:08x}"), "region": "us-east-1", "account": "123456789012",
+                   "performance_mode": "generalPurpose", "throughput_mode": "elastic",
+                   "encrypted": true, "protection": "ENABLED"})
+        })
+        .collect();
+    let state = dir.path().join("state.json");
+    std::fs::write(&state, json!({"file_systems": fss}).to_string()).unwrap();
+    let mut hcl = String::from("settings {\n  region = \"us-east-1\"\n}\n");
+    for i in 1..=n {
+        hcl.push_str(&format!(
+            "replication \"r{i}\" {{\n  source_file_system_id = \"fs-{i:08x}\"\n  destination {{\n    region = \"us-west-2\"\n  }}\n}}\n"
+        ));
+    }
+    let cfg_dir = dir.path().join("config");
+    std::fs::create_dir(&cfg_dir).unwrap();
+    std::fs::write(cfg_dir.join("main.hcl"), hcl).unwrap();
+
+    let emu = efs_emulator::start(efs_emulator::Config {
+        state_file: Some(state),
+        account_id: "123456789012".into(),
+        enable_delay: enable,
+        throttle_rps: Some(rps),
+        ..efs_emulator::Config::default()
+    })
+    .await
+    .expect("emulator starts");
+    let reader = EfsReader::connect(&ConnectOptions {
+        profile: None,
+        endpoint_url: Some(emu.base_url().to_owned()),
+        static_credentials: Some(("AKIDBENCH".into(), "secret".into())),
+    })
+    .await;
+
+    let t0 = Instant::now();
+    let desired = efs_replicator::config::load(&cfg_dir, &Default::default())
+        .unwrap_or_else(|_| panic!("config"));
+    let actual = discover(&reader, &desired, &[]).await.expect("discover");
+    let p = plan(&desired, &actual, &PlanOptions::default()).expect("plan");
+    let planned = t0.elapsed();
+
+    let opts = ApplyOptions {
+        parallelism,
+        ..ApplyOptions::default()
+    };
+    let (_tx, rx) = tokio::sync::watch::channel(false);
+    let t1 = Instant::now();
+    let report = execute(&p, &EfsWriter::new(&reader), &opts, &Quiet, rx).await;
+    let applied = t1.elapsed();
+
+    let s = stats(emu.local_addr()).await;
+    let create_calls = s["by_operation"]["CreateReplicationConfiguration"]
+        .as_u64()
+        .unwrap_or(0);
+    let describe_calls = s["by_operation"]["DescribeReplicationConfigurations"]
+        .as_u64()
+        .unwrap_or(0);
+    let allowed = (n as f64) / rps;
+    println!("apply_throttled: {n} creates, emulator throttling mutating calls to {rps}/s per Region, parallelism {parallelism}, enable delay {enable:?}");
+    println!("  discover + plan:          {:.2} s", planned.as_secs_f64());
+    println!("  apply (execute):          {:.2} s", applied.as_secs_f64());
+    println!(
+        "  rate-allowed time:        {allowed:.2} s (target <= {:.2} s)",
+        allowed * 1.2
+    );
+    println!(
+        "  ratio to rate:            {:.2}",
+        applied.as_secs_f64() / allowed
+    );
+    println!(
+        "  steps: done {} failed {} skipped {}",
+        report.count(Outcome::Done),
+        report.count(Outcome::Failed),
+        report.count(Outcome::Skipped)
+    );
+    println!(
+        "  CreateReplicationConfiguration calls: {create_calls} ({} throttled responses in total)",
+        s["throttled"]
+    );
+    println!("  DescribeReplicationConfigurations calls: {describe_calls}");
+    println!(
+        "  within target: {}",
+        applied.as_secs_f64() <= allowed * 1.2 && report.count(Outcome::Failed) == 0
+    );
+    emu.shutdown().await;
+}

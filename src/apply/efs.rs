@@ -1,0 +1,120 @@
+//! [`EfsWriter`]: apply's [`Operations`] over `aws-sdk-efs`, using the
+//! per-Region clients of an [`EfsReader`] (same credentials, endpoint and
+//! SDK retry configuration). Errors become [`StepError`]s naming the
+//! operation, the Region, the AWS error code and what to do.
+//!
+//! It makes exactly the call it is asked for: it never deletes, creates or
+//! changes protection on its own initiative, and never retries by hand.
+
+use aws_sdk_efs::types::{DestinationToCreate, ReplicationOverwriteProtection};
+
+use super::{Operations, StepError};
+use crate::discover::{convert_replication, invalid, sdk_error, EfsReader};
+use crate::model::{ActualReplication, FileSystemId, Region};
+use crate::plan::DestinationSpec;
+
+/// Makes apply's EFS calls.
+pub struct EfsWriter<'a> {
+    reader: &'a EfsReader,
+}
+
+impl<'a> EfsWriter<'a> {
+    /// Uses the clients of `reader`.
+    pub fn new(reader: &'a EfsReader) -> Self {
+        EfsWriter { reader }
+    }
+}
+
+impl Operations for EfsWriter<'_> {
+    async fn create(
+        &self,
+        region: &Region,
+        source: &FileSystemId,
+        destination: &DestinationSpec,
+    ) -> Result<(), StepError> {
+        const OP: &str = "CreateReplicationConfiguration";
+        let mut d = DestinationToCreate::builder().region(destination.region.as_str());
+        if let Some(az) = &destination.availability_zone_name {
+            d = d.availability_zone_name(az.as_str());
+        }
+        if let Some(k) = &destination.kms_key_id {
+            d = d.kms_key_id(k.to_string());
+        }
+        if let Some(f) = &destination.file_system_id {
+            d = d.file_system_id(f);
+        }
+        if let Some(r) = &destination.role_arn {
+            d = d.role_arn(r.to_string());
+        }
+        self.reader
+            .client(region)
+            .create_replication_configuration()
+            .source_file_system_id(source.as_str())
+            .destinations(d.build())
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| sdk_error(OP, region, e).into())
+    }
+
+    async fn delete(&self, region: &Region, source: &FileSystemId) -> Result<(), StepError> {
+        const OP: &str = "DeleteReplicationConfiguration";
+        self.reader
+            .client(region)
+            .delete_replication_configuration()
+            .source_file_system_id(source.as_str())
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| sdk_error(OP, region, e).into())
+    }
+
+    async fn update_protection(
+        &self,
+        region: &Region,
+        file_system: &FileSystemId,
+        value: &str,
+    ) -> Result<(), StepError> {
+        const OP: &str = "UpdateFileSystemProtection";
+        self.reader
+            .client(region)
+            .update_file_system_protection()
+            .file_system_id(file_system.as_str())
+            .replication_overwrite_protection(ReplicationOverwriteProtection::from(value))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| sdk_error(OP, region, e).into())
+    }
+
+    async fn replication(
+        &self,
+        region: &Region,
+        file_system: &FileSystemId,
+    ) -> Result<Option<ActualReplication>, StepError> {
+        const OP: &str = "DescribeReplicationConfigurations";
+        match self
+            .reader
+            .client(region)
+            .describe_replication_configurations()
+            .file_system_id(file_system.as_str())
+            .send()
+            .await
+        {
+            Ok(out) => match out.replications().first() {
+                None => Ok(None),
+                Some(r) => convert_replication(r)
+                    .map(Some)
+                    .map_err(|m| invalid(OP, region, m).into()),
+            },
+            Err(e)
+                if e.as_service_error().is_some_and(|s| {
+                    s.is_replication_not_found() || s.is_file_system_not_found()
+                }) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(sdk_error(OP, region, e).into()),
+        }
+    }
+}

@@ -1,0 +1,292 @@
+//! The error policy of apply: the one place that decides, from what a step
+//! attempt returned, whether the step is done, failed (its dependents are
+//! then skipped, and with `--fail-fast` nothing new is launched), must first
+//! look at the replication (a create that meets an existing configuration),
+//! or was interrupted.
+//!
+//! Transient errors (throttling, 5xx, timeouts, connection resets) never
+//! reach this function as something to retry: the SDK's retry configuration
+//! ([`crate::discover::retry_config`]) has already retried them, so here they
+//! are failures whose hint says so. This module is pure: no I/O, no clock.
+
+use crate::model::{ActualReplication, ReplicationStatus};
+use crate::plan::{DestinationSpec, StepKind};
+
+use super::StepError;
+
+/// What one attempt at a step returned, before the policy looks at it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attempt {
+    /// The call (or wait) succeeded.
+    Ok,
+    /// The call (or wait) failed after the SDK's retries.
+    Err(StepError),
+    /// A wait was cut short by Ctrl-C.
+    Interrupted,
+}
+
+/// What the executor does with a step after an attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// The step is done; the note says why when it did not simply succeed.
+    Done {
+        /// E.g. "already present with the desired destination".
+        note: Option<String>,
+    },
+    /// Read the replication of the step's source and decide again with it.
+    Verify,
+    /// The step failed: every step that depends on it is skipped.
+    Fail {
+        /// The error, with a hint.
+        error: StepError,
+        /// Stop launching new steps (`--fail-fast`).
+        stop_launching: bool,
+    },
+    /// The step did not finish and is reported as skipped.
+    Skip {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Error codes a create gets when the source is already in a replication
+/// (EFS answers `BadRequest` or `ValidationException`; other services and
+/// emulators say `ReplicationAlreadyExists` or `ConflictException`).
+const ALREADY_CODES: &[&str] = &[
+    "BadRequest",
+    "ValidationException",
+    "ReplicationAlreadyExists",
+    "ConflictException",
+];
+
+/// Codes that mean a replication (or its source) is already gone.
+const GONE_CODES: &[&str] = &["ReplicationNotFound", "FileSystemNotFound"];
+
+/// Codes the SDK retries before giving up.
+const TRANSIENT_CODES: &[&str] = &[
+    "ThrottlingException",
+    "Throttling",
+    "TooManyRequestsException",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "ServiceUnavailableException",
+];
+
+/// Decides what to do with a step after an attempt. `seen` is `None` on the
+/// first call; after [`Decision::Verify`] it carries the replication found
+/// for the step's source (`Some(None)`: there is none).
+pub fn decide(
+    kind: &StepKind,
+    attempt: &Attempt,
+    seen: Option<Option<&ActualReplication>>,
+    fail_fast: bool,
+) -> Decision {
+    let fail = |mut error: StepError| {
+        if error
+            .code
+            .as_deref()
+            .is_some_and(|c| TRANSIENT_CODES.contains(&c))
+        {
+            error.hint = format!(
+                "{} (the SDK retried it {} times with backoff)",
+                error.hint,
+                crate::discover::MAX_ATTEMPTS - 1
+            );
+        }
+        if matches!(kind, StepKind::Create { .. })
+            && error
+                .code
+                .as_deref()
+                .is_some_and(|c| c.starts_with("AccessDenied"))
+        {
+            error.hint.push_str("; creating a new destination also needs elasticfilesystem:CreateFileSystem, and the first replication in an account iam:CreateServiceLinkedRole (see docs/iam.md)");
+        }
+        Decision::Fail {
+            error,
+            stop_launching: fail_fast,
+        }
+    };
+    let error = match attempt {
+        Attempt::Ok => return Decision::Done { note: None },
+        Attempt::Interrupted => {
+            return Decision::Skip {
+                reason: "interrupted while waiting; run apply again to finish".to_owned(),
+            }
+        }
+        Attempt::Err(e) => e,
+    };
+    let code = error.code.as_deref().unwrap_or("");
+    match kind {
+        StepKind::Create {
+            source_file_system_id,
+            destination,
+            ..
+        } if ALREADY_CODES.contains(&code) => match seen {
+            None => Decision::Verify,
+            Some(found) => match found {
+                Some(r)
+                    if &r.source == source_file_system_id
+                        && same_destination(r, destination)
+                        && matches!(
+                            r.destination.status,
+                            ReplicationStatus::Enabling | ReplicationStatus::Enabled
+                        ) =>
+                {
+                    Decision::Done {
+                        note: Some(format!(
+                            "already present with the desired destination {} ({})",
+                            r.destination.file_system_id, r.destination.region
+                        )),
+                    }
+                }
+                _ => fail(error.clone()),
+            },
+        },
+        StepKind::Delete { .. } if GONE_CODES.contains(&code) => Decision::Done {
+            note: Some("already deleted".to_owned()),
+        },
+        StepKind::UpdateProtection { .. } if code == "ReplicationAlreadyExists" => {
+            // The destination is already REPLICATING: a concurrent apply got
+            // there first. The create that follows verifies the replication.
+            Decision::Done {
+                note: Some("the file system is already a replication destination".to_owned()),
+            }
+        }
+        _ => fail(error.clone()),
+    }
+}
+
+/// True when an observed replication goes where the plan wants it to.
+fn same_destination(r: &ActualReplication, want: &DestinationSpec) -> bool {
+    if r.destination.region != want.region {
+        return false;
+    }
+    match &want.file_system_id {
+        // An id or an ARN ending in `file-system/fs-...`.
+        Some(fs) => fs.rsplit('/').next() == Some(r.destination.file_system_id.as_str()),
+        None => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::UNIX_EPOCH;
+
+    use super::*;
+    use crate::model::{ActualDestination, FileSystemId, Region};
+
+    fn err(code: &str) -> StepError {
+        StepError {
+            operation: "CreateReplicationConfiguration".into(),
+            region: "us-east-1".into(),
+            code: Some(code.into()),
+            message: "m".into(),
+            hint: "h".into(),
+        }
+    }
+
+    fn create() -> StepKind {
+        StepKind::Create {
+            source_file_system_id: FileSystemId::parse("fs-00000001").unwrap(),
+            region: Region::parse("us-east-1").unwrap(),
+            destination: DestinationSpec {
+                region: Region::parse("us-west-2").unwrap(),
+                availability_zone_name: None,
+                kms_key_id: None,
+                file_system_id: Some("fs-00000002".into()),
+                role_arn: None,
+            },
+        }
+    }
+
+    fn rep(dest: &str, region: &str, status: ReplicationStatus) -> ActualReplication {
+        ActualReplication {
+            source: FileSystemId::parse("fs-00000001").unwrap(),
+            source_region: Region::parse("us-east-1").unwrap(),
+            source_arn: String::new(),
+            source_owner: None,
+            creation_time: UNIX_EPOCH,
+            destination: ActualDestination {
+                status,
+                file_system_id: FileSystemId::parse(dest).unwrap(),
+                region: Region::parse(region).unwrap(),
+                last_replicated: None,
+                owner: None,
+                status_message: None,
+                role_arn: None,
+            },
+        }
+    }
+
+    #[test]
+    fn a_create_that_meets_its_own_replication_is_done_after_verifying() {
+        let e = Attempt::Err(err("BadRequest"));
+        assert_eq!(decide(&create(), &e, None, false), Decision::Verify);
+        let same = rep("fs-00000002", "us-west-2", ReplicationStatus::Enabling);
+        assert!(matches!(
+            decide(&create(), &e, Some(Some(&same)), false),
+            Decision::Done { note: Some(_) }
+        ));
+        let other = rep("fs-00000003", "us-west-2", ReplicationStatus::Enabled);
+        assert!(matches!(
+            decide(&create(), &e, Some(Some(&other)), false),
+            Decision::Fail { .. }
+        ));
+        let deleting = rep("fs-00000002", "us-west-2", ReplicationStatus::Deleting);
+        assert!(matches!(
+            decide(&create(), &e, Some(Some(&deleting)), false),
+            Decision::Fail { .. }
+        ));
+        assert!(matches!(
+            decide(&create(), &e, Some(None), false),
+            Decision::Fail { .. }
+        ));
+    }
+
+    #[test]
+    fn failures_stop_launching_only_with_fail_fast_and_transient_ones_say_they_were_retried() {
+        let e = Attempt::Err(err("InternalServerError"));
+        match decide(&create(), &e, None, false) {
+            Decision::Fail {
+                error,
+                stop_launching,
+            } => {
+                assert!(!stop_launching);
+                assert!(error.hint.contains("retried"), "{}", error.hint);
+            }
+            d => panic!("{d:?}"),
+        }
+        assert!(matches!(
+            decide(&create(), &e, None, true),
+            Decision::Fail {
+                stop_launching: true,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn deleting_what_is_gone_is_done_and_interrupted_waits_are_skipped() {
+        let del = StepKind::Delete {
+            source_file_system_id: FileSystemId::parse("fs-00000001").unwrap(),
+            region: Region::parse("us-east-1").unwrap(),
+        };
+        assert!(matches!(
+            decide(&del, &Attempt::Err(err("ReplicationNotFound")), None, false),
+            Decision::Done { note: Some(_) }
+        ));
+        assert!(matches!(
+            decide(
+                &del,
+                &Attempt::Err(err("AccessDeniedException")),
+                None,
+                false
+            ),
+            Decision::Fail { .. }
+        ));
+        assert!(matches!(
+            decide(&del, &Attempt::Interrupted, None, false),
+            Decision::Skip { .. }
+        ));
+    }
+}

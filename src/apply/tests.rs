@@ -1,0 +1,221 @@
+//! Executor tests with scripted operations: dependency skipping,
+//! `--fail-fast`, the parallelism bound, and interrupts.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use super::*;
+use crate::plan::{Change, Scope};
+
+#[derive(Default)]
+struct Scripted {
+    calls: Mutex<Vec<String>>,
+    fail: Vec<String>,
+    in_flight: AtomicUsize,
+    max_in_flight: AtomicUsize,
+}
+
+impl Scripted {
+    async fn call(&self, what: String) -> Result<(), StepError> {
+        let n = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.max_in_flight.fetch_max(n, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+        self.calls.lock().unwrap().push(what.clone());
+        if self.fail.contains(&what) {
+            return Err(StepError {
+                operation: "Op".into(),
+                region: "us-east-1".into(),
+                code: Some("AccessDeniedException".into()),
+                message: "no".into(),
+                hint: "grant it".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+impl Operations for Scripted {
+    async fn create(
+        &self,
+        _: &Region,
+        s: &FileSystemId,
+        _: &DestinationSpec,
+    ) -> Result<(), StepError> {
+        self.call(format!("create {s}")).await
+    }
+    async fn delete(&self, _: &Region, s: &FileSystemId) -> Result<(), StepError> {
+        self.call(format!("delete {s}")).await
+    }
+    async fn update_protection(
+        &self,
+        _: &Region,
+        f: &FileSystemId,
+        _: &str,
+    ) -> Result<(), StepError> {
+        self.call(format!("protect {f}")).await
+    }
+    async fn replication(
+        &self,
+        _: &Region,
+        _: &FileSystemId,
+    ) -> Result<Option<ActualReplication>, StepError> {
+        Ok(None)
+    }
+}
+
+struct Quiet;
+impl Reporter for Quiet {
+    fn event(&self, _: &Event<'_>) {}
+}
+
+fn fs(n: u32) -> FileSystemId {
+    FileSystemId::parse(&format!("fs-{n:08x}")).unwrap()
+}
+
+fn region() -> Region {
+    Region::parse("us-east-1").unwrap()
+}
+
+fn change(address: &str, action: Action, steps: Vec<StepId>) -> Change {
+    Change {
+        address: address.into(),
+        action,
+        reason: String::new(),
+        notes: vec![],
+        before: None,
+        after: None,
+        steps,
+    }
+}
+
+fn create_step(id: StepId, src: u32, deps: Vec<StepId>) -> Step {
+    Step {
+        id,
+        kind: StepKind::Create {
+            source_file_system_id: fs(src),
+            region: region(),
+            destination: DestinationSpec {
+                region: Region::parse("us-west-2").unwrap(),
+                availability_zone_name: None,
+                kms_key_id: None,
+                file_system_id: None,
+                role_arn: None,
+            },
+        },
+        depends_on: deps,
+    }
+}
+
+/// delete A (1), create B->A (2, after 1), and an independent create C (3).
+fn failback_plan() -> Plan {
+    Plan {
+        changes: vec![
+            change("removed.a", Action::Delete, vec![1]),
+            change("replication.back", Action::Create, vec![2]),
+            change("replication.other", Action::Create, vec![3]),
+        ],
+        steps: vec![
+            Step {
+                id: 1,
+                kind: StepKind::Delete {
+                    source_file_system_id: fs(1),
+                    region: region(),
+                },
+                depends_on: vec![],
+            },
+            create_step(2, 2, vec![1]),
+            create_step(3, 3, vec![]),
+        ],
+        unmanaged: vec![],
+        scope: Scope::default(),
+        fingerprint: String::new(),
+    }
+}
+
+fn opts() -> ApplyOptions {
+    ApplyOptions {
+        poll_initial: Duration::from_millis(10),
+        ..ApplyOptions::default()
+    }
+}
+
+#[tokio::test]
+async fn a_failed_delete_skips_the_create_that_depends_on_it_but_not_the_others() {
+    let ops = Scripted {
+        fail: vec![format!("delete {}", fs(1))],
+        ..Scripted::default()
+    };
+    let (_tx, rx) = watch::channel(false);
+    let report = execute(&failback_plan(), &ops, &opts(), &Quiet, rx).await;
+    let calls = ops.calls.lock().unwrap().clone();
+    assert!(!calls.contains(&format!("create {}", fs(2))), "{calls:?}");
+    assert!(calls.contains(&format!("create {}", fs(3))), "{calls:?}");
+    assert_eq!(
+        report.address("removed.a").unwrap().outcome,
+        Outcome::Failed
+    );
+    let back = report.address("replication.back").unwrap();
+    assert_eq!(back.outcome, Outcome::Skipped);
+    assert!(back.detail.as_deref().unwrap().contains("removed.a"));
+    assert_eq!(
+        report.address("replication.other").unwrap().outcome,
+        Outcome::Done
+    );
+}
+
+#[tokio::test]
+async fn fail_fast_launches_nothing_after_a_failure() {
+    let ops = Scripted {
+        fail: vec![format!("delete {}", fs(1))],
+        ..Scripted::default()
+    };
+    let mut plan = failback_plan();
+    // Make the independent create wait behind the failing delete.
+    plan.steps[2].depends_on = vec![];
+    let o = ApplyOptions {
+        parallelism: 1,
+        fail_fast: true,
+        ..opts()
+    };
+    let (_tx, rx) = watch::channel(false);
+    let report = execute(&plan, &ops, &o, &Quiet, rx).await;
+    assert_eq!(ops.calls.lock().unwrap().len(), 1);
+    let other = report.address("replication.other").unwrap();
+    assert_eq!(other.outcome, Outcome::Skipped);
+    assert!(other.detail.as_deref().unwrap().contains("--fail-fast"));
+}
+
+#[tokio::test]
+async fn parallelism_bounds_mutating_calls_in_flight() {
+    let n = 25;
+    let plan = Plan {
+        changes: (1..=n)
+            .map(|i| change(&format!("replication.r{i}"), Action::Create, vec![i]))
+            .collect(),
+        steps: (1..=n).map(|i| create_step(i, i, vec![])).collect(),
+        unmanaged: vec![],
+        scope: Scope::default(),
+        fingerprint: String::new(),
+    };
+    let ops = Scripted::default();
+    let o = ApplyOptions {
+        parallelism: 4,
+        ..opts()
+    };
+    let (_tx, rx) = watch::channel(false);
+    let report = execute(&plan, &ops, &o, &Quiet, rx).await;
+    assert_eq!(report.count(Outcome::Done), n as usize);
+    assert!(ops.max_in_flight.load(Ordering::SeqCst) <= 4);
+    assert!(ops.max_in_flight.load(Ordering::SeqCst) >= 2);
+}
+
+#[tokio::test]
+async fn an_interrupt_before_start_launches_nothing() {
+    let ops = Scripted::default();
+    let (_tx, rx) = watch::channel(true);
+    let report = execute(&failback_plan(), &ops, &opts(), &Quiet, rx).await;
+    assert!(ops.calls.lock().unwrap().is_empty());
+    assert!(report.interrupted);
+    assert_eq!(report.count(Outcome::Skipped), 3);
+}

@@ -1,0 +1,246 @@
+//! Failback: the replication A -> B is removed and B -> A created with A as
+//! the (overwritable) destination. A failure in the middle must keep the
+//! dependent create from running; a re-run finishes the job in the order
+//! delete, protection, create, as the emulator's request log shows.
+
+use std::time::Duration;
+
+use efs_replicator::apply::Outcome;
+use serde_json::json;
+
+use super::*;
+
+/// Starts with A (us-east-1) replicating to a new B (us-west-2), ENABLED;
+/// returns the id of B.
+async fn replicated(emu: &Emulator) -> String {
+    let reader = reader(emu).await;
+    let east = reader.client(&efs_replicator::model::Region::parse("us-east-1").unwrap());
+    let out = east
+        .create_replication_configuration()
+        .source_file_system_id(fsid(1))
+        .destinations(
+            aws_sdk_efs::types::DestinationToCreate::builder()
+                .region("us-west-2")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("seed replication");
+    let b = out.destinations()[0].file_system_id().to_owned();
+    loop {
+        let d = east
+            .describe_replication_configurations()
+            .file_system_id(fsid(1))
+            .send()
+            .await
+            .unwrap();
+        if d.replications()[0].destinations()[0].status().as_str() == "ENABLED" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    b
+}
+
+fn failback_config(b: &str) -> String {
+    format!(
+        r#"settings {{
+  region = "us-east-1"
+}}
+
+replication "back" {{
+  source_file_system_id = "{b}"
+  source_region         = "us-west-2"
+  destination {{
+    region          = "us-east-1"
+    file_system_id  = "{a}"
+    allow_overwrite = true
+  }}
+}}
+
+removed {{
+  source_file_system_id = "{a}"
+  source_region         = "us-east-1"
+}}
+"#,
+        a = fsid(1)
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_delete_in_a_failback_keeps_the_reverse_create_from_running() {
+    let world = World::new(&[(1, "us-east-1")]);
+    let emu = world.start(config()).await;
+    let b = replicated(&emu).await;
+    world.write_config(&failback_config(&b));
+    let before = mutations(&emu).await.len();
+    fault(
+        &emu,
+        json!({"operation": "DeleteReplicationConfiguration", "error": "AccessDeniedException",
+               "status": 403, "count": 1}),
+    )
+    .await;
+
+    let (_, report) = apply_lib(&world, &emu, &options()).await;
+    let removed = report.address(&format!("removed.{}", fsid(1))).unwrap();
+    assert_eq!(removed.outcome, Outcome::Failed, "{report:#?}");
+    let e = removed.error.as_ref().unwrap();
+    assert_eq!(e.code.as_deref(), Some("AccessDeniedException"));
+    assert_eq!(e.region, "us-east-1");
+    assert!(
+        e.hint
+            .contains("elasticfilesystem:DeleteReplicationConfiguration"),
+        "{e:?}"
+    );
+    let back = report.address("replication.back").unwrap();
+    assert_eq!(back.outcome, Outcome::Skipped);
+    // Nothing after the failed delete reached EFS: no protection change, no create.
+    let log = requests(&emu).await;
+    assert!(
+        !log.iter()
+            .any(|r| r.0 == "CreateReplicationConfiguration" && r.1 == "us-west-2"),
+        "{log:?}"
+    );
+    assert!(
+        !log.iter().any(|r| r.0 == "UpdateFileSystemProtection"),
+        "{log:?}"
+    );
+    assert_eq!(mutations(&emu).await.len(), before);
+
+    // A re-run converges, in the only safe order.
+    let (_, report) = apply_lib(&world, &emu, &options()).await;
+    assert!(report.succeeded(), "{report:#?}");
+    let order: Vec<(String, String)> = mutations(&emu).await.split_off(before);
+    assert_eq!(
+        order,
+        vec![
+            (
+                "DeleteReplicationConfiguration".to_owned(),
+                "us-east-1".to_owned()
+            ),
+            (
+                "UpdateFileSystemProtection".to_owned(),
+                "us-east-1".to_owned()
+            ),
+            (
+                "CreateReplicationConfiguration".to_owned(),
+                "us-west-2".to_owned()
+            ),
+        ]
+    );
+    assert!(converged(&world, &emu).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_concurrent_apply_that_got_there_first_counts_as_done() {
+    let world = World::new(&[(1, "us-east-1"), (2, "us-west-2")]);
+    world.write_config(&format!(
+        "settings {{\n  region = \"us-east-1\"\n}}\nreplication \"r\" {{\n  source_file_system_id = \"{}\"\n  destination {{\n    region = \"us-west-2\"\n    file_system_id = \"{}\"\n    allow_overwrite = true\n  }}\n}}\n",
+        fsid(1),
+        fsid(2)
+    ));
+    let emu = world.start(config()).await;
+    let reader = reader(&emu).await;
+    let p = make_plan(&world, &reader).await;
+    // Another apply of the same plan runs first, to the end.
+    let (_tx, rx) = tokio::sync::watch::channel(false);
+    let first = execute(
+        &p,
+        &EfsWriter::new(&reader),
+        &options(),
+        &Recorder::default(),
+        rx,
+    )
+    .await;
+    assert!(first.succeeded(), "{first:#?}");
+    // The stale copy of the plan finds everything in place.
+    let (_tx, rx) = tokio::sync::watch::channel(false);
+    let second = execute(
+        &p,
+        &EfsWriter::new(&reader),
+        &options(),
+        &Recorder::default(),
+        rx,
+    )
+    .await;
+    assert!(second.succeeded(), "{second:#?}");
+    let r = second.address("replication.r").unwrap();
+    assert!(
+        r.detail
+            .as_deref()
+            .unwrap_or("")
+            .contains("already present"),
+        "{r:?}"
+    );
+    // Exactly one replication was ever created.
+    let creates = mutations(&emu)
+        .await
+        .into_iter()
+        .filter(|m| m.0 == "CreateReplicationConfiguration")
+        .count();
+    assert_eq!(creates, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_protection_change_after_the_delete_keeps_the_reverse_create_from_running() {
+    let world = World::new(&[(1, "us-east-1")]);
+    let emu = world.start(config()).await;
+    let b = replicated(&emu).await;
+    world.write_config(&failback_config(&b));
+    let before = mutations(&emu).await.len();
+    fault(
+        &emu,
+        json!({"operation": "UpdateFileSystemProtection", "error": "AccessDeniedException",
+               "status": 403, "count": 1}),
+    )
+    .await;
+
+    let (_, report) = apply_lib(&world, &emu, &options()).await;
+    // The delete (and its wait) belong to removed.A and are done; the
+    // protection change of replication.back failed, so its create never ran.
+    assert_eq!(
+        report
+            .address(&format!("removed.{}", fsid(1)))
+            .unwrap()
+            .outcome,
+        Outcome::Done,
+        "{report:#?}"
+    );
+    let back = report.address("replication.back").unwrap();
+    assert_eq!(back.outcome, Outcome::Failed);
+    assert_eq!(
+        back.error.as_ref().unwrap().operation,
+        "UpdateFileSystemProtection"
+    );
+    let log = requests(&emu).await;
+    assert!(
+        !log.iter()
+            .any(|r| r.0 == "CreateReplicationConfiguration" && r.1 == "us-west-2"),
+        "{log:?}"
+    );
+    assert_eq!(
+        mutations(&emu).await.split_off(before),
+        vec![(
+            "DeleteReplicationConfiguration".to_owned(),
+            "us-east-1".to_owned()
+        )]
+    );
+
+    // The re-run does only what is left: protection, then create.
+    let (_, report) = apply_lib(&world, &emu, &options()).await;
+    assert!(report.succeeded(), "{report:#?}");
+    assert_eq!(
+        mutations(&emu).await.split_off(before + 1),
+        vec![
+            (
+                "UpdateFileSystemProtection".to_owned(),
+                "us-east-1".to_owned()
+            ),
+            (
+                "CreateReplicationConfiguration".to_owned(),
+                "us-west-2".to_owned()
+            ),
+        ]
+    );
+    assert!(converged(&world, &emu).await);
+}
