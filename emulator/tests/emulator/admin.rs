@@ -1,0 +1,280 @@
+//! The `/_emulator/` operator API: stats and request log, reset, fault
+//! rules, forced replication status, stalled sync timestamps, clock.
+
+use super::*;
+use aws_sdk_efs::types::{DestinationToCreate, ReplicationStatus};
+use serde_json::json;
+
+async fn replicated(emu: &Emulator) -> (Client, String) {
+    let east = client(emu, "us-east-1");
+    let src = create_fs(&east, "src").await;
+    east.create_replication_configuration()
+        .source_file_system_id(&src)
+        .destinations(DestinationToCreate::builder().region("us-west-2").build())
+        .send()
+        .await
+        .unwrap();
+    (east, src)
+}
+
+#[tokio::test]
+async fn stats_count_operations_and_log_requests_in_order() {
+    let emu = start(config()).await;
+    let (east, src) = replicated(&emu).await;
+    let west = client_b(&emu, "us-west-2");
+    east.describe_replication_configurations()
+        .send()
+        .await
+        .unwrap();
+    let _ = west
+        .describe_file_systems()
+        .file_system_id("fs-00000000000000000")
+        .send()
+        .await;
+    let s = admin_get(&emu, "/_emulator/stats").await;
+    assert_eq!(s["total"], 4);
+    assert_eq!(s["by_operation"]["CreateFileSystem"], 1);
+    assert_eq!(s["by_operation"]["CreateReplicationConfiguration"], 1);
+    assert_eq!(s["by_operation"]["DescribeReplicationConfigurations"], 1);
+    assert_eq!(s["by_operation"]["DescribeFileSystems"], 1);
+    let reqs = s["requests"].as_array().unwrap();
+    let ops: Vec<&str> = reqs
+        .iter()
+        .map(|r| r["operation"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ops,
+        [
+            "CreateFileSystem",
+            "CreateReplicationConfiguration",
+            "DescribeReplicationConfigurations",
+            "DescribeFileSystems"
+        ]
+    );
+    let seqs: Vec<u64> = reqs.iter().map(|r| r["seq"].as_u64().unwrap()).collect();
+    assert_eq!(seqs, [1, 2, 3, 4]);
+    assert_eq!(reqs[1]["status"], 200);
+    assert_eq!(reqs[1]["region"], "us-east-1");
+    assert!(reqs[1]["path"].as_str().unwrap().contains(&src));
+    assert_eq!(reqs[3]["status"], 404);
+    assert_eq!(reqs[3]["error"], "FileSystemNotFound");
+    assert_eq!(reqs[3]["account"], ACCOUNT_B);
+    assert_eq!(reqs[3]["region"], "us-west-2");
+    assert_eq!(s["replications"], 1);
+}
+
+#[tokio::test]
+async fn reset_clears_state_stats_and_faults() {
+    let emu = start(config()).await;
+    let (east, _) = replicated(&emu).await;
+    let (st, _) = admin_post(
+        &emu,
+        "/_emulator/faults",
+        json!({"operation": "DescribeFileSystems", "error": "InternalServerError", "count": 5}),
+    )
+    .await;
+    assert_eq!(st, 201);
+    let (st, _) = admin_post(&emu, "/_emulator/reset", json!({})).await;
+    assert_eq!(st, 200);
+    assert!(east
+        .describe_file_systems()
+        .send()
+        .await
+        .unwrap()
+        .file_systems()
+        .is_empty());
+    assert!(east
+        .describe_replication_configurations()
+        .send()
+        .await
+        .unwrap()
+        .replications()
+        .is_empty());
+    let s = admin_get(&emu, "/_emulator/stats").await;
+    assert_eq!(s["total"], 2);
+    assert_eq!(
+        admin_get(&emu, "/_emulator/faults").await["faults"],
+        json!([])
+    );
+}
+
+#[tokio::test]
+async fn fault_rules_fail_the_next_n_calls_then_expire() {
+    let emu = start(config()).await;
+    let east = client(&emu, "us-east-1");
+    let (st, rule) = admin_post(
+        &emu,
+        "/_emulator/faults",
+        json!({"operation": "CreateFileSystem", "error": "InsufficientThroughputCapacity", "count": 2, "message": "try later"}),
+    )
+    .await;
+    assert_eq!(st, 201, "{rule}");
+    for _ in 0..2 {
+        let err = east
+            .create_file_system()
+            .creation_token("t")
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(503));
+        let e = err.into_service_error();
+        assert!(e.is_insufficient_throughput_capacity(), "{e:?}");
+        assert_eq!(e.meta().message(), Some("try later"));
+    }
+    create_fs(&east, "t").await;
+    // Region-scoped rule: only us-west-2 fails.
+    admin_post(&emu, "/_emulator/faults", json!({"operation": "DescribeFileSystems", "error": "InternalServerError", "region": "us-west-2"})).await;
+    east.describe_file_systems().send().await.unwrap();
+    let e = client(&emu, "us-west-2")
+        .describe_file_systems()
+        .send()
+        .await;
+    assert_eq!(code(e), "InternalServerError");
+    client(&emu, "us-west-2")
+        .describe_file_systems()
+        .send()
+        .await
+        .unwrap();
+    let (st, v) = admin_post(&emu, "/_emulator/faults", json!({"operation": "X"})).await;
+    assert_eq!(st, 400, "{v}");
+}
+
+#[tokio::test]
+async fn forced_status_shows_with_message_and_can_be_cleared() {
+    let emu = start(config()).await;
+    let (east, src) = replicated(&emu).await;
+    let (st, v) = admin_post(
+        &emu,
+        &format!("/_emulator/replications/{src}/status"),
+        json!({"status": "PAUSED", "message": "Destination Region us-west-2 was opted out"}),
+    )
+    .await;
+    assert_eq!(st, 200, "{v}");
+    let d = east
+        .describe_replication_configurations()
+        .file_system_id(&src)
+        .send()
+        .await
+        .unwrap()
+        .replications()[0]
+        .destinations()[0]
+        .clone();
+    assert_eq!(d.status(), &ReplicationStatus::Paused);
+    assert_eq!(
+        d.status_message(),
+        Some("Destination Region us-west-2 was opted out")
+    );
+    // The destination side sees the same status.
+    let west = client(&emu, "us-west-2");
+    let seen = west
+        .describe_replication_configurations()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        seen.replications()[0].destinations()[0].status(),
+        &ReplicationStatus::Paused
+    );
+    admin_post(
+        &emu,
+        &format!("/_emulator/replications/{src}/status"),
+        json!({"status": "ERROR", "message": "boom"}),
+    )
+    .await;
+    let d = east
+        .describe_replication_configurations()
+        .send()
+        .await
+        .unwrap()
+        .replications()[0]
+        .destinations()[0]
+        .clone();
+    assert_eq!(d.status(), &ReplicationStatus::Error);
+    let r = raw(
+        &emu,
+        "DELETE",
+        &format!("/_emulator/replications/{src}/status"),
+        &[],
+        b"",
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    let d = east
+        .describe_replication_configurations()
+        .send()
+        .await
+        .unwrap()
+        .replications()[0]
+        .destinations()[0]
+        .clone();
+    assert_eq!(d.status(), &ReplicationStatus::Enabled);
+    assert!(d.status_message().is_none());
+    let (st, _) = admin_post(
+        &emu,
+        &format!("/_emulator/replications/{src}/status"),
+        json!({"status": "BROKEN"}),
+    )
+    .await;
+    assert_eq!(st, 400);
+    let (st, _) = admin_post(
+        &emu,
+        "/_emulator/replications/fs-0000000000000000f/status",
+        json!({"status": "ERROR"}),
+    )
+    .await;
+    assert_eq!(st, 404);
+}
+
+#[tokio::test]
+async fn stalled_sync_timestamp_stops_advancing_until_resumed() {
+    let emu = start(Config {
+        sync_interval: Duration::from_secs(60),
+        ..config()
+    })
+    .await;
+    let (east, src) = replicated(&emu).await;
+    let lrt = |c: Client, s: String| async move {
+        c.describe_replication_configurations()
+            .file_system_id(s)
+            .send()
+            .await
+            .unwrap()
+            .replications()[0]
+            .destinations()[0]
+            .last_replicated_timestamp()
+            .unwrap()
+            .as_secs_f64()
+    };
+    let t0 = lrt(east.clone(), src.clone()).await;
+    let (st, _) = admin_post(
+        &emu,
+        &format!("/_emulator/replications/{src}/stall"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(st, 200);
+    advance(&emu, 600.0).await;
+    assert_eq!(lrt(east.clone(), src.clone()).await, t0);
+    raw(
+        &emu,
+        "DELETE",
+        &format!("/_emulator/replications/{src}/stall"),
+        &[],
+        b"",
+    )
+    .await;
+    let t1 = lrt(east.clone(), src.clone()).await;
+    assert!(t1 >= t0 + 600.0, "{t1} vs {t0}");
+}
+
+#[tokio::test]
+async fn clock_only_moves_forward() {
+    let emu = start(config()).await;
+    let before = admin_get(&emu, "/_emulator/clock").await;
+    advance(&emu, 100.0).await;
+    let after = admin_get(&emu, "/_emulator/clock").await;
+    assert_eq!(after["offset_seconds"], 100.0);
+    assert!(after["now"].as_f64().unwrap() >= before["now"].as_f64().unwrap() + 100.0);
+    let (st, _) = admin_post(&emu, "/_emulator/clock", json!({"advance_seconds": -5})).await;
+    assert_eq!(st, 400);
+}

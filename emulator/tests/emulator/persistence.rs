@@ -1,0 +1,293 @@
+//! The state file: restart from it, hand-written seeds, garbage temp files
+//! and corrupt state files, and kill -9 of the binary mid-write.
+
+use super::*;
+use aws_sdk_efs::types::{DestinationToCreate, ReplicationOverwriteProtection, ReplicationStatus};
+use serde_json::json;
+use std::io::BufRead;
+use std::path::Path;
+
+fn with_state(path: &Path) -> Config {
+    Config {
+        state_file: Some(path.to_path_buf()),
+        ..config()
+    }
+}
+
+#[tokio::test]
+async fn restart_restores_file_systems_replications_and_controls() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.json");
+    let emu = start(with_state(&path)).await;
+    let east = client(&emu, "us-east-1");
+    let src = create_fs(&east, "src").await;
+    east.tag_resource()
+        .resource_id(&src)
+        .tags(
+            aws_sdk_efs::types::Tag::builder()
+                .key("Name")
+                .value("primary")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let rep = east
+        .create_replication_configuration()
+        .source_file_system_id(&src)
+        .destinations(DestinationToCreate::builder().region("eu-west-1").build())
+        .send()
+        .await
+        .unwrap();
+    let dst = rep.destinations()[0].file_system_id().to_string();
+    admin_post(
+        &emu,
+        &format!("/_emulator/replications/{src}/status"),
+        json!({"status": "PAUSED", "message": "opted out"}),
+    )
+    .await;
+    emu.shutdown().await;
+
+    let emu = start(with_state(&path)).await;
+    let east = client(&emu, "us-east-1");
+    let fs = east
+        .describe_file_systems()
+        .file_system_id(&src)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fs.file_systems()[0].name(), Some("primary"));
+    let reps = east
+        .describe_replication_configurations()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reps.replications().len(), 1);
+    let d = &reps.replications()[0].destinations()[0];
+    assert_eq!(d.file_system_id(), dst);
+    assert_eq!(d.status(), &ReplicationStatus::Paused);
+    assert_eq!(d.status_message(), Some("opted out"));
+    assert_eq!(reps.replications()[0].creation_time(), rep.creation_time());
+    let west = client(&emu, "eu-west-1");
+    let p = west
+        .describe_file_systems()
+        .file_system_id(&dst)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        p.file_systems()[0]
+            .file_system_protection()
+            .and_then(|p| p.replication_overwrite_protection()),
+        Some(&ReplicationOverwriteProtection::Replicating)
+    );
+    // A missing file means an empty state.
+    let empty = start(with_state(&dir.path().join("new.json"))).await;
+    assert!(client(&empty, "us-east-1")
+        .describe_file_systems()
+        .send()
+        .await
+        .unwrap()
+        .file_systems()
+        .is_empty());
+}
+
+#[tokio::test]
+async fn hand_written_seed_with_omitted_fields_loads() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("seed.json");
+    std::fs::write(
+        &path,
+        r#"{
+          "file_systems": [
+            {"id": "fs-0123456789abcdef0", "region": "us-east-1", "name": "app-data"},
+            {"id": "fs-0123456789abcdef1", "region": "us-east-1", "performance_mode": "maxIO",
+             "throughput_mode": "elastic", "protection": "DISABLED"},
+            {"id": "fs-0123456789abcdef2", "region": "eu-west-1", "account": "444455556666",
+             "availability_zone_name": "eu-west-1a"},
+            {"id": "fs-0123456789abcdef3", "region": "us-east-1"},
+            {"id": "fs-0123456789abcdef4", "region": "us-west-2"}
+          ],
+          "replications": [
+            {"source_file_system_id": "fs-0123456789abcdef3", "destination_file_system_id": "fs-0123456789abcdef4"}
+          ]
+        }"#,
+    )
+    .unwrap();
+    let emu = start(with_state(&path)).await;
+    let east = client(&emu, "us-east-1");
+    let all = east.describe_file_systems().send().await.unwrap();
+    assert_eq!(all.file_systems().len(), 3);
+    let a = east
+        .describe_file_systems()
+        .file_system_id("fs-0123456789abcdef0")
+        .send()
+        .await
+        .unwrap()
+        .file_systems()[0]
+        .clone();
+    assert_eq!(a.name(), Some("app-data"));
+    assert_eq!(a.owner_id(), ACCOUNT_A);
+    assert_eq!(a.life_cycle_state().as_str(), "available");
+    let b = east
+        .describe_file_systems()
+        .file_system_id("fs-0123456789abcdef1")
+        .send()
+        .await
+        .unwrap()
+        .file_systems()[0]
+        .clone();
+    assert_eq!(b.performance_mode().as_str(), "maxIO");
+    assert_eq!(
+        b.file_system_protection()
+            .and_then(|p| p.replication_overwrite_protection()),
+        Some(&ReplicationOverwriteProtection::Disabled)
+    );
+    let c = client_b(&emu, "eu-west-1")
+        .describe_file_systems()
+        .send()
+        .await
+        .unwrap()
+        .file_systems()[0]
+        .clone();
+    assert_eq!(c.availability_zone_name(), Some("eu-west-1a"));
+    let r = east
+        .describe_replication_configurations()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.replications()[0].destinations()[0].region(), "us-west-2");
+    assert_eq!(
+        r.replications()[0].destinations()[0].status(),
+        &ReplicationStatus::Enabled
+    );
+    let west = client(&emu, "us-west-2");
+    let d = west
+        .describe_file_systems()
+        .send()
+        .await
+        .unwrap()
+        .file_systems()[0]
+        .clone();
+    assert_eq!(
+        d.file_system_protection()
+            .and_then(|p| p.replication_overwrite_protection()),
+        Some(&ReplicationOverwriteProtection::Replicating)
+    );
+}
+
+#[tokio::test]
+async fn invalid_state_files_stop_the_start_and_are_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, content) in [
+        ("torn.json", "{\"file_systems\": [{\"id\": \"fs-0123"),
+        ("bad-id.json", "{\"file_systems\": [{\"id\": \"x\", \"region\": \"us-east-1\"}]}"),
+        ("no-region.json", "{\"file_systems\": [{\"id\": \"fs-0123456789abcdef0\"}]}"),
+        ("dangling.json", "{\"replications\": [{\"source_file_system_id\": \"fs-0123456789abcdef0\", \"destination_file_system_id\": \"fs-0123456789abcdef1\"}]}"),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, content).unwrap();
+        let err = efs_emulator::start(with_state(&path)).await.unwrap_err();
+        assert!(err.to_string().contains(name), "{name}: {err}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), content, "{name} was modified");
+    }
+}
+
+#[tokio::test]
+async fn garbage_temp_file_never_replaces_the_good_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.json");
+    let emu = start(with_state(&path)).await;
+    let id = create_fs(&client(&emu, "us-east-1"), "keep").await;
+    emu.shutdown().await;
+    let good = std::fs::read(&path).unwrap();
+    // A torn write left behind by a crash.
+    let tmp = efs_emulator::persist::temp_path(&path);
+    std::fs::write(&tmp, b"{\"file_systems\": [{\"id\": \"fs-dead").unwrap();
+    let emu = start(with_state(&path)).await;
+    let east = client(&emu, "us-east-1");
+    assert_eq!(
+        east.describe_file_systems()
+            .send()
+            .await
+            .unwrap()
+            .file_systems()[0]
+            .file_system_id(),
+        id
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), good);
+    create_fs(&east, "second").await;
+    emu.shutdown().await;
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(doc["file_systems"].as_array().unwrap().len(), 2);
+    assert!(!tmp.exists());
+}
+
+#[tokio::test]
+async fn kill_9_of_the_binary_keeps_every_acknowledged_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.json");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_efs-emulator"))
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--account-id",
+            ACCOUNT_A,
+            "--state",
+        ])
+        .arg(&path)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn efs-emulator");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .expect("listening line")
+        .to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "{line}");
+    let c = client_at(&url, "us-east-1", KEY_A, RetryConfig::disabled());
+    let mut acked = Vec::new();
+    for i in 0..15 {
+        acked.push(create_fs(&c, &format!("k{i}")).await);
+    }
+    // Keep writing while the process is killed.
+    let writer = {
+        let c = c.clone();
+        tokio::spawn(async move {
+            for i in 0..1000 {
+                if c.create_file_system()
+                    .creation_token(format!("w{i}"))
+                    .send()
+                    .await
+                    .is_err()
+                {
+                    break;
+                }
+            }
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let _ = writer.await;
+    let emu = start(with_state(&path)).await;
+    let listed: Vec<String> = client(&emu, "us-east-1")
+        .describe_file_systems()
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .unwrap()
+        .iter()
+        .map(|f| f.file_system_id().to_string())
+        .collect();
+    for id in &acked {
+        assert!(listed.contains(id), "{id} lost after kill -9");
+    }
+}
