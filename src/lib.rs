@@ -9,11 +9,16 @@
 //!   `aws_sdk_efs` on the read path) into a [`model::Actual`].
 //! - [`plan`]: the pure planner, (Desired, Actual) -> Plan or preflight errors.
 //! - [`render`]: writes a plan as human text or JSON.
+//! - [`health`]: drift and health of declared replications for `check`
+//!   (pure, `now` passed in), and its table / JSON / Prometheus writers.
+//! - [`export`]: HCL for the replications that exist (`export`).
 //! - [`cli`]: one file per command; flags in, exit code out.
 
 pub mod cli;
 pub mod config;
 pub mod discover;
+pub mod export;
+pub mod health;
 pub mod model;
 pub mod plan;
 pub mod render;

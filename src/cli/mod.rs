@@ -11,8 +11,10 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+pub mod check;
 pub mod common;
 pub mod connect;
+pub mod export;
 pub mod fmt;
 pub mod plan;
 pub mod validate;
@@ -61,6 +63,11 @@ enum Command {
     /// Show what apply would change: read the current state and diff it
     /// against the configuration.
     Plan(plan::PlanArgs),
+    /// Detect drift and unhealthy replications (status, lag) for scheduled
+    /// jobs: exit 0 in sync and healthy, 2 drift or unhealthy, 1 error.
+    Check(check::CheckArgs),
+    /// Write HCL for every replication found in the given Regions.
+    Export(export::ExportArgs),
 }
 
 /// Parses `args` and runs the command; the returned code is the process exit code.
@@ -80,6 +87,8 @@ where
         Command::Validate(a) => validate::run(a, &cli.global).await,
         Command::Fmt(a) => fmt::run(a, &cli.global).await,
         Command::Plan(a) => plan::run(a, &cli.global).await,
+        Command::Check(a) => check::run(a, &cli.global).await,
+        Command::Export(a) => export::run(a, &cli.global).await,
     };
     match outcome {
         Ok(code) => code,
