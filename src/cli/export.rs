@@ -52,7 +52,11 @@ pub async fn run(args: ExportArgs, global: &GlobalArgs) -> anyhow::Result<ExitCo
     conn.close().await;
     let actual = found?;
     let text = to_hcl(&actual)?;
-    let blocks = actual.replications.len();
+    let blocks = actual
+        .replications
+        .iter()
+        .filter(|r| r.destination.status != crate::model::ReplicationStatus::Deleting)
+        .count();
     match &args.out {
         Some(path) => {
             write_atomically(path, |f| f.write_all(text.as_bytes()))

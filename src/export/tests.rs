@@ -125,6 +125,7 @@ fn export_of_a_mixed_state_loads_and_plans_to_no_changes() {
         text.contains("fs-00000005 (us-east-1) -> fs-000000a5 (us-east-2) is being deleted"),
         "{text}"
     );
+    insta::assert_snapshot!("mixed", text);
     // Canonical: formatting again changes nothing.
     assert_eq!(format_source("x.hcl", &text).unwrap(), text);
 
