@@ -174,7 +174,7 @@ async fn every_kind_of_problem_is_reported_in_every_format() {
         SystemTime::UNIX_EPOCH + Duration::from_secs(T0 + 3_600)
     );
 
-    insta::assert_snapshot!("table", rendered(&r, |r, w| render_table(r, w)));
-    insta::assert_snapshot!("json", rendered(&r, |r, w| render_json(r, w)));
-    insta::assert_snapshot!("prometheus", rendered(&r, |r, w| render_prometheus(r, w)));
+    insta::assert_snapshot!("table", rendered(&r, render_table));
+    insta::assert_snapshot!("json", rendered(&r, render_json));
+    insta::assert_snapshot!("prometheus", rendered(&r, render_prometheus));
 }
