@@ -660,13 +660,18 @@ pub fn plan(desired: &Desired, actual: &Actual, opts: &PlanOptions) -> Result<Pl
             }
             _ => {}
         }
+        // One error per blocking replication, even if it holds both file systems.
+        let mut reported: BTreeSet<Key> = BTreeSet::new();
         // The source must not be the destination of another replication.
         if let Some(x) = by_dest.get(&sk) {
             match blocker(x, &address, "source", &sk) {
                 Ok(dep) => {
                     c.waits_for.insert(dep);
                 }
-                Err(e) => errors.push(*e),
+                Err(e) => {
+                    reported.insert(key_of(x));
+                    errors.push(*e);
+                }
             }
         }
         let our_account: Option<AccountId> = source_info
@@ -733,7 +738,9 @@ pub fn plan(desired: &Desired, actual: &Actual, opts: &PlanOptions) -> Result<Pl
                     was_destination_of_deleted = true;
                 }
                 Err(e) => {
-                    errors.push(*e);
+                    if reported.insert(key_of(x)) {
+                        errors.push(*e);
+                    }
                     blocked = true;
                 }
             }
@@ -744,7 +751,9 @@ pub fn plan(desired: &Desired, actual: &Actual, opts: &PlanOptions) -> Result<Pl
                     c.waits_for.insert(dep);
                 }
                 Err(e) => {
-                    errors.push(*e);
+                    if reported.insert(key_of(x)) {
+                        errors.push(*e);
+                    }
                     blocked = true;
                 }
             }

@@ -1,0 +1,299 @@
+//! The built binary: exit codes (0, 1, 2 with --detailed-exitcode), global
+//! flags before or after the subcommand, --json, --out, --emulator, and the
+//! endpoint taken from --endpoint-url or AWS_ENDPOINT_URL_EFS, with AWS
+//! errors that say what to do.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use aws_sdk_efs::types::DestinationToCreate;
+use efs_replicator::plan::SavedPlan;
+
+use crate::support::{path_str, Env, KEY_MAIN};
+
+const CONFIG: &str = r#"
+replication "home" {
+  source_file_system_id = "@home"
+  source_region         = "us-east-1"
+  destination {
+    region = "us-west-2"
+  }
+}
+"#;
+
+/// Runs the binary with a clean environment (no AWS config, no IMDS).
+fn run_with_env(args: &[&str], env: &[(&str, &str)], home: &Path) -> Output {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_efs-replicator"));
+    cmd.args(args);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("AWS_") || k.starts_with("EFS_REPLICATOR_") || k == "NO_COLOR" {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.env("HOME", home)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", home.join("aws-config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("aws-credentials"));
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("binary runs")
+}
+
+async fn run(args: Vec<String>, env: Vec<(String, String)>, home: PathBuf) -> Output {
+    tokio::task::spawn_blocking(move || {
+        let a: Vec<&str> = args.iter().map(String::as_str).collect();
+        let e: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        run_with_env(&a, &e, &home)
+    })
+    .await
+    .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// A state file holding the source file system `home`, and a config for it.
+async fn seeded() -> (Env, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let mut env = Env::start_with(Some(state.clone())).await;
+    // Keep the state file's directory alive as long as the Env.
+    env.dir = dir;
+    env.fs("home", "us-east-1").await;
+    env.stop().await;
+    let dir = env.write_config("cfg", CONFIG);
+    (env, state, dir)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn detailed_exitcode_is_2_with_changes_and_0_without() {
+    let (env, state, dir) = seeded().await;
+    let home = env.dir.path().to_path_buf();
+    let args = |extra: &[&str]| {
+        let mut v = vec![
+            "plan".to_owned(),
+            path_str(&dir),
+            "--emulator".to_owned(),
+            path_str(&state),
+        ];
+        v.extend(extra.iter().map(|s| s.to_string()));
+        v
+    };
+    let out = run(args(&["--detailed-exitcode"]), vec![], home.clone()).await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("Plan: 1 to create, 0 to replace, 0 to delete."));
+    let out = run(args(&[]), vec![], home.clone()).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    // Create the replication in that state, then plan again: no changes.
+    let mut env2 = Env::start_with(Some(state.clone())).await;
+    let id = env.id("home");
+    env2.client("us-east-1")
+        .create_replication_configuration()
+        .source_file_system_id(id)
+        .destinations(DestinationToCreate::builder().region("us-west-2").build())
+        .send()
+        .await
+        .unwrap();
+    env2.stop().await;
+    let out = run(args(&["--detailed-exitcode"]), vec![], home).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).ends_with("No changes.\n"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn global_flags_go_before_or_after_the_subcommand() {
+    let (env, state, dir) = seeded().await;
+    let home = env.dir.path().to_path_buf();
+    let before = run(
+        vec![
+            "--emulator".into(),
+            path_str(&state),
+            "--no-color".into(),
+            "plan".into(),
+            path_str(&dir),
+        ],
+        vec![],
+        home.clone(),
+    )
+    .await;
+    let after = run(
+        vec![
+            "plan".into(),
+            path_str(&dir),
+            "--no-color".into(),
+            "--emulator".into(),
+            path_str(&state),
+        ],
+        vec![],
+        home,
+    )
+    .await;
+    assert_eq!(before.status.code(), Some(0), "{}", text(&before.stderr));
+    assert_eq!(after.status.code(), Some(0), "{}", text(&after.stderr));
+    assert_eq!(text(&before.stdout), text(&after.stdout));
+    assert!(text(&before.stdout).contains("+ replication.home {"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_output_has_the_documented_shape_and_out_saves_the_plan() {
+    let (env, state, dir) = seeded().await;
+    let saved = env.dir.path().join("plan.json");
+    let out = run(
+        vec![
+            "plan".into(),
+            path_str(&dir),
+            "--json".into(),
+            "--out".into(),
+            path_str(&saved),
+            "--emulator".into(),
+            path_str(&state),
+        ],
+        vec![],
+        env.dir.path().to_path_buf(),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let keys = |v: &serde_json::Value| {
+        let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    };
+    assert_eq!(
+        keys(&doc),
+        ["changes", "format_version", "summary", "unmanaged"]
+    );
+    assert_eq!(doc["format_version"], "1");
+    assert_eq!(
+        keys(&doc["changes"][0]),
+        ["action", "address", "after", "before", "reason", "steps"]
+    );
+    assert_eq!(doc["changes"][0]["action"], "create");
+    assert_eq!(doc["changes"][0]["steps"][0]["kind"], "create");
+    assert_eq!(
+        keys(&doc["summary"]),
+        ["create", "delete", "no_op", "replace"]
+    );
+    assert_eq!(doc["summary"]["create"], 1);
+
+    let plan = SavedPlan::read(std::fs::File::open(&saved).unwrap()).unwrap();
+    assert!(plan.fingerprint.starts_with("sha256:"));
+    assert_eq!(plan.plan.steps.len(), 2);
+    assert_eq!(plan.plan.changes[0].address, "replication.home");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_exit_1_even_with_detailed_exitcode() {
+    let (env, state, _) = seeded().await;
+    let home = env.dir.path().to_path_buf();
+    // A configuration error.
+    let bad = env.write_config(
+        "bad",
+        "replication \"x\" {\n  destination { region = \"us-west-2\" }\n}\n",
+    );
+    let out = run(
+        vec![
+            "plan".into(),
+            path_str(&bad),
+            "--detailed-exitcode".into(),
+            "--emulator".into(),
+            path_str(&state),
+        ],
+        vec![],
+        home.clone(),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("source_file_system_id"),
+        "{}",
+        text(&out.stderr)
+    );
+    // A preflight error.
+    let missing = env.write_config("missing", &CONFIG.replace("@home", "fs-00000000deadbeef"));
+    let out = run(
+        vec![
+            "plan".into(),
+            path_str(&missing),
+            "--detailed-exitcode".into(),
+            "--emulator".into(),
+            path_str(&state),
+        ],
+        vec![],
+        home,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("fs-00000000deadbeef was not found in us-east-1"),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn endpoint_from_environment_or_flag_and_access_denied_names_the_iam_action() {
+    let mut env = Env::start().await;
+    env.fs("home", "us-east-1").await;
+    let dir = env.write_config("cfg", CONFIG);
+    let home = env.dir.path().to_path_buf();
+    let creds = vec![
+        ("AWS_ACCESS_KEY_ID".to_owned(), KEY_MAIN.to_owned()),
+        ("AWS_SECRET_ACCESS_KEY".to_owned(), "secret".to_owned()),
+        ("AWS_REGION".to_owned(), "us-east-1".to_owned()),
+    ];
+    let mut with_env = creds.clone();
+    with_env.push(("AWS_ENDPOINT_URL_EFS".to_owned(), env.base.clone()));
+    let out = run(
+        vec!["plan".into(), path_str(&dir)],
+        with_env.clone(),
+        home.clone(),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("Plan: 1 to create"));
+
+    let out = run(
+        vec![
+            "plan".into(),
+            path_str(&dir),
+            "--endpoint-url".into(),
+            env.base.clone(),
+        ],
+        creds,
+        home.clone(),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    env.admin_post(
+        "/_emulator/faults",
+        &serde_json::json!({
+            "operation": "DescribeReplicationConfigurations",
+            "error": "AccessDeniedException",
+            "status": 403,
+            "message": "User is not authorized to perform: elasticfilesystem:DescribeReplicationConfigurations",
+            "count": 10
+        }),
+    )
+    .await;
+    let out = run(vec!["plan".into(), path_str(&dir)], with_env, home).await;
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("DescribeReplicationConfigurations in us-"),
+        "{err}"
+    );
+    assert!(err.contains("AccessDeniedException"), "{err}");
+    assert!(
+        err.contains("grant elasticfilesystem:DescribeReplicationConfigurations"),
+        "{err}"
+    );
+}
