@@ -1,10 +1,11 @@
 //! Request-rate limiting for `--throttle-rps`: one token bucket per
 //! (account, Region), charged by mutating calls only. Over the limit the
-//! emulator answers `ThrottlingException` with HTTP 400, the one code and
-//! status that the Rust SDK (`aws-runtime` `THROTTLING_ERRORS`), botocore's
-//! standard retry mode (`_THROTTLED_ERROR_CODES`) and botocore's legacy
-//! retry policies (`_retry.json`: `throttling_exception`, code and status
-//! 400 together) all classify as retryable throttling.
+//! emulator answers `ThrottlingException` with HTTP 429. The Rust SDK
+//! (`aws-runtime` `THROTTLING_ERRORS`) and botocore's standard/adaptive retry
+//! modes (`_THROTTLED_ERROR_CODES`) classify by code, so they see throttling;
+//! botocore's legacy mode (`_retry.json`) retries any 429
+//! (`too_many_requests`), and 429 is the status the EFS model gives its own
+//! throttling error (`TooManyRequests`).
 //!
 //! It uses the monotonic clock (not the emulator's adjustable clock) and
 //! must never block: a call either gets a token now or is refused.

@@ -373,7 +373,7 @@ pub enum ApiError {
     /// 500: the emulator failed internally (e.g. the state file write).
     #[error("{0}")]
     InternalServerError(String),
-    /// 400 `ThrottlingException`: over the `--throttle-rps` budget.
+    /// 429 `ThrottlingException`: over the `--throttle-rps` budget.
     #[error("{0}")]
     Throttling(String),
     /// 403 `MissingAuthenticationTokenException`: no SigV4 Authorization.
@@ -474,8 +474,7 @@ pub fn modeled_status(code: &str) -> Option<u16> {
         "BadRequest"
         | "ValidationException"
         | "UnsupportedAvailabilityZone"
-        | "ThroughputLimitExceeded"
-        | "ThrottlingException" => 400,
+        | "ThroughputLimitExceeded" => 400,
         "FileSystemLimitExceeded" => 403,
         "FileSystemNotFound" | "ReplicationNotFound" | "AccessPointNotFound" => 404,
         "IncorrectFileSystemLifeCycleState"
@@ -483,7 +482,7 @@ pub fn modeled_status(code: &str) -> Option<u16> {
         | "ReplicationAlreadyExists"
         | "FileSystemAlreadyExists"
         | "FileSystemInUse" => 409,
-        "TooManyRequests" => 429,
+        "TooManyRequests" | "ThrottlingException" => 429,
         "InternalServerError" => 500,
         "InsufficientThroughputCapacity" => 503,
         _ => return None,

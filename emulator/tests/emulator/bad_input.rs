@@ -47,7 +47,21 @@ async fn malformed_json_and_wrong_member_types() {
         b"{}",
         b"\xff\xfe",
     ];
-    for body in cases {
+    let long_token = format!("{{\"CreationToken\": \"{}\"}}", "t".repeat(65));
+    let long_value = format!(
+        "{{\"CreationToken\": \"t\", \"Tags\": [{{\"Key\": \"k\", \"Value\": \"{}\"}}]}}",
+        "v".repeat(257)
+    );
+    let long_key = format!(
+        "{{\"CreationToken\": \"t\", \"Tags\": [{{\"Key\": \"{}\", \"Value\": \"v\"}}]}}",
+        "k".repeat(129)
+    );
+    let lengths = [
+        long_token.as_bytes(),
+        long_value.as_bytes(),
+        long_key.as_bytes(),
+    ];
+    for body in cases.iter().chain(lengths.iter()) {
         let r = post_json(&emu, CREATE_FS, body).await;
         assert_eq!(
             r.aws_error(),

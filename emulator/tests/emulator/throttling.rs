@@ -35,7 +35,7 @@ async fn sdk_standard_retry_succeeds_through_throttling() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|r| r["error"] == "ThrottlingException" && r["status"] == 400)
+        .filter(|r| r["error"] == "ThrottlingException" && r["status"] == 429)
         .count() as u64;
     assert_eq!(throttled_logged, throttled);
     assert_eq!(
@@ -61,7 +61,7 @@ async fn throttling_is_per_account_and_region_and_spares_reads() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), Some("ThrottlingException"));
-    assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(400));
+    assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(429));
     // Reads are never throttled.
     for _ in 0..5 {
         east.describe_file_systems().send().await.unwrap();

@@ -1,0 +1,252 @@
+//! Benchmark of the EFS emulator (prints figures; asserts nothing):
+//! 1. creates 10,000 replications in us-east-1 through the real SDK;
+//! 2. pages through them with DescribeReplicationConfigurations
+//!    (MaxResults=100), reporting server-side time per page (measured inside
+//!    the emulator around routing, the store call and JSON encoding, read
+//!    from its request log) and the SDK round trip over loopback;
+//! 3. opens 200 TCP connections at once and sends requests on all of them
+//!    concurrently, counting errors.
+//!
+//! Run: `cargo run --release -p efs-emulator --example bench`
+//! It talks only to 127.0.0.1 and must never be used as a test.
+
+use aws_sdk_efs::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_efs::types::DestinationToCreate;
+use aws_sdk_efs::Client;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const REPLICATIONS: usize = 10_000;
+const PASSES: usize = 5;
+const CONNECTIONS: usize = 200;
+const REQUESTS_PER_CONNECTION: usize = 10;
+
+fn client(url: &str, region: &str) -> Client {
+    let conf = aws_sdk_efs::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(region.to_string()))
+        .credentials_provider(Credentials::new("AKIDBENCH", "secret", None, None, "bench"))
+        .endpoint_url(url)
+        .build();
+    Client::from_conf(conf)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i]
+}
+
+fn summary(label: &str, mut v: Vec<f64>) {
+    v.sort_by(|a, b| a.total_cmp(b));
+    println!(
+        "{label}: n={} median={:.3} ms p99={:.3} ms max={:.3} ms",
+        v.len(),
+        percentile(&v, 0.5),
+        percentile(&v, 0.99),
+        v.last().copied().unwrap_or(f64::NAN)
+    );
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let config = efs_emulator::Config {
+        enable_delay: Duration::ZERO,
+        initial_sync_delay: Duration::ZERO,
+        ..efs_emulator::Config::default()
+    };
+    let emu = efs_emulator::start(config).await?;
+    let url = emu.base_url().to_string();
+    println!("emulator at {url}");
+
+    // 1. Populate.
+    let started = Instant::now();
+    let east = client(&url, "us-east-1");
+    let workers = 16;
+    let mut tasks = Vec::new();
+    for w in 0..workers {
+        let c = east.clone();
+        tasks.push(tokio::spawn(async move {
+            for i in (w..REPLICATIONS).step_by(workers) {
+                let fs = c
+                    .create_file_system()
+                    .creation_token(format!("bench-{i}"))
+                    .send()
+                    .await
+                    .expect("CreateFileSystem");
+                c.create_replication_configuration()
+                    .source_file_system_id(fs.file_system_id())
+                    .destinations(DestinationToCreate::builder().region("us-east-1").build())
+                    .send()
+                    .await
+                    .expect("CreateReplicationConfiguration");
+            }
+        }));
+    }
+    for t in tasks {
+        t.await?;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "populate: {REPLICATIONS} replications (+{} file systems) via the SDK with {workers} workers in {secs:.1} s ({:.0} calls/s)",
+        REPLICATIONS * 2,
+        (REPLICATIONS * 2) as f64 / secs
+    );
+
+    // 2. Page through everything PASSES times.
+    let stats_before = admin_stats(&emu).await?;
+    let seq_before = stats_before["requests"]
+        .as_array()
+        .and_then(|a| a.last())
+        .and_then(|r| r["seq"].as_u64())
+        .unwrap_or(0);
+    let mut client_ms = Vec::new();
+    let mut pages = 0;
+    for _ in 0..PASSES {
+        let mut token: Option<String> = None;
+        let mut seen = 0;
+        loop {
+            let t = Instant::now();
+            let out = east
+                .describe_replication_configurations()
+                .max_results(100)
+                .set_next_token(token.clone())
+                .send()
+                .await?;
+            client_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+            pages += 1;
+            seen += out.replications().len();
+            token = out.next_token().map(str::to_string);
+            if token.is_none() {
+                break;
+            }
+        }
+        assert_eq!(seen, REPLICATIONS, "every replication listed once");
+    }
+    let stats = admin_stats(&emu).await?;
+    let server_ms: Vec<f64> = stats["requests"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|r| r["seq"].as_u64().unwrap_or(0) > seq_before)
+                .filter(|r| r["operation"] == "DescribeReplicationConfigurations")
+                .filter_map(|r| r["duration_us"].as_u64())
+                .map(|us| us as f64 / 1000.0)
+                .collect()
+        })
+        .unwrap_or_default();
+    println!("DescribeReplicationConfigurations, {REPLICATIONS} replications, pages of 100, {pages} pages:");
+    summary(
+        "  server-side time per page (inside the emulator)",
+        server_ms,
+    );
+    summary(
+        "  SDK round trip per page (client loop over loopback)",
+        client_ms,
+    );
+
+    // 3. 200 concurrent connections.
+    let addr = emu.local_addr();
+    let auth = "AWS4-HMAC-SHA256 Credential=AKIDBENCH/20240101/us-east-1/elasticfilesystem/aws4_request, SignedHeaders=host, Signature=00";
+    let mut conns = Vec::new();
+    for _ in 0..CONNECTIONS {
+        conns.push(tokio::net::TcpStream::connect(addr).await?);
+    }
+    let barrier = Arc::new(tokio::sync::Barrier::new(CONNECTIONS));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for mut s in conns {
+        let barrier = barrier.clone();
+        tasks.push(tokio::spawn(async move {
+            barrier.wait().await;
+            let mut ok = 0usize;
+            let mut errors = 0usize;
+            let mut latencies = Vec::new();
+            for _ in 0..REQUESTS_PER_CONNECTION {
+                let t = Instant::now();
+                match one_request(&mut s, auth).await {
+                    Ok(200) => ok += 1,
+                    _ => {
+                        errors += 1;
+                        break;
+                    }
+                }
+                latencies.push(t.elapsed().as_secs_f64() * 1000.0);
+            }
+            (ok, errors, latencies)
+        }));
+    }
+    let (mut ok, mut errors, mut lat) = (0, 0, Vec::new());
+    for t in tasks {
+        let (o, e, l) = t.await?;
+        ok += o;
+        errors += e;
+        lat.extend(l);
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "{CONNECTIONS} concurrent keep-alive connections x {REQUESTS_PER_CONNECTION} DescribeReplicationConfigurations (100 items): {ok} ok, {errors} errors, {secs:.2} s ({:.0} req/s)",
+        ok as f64 / secs
+    );
+    summary("  round trip under 200-connection load", lat);
+    emu.shutdown().await;
+    Ok(())
+}
+
+async fn admin_stats(
+    emu: &efs_emulator::Emulator,
+) -> Result<serde_json::Value, Box<dyn std::error::Error>> {
+    let mut s = tokio::net::TcpStream::connect(emu.local_addr()).await?;
+    s.write_all(b"GET /_emulator/stats HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await?;
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).await?;
+    let start = buf
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or("no header end")?
+        + 4;
+    Ok(serde_json::from_slice(&buf[start..])?)
+}
+
+/// One keep-alive request; returns the status after reading the whole body.
+async fn one_request(s: &mut tokio::net::TcpStream, auth: &str) -> std::io::Result<u16> {
+    let req = format!(
+        "GET /2015-02-01/file-systems/replication-configurations?MaxResults=100 HTTP/1.1\r\nHost: bench\r\nAuthorization: {auth}\r\n\r\n"
+    );
+    s.write_all(req.as_bytes()).await?;
+    let mut buf = Vec::with_capacity(64 * 1024);
+    let mut chunk = [0u8; 16 * 1024];
+    let header_end = loop {
+        let n = s.read(&mut chunk).await?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break p + 4;
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..header_end]).to_lowercase();
+    let status: u16 = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let len: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    while buf.len() < header_end + len {
+        let n = s.read(&mut chunk).await?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    Ok(status)
+}
