@@ -373,3 +373,42 @@ async fn out_file_is_written_whole_and_errors_exit_1() {
     .await;
     assert_code(&o, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enabling_is_unhealthy_only_beyond_its_grace_period() {
+    let s = setup("").await;
+    force_status(&s.emu, &s.source, "ENABLING", "").await;
+    let (c, v) = s.json(&[]).await;
+    assert_eq!(c, 0, "{v}");
+    assert_eq!(v["replications"][0]["status"], "ENABLING");
+    let (c, v) = s.json(&["--enabling-grace", "0s"]).await;
+    assert_eq!(c, 2, "{v}");
+    assert!(
+        v["replications"][0]["problems"][0]
+            .as_str()
+            .unwrap()
+            .contains("still ENABLING"),
+        "{v}"
+    );
+    s.emu.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_read_exits_1_naming_the_operation() {
+    let s = setup("").await;
+    let (c, v) = admin(
+        &s.emu,
+        "POST",
+        "/_emulator/faults",
+        r#"{"operation": "DescribeReplicationConfigurations", "error": "AccessDeniedException", "message": "not allowed", "count": 10}"#,
+    )
+    .await;
+    assert_eq!(c, 201, "{v}");
+    let o = s.check(&["--format", "prometheus"]).await;
+    assert_code(&o, 1);
+    assert!(o.stdout.is_empty(), "{}", text(&o.stdout));
+    let err = text(&o.stderr);
+    assert!(err.contains("DescribeReplicationConfigurations"), "{err}");
+    assert!(err.contains("AccessDenied"), "{err}");
+    s.emu.shutdown().await;
+}
