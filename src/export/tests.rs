@@ -154,3 +154,105 @@ fn an_empty_state_exports_a_comment_only() {
     let d = load_str("e.hcl", &text, &LoadOptions::default()).unwrap();
     assert!(d.replications.is_empty());
 }
+
+/// A scripted state that records the calls made.
+struct Scripted {
+    actual: Actual,
+    calls: std::sync::Mutex<Vec<String>>,
+}
+
+impl StateReader for Scripted {
+    async fn list_replications(
+        &self,
+        region: &Region,
+    ) -> Result<Vec<ActualReplication>, crate::discover::DiscoverError> {
+        self.calls
+            .lock()
+            .unwrap()
+            .push(format!("list-repl {region}"));
+        Ok(self
+            .actual
+            .replications
+            .iter()
+            .filter(|r| &r.source_region == region || &r.destination.region == region)
+            .cloned()
+            .collect())
+    }
+    async fn list_file_systems(
+        &self,
+        region: &Region,
+    ) -> Result<Vec<FileSystemInfo>, crate::discover::DiscoverError> {
+        self.calls.lock().unwrap().push(format!("list-fs {region}"));
+        Ok(self
+            .actual
+            .file_systems
+            .values()
+            .filter(|f| &f.region == region)
+            .cloned()
+            .collect())
+    }
+    async fn describe_file_system(
+        &self,
+        region: &Region,
+        id: &FileSystemId,
+    ) -> Result<Option<FileSystemInfo>, crate::discover::DiscoverError> {
+        self.calls
+            .lock()
+            .unwrap()
+            .push(format!("describe {region} {id}"));
+        Ok(self
+            .actual
+            .file_systems
+            .get(&(region.clone(), id.clone()))
+            .cloned())
+    }
+}
+
+#[test]
+fn read_lists_busy_regions_and_describes_the_others_by_id() {
+    let mut state = Actual::default();
+    for i in 0..12u32 {
+        let src = format!("fs-{:08x}", 0x100 + i);
+        let dst = format!("fs-{:08x}", 0x200 + i);
+        for f in [fs(&src, "us-east-1", None), fs(&dst, "us-west-2", None)] {
+            state
+                .file_systems
+                .insert((f.region.clone(), f.id.clone()), f);
+        }
+        state
+            .replications
+            .push(rep(&src, "us-east-1", &dst, "us-west-2"));
+    }
+    let one_src = "fs-00000300";
+    let one_dst = "fs-00000301";
+    for f in [
+        fs(one_src, "eu-west-1", None),
+        fs(one_dst, "eu-central-1", None),
+    ] {
+        state
+            .file_systems
+            .insert((f.region.clone(), f.id.clone()), f);
+    }
+    state
+        .replications
+        .push(rep(one_src, "eu-west-1", one_dst, "eu-central-1"));
+    let reader = Scripted {
+        actual: state,
+        calls: Default::default(),
+    };
+    let got =
+        futures::executor::block_on(read(&reader, &[region("us-east-1"), region("eu-west-1")]))
+            .unwrap();
+    assert_eq!(got.replications.len(), 13);
+    assert_eq!(got.file_systems.len(), 26);
+    let calls = reader.calls.lock().unwrap().clone();
+    let count = |p: &str| calls.iter().filter(|c| c.starts_with(p)).count();
+    assert_eq!(count("list-fs us-east-1"), 1, "{calls:?}");
+    assert_eq!(count("list-fs us-west-2"), 1, "{calls:?}");
+    assert_eq!(count("describe us-"), 0, "{calls:?}");
+    assert_eq!(count("describe eu-west-1"), 1, "{calls:?}");
+    assert_eq!(count("describe eu-central-1"), 1, "{calls:?}");
+    // And what was read exports to blocks that name every replication.
+    let text = to_hcl(&got).unwrap();
+    assert_eq!(text.matches("\nreplication \"").count(), 13, "{text}");
+}
