@@ -299,3 +299,21 @@ fn renderers_agree_on_one_report() {
         assert!(prom.contains(&format!("# TYPE {name} gauge")), "{line}");
     }
 }
+
+#[test]
+fn for_each_addresses_are_escaped_in_prometheus_labels() {
+    let mut d = desired(None);
+    d.replications[0].address.key = Some(crate::model::InstanceKey::Str("eu \"west\"".into()));
+    let a = actual(ReplicationStatus::Enabled, None, Some(t(5_000)));
+    let r = report(&d, &a, t(5_000), &HealthOptions::default());
+    let mut prom = Vec::new();
+    render_prometheus(&r, &mut prom).unwrap();
+    let prom = String::from_utf8(prom).unwrap();
+    // Address replication.home["eu \"west\""], then escaped once more as a label value.
+    assert!(
+        prom.contains(
+            r#"efs_replication_healthy{address="replication.home[\"eu \\\"west\\\"\"]",source="#
+        ),
+        "{prom}"
+    );
+}
