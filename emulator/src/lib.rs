@@ -166,6 +166,18 @@ impl AppState {
             initial_sync: secs(config.initial_sync_delay),
             sync_interval: secs(config.sync_interval),
         };
+        if let Some(path) = &config.state_file {
+            let dir = match path.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+                _ => PathBuf::from("."),
+            };
+            if !dir.is_dir() {
+                return Err(StartError::Config(format!(
+                    "the directory of state file {} does not exist; create it first",
+                    path.display()
+                )));
+            }
+        }
         let store = match &config.state_file {
             None => Store::new(timings),
             Some(path) => match persist::load(path)? {
@@ -245,6 +257,8 @@ struct Outcome {
     operation: &'static str,
     caller: Option<auth::Caller>,
     result: Result<(StatusCode, Option<serde_json::Value>), ApiError>,
+    /// The request body was not read to the end: the connection must close.
+    close: bool,
 }
 
 async fn dispatch(State(state): State<Arc<AppState>>, req: Request) -> Response {
@@ -263,6 +277,12 @@ async fn dispatch(State(state): State<Arc<AppState>>, req: Request) -> Response 
     };
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         resp.headers_mut().insert("x-amzn-RequestId", v);
+    }
+    if outcome.close {
+        resp.headers_mut().insert(
+            axum::http::header::CONNECTION,
+            HeaderValue::from_static("close"),
+        );
     }
     let record = RequestRecord {
         seq: 0,
@@ -285,28 +305,57 @@ async fn handle(state: &Arc<AppState>, req: Request) -> Outcome {
         operation: "Unknown",
         caller: None,
         result: Ok((StatusCode::OK, None)),
+        close: false,
     };
-    let route = match wire::route(req.method(), req.uri().path()) {
-        Ok(r) => r,
+    let (parts, body) = req.into_parts();
+    let announced = parts
+        .headers
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if let Ok(r) = wire::route(&parts.method, parts.uri.path()) {
+        out.operation = r.operation.name();
+    }
+    if announced.is_some_and(|len| len > MAX_BODY_BYTES as u64) {
+        out.close = true;
+        out.result = Err(too_large());
+        return out;
+    }
+    // Checks that need no body answer at once; the body is then drained in
+    // the background so the kept-alive connection stays usable.
+    let checked = precheck(state, &parts, &mut out.caller);
+    let (route, query, caller) = match checked {
+        Ok(c) => c,
         Err(e) => {
+            tokio::spawn(async move {
+                let _ = axum::body::to_bytes(body, MAX_BODY_BYTES).await;
+            });
             out.result = Err(e);
             return out;
         }
     };
-    out.operation = route.operation.name();
-    out.result = run(state, route, req, &mut out.caller).await;
+    let body = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(b) => b,
+        Err(_) => {
+            out.close = true;
+            out.result = Err(too_large());
+            return out;
+        }
+    };
+    out.result = run(state, &route, &query, &caller, &body).await;
     out
 }
 
-async fn run(
+/// Routing, query decoding, authentication, fault rules and throttling.
+fn precheck(
     state: &Arc<AppState>,
-    route: wire::Route,
-    req: Request,
+    parts: &axum::http::request::Parts,
     caller_slot: &mut Option<auth::Caller>,
-) -> Result<(StatusCode, Option<serde_json::Value>), ApiError> {
-    let query = Query::parse(req.uri().query())?;
-    let authorization = req
-        .headers()
+) -> Result<(wire::Route, Query, auth::Caller), ApiError> {
+    let route = wire::route(&parts.method, parts.uri.path())?;
+    let query = Query::parse(parts.uri.query())?;
+    let authorization = parts
+        .headers
         .get("authorization")
         .map(|v| {
             v.to_str().map_err(|_| {
@@ -337,28 +386,24 @@ async fn run(
             }
         }
     }
-    let body = if op.has_body() {
-        if let Some(len) = req
-            .headers()
-            .get("content-length")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok())
-        {
-            if len > MAX_BODY_BYTES as u64 {
-                return Err(too_large());
-            }
-        }
-        axum::body::to_bytes(req.into_body(), MAX_BODY_BYTES)
-            .await
-            .map_err(|_| too_large())?
-    } else {
-        Default::default()
-    };
+    Ok((route, query, caller))
+}
+
+/// Runs the operation against the store and persists a change.
+async fn run(
+    state: &Arc<AppState>,
+    route: &wire::Route,
+    query: &Query,
+    caller: &auth::Caller,
+    body: &[u8],
+) -> Result<(StatusCode, Option<serde_json::Value>), ApiError> {
+    let op = route.operation;
+    let body: &[u8] = if op.has_body() { body } else { &[] };
     let (result, snapshot) = {
         let mut store = state.store();
         let now = state.now(&store);
         store.sweep(now);
-        let result = ops::execute(&mut store, &caller, &route, &query, &body, now);
+        let result = ops::execute(&mut store, caller, route, query, body, now);
         let snapshot = if result.is_ok() && op.is_mutating() {
             store.generation += 1;
             state.snapshot(&store)

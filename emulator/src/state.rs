@@ -14,7 +14,7 @@ use crate::validate;
 use crate::wire::ApiError;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 /// `(account, region)`: what one caller can see.
 pub type View = (String, String);
@@ -30,7 +30,7 @@ pub struct Tag {
 
 /// A file system as stored (and as written in the state file).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct FileSystem {
     pub id: String,
     pub region: String,
@@ -155,7 +155,7 @@ pub struct ForcedStatus {
 /// is live until its `*_gone_at` instant passes; while that instant is set
 /// and in the future the side reads DELETING.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Replication {
     pub id: u64,
     pub source_file_system_id: String,
@@ -399,7 +399,7 @@ pub struct Store {
 
 /// The state file's document.
 #[derive(Debug, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct StateDocument {
     pub version: u32,
     pub clock_offset_seconds: f64,
@@ -1433,13 +1433,4 @@ fn kms_arn(k: &str, region: &str, account: &str) -> String {
     } else {
         format!("arn:aws:kms:{region}:{account}:key/{k}")
     }
-}
-
-/// Counts of what a view holds, for the admin stats.
-pub fn summary(store: &Store) -> BTreeMap<String, usize> {
-    let (fs, reps) = store.counts();
-    BTreeMap::from([
-        ("file_systems".to_string(), fs),
-        ("replications".to_string(), reps),
-    ])
 }

@@ -385,7 +385,8 @@ pub enum ApiError {
     /// 404 `UnknownOperationException`: no operation matches method + path.
     #[error("{0}")]
     UnknownOperation(String),
-    /// 413 with code `BadRequest`: the body exceeds the size limit.
+    /// 413 `RequestEntityTooLargeException`: the body exceeds the size limit
+    /// (a generic AWS framing error; modeled codes keep their modeled status).
     #[error("{0}")]
     PayloadTooLarge(String),
     /// Any other code and status (fault rules from the admin API).
@@ -401,7 +402,8 @@ impl ApiError {
     /// The error code sent in `x-amzn-ErrorType` and `ErrorCode`.
     pub fn code(&self) -> &str {
         match self {
-            ApiError::BadRequest(_) | ApiError::PayloadTooLarge(_) => "BadRequest",
+            ApiError::BadRequest(_) => "BadRequest",
+            ApiError::PayloadTooLarge(_) => "RequestEntityTooLargeException",
             ApiError::FileSystemNotFound(_) => "FileSystemNotFound",
             ApiError::ReplicationNotFound(_) => "ReplicationNotFound",
             ApiError::AccessPointNotFound(_) => "AccessPointNotFound",

@@ -278,3 +278,27 @@ async fn clock_only_moves_forward() {
     let (st, _) = admin_post(&emu, "/_emulator/clock", json!({"advance_seconds": -5})).await;
     assert_eq!(st, 400);
 }
+
+#[tokio::test]
+async fn latency_is_added_to_api_calls_but_not_counted_as_server_time() {
+    let emu = start(Config {
+        latency: Duration::from_millis(300),
+        ..config()
+    })
+    .await;
+    let east = client(&emu, "us-east-1");
+    let t = std::time::Instant::now();
+    east.describe_file_systems().send().await.unwrap();
+    // A lower bound only: the call cannot be faster than the added latency.
+    assert!(
+        t.elapsed() >= Duration::from_millis(300),
+        "{:?}",
+        t.elapsed()
+    );
+    let s = admin_get(&emu, "/_emulator/stats").await;
+    let server_us = s["requests"][0]["duration_us"].as_u64().unwrap();
+    assert!(
+        server_us < 300_000,
+        "duration_us {server_us} includes the latency"
+    );
+}

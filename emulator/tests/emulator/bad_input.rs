@@ -4,6 +4,7 @@
 
 use super::*;
 use aws_sdk_efs::types::DestinationToCreate;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const CREATE_FS: &str = "/2015-02-01/file-systems";
 
@@ -144,14 +145,14 @@ async fn oversized_bodies_are_refused_without_reading_them() {
     )
     .await;
     assert_eq!(r.status, 413);
-    assert_eq!(r.aws_error(), "BadRequest");
+    assert_eq!(r.aws_error(), "RequestEntityTooLargeException");
     // Actually too large: refused while reading.
     let mut body = b"{\"CreationToken\":\"t\",\"Pad\":\"".to_vec();
     body.resize(huge + 10, b'a');
     body.extend_from_slice(b"\"}");
     let r = post_json(&emu, CREATE_FS, &body).await;
     assert_eq!(r.status, 413);
-    assert_eq!(r.aws_error(), "BadRequest");
+    assert_eq!(r.aws_error(), "RequestEntityTooLargeException");
     assert_eq!(fs_count(&emu).await, 0);
 }
 
@@ -294,4 +295,62 @@ async fn sdk_surfaces_missing_authentication_as_a_403_auth_error() {
     assert!(err
         .message()
         .is_some_and(|m| m.contains("Missing Authentication Token")));
+}
+
+/// Reads one HTTP response (headers + Content-Length body) from a kept-alive stream.
+async fn read_one(s: &mut tokio::net::TcpStream) -> Option<(u16, String)> {
+    let mut buf = Vec::new();
+    let mut byte = [0u8; 1];
+    while !buf.ends_with(b"\r\n\r\n") {
+        if s.read(&mut byte).await.ok()? == 0 {
+            return None;
+        }
+        buf.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&buf).to_lowercase();
+    let status = head.split_whitespace().nth(1)?.parse().ok()?;
+    let len: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0u8; len];
+    s.read_exact(&mut body).await.ok()?;
+    Some((status, head))
+}
+
+#[tokio::test]
+async fn early_errors_keep_the_connection_usable() {
+    // The emulator answers auth failures before the body arrives; the body
+    // sent afterwards must be drained so the next request on the same
+    // connection (as a pooling client sends it) is served.
+    let emu = start(config()).await;
+    let body = b"{\"CreationToken\": \"early\"}";
+    let fut = async {
+        let mut s = tokio::net::TcpStream::connect(emu.local_addr())
+            .await
+            .unwrap();
+        let head = format!(
+            "POST {CREATE_FS} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        s.write_all(head.as_bytes()).await.unwrap();
+        let (status, head) = read_one(&mut s).await.expect("early answer");
+        assert_eq!(status, 403);
+        assert!(!head.contains("connection: close"), "{head}");
+        s.write_all(body).await.unwrap();
+        let next = format!(
+            "GET {CREATE_FS} HTTP/1.1\r\nHost: x\r\nAuthorization: {}\r\n\r\n",
+            auth("us-east-1")
+        );
+        s.write_all(next.as_bytes()).await.unwrap();
+        let (status, _) = read_one(&mut s)
+            .await
+            .expect("second response on the same connection");
+        assert_eq!(status, 200);
+    };
+    tokio::time::timeout(Duration::from_secs(10), fut)
+        .await
+        .expect("no hang");
+    assert_eq!(fs_count(&emu).await, 0);
 }

@@ -184,6 +184,7 @@ async fn invalid_state_files_stop_the_start_and_are_left_untouched() {
         ("torn.json", "{\"file_systems\": [{\"id\": \"fs-0123"),
         ("bad-id.json", "{\"file_systems\": [{\"id\": \"x\", \"region\": \"us-east-1\"}]}"),
         ("no-region.json", "{\"file_systems\": [{\"id\": \"fs-0123456789abcdef0\"}]}"),
+        ("typo.json", "{\"file_systems\": [{\"id\": \"fs-0123456789abcdef0\", \"regoin\": \"us-east-1\"}]}"),
         ("dangling.json", "{\"replications\": [{\"source_file_system_id\": \"fs-0123456789abcdef0\", \"destination_file_system_id\": \"fs-0123456789abcdef1\"}]}"),
     ] {
         let path = dir.path().join(name);
@@ -192,6 +193,9 @@ async fn invalid_state_files_stop_the_start_and_are_left_untouched() {
         assert!(err.to_string().contains(name), "{name}: {err}");
         assert_eq!(std::fs::read_to_string(&path).unwrap(), content, "{name} was modified");
     }
+    let nowhere = dir.path().join("missing-dir").join("state.json");
+    let err = efs_emulator::start(with_state(&nowhere)).await.unwrap_err();
+    assert!(err.to_string().contains("does not exist"), "{err}");
 }
 
 #[tokio::test]
