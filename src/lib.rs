@@ -11,12 +11,17 @@
 //! - [`render`]: writes a plan as human text or JSON.
 //! - [`apply`]: executes a plan's step graph against EFS (waits, error
 //!   policy, progress, summary).
+//! - [`health`]: drift and health of declared replications for `check`
+//!   (pure, `now` passed in), and its table / JSON / Prometheus writers.
+//! - [`export`]: HCL for the replications that exist (`export`).
 //! - [`cli`]: one file per command; flags in, exit code out.
 
 pub mod apply;
 pub mod cli;
 pub mod config;
 pub mod discover;
+pub mod export;
+pub mod health;
 pub mod model;
 pub mod plan;
 pub mod render;

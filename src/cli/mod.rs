@@ -12,8 +12,10 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 pub mod apply;
+pub mod check;
 pub mod common;
 pub mod connect;
+pub mod export;
 pub mod fmt;
 pub mod plan;
 pub mod validate;
@@ -65,6 +67,11 @@ enum Command {
     /// Carry out the plan: create, replace and delete replications, in
     /// dependency order, waiting until they are ENABLED.
     Apply(apply::ApplyArgs),
+    /// Detect drift and unhealthy replications (status, lag) for scheduled
+    /// jobs: exit 0 in sync and healthy, 2 drift or unhealthy, 1 error.
+    Check(check::CheckArgs),
+    /// Write HCL for every replication found in the given Regions.
+    Export(export::ExportArgs),
 }
 
 /// Parses `args` and runs the command; the returned code is the process exit code.
@@ -85,6 +92,8 @@ where
         Command::Fmt(a) => fmt::run(a, &cli.global).await,
         Command::Plan(a) => plan::run(a, &cli.global).await,
         Command::Apply(a) => apply::run(a, &cli.global).await,
+        Command::Check(a) => check::run(a, &cli.global).await,
+        Command::Export(a) => export::run(a, &cli.global).await,
     };
     match outcome {
         Ok(code) => code,

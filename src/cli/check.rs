@@ -1,0 +1,168 @@
+//! `efs-replicator check [PATH]`: the plan's discovery and diff, plus the
+//! health of every declared replication (status, replication lag), for
+//! scheduled drift jobs. Prints a table, JSON (`--json`) or Prometheus text
+//! (`--format prometheus`), on stdout or atomically into `--out FILE`.
+//!
+//! Exit codes: 0 in sync and healthy, 2 drift or unhealthy, 1 error
+//! (configuration, discovery or preflight). This command never changes
+//! anything in EFS.
+
+use std::io::{ErrorKind, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime};
+
+use anyhow::Context as _;
+use clap::{Args, ValueEnum};
+
+use super::common::{load_desired, stderr_color, ConfigArgs};
+use super::connect::connect;
+use super::GlobalArgs;
+use crate::discover::discover;
+use crate::health::render::{render_json, render_prometheus, render_table};
+use crate::health::{assess, HealthOptions};
+use crate::model::Region;
+use crate::plan::{plan, PlanOptions};
+use crate::render::{render_errors_human, render_errors_json, HumanOptions};
+
+/// Output formats of `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// An aligned table with details and a summary line.
+    Table,
+    /// JSON (schema in docs/drift-jobs.md).
+    Json,
+    /// Prometheus text format for node_exporter's textfile collector.
+    Prometheus,
+}
+
+/// Flags of `check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table", conflicts_with = "json")]
+    pub format: CheckFormat,
+    /// Same as --format json.
+    #[arg(long)]
+    pub json: bool,
+    /// Write the output to FILE (atomically: a temporary file renamed into
+    /// place) instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// How long after its creation a replication may stay ENABLING.
+    #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = parse_duration)]
+    pub enabling_grace: Duration,
+    /// How long after its creation a replication may have no
+    /// LastReplicatedTimestamp (the initial copy of a large file system takes time).
+    #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = parse_duration)]
+    pub initial_sync_grace: Duration,
+    /// Count replications in scope that no block declares as drift (exit 2).
+    #[arg(long)]
+    pub fail_on_unmanaged: bool,
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s)
+        .map_err(|e| format!("{e}; write a duration such as 90s, 15m or 2h"))
+}
+
+impl CheckArgs {
+    fn format(&self) -> CheckFormat {
+        if self.json {
+            CheckFormat::Json
+        } else {
+            self.format
+        }
+    }
+}
+
+/// Runs `check`.
+pub async fn run(args: CheckArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
+    let format = args.format();
+    let json = format == CheckFormat::Json;
+    let Some(desired) = load_desired(&args.config, global, json)? else {
+        return Ok(ExitCode::from(1));
+    };
+    let extra: Vec<Region> = global
+        .regions
+        .iter()
+        .map(|r| Region::parse(r))
+        .collect::<Result<_, _>>()?;
+    let conn = connect(global).await?;
+    let discovered = discover(&conn.reader, &desired, &extra).await;
+    conn.close().await;
+    let actual = discovered?;
+    let planned = plan(&desired, &actual, &PlanOptions::default());
+    let plan = match planned {
+        Ok(p) => p,
+        Err(errors) => {
+            let written = if json {
+                render_errors_json(&errors, &mut std::io::stdout().lock())
+            } else {
+                render_errors_human(
+                    &errors,
+                    &mut std::io::stderr().lock(),
+                    &HumanOptions {
+                        color: stderr_color(global),
+                    },
+                )
+            };
+            quiet_broken_pipe(written)?;
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let opts = HealthOptions {
+        enabling_grace: args.enabling_grace,
+        initial_sync_grace: args.initial_sync_grace,
+        unmanaged_is_drift: args.fail_on_unmanaged,
+    };
+    let report = assess(&desired, &actual, &plan, SystemTime::now(), &opts);
+    let render = |w: &mut dyn Write| -> std::io::Result<()> {
+        let mut w = w;
+        match format {
+            CheckFormat::Table => render_table(&report, &mut w),
+            CheckFormat::Json => render_json(&report, &mut w),
+            CheckFormat::Prometheus => render_prometheus(&report, &mut w),
+        }
+    };
+    match &args.out {
+        Some(path) => write_atomically(path, |f| render(f))
+            .with_context(|| format!("could not write {}", path.display()))?,
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            quiet_broken_pipe(render(&mut stdout).and_then(|()| stdout.flush()))?;
+        }
+    }
+    Ok(if report.ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
+}
+
+/// A closed pipe (e.g. `| head`) is not an error worth reporting.
+pub(crate) fn quiet_broken_pipe(r: std::io::Result<()>) -> anyhow::Result<()> {
+    match r {
+        Err(e) if e.kind() == ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
+
+/// Writes a file completely or not at all (temporary file in the same
+/// directory, then rename), so a reader never sees half a file.
+pub(crate) fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    write(tmp.as_file_mut())?;
+    tmp.as_file_mut().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}

@@ -1,0 +1,338 @@
+//! `export`: turns the replications that exist into configuration. [`read`]
+//! lists every replication of the given Regions and describes their source
+//! and destination file systems through the [`StateReader`] trait;
+//! [`to_hcl`] writes one `replication` block per replication, named after the
+//! source's Name tag (sanitised to an identifier, made unique; the file
+//! system id when there is no tag), in the canonical format of `fmt`.
+//!
+//! The output must load with `validate` and plan to `No changes.` against
+//! the state it was made from: every value the planner compares (Region,
+//! destination file system, One Zone AZ, KMS key, role) is written as
+//! observed. [`to_hcl`] is pure; [`read`] only reads and never writes.
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use futures::stream::{self, StreamExt};
+
+use crate::config::format::format_source;
+use crate::discover::{discover, DiscoverErrors, StateReader, DESCRIBE_BY_ID_LIMIT};
+use crate::model::{
+    Actual, ActualReplication, Desired, FileSystemId, FileSystemInfo, KmsKeyRef, Region,
+    ReplicationStatus,
+};
+
+/// How many file system descriptions run at once.
+const CONCURRENT_DESCRIBES: usize = 16;
+
+/// Why the configuration could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// The generated text did not pass the canonical formatter (a bug).
+    #[error("the generated configuration is not valid HCL: {0}")]
+    Format(String),
+}
+
+/// Reads every replication visible in `regions`, and the source and
+/// destination file systems of each (where the caller can describe them):
+/// by id where a Region needs few, one paginated listing where it needs
+/// more than [`DESCRIBE_BY_ID_LIMIT`].
+pub async fn read<R: StateReader>(
+    reader: &R,
+    regions: &[Region],
+) -> Result<Actual, DiscoverErrors> {
+    let mut actual = discover(reader, &Desired::default(), regions).await?;
+    let wanted: BTreeSet<(Region, FileSystemId)> = actual
+        .replications
+        .iter()
+        .flat_map(|r| {
+            [
+                (r.source_region.clone(), r.source.clone()),
+                (
+                    r.destination.region.clone(),
+                    r.destination.file_system_id.clone(),
+                ),
+            ]
+        })
+        .filter(|k| !actual.file_systems.contains_key(k))
+        .collect();
+    // Where many are needed, one paginated listing beats a call per id.
+    let mut per_region: BTreeMap<&Region, Vec<&FileSystemId>> = BTreeMap::new();
+    for (r, id) in &wanted {
+        per_region.entry(r).or_default().push(id);
+    }
+    let (list, by_id): (Vec<_>, Vec<_>) = per_region
+        .into_iter()
+        .partition(|(_, ids)| ids.len() > DESCRIBE_BY_ID_LIMIT);
+    let listed = futures::future::join_all(
+        list.iter()
+            .map(|(region, _)| reader.list_file_systems(region)),
+    )
+    .await;
+    let singles: Vec<(&Region, &FileSystemId)> = by_id
+        .iter()
+        .flat_map(|(r, ids)| ids.iter().map(move |id| (*r, *id)))
+        .collect();
+    let found: Vec<_> = stream::iter(singles)
+        .map(|(region, id)| reader.describe_file_system(region, id))
+        .buffered(CONCURRENT_DESCRIBES)
+        .collect()
+        .await;
+    let mut errors = Vec::new();
+    for l in listed {
+        match l {
+            Ok(fss) => {
+                for f in fss {
+                    actual
+                        .file_systems
+                        .insert((f.region.clone(), f.id.clone()), f);
+                }
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    for f in found {
+        match f {
+            Ok(Some(f)) => {
+                actual
+                    .file_systems
+                    .insert((f.region.clone(), f.id.clone()), f);
+            }
+            Ok(None) => {}
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(DiscoverErrors(errors));
+    }
+    Ok(actual)
+}
+
+/// A block name from a Name tag: lower case, runs of anything but letters,
+/// digits, `_` and `-` become one `_`, trimmed; prefixed with `fs_` when it
+/// would not start with a letter. `None` when nothing usable is left.
+pub fn sanitize_name(tag: &str) -> Option<String> {
+    let mut s = String::new();
+    let mut pending_sep = false;
+    for c in tag.chars() {
+        if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+            if pending_sep && !s.is_empty() {
+                s.push('_');
+            }
+            pending_sep = false;
+            s.push(c.to_ascii_lowercase());
+        } else {
+            pending_sep = true;
+        }
+    }
+    let s = s.trim_matches(|c| c == '_' || c == '-').to_owned();
+    if s.is_empty() {
+        return None;
+    }
+    if s.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        Some(s)
+    } else {
+        Some(format!("fs_{s}"))
+    }
+}
+
+/// The name for a file system id: `fs_0123...`.
+fn id_name(id: &FileSystemId) -> String {
+    id.as_str().replace('-', "_")
+}
+
+/// An HCL string literal for `s` (quotes, escapes, no interpolation).
+fn quote(s: &str) -> String {
+    let mut out = String::from("\"");
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '$' | '%' if chars.peek() == Some(&'{') => {
+                out.push(c);
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A comment line safe to embed (no line breaks).
+fn comment(s: &str) -> String {
+    format!("# {}\n", s.replace(['\n', '\r'], " "))
+}
+
+fn status_word(s: &ReplicationStatus) -> &str {
+    crate::health::status_name(s)
+}
+
+/// The partition of an ARN (`aws`, `aws-cn`, ...), default `aws`.
+fn partition(arn: &str) -> &str {
+    arn.split(':')
+        .nth(1)
+        .filter(|p| !p.is_empty())
+        .unwrap_or("aws")
+}
+
+/// The `destination` block's attributes for an observed replication.
+fn destination_attrs(
+    r: &ActualReplication,
+    dest: Option<&FileSystemInfo>,
+) -> Vec<(String, String)> {
+    let d = &r.destination;
+    let mut attrs = vec![("region".to_owned(), quote(d.region.as_str()))];
+    let cross_account = match (&r.source_owner, &d.owner) {
+        (Some(s), Some(o)) => s != o,
+        _ => false,
+    } || d.role_arn.is_some();
+    // A destination the replication created: Region, AZ and key as observed.
+    let created_form = dest.filter(|_| !cross_account).and_then(|info| {
+        let mut extra = Vec::new();
+        if let Some(az) = &info.availability_zone {
+            if az.region().as_ref() != Some(&d.region) {
+                return None;
+            }
+            extra.push(("availability_zone_name".to_owned(), quote(az.as_str())));
+        }
+        if let Some(k) = &info.kms_key_id {
+            KmsKeyRef::parse(k).ok()?;
+            extra.push(("kms_key_id".to_owned(), quote(k)));
+        }
+        Some(extra)
+    });
+    match created_form {
+        Some(extra) => attrs.extend(extra),
+        None => {
+            // Named by id (by ARN in another account): the planner compares
+            // the id and never looks at the zone or key.
+            let fs = match (&d.owner, cross_account) {
+                (Some(owner), true) => format!(
+                    "arn:{}:elasticfilesystem:{}:{}:file-system/{}",
+                    partition(&r.source_arn),
+                    d.region,
+                    owner,
+                    d.file_system_id
+                ),
+                _ => d.file_system_id.to_string(),
+            };
+            attrs.push(("file_system_id".to_owned(), quote(&fs)));
+        }
+    }
+    if let Some(role) = &d.role_arn {
+        attrs.push(("role_arn".to_owned(), quote(role)));
+    }
+    attrs
+}
+
+/// Writes one `replication` block per observed replication (those being
+/// deleted are listed in a comment and left out), sorted by source Region
+/// and id, in canonical format.
+pub fn to_hcl(actual: &Actual) -> Result<String, ExportError> {
+    let mut reps: Vec<&ActualReplication> = actual.replications.iter().collect();
+    reps.sort_by(|a, b| (&a.source_region, &a.source).cmp(&(&b.source_region, &b.source)));
+    let regions: Vec<&str> = actual.regions.iter().map(Region::as_str).collect();
+    let mut text = comment(&format!(
+        "Replications found in {} by `efs-replicator export`.",
+        if regions.is_empty() {
+            "no Region".to_owned()
+        } else {
+            regions.join(", ")
+        }
+    ));
+    let mut used: BTreeSet<String> = BTreeSet::new();
+    let mut skipped = Vec::new();
+    let mut blocks: BTreeMap<usize, String> = BTreeMap::new();
+    for (i, r) in reps.iter().enumerate() {
+        if r.destination.status == ReplicationStatus::Deleting {
+            skipped.push(format!(
+                "{} ({}) -> {} ({}) is being deleted and was left out.",
+                r.source, r.source_region, r.destination.file_system_id, r.destination.region
+            ));
+            continue;
+        }
+        let source_info = actual
+            .file_systems
+            .get(&(r.source_region.clone(), r.source.clone()));
+        let base = source_info
+            .and_then(|f| f.name.as_deref())
+            .and_then(sanitize_name)
+            .unwrap_or_else(|| id_name(&r.source));
+        let mut name = base.clone();
+        let mut n = 2;
+        while !used.insert(name.clone()) {
+            name = format!("{base}_{n}");
+            n += 1;
+        }
+        let dest_info = actual.file_systems.get(&(
+            r.destination.region.clone(),
+            r.destination.file_system_id.clone(),
+        ));
+        let mut b = String::new();
+        b.push('\n');
+        b.push_str(&comment(&format!(
+            "{}{} ({}) -> {} ({}), {}{}",
+            source_info
+                .and_then(|f| f.name.as_deref())
+                .map(|n| format!("{n}: "))
+                .unwrap_or_default(),
+            r.source,
+            r.source_region,
+            r.destination.file_system_id,
+            r.destination.region,
+            status_word(&r.destination.status),
+            r.destination
+                .status_message
+                .as_deref()
+                .map(|m| format!(" ({m})"))
+                .unwrap_or_default()
+        )));
+        b.push_str(&format!("replication {} {{\n", quote(&name)));
+        let source_arn = crate::model::FileSystemRef::parse(&r.source_arn)
+            .ok()
+            .filter(|f| f.arn.is_some() && f.id == r.source);
+        if source_info.is_some() || source_arn.is_none() {
+            b.push_str(&format!(
+                "source_file_system_id = {}\n",
+                quote(r.source.as_str())
+            ));
+            b.push_str(&format!(
+                "source_region = {}\n",
+                quote(r.source_region.as_str())
+            ));
+        } else {
+            // Not describable here (another account): the ARN names Region and owner.
+            b.push_str(&format!(
+                "source_file_system_id = {}\n",
+                quote(&r.source_arn)
+            ));
+        }
+        b.push_str("\ndestination {\n");
+        for (k, v) in destination_attrs(r, dest_info) {
+            b.push_str(&format!("{k} = {v}\n"));
+        }
+        b.push_str("}\n}\n");
+        blocks.insert(i, b);
+    }
+    for s in &skipped {
+        text.push_str(&comment(s));
+    }
+    if blocks.is_empty() {
+        text.push_str(&comment("No replication configurations were found."));
+    }
+    for b in blocks.values() {
+        text.push_str(b);
+    }
+    format_source("export.hcl", &text).map_err(|d| {
+        let mut buf = Vec::new();
+        let _ = d.render_human(&mut buf, false);
+        ExportError::Format(String::from_utf8_lossy(&buf).into_owned())
+    })
+}
