@@ -558,3 +558,59 @@ def test_failback_replicates_the_former_destination_back():
     assert back["Destinations"][0]["Region"] == SRC
     assert protection(c, src_id) == "REPLICATING"
     assert replication_of(c, src_id)["SourceFileSystemId"] == dest_id
+
+
+def _race(calls):
+    """Runs the callables at once; returns (results, ClientErrors)."""
+    from concurrent.futures import ThreadPoolExecutor
+    from botocore.exceptions import ClientError
+
+    def attempt(fn):
+        try:
+            return fn(), None
+        except ClientError as e:
+            return None, e
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        outcomes = list(pool.map(attempt, calls))
+    return [r for r, _ in outcomes if r is not None], [e for _, e in outcomes if e is not None]
+
+
+def test_concurrent_creates_for_one_source_make_exactly_one_replication():
+    region = "eu-west-3"  # no other test creates file systems here
+    c = client(SRC)
+    d = client(region)
+    src = new_fs(c)
+    clients = [client(SRC) for _ in range(8)]
+    wins, errors = _race([
+        (lambda cl=cl: cl.create_replication_configuration(
+            SourceFileSystemId=src["FileSystemId"], Destinations=[{"Region": region}]
+        ))
+        for cl in clients
+    ])
+    assert len(wins) == 1, f"{len(wins)} concurrent creates succeeded"
+    assert {e.response["Error"]["Code"] for e in errors} <= set(ALREADY), errors
+    assert len(c.describe_replication_configurations(FileSystemId=src["FileSystemId"])["Replications"]) == 1
+    in_region = d.get_paginator("describe_file_systems").paginate().build_full_result()["FileSystems"]
+    assert [f["FileSystemId"] for f in in_region] == [wins[0]["Destinations"][0]["FileSystemId"]], (
+        "failed creates must not leave destination file systems behind"
+    )
+
+
+def test_concurrent_sources_cannot_share_one_existing_destination():
+    c = client(SRC)
+    d = client(DST)
+    dst = new_fs(d)
+    d.update_file_system_protection(FileSystemId=dst["FileSystemId"], ReplicationOverwriteProtection="DISABLED")
+    sources = [new_fs(c, wait=False)["FileSystemId"] for _ in range(4)]
+    for fs_id in sources:
+        wait_for(f"{fs_id} available", lambda fs_id=fs_id: describe_fs(c, fs_id)["LifeCycleState"] == "available")
+    wins, errors = _race([
+        (lambda fs_id=fs_id, cl=client(SRC): cl.create_replication_configuration(
+            SourceFileSystemId=fs_id, Destinations=[{"Region": DST, "FileSystemId": dst["FileSystemId"]}]
+        ))
+        for fs_id in sources
+    ])
+    assert len(wins) == 1, f"{len(wins)} sources replicate into the same destination"
+    assert len(errors) == 3
+    assert replication_of(d, dst["FileSystemId"])["SourceFileSystemId"] == wins[0]["SourceFileSystemId"]
