@@ -452,10 +452,38 @@ def test_local_configuration_only_is_bad_request_for_same_region_same_account():
 
 def test_local_configuration_only_removes_the_local_side():
     c = client(SRC)
-    src, _ = replicate(c, DST)
+    d = client(DST)
+    src, out = replicate(c, DST)
+    dest_id = out["Destinations"][0]["FileSystemId"]
     resp = c.delete_replication_configuration(SourceFileSystemId=src["FileSystemId"], DeletionMode="LOCAL_CONFIGURATION_ONLY")
     assert resp["ResponseMetadata"]["HTTPStatusCode"] == 204
     wait_for("local side gone", lambda: gone(c, src["FileSystemId"]))
+    # the other side is left behind, orphaned (its status is not specified)
+    assert replication_of(d, dest_id)["SourceFileSystemId"] == src["FileSystemId"]
+
+
+def test_delete_issued_from_the_destination_region_removes_both_sides():
+    # The current guide allows deleting from either side, with the source id.
+    c = client(SRC)
+    d = client(DST)
+    src, out = replicate(c, DST)
+    dest_id = out["Destinations"][0]["FileSystemId"]
+    resp = d.delete_replication_configuration(SourceFileSystemId=src["FileSystemId"])
+    assert resp["ResponseMetadata"]["HTTPStatusCode"] == 204
+    wait_for("destination side gone", lambda: gone(d, dest_id))
+    wait_for("source side gone", lambda: gone(c, src["FileSystemId"]))
+    wait_for("destination writable", lambda: protection(d, dest_id) == "ENABLED")
+
+
+def test_local_configuration_only_from_the_destination_region():
+    c = client(SRC)
+    d = client(DST)
+    src, out = replicate(c, DST)
+    dest_id = out["Destinations"][0]["FileSystemId"]
+    d.delete_replication_configuration(SourceFileSystemId=src["FileSystemArn"], DeletionMode="LOCAL_CONFIGURATION_ONLY")
+    wait_for("destination side gone", lambda: gone(d, dest_id))
+    wait_for("destination writable", lambda: protection(d, dest_id) == "ENABLED")
+    assert replication_of(c, src["FileSystemId"])["Destinations"][0]["FileSystemId"] == dest_id
 
 
 def test_region_comes_from_the_signature():
