@@ -642,3 +642,20 @@ def test_concurrent_sources_cannot_share_one_existing_destination():
     assert len(wins) == 1, f"{len(wins)} sources replicate into the same destination"
     assert len(errors) == 3
     assert replication_of(d, dst["FileSystemId"])["SourceFileSystemId"] == wins[0]["SourceFileSystemId"]
+
+
+def test_destination_account_can_delete_with_the_source_arn():
+    a = client(SRC, "A")
+    b = client(DST, "B")
+    src = new_fs(a)
+    dst = new_fs(b)
+    b.update_file_system_protection(FileSystemId=dst["FileSystemId"], ReplicationOverwriteProtection="DISABLED")
+    a.create_replication_configuration(
+        SourceFileSystemId=src["FileSystemId"],
+        Destinations=[{"FileSystemId": dst["FileSystemArn"], "RoleArn": f"arn:aws:iam::{ACCOUNT_A}:role/efs-replication"}],
+    )
+    resp = b.delete_replication_configuration(SourceFileSystemId=src["FileSystemArn"])
+    assert resp["ResponseMetadata"]["HTTPStatusCode"] == 204
+    wait_for("gone for the destination account", lambda: gone(b, dst["FileSystemId"]))
+    wait_for("gone for the source account", lambda: gone(a, src["FileSystemId"]))
+    wait_for("destination writable", lambda: protection(b, dst["FileSystemId"]) == "ENABLED")
