@@ -92,7 +92,7 @@ start main "${COMMON[@]}"
 EFS_EMULATOR_URL="$STARTED_URL"
 start throttled "${COMMON[@]}" --throttle-rps 2
 EFS_EMULATOR_THROTTLED_URL="$STARTED_URL"
-export EFS_EMULATOR_URL EFS_EMULATOR_THROTTLED_URL
+export EFS_EMULATOR_URL EFS_EMULATOR_THROTTLED_URL EFS_EMULATOR_BIN
 echo "conformance: emulator at $EFS_EMULATOR_URL, throttled emulator at $EFS_EMULATOR_THROTTLED_URL"
 
 set +e

@@ -264,3 +264,16 @@ def test_concurrent_creates_from_many_clients_get_distinct_ids():
     assert len(set(ids)) == 80, "duplicate file system ids under concurrency"
     listed = {f["FileSystemId"] for f in client(region).get_paginator("describe_file_systems").paginate().build_full_result()["FileSystems"]}
     assert set(ids) <= listed
+
+
+def test_creation_token_is_free_again_after_delete():
+    c = client(REGION)
+    token = f"conf-reuse-{time.time_ns()}"
+    first = new_fs(c, CreationToken=token)
+    c.delete_file_system(FileSystemId=first["FileSystemId"])
+    wait_for(
+        "deleted file system to leave the token",
+        lambda: c.describe_file_systems(CreationToken=token)["FileSystems"] == [],
+    )
+    second = c.create_file_system(CreationToken=token)
+    assert second["FileSystemId"] != first["FileSystemId"]

@@ -452,10 +452,38 @@ def test_local_configuration_only_is_bad_request_for_same_region_same_account():
 
 def test_local_configuration_only_removes_the_local_side():
     c = client(SRC)
-    src, _ = replicate(c, DST)
+    d = client(DST)
+    src, out = replicate(c, DST)
+    dest_id = out["Destinations"][0]["FileSystemId"]
     resp = c.delete_replication_configuration(SourceFileSystemId=src["FileSystemId"], DeletionMode="LOCAL_CONFIGURATION_ONLY")
     assert resp["ResponseMetadata"]["HTTPStatusCode"] == 204
     wait_for("local side gone", lambda: gone(c, src["FileSystemId"]))
+    # the other side is left behind, orphaned (its status is not specified)
+    assert replication_of(d, dest_id)["SourceFileSystemId"] == src["FileSystemId"]
+
+
+def test_delete_issued_from_the_destination_region_removes_both_sides():
+    # The current guide allows deleting from either side, with the source id.
+    c = client(SRC)
+    d = client(DST)
+    src, out = replicate(c, DST)
+    dest_id = out["Destinations"][0]["FileSystemId"]
+    resp = d.delete_replication_configuration(SourceFileSystemId=src["FileSystemId"])
+    assert resp["ResponseMetadata"]["HTTPStatusCode"] == 204
+    wait_for("destination side gone", lambda: gone(d, dest_id))
+    wait_for("source side gone", lambda: gone(c, src["FileSystemId"]))
+    wait_for("destination writable", lambda: protection(d, dest_id) == "ENABLED")
+
+
+def test_local_configuration_only_from_the_destination_region():
+    c = client(SRC)
+    d = client(DST)
+    src, out = replicate(c, DST)
+    dest_id = out["Destinations"][0]["FileSystemId"]
+    d.delete_replication_configuration(SourceFileSystemId=src["FileSystemArn"], DeletionMode="LOCAL_CONFIGURATION_ONLY")
+    wait_for("destination side gone", lambda: gone(d, dest_id))
+    wait_for("destination writable", lambda: protection(d, dest_id) == "ENABLED")
+    assert replication_of(c, src["FileSystemId"])["Destinations"][0]["FileSystemId"] == dest_id
 
 
 def test_region_comes_from_the_signature():
@@ -558,3 +586,76 @@ def test_failback_replicates_the_former_destination_back():
     assert back["Destinations"][0]["Region"] == SRC
     assert protection(c, src_id) == "REPLICATING"
     assert replication_of(c, src_id)["SourceFileSystemId"] == dest_id
+
+
+def _race(calls):
+    """Runs the callables at once; returns (results, ClientErrors)."""
+    from concurrent.futures import ThreadPoolExecutor
+    from botocore.exceptions import ClientError
+
+    def attempt(fn):
+        try:
+            return fn(), None
+        except ClientError as e:
+            return None, e
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        outcomes = list(pool.map(attempt, calls))
+    return [r for r, _ in outcomes if r is not None], [e for _, e in outcomes if e is not None]
+
+
+def test_concurrent_creates_for_one_source_make_exactly_one_replication():
+    region = "eu-west-3"  # no other test creates file systems here
+    c = client(SRC)
+    d = client(region)
+    src = new_fs(c)
+    clients = [client(SRC) for _ in range(8)]
+    wins, errors = _race([
+        (lambda cl=cl: cl.create_replication_configuration(
+            SourceFileSystemId=src["FileSystemId"], Destinations=[{"Region": region}]
+        ))
+        for cl in clients
+    ])
+    assert len(wins) == 1, f"{len(wins)} concurrent creates succeeded"
+    assert {e.response["Error"]["Code"] for e in errors} <= set(ALREADY), errors
+    assert len(c.describe_replication_configurations(FileSystemId=src["FileSystemId"])["Replications"]) == 1
+    in_region = d.get_paginator("describe_file_systems").paginate().build_full_result()["FileSystems"]
+    assert [f["FileSystemId"] for f in in_region] == [wins[0]["Destinations"][0]["FileSystemId"]], (
+        "failed creates must not leave destination file systems behind"
+    )
+
+
+def test_concurrent_sources_cannot_share_one_existing_destination():
+    c = client(SRC)
+    d = client(DST)
+    dst = new_fs(d)
+    d.update_file_system_protection(FileSystemId=dst["FileSystemId"], ReplicationOverwriteProtection="DISABLED")
+    sources = [new_fs(c, wait=False)["FileSystemId"] for _ in range(4)]
+    for fs_id in sources:
+        wait_for(f"{fs_id} available", lambda fs_id=fs_id: describe_fs(c, fs_id)["LifeCycleState"] == "available")
+    wins, errors = _race([
+        (lambda fs_id=fs_id, cl=client(SRC): cl.create_replication_configuration(
+            SourceFileSystemId=fs_id, Destinations=[{"Region": DST, "FileSystemId": dst["FileSystemId"]}]
+        ))
+        for fs_id in sources
+    ])
+    assert len(wins) == 1, f"{len(wins)} sources replicate into the same destination"
+    assert len(errors) == 3
+    assert replication_of(d, dst["FileSystemId"])["SourceFileSystemId"] == wins[0]["SourceFileSystemId"]
+
+
+def test_destination_account_can_delete_with_the_source_arn():
+    a = client(SRC, "A")
+    b = client(DST, "B")
+    src = new_fs(a)
+    dst = new_fs(b)
+    b.update_file_system_protection(FileSystemId=dst["FileSystemId"], ReplicationOverwriteProtection="DISABLED")
+    a.create_replication_configuration(
+        SourceFileSystemId=src["FileSystemId"],
+        Destinations=[{"FileSystemId": dst["FileSystemArn"], "RoleArn": f"arn:aws:iam::{ACCOUNT_A}:role/efs-replication"}],
+    )
+    resp = b.delete_replication_configuration(SourceFileSystemId=src["FileSystemArn"])
+    assert resp["ResponseMetadata"]["HTTPStatusCode"] == 204
+    wait_for("gone for the destination account", lambda: gone(b, dst["FileSystemId"]))
+    wait_for("gone for the source account", lambda: gone(a, src["FileSystemId"]))
+    wait_for("destination writable", lambda: protection(b, dst["FileSystemId"]) == "ENABLED")
