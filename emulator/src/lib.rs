@@ -323,7 +323,7 @@ async fn handle(state: &Arc<AppState>, req: Request) -> Outcome {
     }
     // Checks that need no body answer at once; the body is then drained in
     // the background so the kept-alive connection stays usable.
-    let checked = precheck(state, &parts, &mut out.caller);
+    let checked = guarded(|| precheck(state, &parts, &mut out.caller));
     let (route, query, caller) = match checked {
         Ok(c) => c,
         Err(e) => {
@@ -403,7 +403,7 @@ async fn run(
         let mut store = state.store();
         let now = state.now(&store);
         store.sweep(now);
-        let result = ops::execute(&mut store, caller, route, query, body, now);
+        let result = guarded(|| ops::execute(&mut store, caller, route, query, body, now));
         let snapshot = if result.is_ok() && op.is_mutating() {
             store.generation += 1;
             state.snapshot(&store)
@@ -420,6 +420,16 @@ async fn run(
         )));
     }
     Ok((op.success_status(), value))
+}
+
+/// Runs request handling so that a bug answers 500 InternalServerError
+/// instead of dropping the connection.
+fn guarded<T>(f: impl FnOnce() -> Result<T, ApiError>) -> Result<T, ApiError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        Err(ApiError::InternalServerError(
+            "The emulator hit an internal error handling this request; please report it with the request".into(),
+        ))
+    })
 }
 
 fn too_large() -> ApiError {

@@ -160,7 +160,7 @@ pub fn tag_key(field: &str, v: &str) -> Result<(), ApiError> {
         128,
         Some((&TAG_KEY, "letters, digits, spaces and _.:/=+-@")),
     )?;
-    if v.len() >= 4 && v[..4].eq_ignore_ascii_case("aws:") {
+    if v.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("aws:")) {
         return Err(bad(format!(
             "{field} '{}' uses the reserved prefix 'aws:'",
             shorten(v)
@@ -287,6 +287,11 @@ mod tests {
         assert!(region("US-EAST-1").is_err());
         assert!(tag_key("k", "aws:x").is_err());
         assert!(tag_key("k", "Name").is_ok());
+        assert!(tag_key("k", "AwS:x").is_err());
+        // Multi-byte characters around the prefix length must not panic.
+        assert!(tag_key("k", "日本語キー").is_ok());
+        assert!(tag_key("k", "aé:x").is_ok());
+        assert!(tag_key("k", "ключ").is_ok());
         assert!(tag_value("v", "a|b").is_err());
         assert!(role_arn("r", "arn:aws:iam::123456789012:role/x").is_ok());
         assert!(role_arn("r", "xx arn:aws:iam::123456789012:role/x").is_err());
