@@ -1,14 +1,30 @@
 #!/bin/sh
-# Plans the quickstart configuration against the bundled EFS emulator, on a
-# fresh clone, with no AWS account: the seed state (two source file systems)
-# is copied to a temporary state file that the emulator runs on.
+# The main job against the bundled EFS emulator, on a fresh clone, with no AWS
+# account: plan, apply, then plan again to see `No changes.`. The seed state
+# (two source file systems) is copied to a state file that the in-process
+# emulator runs on; nothing leaves the machine.
 #
-#   examples/quickstart/run.sh            # from the repository root
+#   examples/quickstart/run.sh                      # from anywhere
 #   STATE=/tmp/qs.json examples/quickstart/run.sh   # keep the state file
+#
+# On a terminal, apply asks for `yes` like it would against AWS; without a
+# terminal (CI) the script approves with --auto-approve.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 state=${STATE:-$(mktemp -d)/state.json}
 [ -f "$state" ] || cp "$here/seed-state.json" "$state"
 echo "emulator state: $state" >&2
 cd "$here/../.."
-exec cargo run -q -- plan examples/quickstart --emulator "$state" "$@"
+cargo build -q --bin efs-replicator
+run() { cargo run -q --bin efs-replicator -- "$@" --emulator "$state"; }
+
+if [ -t 0 ]; then approve=""; else approve="--auto-approve"; fi
+
+echo "==> efs-replicator plan examples/quickstart"
+run plan examples/quickstart
+echo
+echo "==> efs-replicator apply examples/quickstart $approve"
+run apply examples/quickstart $approve
+echo
+echo "==> efs-replicator plan examples/quickstart (again)"
+run plan examples/quickstart --detailed-exitcode
