@@ -1110,3 +1110,61 @@ fn deleting_or_replacing_says_the_old_destination_is_kept() {
         ]
     );
 }
+
+/// Defect: after a failover (the replication deleted from the destination
+/// Region, the destination writable, the source side left in ERROR), a replace
+/// into the same destination disabled its protection and overwrote it without
+/// `allow_overwrite`. Only the live, healthy replica of this very source is
+/// exempt from consent.
+#[test]
+fn replacing_into_a_failed_over_destination_needs_consent() {
+    let failed_over = World::new(&["us-east-1", "us-west-2"])
+        .fs(1, "us-east-1")
+        .fs(2, "us-west-2")
+        .repl_with(1, "us-east-1", 2, "us-west-2", |r| {
+            r.destination.status = ReplicationStatus::Error;
+        })
+        .with_fs(2, "us-west-2", |f| f.protection = Some(Protection::Enabled));
+    let d = desired(vec![to_existing(
+        decl("a", 1, "us-east-1", "us-west-2"),
+        2,
+        false,
+    )]);
+    let errs = run(&d, &failed_over).unwrap_err();
+    assert!(
+        matches!(errs.0[0], PlanError::DestinationProtected { .. }),
+        "{errs}"
+    );
+    assert!(errs.to_string().contains("allow_overwrite = true"));
+
+    // ERROR while the destination still says REPLICATING: same answer.
+    let error = World::new(&["us-east-1", "us-west-2"])
+        .fs(1, "us-east-1")
+        .fs(2, "us-west-2")
+        .repl_with(1, "us-east-1", 2, "us-west-2", |r| {
+            r.destination.status = ReplicationStatus::Error;
+        });
+    let errs = run(&d, &error).unwrap_err();
+    assert!(matches!(errs.0[0], PlanError::DestinationProtected { .. }));
+
+    // With consent: delete, protection, create.
+    let d = desired(vec![to_existing(
+        decl("a", 1, "us-east-1", "us-west-2"),
+        2,
+        true,
+    )]);
+    let p = run(&d, &failed_over).unwrap();
+    assert_eq!(change(&p, "replication.a").action, Action::Replace);
+
+    // A healthy replica replaced for another reason (role) needs no consent.
+    let healthy = World::new(&["us-east-1", "us-west-2"])
+        .fs(1, "us-east-1")
+        .fs(2, "us-west-2")
+        .repl(1, "us-east-1", 2, "us-west-2");
+    let mut decl_role = to_existing(decl("a", 1, "us-east-1", "us-west-2"), 2, false);
+    decl_role.destination.role_arn =
+        Some(RoleArn::parse(&format!("arn:aws:iam::{ACCOUNT}:role/r")).unwrap());
+    let p = run(&desired(vec![decl_role]), &healthy).unwrap();
+    assert_eq!(change(&p, "replication.a").action, Action::Replace);
+    assert!(kinds(&p, change(&p, "replication.a")).contains(&"update-protection".to_owned()));
+}
