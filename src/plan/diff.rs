@@ -210,11 +210,18 @@ pub(super) fn drafts<'a>(
         }
     }
     let mut unmanaged = Vec::new();
+    // Prune reaches only replications whose source Region the configuration
+    // names: one that shows up merely because its destination is in scope
+    // belongs to a Region the configuration does not manage.
+    let named_regions = desired.regions();
     for (k, e) in by_source {
         if declared_sources.contains_key(k) || removed_keys.contains(k) {
             continue;
         }
-        if desired.settings.prune && e.destination.status != ReplicationStatus::Deleting {
+        if desired.settings.prune
+            && e.destination.status != ReplicationStatus::Deleting
+            && named_regions.contains(&e.source_region)
+        {
             drafts.push(delete_draft(
                 actual,
                 format!("unmanaged.{}", k.1),

@@ -937,7 +937,9 @@ proptest! {
         let third = plan(&d, &after, &PlanOptions::default()).unwrap();
         prop_assert_eq!(&third.fingerprint, &again.fingerprint);
         if d.settings.prune {
-            prop_assert!(again.unmanaged.is_empty());
+            // Only sources in Regions the configuration does not name are left.
+            let named = d.regions();
+            prop_assert!(again.unmanaged.iter().all(|u| !named.contains(&u.source_region)));
         }
     }
 
@@ -1167,4 +1169,29 @@ fn replacing_into_a_failed_over_destination_needs_consent() {
     let p = run(&desired(vec![decl_role]), &healthy).unwrap();
     assert_eq!(change(&p, "replication.a").action, Action::Replace);
     assert!(kinds(&p, change(&p, "replication.a")).contains(&"update-protection".to_owned()));
+}
+
+/// Defect: `prune = true` deleted a replication whose source Region the
+/// configuration never names, because it showed up in a scoped Region as
+/// the destination side. Prune reaches only sources in named Regions.
+#[test]
+fn prune_never_reaches_a_source_region_the_config_does_not_name() {
+    let w = World::new(&["eu-west-1", "us-west-2"])
+        .fs(1, "us-east-1")
+        .fs(2, "us-west-2")
+        .fs(5, "eu-west-1")
+        .repl(1, "us-east-1", 2, "us-west-2");
+    let mut d = desired(vec![decl("e", 5, "eu-west-1", "us-west-2")]);
+    d.settings.prune = true;
+    let p = run(&d, &w).unwrap();
+    assert!(
+        p.changes
+            .iter()
+            .all(|c| c.address != format!("unmanaged.{}", fsid(1))),
+        "{:#?}",
+        p.changes
+    );
+    assert_eq!(p.unmanaged.len(), 1);
+    assert_eq!(p.unmanaged[0].source_region, region("us-east-1"));
+    assert_eq!(p.summary().delete, 0);
 }
