@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
 
 use crate::model::{Actual, ActualReplication, Desired, FileSystemId, Region, ReplicationStatus};
-use crate::plan::{Action, Plan, Unmanaged};
+use crate::plan::{Action, Plan, Unmanaged, ORPHAN_PREFIX};
 
 /// Default for [`HealthOptions::enabling_grace`]: 30 minutes.
 pub const DEFAULT_ENABLING_GRACE: Duration = Duration::from_secs(30 * 60);
@@ -264,8 +264,12 @@ pub fn assess(
         let d = declared.get(&c.address).copied();
         let attrs = c.before.as_ref().or(c.after.as_ref());
         let Some(attrs) = attrs else { continue };
+        // An orphaned destination side is not the replication of its source:
+        // never attach the live replication's status to it.
+        let orphan = c.address.starts_with(ORPHAN_PREFIX);
         let observed = Region::parse(&attrs.source_region)
             .ok()
+            .filter(|_| !orphan)
             .zip(FileSystemId::parse(&attrs.source_file_system_id).ok())
             .and_then(|(r, id)| by_source.get(&(&r, &id)).copied());
         let max_lag = d.and_then(|d| d.max_replication_lag);
@@ -285,7 +289,7 @@ pub fn assess(
                         .and_then(|a| a.destination_file_system_id.clone())
                 }),
             destination_region: attrs.destination_region.clone(),
-            status: None,
+            status: if orphan { attrs.status.clone() } else { None },
             status_message: None,
             last_replicated: None,
             lag: None,

@@ -6,7 +6,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::types::{Action, Attributes, DestinationSpec, Unmanaged};
-use super::{alias_name, key_id_of, status_str, CreatePart, Dep, Draft, Index, Key, PlanError};
+use super::{
+    alias_name, key_id_of, status_str, CreatePart, Dep, Draft, Index, Key, PlanError, ORPHAN_PREFIX,
+};
 use crate::model::{
     Actual, ActualReplication, Desired, DesiredReplication, FileSystemInfo, ReplicationStatus,
 };
@@ -61,6 +63,9 @@ pub(super) fn check_declarations(desired: &Desired, index: &Index<'_>) -> Vec<Pl
     errors
 }
 
+/// The status shown for an orphaned destination side left unmanaged.
+pub(super) const ORPHANED: &str = "ORPHANED (destination side only; its source side is gone)";
+
 /// One draft per address: declared replications, `removed` blocks, and
 /// (with prune) undeclared replications; the rest are unmanaged.
 pub(super) fn drafts<'a>(
@@ -105,6 +110,7 @@ pub(super) fn drafts<'a>(
                 after: Some(after),
                 declared: Some(d),
                 deletes: None,
+                removes_orphan: None,
                 create: Some(create()),
                 steps: Vec::new(),
             },
@@ -123,6 +129,7 @@ pub(super) fn drafts<'a>(
                     after: Some(after),
                     declared: Some(d),
                     deletes: None,
+                    removes_orphan: None,
                     create: Some(c),
                     steps: Vec::new(),
                 }
@@ -171,6 +178,7 @@ pub(super) fn drafts<'a>(
                         after: Some(after),
                         declared: Some(d),
                         deletes: None,
+                        removes_orphan: None,
                         create: None,
                         steps: Vec::new(),
                     }
@@ -186,6 +194,7 @@ pub(super) fn drafts<'a>(
                         after: Some(after),
                         declared: Some(d),
                         deletes: Some(e),
+                        removes_orphan: None,
                         create: Some(c),
                         steps: Vec::new(),
                     }
@@ -236,6 +245,50 @@ pub(super) fn drafts<'a>(
                 destination_region: e.destination.region.clone(),
                 status: status_str(&e.destination.status),
             });
+        }
+    }
+    // Destination sides left behind by a source-side deletion: removed in
+    // their own Region when the configuration manages their source (declared,
+    // named in a removed block, or pruned), else listed as unmanaged.
+    for o in &actual.orphans {
+        if o.destination.status == ReplicationStatus::Deleting {
+            continue;
+        }
+        let k = (o.source_region.clone(), o.source.clone());
+        let reason = if declared_sources.contains_key(&k) {
+            Some(format!(
+                "{} is declared; this destination-side configuration of it is left over",
+                o.source
+            ))
+        } else if removed_keys.contains(&k) {
+            Some("named in a removed block".to_owned())
+        } else if desired.settings.prune && named_regions.contains(&o.source_region) {
+            Some("not declared, and settings.prune is true".to_owned())
+        } else {
+            None
+        };
+        match reason {
+            Some(reason) => {
+                let mut dr = delete_draft(
+                    actual,
+                    format!("{ORPHAN_PREFIX}{}", o.destination.file_system_id),
+                    format!(
+                        "orphaned destination side in {} (its source side in {} is gone); {reason}",
+                        o.destination.region, o.source_region
+                    ),
+                    o,
+                );
+                dr.deletes = None;
+                dr.removes_orphan = Some(o);
+                drafts.push(dr);
+            }
+            None => unmanaged.push(Unmanaged {
+                source_file_system_id: o.source.clone(),
+                source_region: o.source_region.clone(),
+                destination_file_system_id: o.destination.file_system_id.clone(),
+                destination_region: o.destination.region.clone(),
+                status: ORPHANED.to_owned(),
+            }),
         }
     }
     drafts.sort_by(|a, b| a.address.cmp(&b.address));
@@ -437,6 +490,7 @@ pub(super) fn delete_draft<'a>(
         after: None,
         declared: None,
         deletes: Some(e),
+        removes_orphan: None,
         create: None,
         steps: Vec::new(),
     }

@@ -1195,3 +1195,48 @@ fn prune_never_reaches_a_source_region_the_config_does_not_name() {
     assert_eq!(p.unmanaged[0].source_region, region("us-east-1"));
     assert_eq!(p.summary().delete, 0);
 }
+
+/// Defect: an orphaned destination-side view could stand in for the live
+/// replication, and nothing removed it. The orphan is its own change,
+/// deleted in the destination Region, when the configuration manages its
+/// source; otherwise it is listed as unmanaged. The live replication keeps
+/// its own verdict.
+#[test]
+fn orphaned_destination_sides_are_removed_where_they_live_or_listed() {
+    let mut w = World::new(&["us-west-2", "eu-west-1"])
+        .fs(1, "us-west-2")
+        .fs(2, "eu-west-1")
+        .fs(3, "eu-west-1")
+        .repl(1, "us-west-2", 3, "eu-west-1");
+    let mut orphan = w.actual.replications[0].clone();
+    orphan.destination.file_system_id = fsid(2);
+    orphan.destination.status = ReplicationStatus::Error;
+    w.actual.orphans.push(orphan);
+    let d = desired(vec![decl("a", 1, "us-west-2", "eu-west-1")]);
+    let p = run(&d, &w).unwrap();
+    assert_eq!(change(&p, "replication.a").action, Action::NoOp);
+    let o = change(&p, &format!("orphan.{}", fsid(2)));
+    assert_eq!(o.action, Action::Delete);
+    assert_eq!(kinds(&p, o), ["delete"]);
+    match &p.step(o.steps[0]).unwrap().kind {
+        StepKind::Delete { region: r, .. } => assert_eq!(r, &region("eu-west-1")),
+        other => panic!("{other:?}"),
+    }
+    let after = simulate_apply(&w.actual, &p).unwrap();
+    assert!(after.orphans.is_empty());
+    assert!(!plan(&d, &after, &PlanOptions::default())
+        .unwrap()
+        .has_changes());
+
+    // Its source not managed: listed, not touched.
+    let other = desired(vec![decl("b", 9, "us-west-2", "eu-west-1")]);
+    let w2 = {
+        let mut w2 = w.clone();
+        w2.actual.replications.clear();
+        w2.fs(9, "us-west-2")
+    };
+    let p = run(&other, &w2).unwrap();
+    assert!(p.changes.iter().all(|c| !c.address.starts_with("orphan.")));
+    assert_eq!(p.unmanaged.len(), 1);
+    assert!(p.unmanaged[0].status.starts_with("ORPHANED"));
+}
