@@ -88,6 +88,9 @@ pub struct Entry {
     pub health: Option<Health>,
     /// Why it is unhealthy, one sentence each.
     pub problems: Vec<String>,
+    /// The plan's notes: what could not be verified (e.g. a destination in
+    /// another account, a KMS alias) and other caveats. Never dropped.
+    pub notes: Vec<String>,
 }
 
 impl Entry {
@@ -296,6 +299,7 @@ pub fn assess(
             max_lag,
             health: None,
             problems: Vec::new(),
+            notes: c.notes.clone(),
         };
         if let Some(r) = observed {
             e.status = Some(status_name(&r.destination.status).to_owned());

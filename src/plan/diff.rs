@@ -384,6 +384,22 @@ pub(super) fn compare(
             ));
         }
     }
+    // The account the destination must be in: the declared ARN's, else the
+    // source's (a plain id or a new destination is in the source account).
+    let want_account = want
+        .file_system
+        .as_ref()
+        .and_then(|f| f.arn.as_ref())
+        .map(|a| a.account.clone())
+        .or_else(|| e.source_owner.clone())
+        .or_else(|| d.source_account.clone());
+    if let (Some(want_acc), Some(have_acc)) = (&want_account, &e.destination.owner) {
+        if want_acc != have_acc {
+            diffs.push(format!(
+                "destination account changes ({have_acc} -> {want_acc})"
+            ));
+        }
+    }
     let have_role = e.destination.role_arn.as_deref();
     let want_role = want.role_arn.as_ref().map(|r| r.as_str());
     if have_role != want_role {

@@ -1240,3 +1240,48 @@ fn orphaned_destination_sides_are_removed_where_they_live_or_listed() {
     assert_eq!(p.unmanaged.len(), 1);
     assert!(p.unmanaged[0].status.starts_with("ORPHANED"));
 }
+
+/// Defect: a replication into a file system of another account was "No
+/// changes" against a block declaring a new destination in the source's own
+/// account (or a file_system_id ARN in a third account): the destination
+/// owner was never compared.
+#[test]
+fn a_destination_in_another_account_than_declared_is_replaced() {
+    let w = World::new(&["us-east-1", "us-west-2"])
+        .fs(1, "us-east-1")
+        .repl_with(1, "us-east-1", 2, "us-west-2", |r| {
+            r.destination.owner = Some(AccountId::parse(OTHER_ACCOUNT).unwrap());
+            r.destination.role_arn = Some(format!("arn:aws:iam::{ACCOUNT}:role/r"));
+        });
+    let mut d = decl("a", 1, "us-east-1", "us-west-2");
+    d.destination.role_arn =
+        Some(RoleArn::parse(&format!("arn:aws:iam::{ACCOUNT}:role/r")).unwrap());
+    let p = run(&desired(vec![d.clone()]), &w).unwrap();
+    let c = change(&p, "replication.a");
+    assert_eq!(c.action, Action::Replace, "{c:#?}");
+    assert!(c.reason.contains("destination account"), "{}", c.reason);
+
+    // Declared by ARN in that very account: in sync.
+    let mut same = d.clone();
+    same.destination.file_system = Some(
+        FileSystemRef::parse(&format!(
+            "arn:aws:elasticfilesystem:us-west-2:{OTHER_ACCOUNT}:file-system/{}",
+            fsid(2)
+        ))
+        .unwrap(),
+    );
+    let p = run(&desired(vec![same]), &w).unwrap();
+    assert_eq!(change(&p, "replication.a").action, Action::NoOp);
+
+    // Declared by ARN in a third account: replaced.
+    let mut third = d;
+    third.destination.file_system = Some(
+        FileSystemRef::parse(&format!(
+            "arn:aws:elasticfilesystem:us-west-2:999988887777:file-system/{}",
+            fsid(2)
+        ))
+        .unwrap(),
+    );
+    let p = run(&desired(vec![third]), &w).unwrap();
+    assert_eq!(change(&p, "replication.a").action, Action::Replace);
+}
