@@ -459,6 +459,10 @@ pub(super) fn compare(
                     Some(have) if k.is_alias() => notes.push(format!(
                         "KMS key {k} is an alias and the destination reports {have}; the alias could not be resolved, so the key could not be verified"
                     )),
+                    // Reported as an alias, declared as a key: same problem.
+                    Some(have) if have.contains("alias/") => notes.push(format!(
+                        "the destination reports the KMS alias {have} and the configuration names the key {k}; the alias could not be resolved, so the key could not be verified"
+                    )),
                     Some(have) => {
                         let same = if k.as_str().starts_with("arn:") {
                             k.as_str() == have

@@ -1285,3 +1285,31 @@ fn a_destination_in_another_account_than_declared_is_replaced() {
     let p = run(&desired(vec![third]), &w).unwrap();
     assert_eq!(change(&p, "replication.a").action, Action::Replace);
 }
+
+/// Defect: a destination reporting a KMS alias ARN was replaced when the
+/// configuration named a key ARN (or key id): exact string comparison.
+/// Which key the alias names cannot be known without KMS: a note, no diff.
+#[test]
+fn kms_key_declared_against_a_reported_alias_is_unverified_not_a_diff() {
+    let w = World::new(&["us-east-1", "us-west-2"])
+        .fs(1, "us-east-1")
+        .with_fs(2, "us-west-2", |f| {
+            f.kms_key_id = Some(format!("arn:aws:kms:us-west-2:{ACCOUNT}:alias/dr"))
+        })
+        .repl(1, "us-east-1", 2, "us-west-2");
+    for k in [
+        format!("arn:aws:kms:us-west-2:{ACCOUNT}:key/11111111-1111-4111-8111-111111111111"),
+        "11111111-1111-4111-8111-111111111111".to_owned(),
+    ] {
+        let mut d = decl("a", 1, "us-east-1", "us-west-2");
+        d.destination.kms_key = Some(KmsKeyRef::parse(&k).unwrap());
+        let p = run(&desired(vec![d]), &w).unwrap();
+        let c = change(&p, "replication.a");
+        assert_eq!(c.action, Action::NoOp, "{k}: {}", c.reason);
+        assert!(
+            c.notes.iter().any(|n| n.contains("could not be verified")),
+            "{k}: {:?}",
+            c.notes
+        );
+    }
+}
