@@ -450,7 +450,14 @@ pub struct Actual {
     /// The Regions that were read; a replication outside them is not known.
     pub regions: BTreeSet<Region>,
     /// Every replication configuration found, once each (keyed by source).
+    /// When the source Region was read, this is the source side's view.
     pub replications: Vec<ActualReplication>,
+    /// Destination-side views whose source side is gone: listed in the
+    /// destination Region while the source Region (also read, same account)
+    /// reports no replication of that source to that destination (left by a
+    /// `LOCAL_CONFIGURATION_ONLY` deletion in the source Region). They never
+    /// stand in for the live configuration of their source.
+    pub orphans: Vec<ActualReplication>,
     /// File systems that were described, by Region and id.
     pub file_systems: BTreeMap<(Region, FileSystemId), FileSystemInfo>,
 }

@@ -440,8 +440,17 @@ fn skip_dependents(
                     Some(State::Skipped(why)) => {
                         let a = address_of(*d, owner, plan);
                         let own = address_of(id, owner, plan);
+                        // The address may have failed at an earlier step of
+                        // its own: say so rather than "skipped".
+                        let address_failed = owner.get(d).is_some_and(|o| {
+                            states.iter().any(|(s, st)| {
+                                matches!(st, State::Failed(_)) && owner.get(s) == Some(o)
+                            })
+                        });
                         Some(if a == own {
                             why.clone()
+                        } else if address_failed {
+                            format!("depends on {a}, which failed")
                         } else {
                             format!("depends on {a}, which was skipped")
                         })

@@ -190,13 +190,15 @@ pub fn render_summary_human(report: &ApplyReport, out: &mut impl Write) -> io::R
         .unwrap_or(0);
     for a in &report.addresses {
         let tail = match (&a.error, &a.detail) {
-            (Some(e), _) => format!(
-                "{} in {}: {}: {}",
-                e.operation,
-                e.region,
-                e.code.as_deref().unwrap_or("no error code"),
-                e.message
-            ),
+            (Some(e), _) => match &e.code {
+                Some(code) => format!("{} in {}: {code}: {}", e.operation, e.region, e.message),
+                // No call failed (a wait ended badly, or an answer could not
+                // be read): the message first, where it was observed after.
+                None => format!(
+                    "{} (observed with {} in {})",
+                    e.message, e.operation, e.region
+                ),
+            },
             (None, Some(d)) => d.clone(),
             (None, None) => String::new(),
         };
@@ -231,4 +233,50 @@ pub fn summary_json(report: &ApplyReport) -> Value {
         "elapsed_seconds": round(report.elapsed.as_secs_f64()),
         "addresses": report.addresses,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::apply::StepError;
+
+    /// Defect: a failed wait read "DescribeReplicationConfigurations in
+    /// us-east-1: no error code: ..." as if that call had failed.
+    #[test]
+    fn a_failure_without_an_error_code_does_not_read_as_a_failed_call() {
+        let report = |code: Option<&str>| ApplyReport {
+            addresses: vec![AddressReport {
+                address: "replication.a".into(),
+                action: Action::Create,
+                outcome: Outcome::Failed,
+                error: Some(StepError {
+                    operation: "DescribeReplicationConfigurations".into(),
+                    region: "us-east-1".into(),
+                    code: code.map(str::to_owned),
+                    message: "the replication of fs-1 was still ENABLING after 1m".into(),
+                    hint: "run apply again later".into(),
+                }),
+                detail: None,
+                elapsed_seconds: None,
+            }],
+            interrupted: false,
+            elapsed: Duration::from_secs(60),
+        };
+        let render = |r: &ApplyReport| {
+            let mut buf = Vec::new();
+            render_summary_human(r, &mut buf).unwrap();
+            String::from_utf8(buf).unwrap()
+        };
+        let text = render(&report(None));
+        assert!(!text.contains("no error code"), "{text}");
+        assert!(
+            text.contains("the replication of fs-1 was still ENABLING after 1m (observed with DescribeReplicationConfigurations in us-east-1)"),
+            "{text}"
+        );
+        let text = render(&report(Some("AccessDeniedException")));
+        assert!(
+            text.contains("DescribeReplicationConfigurations in us-east-1: AccessDeniedException: the replication"),
+            "{text}"
+        );
+    }
 }

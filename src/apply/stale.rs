@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use futures::stream::{self, StreamExt};
 
-use crate::discover::{DiscoverErrors, StateReader};
+use crate::discover::{reconcile_views, DiscoverErrors, StateReader};
 use crate::model::{Actual, ActualReplication, Protection, ReplicationStatus};
 use crate::plan::{protection_str, Plan, Scope, StepKind};
 
@@ -33,19 +33,17 @@ pub async fn read_scope<R: StateReader>(
         .collect::<Vec<_>>();
     let (lists, describes) = futures::join!(lists, describes);
     let mut errors = Vec::new();
-    let mut seen = BTreeSet::new();
-    for l in lists {
+    let mut views = Vec::new();
+    for (region, l) in scope.regions.iter().zip(lists) {
         match l {
-            Ok(reps) => {
-                for r in reps {
-                    if seen.insert((r.source_region.clone(), r.source.clone())) {
-                        actual.replications.push(r);
-                    }
-                }
-            }
+            Ok(reps) => views.extend(reps.into_iter().map(|r| (region.clone(), r))),
             Err(e) => errors.push(e),
         }
     }
+    // The same reading of the views as discovery, so fingerprints agree.
+    let (replications, orphans) = reconcile_views(&actual.regions, views);
+    actual.replications = replications;
+    actual.orphans = orphans;
     for d in describes {
         match d {
             Ok(Some(f)) => {

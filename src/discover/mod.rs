@@ -213,16 +213,11 @@ pub async fn discover<R: StateReader>(
         regions: regions.clone(),
         ..Actual::default()
     };
-    let mut seen = BTreeSet::new();
-    for (_, reps, fss) in results {
+    // Every view of a replication, with the Region that listed it.
+    let mut views: Vec<(Region, ActualReplication)> = Vec::new();
+    for (listed_in, reps, fss) in results {
         match reps {
-            Ok(reps) => {
-                for r in reps {
-                    if seen.insert((r.source_region.clone(), r.source.clone())) {
-                        actual.replications.push(r);
-                    }
-                }
-            }
+            Ok(reps) => views.extend(reps.into_iter().map(|r| (listed_in.clone(), r))),
             Err(e) => errors.push(e),
         }
         match fss {
@@ -239,6 +234,9 @@ pub async fn discover<R: StateReader>(
     if !errors.is_empty() {
         return Err(DiscoverErrors(errors));
     }
+    let (replications, orphans) = reconcile_views(&regions, views);
+    actual.replications = replications;
+    actual.orphans = orphans;
 
     // Phase 2: the destinations of existing replications, where not known yet.
     let missing: Vec<(Region, FileSystemId)> = required_file_systems(desired, &actual.replications)
@@ -269,6 +267,60 @@ pub async fn discover<R: StateReader>(
         .replications
         .sort_by(|a, b| (&a.source_region, &a.source).cmp(&(&b.source_region, &b.source)));
     Ok(actual)
+}
+
+/// Splits the views of every Region into one configuration per source and
+/// the orphaned destination sides.
+///
+/// The source Region's view is authoritative: a destination-side view never
+/// stands in for it. A destination-side view is kept as the replication only
+/// when its source side cannot be seen (source Region not read, or the source
+/// in another account); when the source Region was read under the same
+/// account and reports no replication of that source to that destination,
+/// the view is an orphan.
+pub fn reconcile_views(
+    regions: &BTreeSet<Region>,
+    views: Vec<(Region, ActualReplication)>,
+) -> (Vec<ActualReplication>, Vec<ActualReplication>) {
+    type Key = (Region, FileSystemId);
+    let dest_of = |r: &ActualReplication| {
+        (
+            r.destination.region.clone(),
+            r.destination.file_system_id.clone(),
+        )
+    };
+    let (source_views, dest_views): (Vec<_>, Vec<_>) = views
+        .into_iter()
+        .partition(|(listed_in, r)| listed_in == &r.source_region);
+    let mut by_source: BTreeMap<Key, ActualReplication> = BTreeMap::new();
+    for (_, r) in source_views {
+        by_source
+            .entry((r.source_region.clone(), r.source.clone()))
+            .or_insert(r);
+    }
+    let seen_from_source: BTreeSet<Key> = by_source.keys().cloned().collect();
+    let mut orphans: BTreeMap<(Key, Key), ActualReplication> = BTreeMap::new();
+    for (_, r) in dest_views {
+        let k = (r.source_region.clone(), r.source.clone());
+        if seen_from_source.contains(&k) {
+            if by_source.get(&k).map(dest_of) != Some(dest_of(&r)) {
+                orphans.entry((k, dest_of(&r))).or_insert(r);
+            }
+            continue;
+        }
+        let source_side_visible = regions.contains(&r.source_region)
+            && r.source_owner.is_some()
+            && r.source_owner == r.destination.owner;
+        if source_side_visible {
+            orphans.entry((k, dest_of(&r))).or_insert(r);
+        } else {
+            by_source.entry(k).or_insert(r);
+        }
+    }
+    (
+        by_source.into_values().collect(),
+        orphans.into_values().collect(),
+    )
 }
 
 async fn describe_many<R: StateReader>(
@@ -474,5 +526,52 @@ mod tests {
         );
         assert_eq!(actual.file_systems.len(), 2 * n as usize);
         assert_eq!(actual.replications.len(), n as usize);
+    }
+
+    /// Defect: the first view seen (Regions in alphabetical order) won, so
+    /// an orphaned destination-side view left in eu-west-1 by a source-side
+    /// LOCAL_CONFIGURATION_ONLY deletion stood in for the live replication
+    /// of its source in us-west-2. The source Region's view wins, and the
+    /// orphan is reported apart.
+    #[test]
+    fn the_source_regions_view_wins_and_orphans_are_reported_apart() {
+        let owned = |mut r: ActualReplication| {
+            r.source_owner = Some(AccountId::parse("123456789012").unwrap());
+            r.destination.owner = r.source_owner.clone();
+            r
+        };
+        let regions: BTreeSet<Region> = ["eu-west-1", "us-west-2"]
+            .iter()
+            .map(|r| Region::parse(r).unwrap())
+            .collect();
+        let eu = Region::parse("eu-west-1").unwrap();
+        let west = Region::parse("us-west-2").unwrap();
+        let orphan = owned(rep(1, "us-west-2", 2, "eu-west-1"));
+        let live = owned(rep(1, "us-west-2", 3, "eu-west-1"));
+        // eu-west-1 lists both destination sides (and first, alphabetically).
+        let views = vec![
+            (eu.clone(), orphan.clone()),
+            (eu.clone(), live.clone()),
+            (west.clone(), live.clone()),
+        ];
+        let (reps, orphans) = reconcile_views(&regions, views);
+        assert_eq!(reps, vec![live.clone()]);
+        assert_eq!(orphans, vec![orphan.clone()]);
+
+        // No source-side view at all: the destination side is an orphan,
+        // never the replication.
+        let (reps, orphans) = reconcile_views(&regions, vec![(eu.clone(), orphan.clone())]);
+        assert!(reps.is_empty());
+        assert_eq!(orphans, vec![orphan.clone()]);
+
+        // Source Region not read, or source in another account: the
+        // destination side is all there is to see, and stands as before.
+        let only_eu: BTreeSet<Region> = [eu.clone()].into_iter().collect();
+        let (reps, orphans) = reconcile_views(&only_eu, vec![(eu.clone(), orphan.clone())]);
+        assert_eq!((reps.len(), orphans.len()), (1, 0));
+        let mut cross = orphan.clone();
+        cross.source_owner = Some(AccountId::parse("444455556666").unwrap());
+        let (reps, orphans) = reconcile_views(&regions, vec![(eu, cross)]);
+        assert_eq!((reps.len(), orphans.len()), (1, 0));
     }
 }

@@ -7,8 +7,8 @@
 //!
 //! The output must load with `validate` and plan to `No changes.` against
 //! the state it was made from: every value the planner compares (Region,
-//! destination file system, One Zone AZ, KMS key, role) is written as
-//! observed. [`to_hcl`] is pure; [`read`] only reads and never writes.
+//! destination file system, role) is written as observed; the destination
+//! is pinned by its file system id, so a later re-point is drift. [`to_hcl`] is pure; [`read`] only reads and never writes.
 
 #[cfg(test)]
 mod tests;
@@ -19,10 +19,7 @@ use futures::stream::{self, StreamExt};
 
 use crate::config::format::format_source;
 use crate::discover::{discover, DiscoverErrors, StateReader, DESCRIBE_BY_ID_LIMIT};
-use crate::model::{
-    Actual, ActualReplication, Desired, FileSystemId, FileSystemInfo, KmsKeyRef, Region,
-    ReplicationStatus,
-};
+use crate::model::{Actual, ActualReplication, Desired, FileSystemId, Region, ReplicationStatus};
 
 /// How many file system descriptions run at once.
 const CONCURRENT_DESCRIBES: usize = 16;
@@ -183,49 +180,30 @@ fn partition(arn: &str) -> &str {
 }
 
 /// The `destination` block's attributes for an observed replication.
-fn destination_attrs(
-    r: &ActualReplication,
-    dest: Option<&FileSystemInfo>,
-) -> Vec<(String, String)> {
+fn destination_attrs(r: &ActualReplication) -> Vec<(String, String)> {
     let d = &r.destination;
     let mut attrs = vec![("region".to_owned(), quote(d.region.as_str()))];
     let cross_account = match (&r.source_owner, &d.owner) {
         (Some(s), Some(o)) => s != o,
         _ => false,
     } || d.role_arn.is_some();
-    // A destination the replication created: Region, AZ and key as observed.
-    let created_form = dest.filter(|_| !cross_account).and_then(|info| {
-        let mut extra = Vec::new();
-        if let Some(az) = &info.availability_zone {
-            if az.region().as_ref() != Some(&d.region) {
-                return None;
-            }
-            extra.push(("availability_zone_name".to_owned(), quote(az.as_str())));
-        }
-        if let Some(k) = &info.kms_key_id {
-            KmsKeyRef::parse(k).ok()?;
-            extra.push(("kms_key_id".to_owned(), quote(k)));
-        }
-        Some(extra)
-    });
-    match created_form {
-        Some(extra) => attrs.extend(extra),
-        None => {
-            // Named by id (by ARN in another account): the planner compares
-            // the id and never looks at the zone or key.
-            let fs = match (&d.owner, cross_account) {
-                (Some(owner), true) => format!(
-                    "arn:{}:elasticfilesystem:{}:{}:file-system/{}",
-                    partition(&r.source_arn),
-                    d.region,
-                    owner,
-                    d.file_system_id
-                ),
-                _ => d.file_system_id.to_string(),
-            };
-            attrs.push(("file_system_id".to_owned(), quote(&fs)));
-        }
-    }
+    // Always pinned to the file system it replicates into (by ARN in another
+    // account), so that a later re-point to another file system, even in the
+    // same Region, is drift. The planner then compares the id and never the
+    // zone or key, which belong to that file system. A pinned destination
+    // that is still the healthy replica of its source needs no
+    // `allow_overwrite`; replacing it after an ERROR or a failover does.
+    let fs = match (&d.owner, cross_account) {
+        (Some(owner), true) => format!(
+            "arn:{}:elasticfilesystem:{}:{}:file-system/{}",
+            partition(&r.source_arn),
+            d.region,
+            owner,
+            d.file_system_id
+        ),
+        _ => d.file_system_id.to_string(),
+    };
+    attrs.push(("file_system_id".to_owned(), quote(&fs)));
     if let Some(role) = &d.role_arn {
         attrs.push(("role_arn".to_owned(), quote(role)));
     }
@@ -271,10 +249,6 @@ pub fn to_hcl(actual: &Actual) -> Result<String, ExportError> {
             name = format!("{base}_{n}");
             n += 1;
         }
-        let dest_info = actual.file_systems.get(&(
-            r.destination.region.clone(),
-            r.destination.file_system_id.clone(),
-        ));
         let mut b = String::new();
         b.push('\n');
         b.push_str(&comment(&format!(
@@ -315,7 +289,7 @@ pub fn to_hcl(actual: &Actual) -> Result<String, ExportError> {
             ));
         }
         b.push_str("\ndestination {\n");
-        for (k, v) in destination_attrs(r, dest_info) {
+        for (k, v) in destination_attrs(r) {
             b.push_str(&format!("{k} = {v}\n"));
         }
         b.push_str("}\n}\n");

@@ -5,7 +5,7 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use super::*;
 use crate::config::{load_str, LoadOptions};
-use crate::model::{AccountId, ActualDestination, AvailabilityZone};
+use crate::model::{AccountId, ActualDestination, AvailabilityZone, FileSystemInfo};
 use crate::plan::{plan, PlanOptions};
 
 #[test]
@@ -113,10 +113,9 @@ fn export_of_a_mixed_state_loads_and_plans_to_no_changes() {
     assert!(text.contains("replication \"home_dirs\" {"), "{text}");
     assert!(text.contains("replication \"home_dirs_2\" {"), "{text}");
     assert!(text.contains("replication \"fs_00000003\" {"), "{text}");
-    assert!(
-        text.contains("availability_zone_name = \"us-west-2b\""),
-        "{text}"
-    );
+    // Same-account destinations are pinned by id (no zone or key then).
+    assert!(text.contains("file_system_id = \"fs-000000a1\""), "{text}");
+    assert!(!text.contains("availability_zone_name"), "{text}");
     assert!(
         text.contains("file_system_id = \"arn:aws:elasticfilesystem:us-east-2:444455556666:file-system/fs-000000a4\""),
         "{text}"
@@ -142,6 +141,36 @@ fn export_of_a_mixed_state_loads_and_plans_to_no_changes() {
     let p = plan(&desired, &without_deleting, &PlanOptions::default()).unwrap();
     assert!(!p.has_changes(), "{p:#?}\n{text}");
     assert!(p.unmanaged.is_empty(), "{p:#?}");
+
+    // Defect: region-only destinations hid a later out-of-band re-point to
+    // another file system in the same Region ("No changes"). Pinned, going
+    // back to the exported file system is a replace (which, that file
+    // system being writable now, needs consent to overwrite it).
+    let mut repointed = without_deleting.clone();
+    let home = repointed
+        .replications
+        .iter_mut()
+        .find(|r| r.source.as_str() == "fs-00000001")
+        .unwrap();
+    home.destination.file_system_id = FileSystemId::parse("fs-000000b1").unwrap();
+    let errs = plan(&desired, &repointed, &PlanOptions::default()).unwrap_err();
+    assert!(
+        errs.0.iter().any(|e| matches!(
+            e,
+            crate::plan::PlanError::DestinationProtected { file_system, .. } if file_system == "fs-000000a1"
+        )),
+        "{errs}"
+    );
+    let mut allowed = desired.clone();
+    allowed
+        .replications
+        .iter_mut()
+        .find(|r| r.source.as_str() == "fs-00000001")
+        .unwrap()
+        .destination
+        .allow_overwrite = true;
+    let p = plan(&allowed, &repointed, &PlanOptions::default()).unwrap();
+    assert_eq!(p.summary().replace, 1, "{p:#?}");
 }
 
 #[test]

@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
 
 use crate::model::{Actual, ActualReplication, Desired, FileSystemId, Region, ReplicationStatus};
-use crate::plan::{Action, Plan, Unmanaged};
+use crate::plan::{Action, Plan, Unmanaged, ORPHAN_PREFIX};
 
 /// Default for [`HealthOptions::enabling_grace`]: 30 minutes.
 pub const DEFAULT_ENABLING_GRACE: Duration = Duration::from_secs(30 * 60);
@@ -88,6 +88,9 @@ pub struct Entry {
     pub health: Option<Health>,
     /// Why it is unhealthy, one sentence each.
     pub problems: Vec<String>,
+    /// The plan's notes: what could not be verified (e.g. a destination in
+    /// another account, a KMS alias) and other caveats. Never dropped.
+    pub notes: Vec<String>,
 }
 
 impl Entry {
@@ -264,8 +267,12 @@ pub fn assess(
         let d = declared.get(&c.address).copied();
         let attrs = c.before.as_ref().or(c.after.as_ref());
         let Some(attrs) = attrs else { continue };
+        // An orphaned destination side is not the replication of its source:
+        // never attach the live replication's status to it.
+        let orphan = c.address.starts_with(ORPHAN_PREFIX);
         let observed = Region::parse(&attrs.source_region)
             .ok()
+            .filter(|_| !orphan)
             .zip(FileSystemId::parse(&attrs.source_file_system_id).ok())
             .and_then(|(r, id)| by_source.get(&(&r, &id)).copied());
         let max_lag = d.and_then(|d| d.max_replication_lag);
@@ -285,13 +292,14 @@ pub fn assess(
                         .and_then(|a| a.destination_file_system_id.clone())
                 }),
             destination_region: attrs.destination_region.clone(),
-            status: None,
+            status: if orphan { attrs.status.clone() } else { None },
             status_message: None,
             last_replicated: None,
             lag: None,
             max_lag,
             health: None,
             problems: Vec::new(),
+            notes: c.notes.clone(),
         };
         if let Some(r) = observed {
             e.status = Some(status_name(&r.destination.status).to_owned());

@@ -15,7 +15,7 @@ use super::{human_duration, CheckReport, CheckSummary, Entry, Health};
 use crate::plan::{Action, Unmanaged};
 
 /// The `format_version` of the JSON written by this build.
-pub const CHECK_JSON_FORMAT_VERSION: &str = "1";
+pub const CHECK_JSON_FORMAT_VERSION: &str = "2";
 
 fn rfc3339(t: SystemTime) -> String {
     humantime::format_rfc3339_seconds(t).to_string()
@@ -121,7 +121,9 @@ pub fn render_table(report: &CheckReport, out: &mut impl Write) -> io::Result<()
     let details: Vec<&Entry> = report
         .entries
         .iter()
-        .filter(|e| e.drift() || !e.problems.is_empty() || e.status_message.is_some())
+        .filter(|e| {
+            e.drift() || !e.problems.is_empty() || e.status_message.is_some() || !e.notes.is_empty()
+        })
         .collect();
     if !details.is_empty() {
         writeln!(out)?;
@@ -135,6 +137,9 @@ pub fn render_table(report: &CheckReport, out: &mut impl Write) -> io::Result<()
             }
             if let (Some(m), true) = (&e.status_message, e.problems.is_empty()) {
                 writeln!(out, "  status message: {m}")?;
+            }
+            for n in &e.notes {
+                writeln!(out, "  note: {n}")?;
             }
         }
     }
@@ -200,6 +205,7 @@ struct JsonEntry<'a> {
     max_replication_lag_seconds: Option<u64>,
     healthy: Option<bool>,
     problems: &'a [String],
+    notes: &'a [String],
 }
 
 /// Writes the report as pretty-printed JSON followed by a newline (schema in
@@ -235,6 +241,7 @@ pub fn render_json(report: &CheckReport, out: &mut impl Write) -> io::Result<()>
                 max_replication_lag_seconds: e.max_lag.map(|d| d.as_secs()),
                 healthy: e.health.map(|h| h == Health::Healthy),
                 problems: &e.problems,
+                notes: &e.notes,
             })
             .collect(),
         unmanaged: &report.unmanaged,
@@ -366,6 +373,19 @@ pub fn render_prometheus(report: &CheckReport, out: &mut impl Write) -> io::Resu
         for u in &report.unmanaged {
             writeln!(out, "efs_replication_drift{} 1", unmanaged_labels(u))?;
         }
+    }
+    metric_header(
+        out,
+        "efs_replication_notes",
+        "Number of caveats the plan noted for this address (e.g. a destination in another account or a KMS alias that could not be verified); see check --format table or json.",
+    )?;
+    for e in &report.entries {
+        writeln!(
+            out,
+            "efs_replication_notes{} {}",
+            label_set(e),
+            e.notes.len()
+        )?;
     }
     metric_header(
         out,

@@ -6,7 +6,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::types::{Action, Attributes, DestinationSpec, Unmanaged};
-use super::{alias_name, key_id_of, status_str, CreatePart, Dep, Draft, Index, Key, PlanError};
+use super::{
+    alias_name, key_id_of, status_str, CreatePart, Dep, Draft, Index, Key, PlanError, ORPHAN_PREFIX,
+};
 use crate::model::{
     Actual, ActualReplication, Desired, DesiredReplication, FileSystemInfo, ReplicationStatus,
 };
@@ -61,6 +63,9 @@ pub(super) fn check_declarations(desired: &Desired, index: &Index<'_>) -> Vec<Pl
     errors
 }
 
+/// The status shown for an orphaned destination side left unmanaged.
+pub(super) const ORPHANED: &str = "ORPHANED (destination side only; its source side is gone)";
+
 /// One draft per address: declared replications, `removed` blocks, and
 /// (with prune) undeclared replications; the rest are unmanaged.
 pub(super) fn drafts<'a>(
@@ -105,6 +110,7 @@ pub(super) fn drafts<'a>(
                 after: Some(after),
                 declared: Some(d),
                 deletes: None,
+                removes_orphan: None,
                 create: Some(create()),
                 steps: Vec::new(),
             },
@@ -123,6 +129,7 @@ pub(super) fn drafts<'a>(
                     after: Some(after),
                     declared: Some(d),
                     deletes: None,
+                    removes_orphan: None,
                     create: Some(c),
                     steps: Vec::new(),
                 }
@@ -171,6 +178,7 @@ pub(super) fn drafts<'a>(
                         after: Some(after),
                         declared: Some(d),
                         deletes: None,
+                        removes_orphan: None,
                         create: None,
                         steps: Vec::new(),
                     }
@@ -186,6 +194,7 @@ pub(super) fn drafts<'a>(
                         after: Some(after),
                         declared: Some(d),
                         deletes: Some(e),
+                        removes_orphan: None,
                         create: Some(c),
                         steps: Vec::new(),
                     }
@@ -210,11 +219,18 @@ pub(super) fn drafts<'a>(
         }
     }
     let mut unmanaged = Vec::new();
+    // Prune reaches only replications whose source Region the configuration
+    // names: one that shows up merely because its destination is in scope
+    // belongs to a Region the configuration does not manage.
+    let named_regions = desired.regions();
     for (k, e) in by_source {
         if declared_sources.contains_key(k) || removed_keys.contains(k) {
             continue;
         }
-        if desired.settings.prune && e.destination.status != ReplicationStatus::Deleting {
+        if desired.settings.prune
+            && e.destination.status != ReplicationStatus::Deleting
+            && named_regions.contains(&e.source_region)
+        {
             drafts.push(delete_draft(
                 actual,
                 format!("unmanaged.{}", k.1),
@@ -229,6 +245,50 @@ pub(super) fn drafts<'a>(
                 destination_region: e.destination.region.clone(),
                 status: status_str(&e.destination.status),
             });
+        }
+    }
+    // Destination sides left behind by a source-side deletion: removed in
+    // their own Region when the configuration manages their source (declared,
+    // named in a removed block, or pruned), else listed as unmanaged.
+    for o in &actual.orphans {
+        if o.destination.status == ReplicationStatus::Deleting {
+            continue;
+        }
+        let k = (o.source_region.clone(), o.source.clone());
+        let reason = if declared_sources.contains_key(&k) {
+            Some(format!(
+                "{} is declared; this destination-side configuration of it is left over",
+                o.source
+            ))
+        } else if removed_keys.contains(&k) {
+            Some("named in a removed block".to_owned())
+        } else if desired.settings.prune && named_regions.contains(&o.source_region) {
+            Some("not declared, and settings.prune is true".to_owned())
+        } else {
+            None
+        };
+        match reason {
+            Some(reason) => {
+                let mut dr = delete_draft(
+                    actual,
+                    format!("{ORPHAN_PREFIX}{}", o.destination.file_system_id),
+                    format!(
+                        "orphaned destination side in {} (its source side in {} is gone); {reason}",
+                        o.destination.region, o.source_region
+                    ),
+                    o,
+                );
+                dr.deletes = None;
+                dr.removes_orphan = Some(o);
+                drafts.push(dr);
+            }
+            None => unmanaged.push(Unmanaged {
+                source_file_system_id: o.source.clone(),
+                source_region: o.source_region.clone(),
+                destination_file_system_id: o.destination.file_system_id.clone(),
+                destination_region: o.destination.region.clone(),
+                status: ORPHANED.to_owned(),
+            }),
         }
     }
     drafts.sort_by(|a, b| a.address.cmp(&b.address));
@@ -324,6 +384,22 @@ pub(super) fn compare(
             ));
         }
     }
+    // The account the destination must be in: the declared ARN's, else the
+    // source's (a plain id or a new destination is in the source account).
+    let want_account = want
+        .file_system
+        .as_ref()
+        .and_then(|f| f.arn.as_ref())
+        .map(|a| a.account.clone())
+        .or_else(|| e.source_owner.clone())
+        .or_else(|| d.source_account.clone());
+    if let (Some(want_acc), Some(have_acc)) = (&want_account, &e.destination.owner) {
+        if want_acc != have_acc {
+            diffs.push(format!(
+                "destination account changes ({have_acc} -> {want_acc})"
+            ));
+        }
+    }
     let have_role = e.destination.role_arn.as_deref();
     let want_role = want.role_arn.as_ref().map(|r| r.as_str());
     if have_role != want_role {
@@ -383,6 +459,10 @@ pub(super) fn compare(
                     Some(have) if k.is_alias() => notes.push(format!(
                         "KMS key {k} is an alias and the destination reports {have}; the alias could not be resolved, so the key could not be verified"
                     )),
+                    // Reported as an alias, declared as a key: same problem.
+                    Some(have) if have.contains("alias/") => notes.push(format!(
+                        "the destination reports the KMS alias {have} and the configuration names the key {k}; the alias could not be resolved, so the key could not be verified"
+                    )),
                     Some(have) => {
                         let same = if k.as_str().starts_with("arn:") {
                             k.as_str() == have
@@ -430,6 +510,7 @@ pub(super) fn delete_draft<'a>(
         after: None,
         declared: None,
         deletes: Some(e),
+        removes_orphan: None,
         create: None,
         steps: Vec::new(),
     }

@@ -24,6 +24,16 @@ pub fn fingerprint(actual: &Actual, scope: &Scope) -> String {
     for r in &regions {
         let _ = writeln!(text, "region {r}");
     }
+    let orphans = actual.orphans.iter().map(|o| {
+        format!(
+            "orphan {} {} -> {} {} status={}",
+            o.source_region,
+            o.source,
+            o.destination.region,
+            o.destination.file_system_id,
+            status_str(&o.destination.status)
+        )
+    });
     let mut reps: Vec<String> = actual
         .replications
         .iter()
@@ -50,6 +60,7 @@ pub fn fingerprint(actual: &Actual, scope: &Scope) -> String {
                 created
             )
         })
+        .chain(orphans)
         .collect();
     reps.sort();
     reps.dedup();

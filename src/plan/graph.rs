@@ -80,6 +80,22 @@ pub(super) fn build_steps(drafts: &mut [Draft<'_>]) -> Vec<Step> {
         }
     }
     for dr in drafts.iter_mut() {
+        // An orphan is deleted where it lives, the destination Region; no
+        // wait: the live replication of the same source may be listed there
+        // too, and nothing in the plan depends on the orphan being gone.
+        if let Some(o) = dr.removes_orphan {
+            let del = push(
+                &mut steps,
+                StepKind::Delete {
+                    source_file_system_id: o.source.clone(),
+                    region: o.destination.region.clone(),
+                },
+                vec![],
+            );
+            dr.steps.push(del);
+        }
+    }
+    for dr in drafts.iter_mut() {
         let Some(c) = &dr.create else { continue };
         let mut deps = Vec::new();
         for dep in &c.waits_for {

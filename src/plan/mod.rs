@@ -35,6 +35,10 @@ use crate::model::{
     ReplicationStatus,
 };
 
+/// Address prefix of a change that removes an orphaned destination side
+/// (`orphan.<destination file system id>`).
+pub const ORPHAN_PREFIX: &str = "orphan.";
+
 /// Options that shape a plan without being part of the desired state.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PlanOptions {
@@ -77,6 +81,8 @@ struct Draft<'a> {
     after: Option<Attributes>,
     declared: Option<&'a DesiredReplication>,
     deletes: Option<&'a ActualReplication>,
+    /// An orphaned destination side this change removes (in its own Region).
+    removes_orphan: Option<&'a ActualReplication>,
     create: Option<CreatePart>,
     steps: Vec<StepId>,
 }

@@ -38,7 +38,7 @@ pub struct SavedPlan {
 pub enum SavedPlanError {
     /// Not JSON, or not the shape of a saved plan.
     #[error("not a saved plan: {0}")]
-    Malformed(#[from] serde_json::Error),
+    Malformed(serde_json::Error),
     /// Written by an incompatible version.
     #[error("saved plan has kind {kind:?} and format_version {version:?}; this build reads kind {SAVED_PLAN_KIND:?} version {SAVED_PLAN_FORMAT_VERSION:?}: run plan again with this version")]
     Unsupported {
@@ -50,6 +50,14 @@ pub enum SavedPlanError {
     /// The fingerprint at top level and in the plan disagree (edited by hand?).
     #[error("saved plan is inconsistent: its fingerprints differ; run plan again")]
     Inconsistent,
+}
+
+// The JSON error is part of the message; exposing it as the source too
+// would print it twice in an error chain.
+impl From<serde_json::Error> for SavedPlanError {
+    fn from(e: serde_json::Error) -> Self {
+        SavedPlanError::Malformed(e)
+    }
 }
 
 impl SavedPlan {

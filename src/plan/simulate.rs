@@ -66,14 +66,25 @@ pub fn simulate_apply(actual: &Actual, plan: &Plan) -> Result<Actual, SimulateEr
                 source_file_system_id,
                 region,
             } => {
-                let r = state
+                if let Some(r) = state
                     .replications
                     .iter_mut()
                     .find(|r| &r.source == source_file_system_id && &r.source_region == region)
-                    .ok_or_else(|| {
-                        refuse(format!("ReplicationNotFound: {source_file_system_id}"))
-                    })?;
-                r.destination.status = ReplicationStatus::Deleting;
+                {
+                    r.destination.status = ReplicationStatus::Deleting;
+                } else {
+                    // An orphaned destination side, deleted in its own Region.
+                    let pos = state
+                        .orphans
+                        .iter()
+                        .position(|o| {
+                            &o.source == source_file_system_id && &o.destination.region == region
+                        })
+                        .ok_or_else(|| {
+                            refuse(format!("ReplicationNotFound: {source_file_system_id}"))
+                        })?;
+                    state.orphans.remove(pos);
+                }
             }
             StepKind::WaitDeleted {
                 source_file_system_id,

@@ -937,7 +937,9 @@ proptest! {
         let third = plan(&d, &after, &PlanOptions::default()).unwrap();
         prop_assert_eq!(&third.fingerprint, &again.fingerprint);
         if d.settings.prune {
-            prop_assert!(again.unmanaged.is_empty());
+            // Only sources in Regions the configuration does not name are left.
+            let named = d.regions();
+            prop_assert!(again.unmanaged.iter().all(|u| !named.contains(&u.source_region)));
         }
     }
 
@@ -1109,4 +1111,205 @@ fn deleting_or_replacing_says_the_old_destination_is_kept() {
             "wait-enabled"
         ]
     );
+}
+
+/// Defect: after a failover (the replication deleted from the destination
+/// Region, the destination writable, the source side left in ERROR), a replace
+/// into the same destination disabled its protection and overwrote it without
+/// `allow_overwrite`. Only the live, healthy replica of this very source is
+/// exempt from consent.
+#[test]
+fn replacing_into_a_failed_over_destination_needs_consent() {
+    let failed_over = World::new(&["us-east-1", "us-west-2"])
+        .fs(1, "us-east-1")
+        .fs(2, "us-west-2")
+        .repl_with(1, "us-east-1", 2, "us-west-2", |r| {
+            r.destination.status = ReplicationStatus::Error;
+        })
+        .with_fs(2, "us-west-2", |f| f.protection = Some(Protection::Enabled));
+    let d = desired(vec![to_existing(
+        decl("a", 1, "us-east-1", "us-west-2"),
+        2,
+        false,
+    )]);
+    let errs = run(&d, &failed_over).unwrap_err();
+    assert!(
+        matches!(errs.0[0], PlanError::DestinationProtected { .. }),
+        "{errs}"
+    );
+    assert!(errs.to_string().contains("allow_overwrite = true"));
+
+    // ERROR while the destination still says REPLICATING: same answer.
+    let error = World::new(&["us-east-1", "us-west-2"])
+        .fs(1, "us-east-1")
+        .fs(2, "us-west-2")
+        .repl_with(1, "us-east-1", 2, "us-west-2", |r| {
+            r.destination.status = ReplicationStatus::Error;
+        });
+    let errs = run(&d, &error).unwrap_err();
+    assert!(matches!(errs.0[0], PlanError::DestinationProtected { .. }));
+
+    // With consent: delete, protection, create.
+    let d = desired(vec![to_existing(
+        decl("a", 1, "us-east-1", "us-west-2"),
+        2,
+        true,
+    )]);
+    let p = run(&d, &failed_over).unwrap();
+    assert_eq!(change(&p, "replication.a").action, Action::Replace);
+
+    // A healthy replica replaced for another reason (role) needs no consent.
+    let healthy = World::new(&["us-east-1", "us-west-2"])
+        .fs(1, "us-east-1")
+        .fs(2, "us-west-2")
+        .repl(1, "us-east-1", 2, "us-west-2");
+    let mut decl_role = to_existing(decl("a", 1, "us-east-1", "us-west-2"), 2, false);
+    decl_role.destination.role_arn =
+        Some(RoleArn::parse(&format!("arn:aws:iam::{ACCOUNT}:role/r")).unwrap());
+    let p = run(&desired(vec![decl_role]), &healthy).unwrap();
+    assert_eq!(change(&p, "replication.a").action, Action::Replace);
+    assert!(kinds(&p, change(&p, "replication.a")).contains(&"update-protection".to_owned()));
+}
+
+/// Defect: `prune = true` deleted a replication whose source Region the
+/// configuration never names, because it showed up in a scoped Region as
+/// the destination side. Prune reaches only sources in named Regions.
+#[test]
+fn prune_never_reaches_a_source_region_the_config_does_not_name() {
+    let w = World::new(&["eu-west-1", "us-west-2"])
+        .fs(1, "us-east-1")
+        .fs(2, "us-west-2")
+        .fs(5, "eu-west-1")
+        .repl(1, "us-east-1", 2, "us-west-2");
+    let mut d = desired(vec![decl("e", 5, "eu-west-1", "us-west-2")]);
+    d.settings.prune = true;
+    let p = run(&d, &w).unwrap();
+    assert!(
+        p.changes
+            .iter()
+            .all(|c| c.address != format!("unmanaged.{}", fsid(1))),
+        "{:#?}",
+        p.changes
+    );
+    assert_eq!(p.unmanaged.len(), 1);
+    assert_eq!(p.unmanaged[0].source_region, region("us-east-1"));
+    assert_eq!(p.summary().delete, 0);
+}
+
+/// Defect: an orphaned destination-side view could stand in for the live
+/// replication, and nothing removed it. The orphan is its own change,
+/// deleted in the destination Region, when the configuration manages its
+/// source; otherwise it is listed as unmanaged. The live replication keeps
+/// its own verdict.
+#[test]
+fn orphaned_destination_sides_are_removed_where_they_live_or_listed() {
+    let mut w = World::new(&["us-west-2", "eu-west-1"])
+        .fs(1, "us-west-2")
+        .fs(2, "eu-west-1")
+        .fs(3, "eu-west-1")
+        .repl(1, "us-west-2", 3, "eu-west-1");
+    let mut orphan = w.actual.replications[0].clone();
+    orphan.destination.file_system_id = fsid(2);
+    orphan.destination.status = ReplicationStatus::Error;
+    w.actual.orphans.push(orphan);
+    let d = desired(vec![decl("a", 1, "us-west-2", "eu-west-1")]);
+    let p = run(&d, &w).unwrap();
+    assert_eq!(change(&p, "replication.a").action, Action::NoOp);
+    let o = change(&p, &format!("orphan.{}", fsid(2)));
+    assert_eq!(o.action, Action::Delete);
+    assert_eq!(kinds(&p, o), ["delete"]);
+    match &p.step(o.steps[0]).unwrap().kind {
+        StepKind::Delete { region: r, .. } => assert_eq!(r, &region("eu-west-1")),
+        other => panic!("{other:?}"),
+    }
+    let after = simulate_apply(&w.actual, &p).unwrap();
+    assert!(after.orphans.is_empty());
+    assert!(!plan(&d, &after, &PlanOptions::default())
+        .unwrap()
+        .has_changes());
+
+    // Its source not managed: listed, not touched.
+    let other = desired(vec![decl("b", 9, "us-west-2", "eu-west-1")]);
+    let w2 = {
+        let mut w2 = w.clone();
+        w2.actual.replications.clear();
+        w2.fs(9, "us-west-2")
+    };
+    let p = run(&other, &w2).unwrap();
+    assert!(p.changes.iter().all(|c| !c.address.starts_with("orphan.")));
+    assert_eq!(p.unmanaged.len(), 1);
+    assert!(p.unmanaged[0].status.starts_with("ORPHANED"));
+}
+
+/// Defect: a replication into a file system of another account was "No
+/// changes" against a block declaring a new destination in the source's own
+/// account (or a file_system_id ARN in a third account): the destination
+/// owner was never compared.
+#[test]
+fn a_destination_in_another_account_than_declared_is_replaced() {
+    let w = World::new(&["us-east-1", "us-west-2"])
+        .fs(1, "us-east-1")
+        .repl_with(1, "us-east-1", 2, "us-west-2", |r| {
+            r.destination.owner = Some(AccountId::parse(OTHER_ACCOUNT).unwrap());
+            r.destination.role_arn = Some(format!("arn:aws:iam::{ACCOUNT}:role/r"));
+        });
+    let mut d = decl("a", 1, "us-east-1", "us-west-2");
+    d.destination.role_arn =
+        Some(RoleArn::parse(&format!("arn:aws:iam::{ACCOUNT}:role/r")).unwrap());
+    let p = run(&desired(vec![d.clone()]), &w).unwrap();
+    let c = change(&p, "replication.a");
+    assert_eq!(c.action, Action::Replace, "{c:#?}");
+    assert!(c.reason.contains("destination account"), "{}", c.reason);
+
+    // Declared by ARN in that very account: in sync.
+    let mut same = d.clone();
+    same.destination.file_system = Some(
+        FileSystemRef::parse(&format!(
+            "arn:aws:elasticfilesystem:us-west-2:{OTHER_ACCOUNT}:file-system/{}",
+            fsid(2)
+        ))
+        .unwrap(),
+    );
+    let p = run(&desired(vec![same]), &w).unwrap();
+    assert_eq!(change(&p, "replication.a").action, Action::NoOp);
+
+    // Declared by ARN in a third account: replaced.
+    let mut third = d;
+    third.destination.file_system = Some(
+        FileSystemRef::parse(&format!(
+            "arn:aws:elasticfilesystem:us-west-2:999988887777:file-system/{}",
+            fsid(2)
+        ))
+        .unwrap(),
+    );
+    let p = run(&desired(vec![third]), &w).unwrap();
+    assert_eq!(change(&p, "replication.a").action, Action::Replace);
+}
+
+/// Defect: a destination reporting a KMS alias ARN was replaced when the
+/// configuration named a key ARN (or key id): exact string comparison.
+/// Which key the alias names cannot be known without KMS: a note, no diff.
+#[test]
+fn kms_key_declared_against_a_reported_alias_is_unverified_not_a_diff() {
+    let w = World::new(&["us-east-1", "us-west-2"])
+        .fs(1, "us-east-1")
+        .with_fs(2, "us-west-2", |f| {
+            f.kms_key_id = Some(format!("arn:aws:kms:us-west-2:{ACCOUNT}:alias/dr"))
+        })
+        .repl(1, "us-east-1", 2, "us-west-2");
+    for k in [
+        format!("arn:aws:kms:us-west-2:{ACCOUNT}:key/11111111-1111-4111-8111-111111111111"),
+        "11111111-1111-4111-8111-111111111111".to_owned(),
+    ] {
+        let mut d = decl("a", 1, "us-east-1", "us-west-2");
+        d.destination.kms_key = Some(KmsKeyRef::parse(&k).unwrap());
+        let p = run(&desired(vec![d]), &w).unwrap();
+        let c = change(&p, "replication.a");
+        assert_eq!(c.action, Action::NoOp, "{k}: {}", c.reason);
+        assert!(
+            c.notes.iter().any(|n| n.contains("could not be verified")),
+            "{k}: {:?}",
+            c.notes
+        );
+    }
 }

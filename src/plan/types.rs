@@ -87,7 +87,8 @@ pub enum StepKind {
     Delete {
         /// Source file system of the replication.
         source_file_system_id: FileSystemId,
-        /// Region of the source.
+        /// Region the call is made in: the source Region, or the destination
+        /// Region for an orphaned destination side.
         region: Region,
     },
     /// Poll until the replication of this source is gone.

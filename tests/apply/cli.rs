@@ -69,6 +69,22 @@ async fn a_saved_plan_is_applied_as_is_and_refused_once_stale() {
     assert!(stdout.contains("Apply complete"), "{stdout}");
 }
 
+/// Defect: a garbage saved plan printed its parse error twice (once in the
+/// message, once more as the error's source).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_garbage_saved_plan_is_one_clear_error() {
+    let world = World::new(&[(1, "us-east-1")]);
+    let emu = world.start(config()).await;
+    let saved = world.dir.path().join("garbage.json");
+    std::fs::write(&saved, "{\"kind\":").unwrap();
+    let out = run_bin(&emu, &["apply", "--plan", path_str(&saved)]).await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(stderr.contains("not a saved plan"), "{stderr}");
+    assert_eq!(stderr.matches("EOF while parsing").count(), 1, "{stderr}");
+    assert!(mutations(&emu).await.is_empty());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_streams_one_event_per_line_ending_with_the_summary() {
     let world = World::new(&[(1, "us-east-1"), (2, "us-east-1")]);

@@ -94,6 +94,12 @@ async fn a_failed_delete_in_a_failback_keeps_the_reverse_create_from_running() {
     );
     let back = report.address("replication.back").unwrap();
     assert_eq!(back.outcome, Outcome::Skipped);
+    // It names the failure as a failure (it used to say "was skipped").
+    let why = back.detail.as_deref().unwrap_or_default();
+    assert!(
+        why.contains(&format!("removed.{}, which failed", fsid(1))),
+        "{why}"
+    );
     // Nothing after the failed delete reached EFS: no protection change, no create.
     let log = requests(&emu).await;
     assert!(

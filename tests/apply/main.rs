@@ -9,6 +9,7 @@ mod cli;
 mod failback;
 mod faults;
 mod interrupt;
+mod orphans;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

@@ -17,7 +17,7 @@ async fn export_validates_and_plans_to_no_changes() {
 
     // One Zone destination.
     let a = create_fs(&east, "a", Some("Home Dirs"), None).await;
-    replicate(
+    let a_dest = replicate(
         &east,
         &a,
         DestinationToCreate::builder()
@@ -41,7 +41,7 @@ async fn export_validates_and_plans_to_no_changes() {
     .await;
     // Custom KMS key, no Name tag.
     let c = create_fs(&east, "c", None, None).await;
-    replicate(
+    let c_dest = replicate(
         &east,
         &c,
         DestinationToCreate::builder()
@@ -101,16 +101,16 @@ async fn export_validates_and_plans_to_no_changes() {
         "{hcl}"
     );
     assert!(hcl.contains("replication \"cross\" {"), "{hcl}");
-    assert!(
-        hcl.contains("availability_zone_name = \"us-west-2b\""),
-        "{hcl}"
-    );
-    assert!(
-        hcl.contains(&format!(
-            "kms_key_id = \"arn:aws:kms:eu-west-1:{ACCOUNT_A}:key/{CUSTOM_KEY}\""
-        )),
-        "{hcl}"
-    );
+    // Destinations the replications created are pinned by id too, so a
+    // later re-point is drift; zone and key then belong to that file system.
+    for dest in [&a_dest, &c_dest, &b_dest] {
+        assert!(
+            hcl.contains(&format!("file_system_id = \"{dest}\"")),
+            "{hcl}"
+        );
+    }
+    assert!(!hcl.contains("availability_zone_name"), "{hcl}");
+    assert!(!hcl.contains("kms_key_id"), "{hcl}");
     assert!(
         hcl.contains(&format!(
             "file_system_id = \"arn:aws:elasticfilesystem:eu-west-1:{ACCOUNT_B}:file-system/{d_dest}\""
@@ -164,20 +164,46 @@ async fn export_validates_and_plans_to_no_changes() {
     let o = run(vec!["check".into(), out.display().to_string()], &url, home).await;
     assert_code(&o, 0);
 
-    // Changing the destination AZ in the file is noticed: the export pinned it.
-    let changed = hcl.replace("us-west-2b", "us-west-2c");
-    let changed_path = write(home, "changed.hcl", &changed);
+    // Defect: a destination exported by Region only hid an out-of-band
+    // re-point to another file system in the same Region. Pinned, re-pointing
+    // c to a new file system in eu-west-1 is noticed (and going back to the
+    // exported, now writable, file system asks for allow_overwrite).
+    east.delete_replication_configuration()
+        .source_file_system_id(&c)
+        .send()
+        .await
+        .expect("delete c");
+    for _ in 0..100 {
+        if east
+            .describe_replication_configurations()
+            .file_system_id(&c)
+            .send()
+            .await
+            .is_err()
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let moved = replicate(&east, &c, to_region("eu-west-1")).await;
+    assert_ne!(moved, c_dest);
     let o = run(
         vec![
             "plan".into(),
-            changed_path.display().to_string(),
+            out.display().to_string(),
             "--detailed-exitcode".into(),
         ],
         &url,
         home,
     )
     .await;
-    assert_code(&o, 2);
+    let (stdout, stderr) = (text(&o.stdout), text(&o.stderr));
+    assert_ne!(code(&o), 0, "{stdout}\n{stderr}");
+    assert!(!stdout.contains("No changes."), "{stdout}");
+    assert!(
+        stdout.contains(&c_dest) || stderr.contains(&c_dest),
+        "{stdout}\n{stderr}"
+    );
     emu.shutdown().await;
 }
 

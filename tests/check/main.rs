@@ -7,6 +7,7 @@
 //! Nothing here reaches beyond loopback, and no test asserts on timing.
 
 mod binary;
+mod cross_account;
 mod export;
 mod golden;
 

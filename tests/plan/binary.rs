@@ -437,6 +437,8 @@ async fn a_broken_emulator_state_file_is_a_clear_error() {
         "{err}"
     );
     assert!(err.contains("broken.json"), "{err}");
+    // The parse error is said once (it used to be repeated by the chain).
+    assert_eq!(err.matches("line 1 column").count(), 1, "{err}");
     // The broken file is left as it was.
     assert_eq!(std::fs::read_to_string(&broken).unwrap(), "{ not json");
 }

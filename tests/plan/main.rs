@@ -7,4 +7,5 @@
 
 mod binary;
 mod golden;
+mod safety;
 mod support;

@@ -155,6 +155,55 @@ async fn kms_key_as_given_and_one_zone_destination_uses_general_purpose() {
     );
 }
 
+/// Real EFS reports the key ARN (key/UUID) of a file system created with a
+/// KMS alias, never the alias; the emulator used to report the alias ARN,
+/// which hid a planner defect (alias vs key ARN). Aliases now resolve to a
+/// stable key per account, Region and alias.
+#[tokio::test]
+async fn a_kms_alias_is_reported_as_the_key_arn_it_resolves_to() {
+    let emu = start(config()).await;
+    let east = client(&emu, "us-east-1");
+    let euw = client(&emu, "eu-west-1");
+    let mut reported = Vec::new();
+    for (token, key) in [
+        ("a1", "alias/replicas"),
+        ("a2", "arn:aws:kms:eu-west-1:111122223333:alias/replicas"),
+        ("a3", "alias/other"),
+    ] {
+        let src = create_fs(&east, token).await;
+        let rep = east
+            .create_replication_configuration()
+            .source_file_system_id(src)
+            .destinations(
+                DestinationToCreate::builder()
+                    .region("eu-west-1")
+                    .kms_key_id(key)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        let dest = euw
+            .describe_file_systems()
+            .file_system_id(rep.destinations()[0].file_system_id())
+            .send()
+            .await
+            .unwrap()
+            .file_systems()[0]
+            .kms_key_id()
+            .unwrap()
+            .to_owned();
+        assert!(
+            dest.starts_with("arn:aws:kms:eu-west-1:111122223333:key/") && !dest.contains("alias"),
+            "{dest}"
+        );
+        reported.push(dest);
+    }
+    // The same alias, by name or ARN, is the same key; another alias is not.
+    assert_eq!(reported[0], reported[1]);
+    assert_ne!(reported[0], reported[2]);
+}
+
 #[tokio::test]
 async fn unknown_or_mismatched_availability_zone_is_unsupported() {
     let emu = start(config()).await;
