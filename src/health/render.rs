@@ -15,7 +15,7 @@ use super::{human_duration, CheckReport, CheckSummary, Entry, Health};
 use crate::plan::{Action, Unmanaged};
 
 /// The `format_version` of the JSON written by this build.
-pub const CHECK_JSON_FORMAT_VERSION: &str = "2";
+pub const CHECK_JSON_FORMAT_VERSION: &str = "1";
 
 fn rfc3339(t: SystemTime) -> String {
     humantime::format_rfc3339_seconds(t).to_string()

@@ -259,7 +259,7 @@ fn renderers_agree_on_one_report() {
     let mut json = Vec::new();
     render_json(&r, &mut json).unwrap();
     let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
-    assert_eq!(v["format_version"], "2");
+    assert_eq!(v["format_version"], "1");
     assert_eq!(v["ok"], false);
     assert_eq!(v["replications"][0]["lag_seconds"], 900);
     assert_eq!(v["replications"][0]["healthy"], false);
