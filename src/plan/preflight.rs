@@ -150,17 +150,9 @@ pub(super) fn preflight(
             });
         }
         let mut was_destination_of_deleted = false;
-        let mut own_replica = false;
         let mut blocked = false;
         let current = info.protection.clone().unwrap_or(Protection::Enabled);
         if let Some(x) = index.by_dest.get(&dk) {
-            // Exempt from consent only while the destination is still the
-            // live, healthy replica of this very source: after a failover or
-            // an ERROR it may hold data written since, and overwriting it
-            // needs `allow_overwrite`.
-            own_replica = key_of(x) == sk
-                && current == Protection::Replicating
-                && healthy(&x.destination.status);
             match blocker(index, deleted_by, x, &address, "destination", &dk) {
                 Ok(dep) => {
                     c.waits_for.insert(dep);
@@ -196,7 +188,11 @@ pub(super) fn preflight(
             current.clone()
         };
         if effective != Protection::Disabled {
-            if own_replica || d.destination.allow_overwrite {
+            // Consent is needed every time, even when the file system is the
+            // current replica of this very source (a replacement that keeps
+            // its destination): without `allow_overwrite` the tool never
+            // touches overwrite protection.
+            if d.destination.allow_overwrite {
                 c.protection = Some(dk.clone());
             } else {
                 errors.push(PlanError::DestinationProtected {
@@ -217,17 +213,6 @@ pub(super) fn preflight(
     }
 
     errors
-}
-
-/// A replication that still copies its source to its destination.
-fn healthy(s: &ReplicationStatus) -> bool {
-    matches!(
-        s,
-        ReplicationStatus::Enabled
-            | ReplicationStatus::Enabling
-            | ReplicationStatus::Paused
-            | ReplicationStatus::Pausing
-    )
 }
 
 /// A deleted replication's destination stays behind, unless this plan uses

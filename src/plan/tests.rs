@@ -1095,7 +1095,7 @@ fn deleting_or_replacing_says_the_old_destination_is_kept() {
     let p = run(&d, &w).unwrap();
     assert!(!p.changes[0].notes.is_empty());
     // A replacement that keeps its destination says nothing of the kind.
-    let mut keep = to_existing(decl("a", 1, "us-east-1", "us-west-2"), 2, false);
+    let mut keep = to_existing(decl("a", 1, "us-east-1", "us-west-2"), 2, true);
     keep.destination.role_arn = Some(RoleArn::parse("arn:aws:iam::111122223333:role/r").unwrap());
     let p = run(&desired(vec![keep]), &w).unwrap();
     let c = change(&p, "replication.a");
@@ -1116,8 +1116,8 @@ fn deleting_or_replacing_says_the_old_destination_is_kept() {
 /// Defect: after a failover (the replication deleted from the destination
 /// Region, the destination writable, the source side left in ERROR), a replace
 /// into the same destination disabled its protection and overwrote it without
-/// `allow_overwrite`. Only the live, healthy replica of this very source is
-/// exempt from consent.
+/// `allow_overwrite`. Consent is needed every time the plan would lift
+/// overwrite protection, even on the live replica of this very source.
 #[test]
 fn replacing_into_a_failed_over_destination_needs_consent() {
     let failed_over = World::new(&["us-east-1", "us-west-2"])
@@ -1158,7 +1158,8 @@ fn replacing_into_a_failed_over_destination_needs_consent() {
     let p = run(&d, &failed_over).unwrap();
     assert_eq!(change(&p, "replication.a").action, Action::Replace);
 
-    // A healthy replica replaced for another reason (role) needs no consent.
+    // A healthy replica replaced for another reason (role) needs consent
+    // too: without `allow_overwrite` the tool never touches protection.
     let healthy = World::new(&["us-east-1", "us-west-2"])
         .fs(1, "us-east-1")
         .fs(2, "us-west-2")
@@ -1166,6 +1167,9 @@ fn replacing_into_a_failed_over_destination_needs_consent() {
     let mut decl_role = to_existing(decl("a", 1, "us-east-1", "us-west-2"), 2, false);
     decl_role.destination.role_arn =
         Some(RoleArn::parse(&format!("arn:aws:iam::{ACCOUNT}:role/r")).unwrap());
+    let errs = run(&desired(vec![decl_role.clone()]), &healthy).unwrap_err();
+    assert!(matches!(errs.0[0], PlanError::DestinationProtected { .. }));
+    decl_role.destination.allow_overwrite = true;
     let p = run(&desired(vec![decl_role]), &healthy).unwrap();
     assert_eq!(change(&p, "replication.a").action, Action::Replace);
     assert!(kinds(&p, change(&p, "replication.a")).contains(&"update-protection".to_owned()));
