@@ -442,6 +442,8 @@ fn skip_dependents(
                         let own = address_of(id, owner, plan);
                         Some(if a == own {
                             why.clone()
+                        } else if address_failed(*d, owner, plan, states) {
+                            format!("depends on {a}, which failed")
                         } else {
                             format!("depends on {a}, which was skipped")
                         })
@@ -458,6 +460,21 @@ fn skip_dependents(
             return;
         }
     }
+}
+
+/// True when a step of the address that owns step `id` failed.
+fn address_failed(
+    id: StepId,
+    owner: &HashMap<StepId, usize>,
+    plan: &Plan,
+    states: &BTreeMap<StepId, State>,
+) -> bool {
+    owner.get(&id).is_some_and(|i| {
+        plan.changes[*i]
+            .steps
+            .iter()
+            .any(|s| matches!(states.get(s), Some(State::Failed(_))))
+    })
 }
 
 fn address_of(id: StepId, owner: &HashMap<StepId, usize>, plan: &Plan) -> String {
