@@ -171,14 +171,14 @@ async fn plain_progress_lines_name_the_address() {
 }
 
 /// Runs the binary on a pseudo-terminal (util-linux `script`), typing `input`.
-async fn run_on_tty(emu: &Emulator, args: &[&str], input: &str) -> Option<Output> {
-    if std::process::Command::new("script")
+/// Fails the test when `script` is missing: a silent pass would hide that
+/// the terminal path is not tested.
+async fn run_on_tty(emu: &Emulator, args: &[&str], input: &str) -> Output {
+    if let Err(e) = std::process::Command::new("script")
         .arg("--version")
         .output()
-        .is_err()
     {
-        eprintln!("skipped: `script` (util-linux) is not installed");
-        return None;
+        panic!("this test needs `script` from util-linux to run apply on a pseudo-terminal, and it could not be run ({e}); install util-linux");
     }
     let inner = bin(emu.base_url(), args);
     // `env -u NAME...` must come before the assignments.
@@ -219,7 +219,7 @@ async fn run_on_tty(emu: &Emulator, args: &[&str], input: &str) -> Option<Output
     })
     .await
     .unwrap();
-    Some(out)
+    out
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -228,9 +228,7 @@ async fn on_a_terminal_only_yes_approves() {
     world.write_config(&creates([1], "us-east-1", "us-west-2"));
     let emu = world.start(config()).await;
     let dir = world.config_dir();
-    let Some(out) = run_on_tty(&emu, &["apply", path_str(&dir)], "no\n").await else {
-        return;
-    };
+    let out = run_on_tty(&emu, &["apply", path_str(&dir)], "no\n").await;
     let (stdout, stderr) = text(&out);
     assert!(
         stdout.contains("Only 'yes' will be accepted"),
@@ -240,9 +238,7 @@ async fn on_a_terminal_only_yes_approves() {
     assert_eq!(out.status.code(), Some(1));
     assert!(mutations(&emu).await.is_empty());
 
-    let out = run_on_tty(&emu, &["apply", path_str(&dir)], "yes\n")
-        .await
-        .unwrap();
+    let out = run_on_tty(&emu, &["apply", path_str(&dir)], "yes\n").await;
     let (stdout, _) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     assert!(stdout.contains("Apply complete: 1 done"), "{stdout}");
