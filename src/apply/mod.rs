@@ -46,11 +46,14 @@ use crate::model::{ActualReplication, FileSystemId, Region, ReplicationStatus};
 use crate::plan::{Action, DestinationSpec, Plan, Step, StepId, StepKind};
 
 /// A step that failed: the operation, the Region, the AWS error code (when
-/// EFS answered), the message and what to do.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
-#[error("{operation} in {region} failed: {}{message}; {hint}", code.as_deref().map(|c| format!("{c}: ")).unwrap_or_default())]
+/// EFS answered), the message and what to do. A wait that ends badly (the
+/// replication reached ERROR, or the wait timed out) is no failed call: its
+/// `operation` is the step's name (`wait-enabled`, `wait-deleted`) and it is
+/// worded as what happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StepError {
-    /// The EFS operation, e.g. `CreateReplicationConfiguration`.
+    /// The EFS operation, e.g. `CreateReplicationConfiguration`, or the
+    /// wait step (`wait-enabled`, `wait-deleted`).
     pub operation: String,
     /// The Region it was called in.
     pub region: String,
@@ -61,6 +64,39 @@ pub struct StepError {
     /// What to do about it.
     pub hint: String,
 }
+
+impl StepError {
+    /// True when the step was a wait, not an EFS call.
+    pub fn is_wait(&self) -> bool {
+        self.operation.starts_with("wait-")
+    }
+
+    /// What happened, without the hint: `<operation> in <region> failed:
+    /// <code>: <message>` for a call, the message alone for a wait.
+    pub fn what(&self) -> String {
+        if self.is_wait() {
+            return self.message.clone();
+        }
+        match &self.code {
+            Some(c) => format!(
+                "{} in {} failed: {c}: {}",
+                self.operation, self.region, self.message
+            ),
+            None => format!(
+                "{} in {} failed: {}",
+                self.operation, self.region, self.message
+            ),
+        }
+    }
+}
+
+impl std::fmt::Display for StepError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}; {}", self.what(), self.hint)
+    }
+}
+
+impl std::error::Error for StepError {}
 
 impl From<DiscoverError> for StepError {
     fn from(e: DiscoverError) -> Self {
@@ -628,13 +664,16 @@ async fn wait<O: Operations>(
     opts: &ApplyOptions,
     mut cancel: watch::Receiver<bool>,
 ) -> Attempt {
-    const OP: &str = "DescribeReplicationConfigurations";
+    let op = match want {
+        Want::Enabled => "wait-enabled",
+        Want::Gone => "wait-deleted",
+    };
     let deadline = Instant::now() + opts.wait_timeout;
     let mut interval = opts.poll_initial.max(Duration::from_millis(10));
     let mut last;
     let fail = |message: String, hint: String| {
         Attempt::Err(StepError {
-            operation: OP.to_owned(),
+            operation: op.to_owned(),
             region: region.to_string(),
             code: None,
             message,
@@ -654,7 +693,7 @@ async fn wait<O: Operations>(
             (Want::Gone, Some(r)) => last = status_name(&r.destination.status),
             (Want::Enabled, None) => {
                 return fail(
-                    format!("the replication of {source} disappeared while waiting for it to become ENABLED"),
+                    format!("the replication of {source} ({region}) disappeared while waiting for it to become ENABLED"),
                     "someone deleted it meanwhile; run plan and apply again".to_owned(),
                 )
             }
@@ -663,7 +702,7 @@ async fn wait<O: Operations>(
                 s @ (ReplicationStatus::Error | ReplicationStatus::Paused) => {
                     return fail(
                         format!(
-                            "the replication of {source} to {} ({}) is {}: {}",
+                            "the replication of {source} ({region}) to {} ({}) reached {} while waiting for ENABLED: {}",
                             r.destination.file_system_id,
                             r.destination.region,
                             status_name(s),
@@ -686,7 +725,7 @@ async fn wait<O: Operations>(
             };
             return fail(
                 format!(
-                    "the replication of {source} was still {last} after {} (waiting until it is {what})",
+                    "timed out after {} waiting for the replication of {source} ({region}) to be {what}: it is still {last}",
                     humantime::format_duration(opts.wait_timeout)
                 ),
                 "it may still finish on its own: run apply again later, or raise --wait-timeout".to_owned(),

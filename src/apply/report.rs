@@ -190,13 +190,7 @@ pub fn render_summary_human(report: &ApplyReport, out: &mut impl Write) -> io::R
         .unwrap_or(0);
     for a in &report.addresses {
         let tail = match (&a.error, &a.detail) {
-            (Some(e), _) => format!(
-                "{} in {}: {}: {}",
-                e.operation,
-                e.region,
-                e.code.as_deref().unwrap_or("no error code"),
-                e.message
-            ),
+            (Some(e), _) => e.what(),
             (None, Some(d)) => d.clone(),
             (None, None) => String::new(),
         };

@@ -1,10 +1,11 @@
 //! Faults the SDK's retry configuration must absorb (a throttling storm,
 //! 5xx bursts, latency), a failure it must not hide (one create refused
-//! among ten others), and a replication that goes to ERROR while waited for.
+//! among ten others), and a replication that goes to ERROR while
+//! waited for.
 
 use std::time::Duration;
 
-use efs_replicator::apply::Outcome;
+use efs_replicator::apply::{render_summary_human, Outcome};
 use serde_json::json;
 
 use super::*;
@@ -184,6 +185,22 @@ async fn a_wait_that_sees_error_fails_with_the_status_message() {
     assert_eq!(
         report.address("replication.r2").unwrap().outcome,
         Outcome::Done
+    );
+    // Worded as what happened, not as a failed call.
+    let mut summary = Vec::new();
+    render_summary_human(&report, &mut summary).unwrap();
+    let summary = String::from_utf8(summary).unwrap();
+    assert!(
+        summary.contains(&format!("the replication of {} (us-east-1) to ", fsid(1)))
+            && summary.contains(
+                "reached ERROR while waiting for ENABLED: The destination KMS key is disabled"
+            ),
+        "{summary}"
+    );
+    assert!(!summary.contains("no error code"), "{summary}");
+    assert!(
+        !summary.contains("DescribeReplicationConfigurations"),
+        "{summary}"
     );
 }
 
