@@ -1,6 +1,6 @@
 //! Faults the SDK's retry configuration must absorb (a throttling storm,
 //! 5xx bursts, latency), a failure it must not hide (one create refused
-//! among ten others), and a replication that goes to ERROR while
+//! among ten others), and a replication that goes to ERROR or PAUSED while
 //! waited for.
 
 use std::time::Duration;
@@ -201,6 +201,67 @@ async fn a_wait_that_sees_error_fails_with_the_status_message() {
     assert!(
         !summary.contains("DescribeReplicationConfigurations"),
         "{summary}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wait_that_sees_paused_fails_with_the_status_message() {
+    let world = World::new(&[(1, "us-east-1"), (2, "us-east-1")]);
+    world.write_config(&creates([1, 2], "us-east-1", "us-west-2"));
+    let emu = world
+        .start(Config {
+            enable_delay: Duration::from_secs(3600),
+            ..config()
+        })
+        .await;
+    let reader = reader(&emu).await;
+    let p = make_plan(&world, &reader).await;
+    let (_tx, rx) = tokio::sync::watch::channel(false);
+    let run = async {
+        execute(
+            &p,
+            &EfsWriter::new(&reader),
+            &options(),
+            &Recorder::default(),
+            rx,
+        )
+        .await
+    };
+    let poke = async {
+        while mutations(&emu).await.len() < 2 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        admin(
+            &emu,
+            "POST",
+            &format!("/_emulator/replications/{}/status", fsid(1)),
+            Some(json!({"status": "PAUSED", "message": "Replication paused: the destination is out of capacity"})),
+        )
+        .await;
+        admin(
+            &emu,
+            "POST",
+            &format!("/_emulator/replications/{}/status", fsid(2)),
+            Some(json!({"status": "ENABLED"})),
+        )
+        .await;
+    };
+    let (report, ()) = tokio::join!(run, poke);
+    assert!(!report.succeeded());
+    let r1 = report.address("replication.r1").unwrap();
+    assert_eq!(r1.outcome, Outcome::Failed);
+    let e = r1.error.as_ref().unwrap();
+    assert_eq!(e.operation, "wait-enabled", "{e:?}");
+    assert_eq!(e.code, None, "{e:?}");
+    assert!(e.message.contains("reached PAUSED"), "{e:?}");
+    assert!(
+        e.message
+            .contains("Replication paused: the destination is out of capacity"),
+        "{e:?}"
+    );
+    assert_eq!(
+        report.address("replication.r2").unwrap().outcome,
+        Outcome::Done
     );
 }
 
