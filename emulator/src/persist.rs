@@ -14,22 +14,22 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum PersistError {
     /// The state file exists but could not be read.
-    #[error("cannot read state file {path}: {source}")]
+    #[error("cannot read state file {path}: {cause}")]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// The state file is not valid JSON of the documented shape.
-    #[error("state file {path} is not valid: {source} (fix or remove it; see the state file format in the emulator README)")]
+    #[error("state file {path} is not valid: {cause} (fix or remove it; see the state file format in the emulator README)")]
     Parse {
         path: PathBuf,
-        source: serde_json::Error,
+        cause: serde_json::Error,
     },
     /// Writing the new state failed; the previous state file is untouched.
-    #[error("cannot write state file {path}: {source}")]
+    #[error("cannot write state file {path}: {cause}")]
     Write {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
 }
 
@@ -50,7 +50,7 @@ pub fn load(path: &Path) -> Result<Option<StateDocument>, PersistError> {
         Err(source) => {
             return Err(PersistError::Read {
                 path: path.to_path_buf(),
-                source,
+                cause: source,
             })
         }
     };
@@ -58,7 +58,7 @@ pub fn load(path: &Path) -> Result<Option<StateDocument>, PersistError> {
         .map(Some)
         .map_err(|source| PersistError::Parse {
             path: path.to_path_buf(),
-            source,
+            cause: source,
         })
 }
 
@@ -73,7 +73,7 @@ pub fn encode(doc: &StateDocument) -> Vec<u8> {
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), PersistError> {
     let err = |source| PersistError::Write {
         path: path.to_path_buf(),
-        source,
+        cause: source,
     };
     let tmp = temp_path(path);
     {
@@ -125,7 +125,7 @@ impl Persister {
             .unwrap_or_else(|e| {
                 Err(PersistError::Write {
                     path: self.path.clone(),
-                    source: std::io::Error::other(e.to_string()),
+                    cause: std::io::Error::other(e.to_string()),
                 })
             });
         if result.is_ok() {

@@ -37,8 +37,10 @@ pub struct SavedPlan {
 #[derive(Debug, thiserror::Error)]
 pub enum SavedPlanError {
     /// Not JSON, or not the shape of a saved plan.
+    /// The parser's message is part of this error's message; it is not
+    /// also exposed as a source (that would print it twice in a chain).
     #[error("not a saved plan: {0}")]
-    Malformed(#[from] serde_json::Error),
+    Malformed(serde_json::Error),
     /// Written by an incompatible version.
     #[error("saved plan has kind {kind:?} and format_version {version:?}; this build reads kind {SAVED_PLAN_KIND:?} version {SAVED_PLAN_FORMAT_VERSION:?}: run plan again with this version")]
     Unsupported {
@@ -50,6 +52,12 @@ pub enum SavedPlanError {
     /// The fingerprint at top level and in the plan disagree (edited by hand?).
     #[error("saved plan is inconsistent: its fingerprints differ; run plan again")]
     Inconsistent,
+}
+
+impl From<serde_json::Error> for SavedPlanError {
+    fn from(e: serde_json::Error) -> Self {
+        SavedPlanError::Malformed(e)
+    }
 }
 
 impl SavedPlan {

@@ -266,6 +266,15 @@ fn missing_paths_are_reported() {
 }
 
 #[test]
+fn the_cause_of_an_unreadable_path_is_printed_once() {
+    let out = run(&["fmt", "--check", "no-such-dir"], root(), &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("no-such-dir"), "{err}");
+    assert_eq!(err.matches("os error 2").count(), 1, "{err}");
+}
+
+#[test]
 fn a_directory_is_read_as_one_configuration() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(

@@ -198,6 +198,26 @@ async fn invalid_state_files_stop_the_start_and_are_left_untouched() {
     assert!(err.to_string().contains("does not exist"), "{err}");
 }
 
+#[test]
+fn the_binary_prints_a_bad_state_file_error_once_on_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.json");
+    std::fs::write(&path, "{").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_efs-emulator"))
+        .arg("--state")
+        .arg(&path)
+        .args(["--listen", "127.0.0.1:0"])
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("error: state file "), "{err}");
+    assert_eq!(err.matches("EOF while parsing").count(), 1, "{err}");
+    assert!(!err.contains("Caused by"), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+}
+
 #[tokio::test]
 async fn garbage_temp_file_never_replaces_the_good_state() {
     let dir = tempfile::tempdir().unwrap();
