@@ -160,7 +160,7 @@ async fn run_connected(
                 never(),
             )
             .await;
-            println!("{}", summary_json(&report));
+            writeln!(stdout, "{}", summary_json(&report))?;
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -169,7 +169,7 @@ async fn run_connected(
             eprintln!("error: apply needs approval, and stdin is not a terminal so it cannot ask.\n  Review the plan above and run again with --auto-approve, or save it with `efs-replicator plan --out FILE` and apply that file with `efs-replicator apply --plan FILE`.");
             return Ok(ExitCode::from(1));
         }
-        print!("\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ");
+        write!(stdout, "\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ")?;
         stdout.flush()?;
         let answer = tokio::task::spawn_blocking(|| {
             let mut line = String::new();
@@ -177,10 +177,10 @@ async fn run_connected(
         })
         .await??;
         if answer.trim() != "yes" {
-            println!("\nApply cancelled.");
+            writeln!(stdout, "\nApply cancelled.")?;
             return Ok(ExitCode::from(1));
         }
-        println!();
+        writeln!(stdout)?;
         // Time has passed while the plan was read: check it still holds.
         if let Some(code) = refuse_if_stale(&plan, reader, "the plan", false).await? {
             return Ok(code);
@@ -201,7 +201,7 @@ async fn run_connected(
     });
 
     if !args.json {
-        println!();
+        writeln!(stdout)?;
     }
     let report = if args.json {
         let reporter = JsonReporter::new(Box::new(std::io::stdout()));
@@ -274,10 +274,11 @@ async fn refuse_if_stale(
     }
     let changes = what_changed(plan, &actual);
     if json {
-        println!(
+        writeln!(
+            std::io::stdout(),
             "{}",
             serde_json::json!({"type": "stale_plan", "message": format!("{what} is stale: the state changed since it was planned"), "changes": changes})
-        );
+        )?;
     } else {
         eprintln!("error: {what} is stale: the state changed since it was planned:");
         for c in &changes {

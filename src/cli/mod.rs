@@ -97,9 +97,27 @@ where
     };
     match outcome {
         Ok(code) => code,
+        // The reader of stdout went away (`| head`): exit quietly, as
+        // ripgrep and most Unix tools do.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(1)
         }
     }
+}
+
+/// True when `e` comes from writing to a closed pipe (EPIPE): an I/O error,
+/// or a `serde_json` error around one (serializing straight to stdout),
+/// possibly wrapped in an I/O error again (`io::Error::other`).
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    fn epipe(e: &(dyn std::error::Error + 'static)) -> bool {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            return io.kind() == std::io::ErrorKind::BrokenPipe
+                || io.get_ref().is_some_and(|inner| epipe(inner));
+        }
+        e.downcast_ref::<serde_json::Error>()
+            .is_some_and(|j| j.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
+    }
+    e.chain().any(epipe)
 }

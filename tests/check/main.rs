@@ -9,6 +9,7 @@
 mod binary;
 mod export;
 mod golden;
+mod pipe;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
