@@ -182,11 +182,22 @@ impl AppState {
             None => Store::new(timings),
             Some(path) => match persist::load(path)? {
                 None => Store::new(timings),
-                Some(doc) => Store::from_document(doc, timings, &config.account_id, wall_clock())
-                    .map_err(|source| StartError::InvalidState {
-                    path: path.clone(),
-                    cause: source,
-                })?,
+                Some(doc) => {
+                    let store =
+                        Store::from_document(doc, timings, &config.account_id, wall_clock())
+                            .map_err(|source| StartError::InvalidState {
+                                path: path.clone(),
+                                cause: source,
+                            })?;
+                    // A hand-written seed gets its defaults (creation times
+                    // = load time, ...) filled in at load: write them back
+                    // at once so that the next start sees the same state.
+                    let normalised = persist::encode(&store.to_document());
+                    if std::fs::read(path).ok().as_deref() != Some(normalised.as_slice()) {
+                        persist::write_atomic(path, &normalised)?;
+                    }
+                    store
+                }
             },
         };
         Ok(Arc::new(AppState {

@@ -178,6 +178,55 @@ async fn hand_written_seed_with_omitted_fields_loads() {
 }
 
 #[tokio::test]
+async fn a_seed_without_creation_times_keeps_them_across_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("seed.json");
+    std::fs::write(
+        &path,
+        r#"{
+          "file_systems": [
+            {"id": "fs-0123456789abcdef3", "region": "us-east-1"},
+            {"id": "fs-0123456789abcdef4", "region": "us-west-2"}
+          ],
+          "replications": [
+            {"source_file_system_id": "fs-0123456789abcdef3", "destination_file_system_id": "fs-0123456789abcdef4"}
+          ]
+        }"#,
+    )
+    .unwrap();
+    let created = |emu: Emulator| async move {
+        let east = client(&emu, "us-east-1");
+        let r = east
+            .describe_replication_configurations()
+            .send()
+            .await
+            .unwrap();
+        let rep = r.replications()[0].creation_time().clone();
+        let fs = east
+            .describe_file_systems()
+            .send()
+            .await
+            .unwrap()
+            .file_systems()[0]
+            .creation_time()
+            .clone();
+        (emu, rep, fs)
+    };
+    let (emu, rep1, fs1) = created(start(with_state(&path)).await).await;
+    // Written back at load, before any write request or shutdown.
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let rep_secs = doc["replications"][0]["creation_time"].as_f64();
+    assert_eq!(rep_secs, Some(rep1.secs() as f64), "{doc:#}");
+    // A crash loses nothing: the next start reads the same times.
+    drop(emu);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let (emu, rep2, fs2) = created(start(with_state(&path)).await).await;
+    assert_eq!(rep1, rep2);
+    assert_eq!(fs1, fs2);
+    emu.shutdown().await;
+}
+
+#[tokio::test]
 async fn invalid_state_files_stop_the_start_and_are_left_untouched() {
     let dir = tempfile::tempdir().unwrap();
     for (name, content) in [
