@@ -10,8 +10,12 @@
 //! short. Progress goes to a [`Reporter`]; the result is an [`ApplyReport`].
 //!
 //! The executor must never do anything the plan does not list: it adds no
-//! step, deletes nothing by itself, and only disables overwrite protection
-//! where the plan has an `update-protection` step. EFS is reached through the
+//! mutating step, deletes nothing by itself, and only disables overwrite
+//! protection where the plan has an `update-protection` step. The one thing
+//! it adds is read-only: unless `--no-wait`, a declared replication that is
+//! already in place but was still ENABLING when planned (e.g. after an
+//! interrupted apply) is waited for like a new one ([`pending_waits`]), so
+//! that a re-run finishes what the interrupted run left. EFS is reached through the
 //! [`Operations`] trait ([`EfsWriter`] over `aws-sdk-efs`); retries of
 //! transient errors belong to the SDK's retry configuration, not to this module.
 
@@ -258,8 +262,59 @@ struct Track {
 
 type StepFuture<'a> = Pin<Box<dyn Future<Output = (StepId, Decision)> + Send + 'a>>;
 
+/// The addresses of declared replications that are in place (no change)
+/// but were still ENABLING when planned: apply waits for them to become
+/// ENABLED unless `--no-wait`.
+pub fn pending_waits(plan: &Plan) -> Vec<&str> {
+    plan.changes
+        .iter()
+        .filter(|c| c.action == Action::NoOp && c.steps.is_empty())
+        .filter(|c| {
+            c.after.is_some()
+                && c.before
+                    .as_ref()
+                    .is_some_and(|b| b.status.as_deref() == Some("ENABLING"))
+        })
+        .map(|c| c.address.as_str())
+        .collect()
+}
+
+/// `plan` with a `wait-enabled` step for each of its [`pending_waits`].
+fn with_pending_waits(plan: &Plan) -> Plan {
+    let mut plan = plan.clone();
+    let waits: Vec<String> = pending_waits(&plan)
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    let mut next = plan.steps.iter().map(|s| s.id).max().unwrap_or(0) + 1;
+    for c in plan.changes.iter_mut() {
+        if !waits.contains(&c.address) {
+            continue;
+        }
+        let Some(b) = &c.before else { continue };
+        let (Ok(region), Ok(source)) = (
+            Region::parse(&b.source_region),
+            FileSystemId::parse(&b.source_file_system_id),
+        ) else {
+            continue;
+        };
+        plan.steps.push(Step {
+            id: next,
+            kind: StepKind::WaitEnabled {
+                source_file_system_id: source,
+                region,
+            },
+            depends_on: vec![],
+        });
+        c.steps.push(next);
+        next += 1;
+    }
+    plan
+}
+
 /// Runs the plan's steps. `interrupt` turning `true` (Ctrl-C) stops
 /// launching new steps, cuts waits short and lets in-flight calls finish.
+/// Unless `opts.no_wait`, it also waits for the plan's [`pending_waits`].
 pub async fn execute<O: Operations>(
     plan: &Plan,
     ops: &O,
@@ -267,6 +322,13 @@ pub async fn execute<O: Operations>(
     reporter: &dyn Reporter,
     mut interrupt: watch::Receiver<bool>,
 ) -> ApplyReport {
+    let augmented;
+    let plan = if opts.no_wait || pending_waits(plan).is_empty() {
+        plan
+    } else {
+        augmented = with_pending_waits(plan);
+        &augmented
+    };
     let started = Instant::now();
     let parallelism = opts.parallelism.max(1);
     let mut states: BTreeMap<StepId, State> =
@@ -746,6 +808,6 @@ pub fn verb(action: Action) -> &'static str {
         Action::Create => "creating",
         Action::Replace => "replacing",
         Action::Delete => "destroying",
-        Action::NoOp => "reading",
+        Action::NoOp => "waiting to become ENABLED",
     }
 }

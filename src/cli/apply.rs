@@ -20,8 +20,8 @@ use super::common::{load_desired, stderr_color, ConfigArgs};
 use super::connect::connect;
 use super::GlobalArgs;
 use crate::apply::{
-    execute, read_scope, render_summary_human, summary_json, what_changed, ApplyOptions, EfsWriter,
-    JsonReporter, PlainReporter, Reporter, TtyReporter,
+    execute, pending_waits, read_scope, render_summary_human, summary_json, what_changed,
+    ApplyOptions, EfsWriter, JsonReporter, PlainReporter, Reporter, TtyReporter,
 };
 use crate::discover::discover;
 use crate::model::Region;
@@ -150,7 +150,23 @@ async fn run_connected(
     if !args.json {
         render_human(&plan, &mut stdout.lock(), &HumanOptions { color })?;
     }
-    if !plan.has_changes() {
+    // Declared replications in place but still ENABLING (e.g. after an
+    // interrupted apply) are waited for, read-only: no approval needed.
+    let waits = if args.no_wait {
+        Vec::new()
+    } else {
+        pending_waits(&plan)
+    };
+    if !plan.has_changes() && !waits.is_empty() && !args.json {
+        writeln!(
+            stdout,
+            "\nNo changes, but {} declared replication{} still ENABLING: waiting for {} to become ENABLED (--no-wait skips this).",
+            waits.len(),
+            if waits.len() == 1 { " is" } else { "s are" },
+            waits.join(", ")
+        )?;
+    }
+    if !plan.has_changes() && waits.is_empty() {
         if args.json {
             let report = execute_plan(
                 args,
@@ -164,7 +180,7 @@ async fn run_connected(
         }
         return Ok(ExitCode::SUCCESS);
     }
-    if args.plan_file.is_none() && !args.auto_approve {
+    if plan.has_changes() && args.plan_file.is_none() && !args.auto_approve {
         if !std::io::stdin().is_terminal() {
             eprintln!("error: apply needs approval, and stdin is not a terminal so it cannot ask.\n  Review the plan above and run again with --auto-approve, or save it with `efs-replicator plan --out FILE` and apply that file with `efs-replicator apply --plan FILE`.");
             return Ok(ExitCode::from(1));
