@@ -43,7 +43,7 @@ pub use progress::{
     json_event, plain_line, Event, JsonReporter, PlainReporter, Reporter, TtyReporter,
 };
 pub use report::{render_summary_human, summary_json, AddressReport, ApplyReport, Outcome};
-pub use stale::{read_scope, what_changed};
+pub use stale::{observe, read_scope, what_changed, Observed};
 
 use crate::discover::DiscoverError;
 use crate::model::{ActualReplication, FileSystemId, Region, ReplicationStatus};

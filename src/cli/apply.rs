@@ -20,8 +20,8 @@ use super::common::{load_desired, stderr_color, ConfigArgs};
 use super::connect::connect;
 use super::GlobalArgs;
 use crate::apply::{
-    execute, pending_waits, read_scope, render_summary_human, summary_json, what_changed,
-    ApplyOptions, EfsWriter, JsonReporter, PlainReporter, Reporter, TtyReporter,
+    execute, observe, pending_waits, read_scope, render_summary_human, summary_json, what_changed,
+    ApplyOptions, EfsWriter, JsonReporter, Observed, PlainReporter, Reporter, TtyReporter,
 };
 use crate::discover::discover;
 use crate::model::Region;
@@ -103,7 +103,7 @@ async fn run_connected(
     reader: &crate::discover::EfsReader,
 ) -> anyhow::Result<ExitCode> {
     let mut stdout = std::io::stdout();
-    let plan: Plan = match (saved, desired) {
+    let (plan, observed): (Plan, Option<Observed>) = match (saved, desired) {
         (Some(saved), _) => {
             let path = args
                 .plan_file
@@ -111,6 +111,7 @@ async fn run_connected(
                 .expect("saved plans come from --plan");
             if let Some(code) = refuse_if_stale(
                 &saved.plan,
+                saved.observed.as_ref(),
                 reader,
                 &format!("the saved plan {}", path.display()),
                 args.json,
@@ -119,7 +120,7 @@ async fn run_connected(
             {
                 return Ok(code);
             }
-            saved.plan
+            (saved.plan, saved.observed)
         }
         (None, Some(desired)) => {
             let actual = discover(reader, &desired, extra).await?;
@@ -127,7 +128,10 @@ async fn run_connected(
                 targets: args.targets.clone(),
             };
             match plan(&desired, &actual, &opts) {
-                Ok(p) => p,
+                Ok(p) => {
+                    let observed = observe(&actual, &p.scope);
+                    (p, Some(observed))
+                }
                 Err(errors) => {
                     if args.json {
                         render_errors_json(&errors, &mut stdout.lock())?;
@@ -198,7 +202,9 @@ async fn run_connected(
         }
         writeln!(stdout)?;
         // Time has passed while the plan was read: check it still holds.
-        if let Some(code) = refuse_if_stale(&plan, reader, "the plan", false).await? {
+        if let Some(code) =
+            refuse_if_stale(&plan, observed.as_ref(), reader, "the plan", false).await?
+        {
             return Ok(code);
         }
     }
@@ -280,6 +286,7 @@ async fn execute_plan(
 /// changed and returns exit code 1.
 async fn refuse_if_stale(
     plan: &Plan,
+    observed: Option<&Observed>,
     reader: &crate::discover::EfsReader,
     what: &str,
     json: bool,
@@ -288,7 +295,7 @@ async fn refuse_if_stale(
     if fingerprint(&actual, &plan.scope) == plan.fingerprint {
         return Ok(None);
     }
-    let changes = what_changed(plan, &actual);
+    let changes = what_changed(plan, &actual, observed);
     if json {
         writeln!(
             std::io::stdout(),

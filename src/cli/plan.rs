@@ -18,6 +18,7 @@ use clap::Args;
 use super::common::{load_desired, stderr_color, ConfigArgs};
 use super::connect::connect;
 use super::GlobalArgs;
+use crate::apply::observe;
 use crate::discover::discover;
 use crate::model::Region;
 use crate::plan::{plan, PlanOptions, SavedPlan};
@@ -94,7 +95,11 @@ pub async fn run(args: PlanArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode
     }
     if let Some(path) = &args.out {
         let created = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
-        write_atomically(path, |w| SavedPlan::new(plan.clone(), created).write(w))
+        let saved = SavedPlan {
+            observed: Some(observe(&actual, &plan.scope)),
+            ..SavedPlan::new(plan.clone(), created)
+        };
+        write_atomically(path, |w| saved.write(w))
             .with_context(|| format!("could not write the saved plan to {}", path.display()))?;
     }
     let written = if args.json {

@@ -31,6 +31,13 @@ pub struct SavedPlan {
     pub fingerprint: String,
     /// The plan, steps included.
     pub plan: Plan,
+    /// What the plan observed, attribute by attribute (file systems of its
+    /// scope, replications of its Regions), so that a refusal can name each
+    /// change with its old and new value. Absent in plans saved before it
+    /// existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed:
+        Option<std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>>,
 }
 
 /// Why a saved plan could not be read.
@@ -70,6 +77,7 @@ impl SavedPlan {
             created_at,
             fingerprint: plan.fingerprint.clone(),
             plan,
+            observed: None,
         }
     }
 

@@ -34,8 +34,19 @@ async fn a_saved_plan_is_applied_as_is_and_refused_once_stale() {
     let out = run_bin(&emu, &["plan", path_str(&dir), "--out", path_str(&saved)]).await;
     assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
 
-    // Someone creates the replication of fs 1 meanwhile.
+    // Someone creates the replication of fs 1 meanwhile, and turns off the
+    // overwrite protection of fs 2.
     let reader = reader(&emu).await;
+    reader
+        .client(&efs_replicator::model::Region::parse("us-east-1").unwrap())
+        .update_file_system_protection()
+        .file_system_id(fsid(2))
+        .replication_overwrite_protection(
+            aws_sdk_efs::types::ReplicationOverwriteProtection::Disabled,
+        )
+        .send()
+        .await
+        .unwrap();
     reader
         .client(&efs_replicator::model::Region::parse("us-east-1").unwrap())
         .create_replication_configuration()
@@ -57,6 +68,15 @@ async fn a_saved_plan_is_applied_as_is_and_refused_once_stale() {
         stderr.contains("replication.r1") && stderr.contains("eu-west-1"),
         "says what changed: {stderr}"
     );
+    // A file-system attribute: which one, where, from what to what.
+    assert!(
+        stderr.contains(&format!(
+            "file system {} (us-east-1): overwrite protection changed from ENABLED to DISABLED",
+            fsid(2)
+        )),
+        "names the file system, the attribute and both values: {stderr}"
+    );
+    assert!(!stderr.contains("life cycle state, encryption"), "{stderr}");
     assert_eq!(mutations(&emu).await.len(), before, "nothing applied");
 
     // A fresh saved plan applies without a question.
