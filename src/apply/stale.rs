@@ -277,7 +277,16 @@ pub fn what_changed(plan: &Plan, actual: &Actual, observed: Option<&Observed>) -
             (reg == &r.source_region && id == &r.source)
                 || (reg == &r.destination.region && id == &r.destination.file_system_id)
         });
-        if involved && !known.contains(&(r.source_region.to_string(), r.source.to_string())) {
+        let existed = observed.is_some_and(|o| {
+            o.contains_key(&format!(
+                "replication of {} ({})",
+                r.source, r.source_region
+            ))
+        });
+        if involved
+            && !existed
+            && !known.contains(&(r.source_region.to_string(), r.source.to_string()))
+        {
             out.push(format!(
                 "a new replication involves a file system of the plan: {}",
                 describe(r)
@@ -332,4 +341,102 @@ pub fn what_changed(plan: &Plan, actual: &Actual, observed: Option<&Observed>) -
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use super::*;
+    use crate::model::{AccountId, ActualDestination, FileSystemId, Region};
+
+    fn fs(region: &str, id: &str) -> FileSystemInfo {
+        FileSystemInfo {
+            id: FileSystemId::parse(id).unwrap(),
+            region: Region::parse(region).unwrap(),
+            owner: AccountId::parse("111122223333").unwrap(),
+            life_cycle_state: "available".into(),
+            encrypted: false,
+            kms_key_id: None,
+            availability_zone: None,
+            performance_mode: "generalPurpose".into(),
+            throughput_mode: None,
+            protection: Some(Protection::Enabled),
+            name: None,
+        }
+    }
+
+    fn state() -> (Actual, Scope) {
+        let mut actual = Actual::default();
+        let east = Region::parse("us-east-1").unwrap();
+        let west = Region::parse("us-west-2").unwrap();
+        for (r, id) in [("us-east-1", "fs-00000001"), ("us-west-2", "fs-00000002")] {
+            let f = fs(r, id);
+            actual
+                .file_systems
+                .insert((f.region.clone(), f.id.clone()), f);
+        }
+        actual.replications.push(ActualReplication {
+            source: FileSystemId::parse("fs-00000001").unwrap(),
+            source_region: east.clone(),
+            source_arn: String::new(),
+            source_owner: None,
+            creation_time: UNIX_EPOCH + Duration::from_secs(1_700_000_000),
+            destination: ActualDestination {
+                status: ReplicationStatus::Enabled,
+                file_system_id: FileSystemId::parse("fs-00000002").unwrap(),
+                region: west.clone(),
+                last_replicated: None,
+                owner: None,
+                status_message: None,
+                role_arn: None,
+            },
+        });
+        let scope = Scope {
+            regions: vec![east.clone(), west.clone()],
+            file_systems: actual.file_systems.keys().cloned().collect(),
+        };
+        (actual, scope)
+    }
+
+    #[test]
+    fn every_changed_attribute_is_named_with_both_values() {
+        let (mut actual, scope) = state();
+        let plan = Plan {
+            changes: vec![],
+            steps: vec![],
+            unmanaged: vec![],
+            scope: scope.clone(),
+            fingerprint: String::new(),
+        };
+        let then = observe(&actual, &scope);
+        let key = (
+            Region::parse("us-west-2").unwrap(),
+            FileSystemId::parse("fs-00000002").unwrap(),
+        );
+        let f = actual.file_systems.get_mut(&key).unwrap();
+        f.encrypted = true;
+        f.kms_key_id = Some("arn:aws:kms:us-west-2:111122223333:key/k".into());
+        f.life_cycle_state = "updating".into();
+        actual.replications[0].creation_time = UNIX_EPOCH + Duration::from_secs(1_700_000_060);
+        let changes = what_changed(&plan, &actual, Some(&then));
+        for want in [
+            "file system fs-00000002 (us-west-2): encryption changed from not encrypted to encrypted",
+            "file system fs-00000002 (us-west-2): KMS key changed from none to arn:aws:kms:us-west-2:111122223333:key/k",
+            "file system fs-00000002 (us-west-2): life cycle state changed from available to updating",
+            "replication of fs-00000001 (us-east-1): creation time changed from 2023-11-14T22:13:20.000Z to 2023-11-14T22:14:20.000Z",
+        ] {
+            assert!(changes.iter().any(|c| c == want), "{want}\n{changes:#?}");
+        }
+        assert_eq!(changes.len(), 4, "{changes:#?}");
+    }
+
+    #[test]
+    fn enabling_becoming_enabled_is_no_change() {
+        let (mut actual, scope) = state();
+        actual.replications[0].destination.status = ReplicationStatus::Enabling;
+        let then = observe(&actual, &scope);
+        actual.replications[0].destination.status = ReplicationStatus::Enabled;
+        assert!(attribute_changes(&then, &observe(&actual, &scope)).is_empty());
+    }
 }
