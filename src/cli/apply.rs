@@ -242,8 +242,9 @@ async fn run_connected(
     signals.abort();
     if !args.json {
         let mut out = stdout.lock();
-        render_summary_human(&report, &mut out)?;
-        out.flush()?;
+        super::quiet_broken_pipe(
+            render_summary_human(&report, &mut out).and_then(|()| out.flush()),
+        )?;
     }
     Ok(if report.interrupted {
         ExitCode::from(130)

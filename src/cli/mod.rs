@@ -130,13 +130,23 @@ where
 /// or a `serde_json` error around one (serializing straight to stdout),
 /// possibly wrapped in an I/O error again (`io::Error::other`).
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    fn epipe(e: &(dyn std::error::Error + 'static)) -> bool {
-        if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            return io.kind() == std::io::ErrorKind::BrokenPipe
-                || io.get_ref().is_some_and(|inner| epipe(inner));
-        }
-        e.downcast_ref::<serde_json::Error>()
-            .is_some_and(|j| j.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
-    }
     e.chain().any(epipe)
+}
+
+fn epipe(e: &(dyn std::error::Error + 'static)) -> bool {
+    if let Some(io) = e.downcast_ref::<std::io::Error>() {
+        return io.kind() == std::io::ErrorKind::BrokenPipe
+            || io.get_ref().is_some_and(|inner| epipe(inner));
+    }
+    e.downcast_ref::<serde_json::Error>()
+        .is_some_and(|j| j.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
+}
+
+/// A closed stdout (e.g. `| head`) is not an error worth reporting: the
+/// command still ends with the exit code of what it did.
+pub(crate) fn quiet_broken_pipe(r: std::io::Result<()>) -> anyhow::Result<()> {
+    match r {
+        Err(e) if epipe(&e) => Ok(()),
+        other => Ok(other?),
+    }
 }

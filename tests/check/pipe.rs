@@ -1,6 +1,6 @@
 //! Every command that writes to stdout exits quietly when the reader of
 //! its stdout has gone away (`efs-replicator check --json | head -c 10`):
-//! no "Broken pipe" error, no panic. The binary runs the bundled emulator
+//! no "Broken pipe" error, no panic, and the exit code of what it did. The binary runs the bundled emulator
 //! in-process (`--emulator`) on a copy of the quickstart seed state.
 
 use std::path::Path;
@@ -62,6 +62,14 @@ fn a_closed_stdout_ends_every_command_quietly() {
         vec!["fmt", "--check", &unformatted],
         vec!["apply", "--auto-approve", "--json", "examples/quickstart"],
     ];
+    // A closed stdout does not change what a command reports by its exit
+    // code: the quickstart's replications do not exist yet, so check says
+    // drift (2) in every format.
+    for format in ["--json", "--format=table", "--format=prometheus"] {
+        let (code, stderr) =
+            run_with_closed_stdout(&["check", format, "examples/quickstart"], dir.path());
+        assert_eq!(code, Some(2), "check {format}: {stderr}");
+    }
     for args in cases {
         let (code, stderr) = run_with_closed_stdout(&args, dir.path());
         assert!(
