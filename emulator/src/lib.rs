@@ -100,16 +100,16 @@ pub enum StartError {
     #[error(transparent)]
     State(#[from] PersistError),
     /// The state file parsed but an entry is invalid.
-    #[error("state file {path}: {source}")]
+    #[error("state file {path}: {cause}")]
     InvalidState {
         path: PathBuf,
-        source: state::LoadError,
+        cause: state::LoadError,
     },
     /// The listen address could not be bound.
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}: {cause}")]
     Bind {
         addr: SocketAddr,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
 }
 
@@ -182,11 +182,22 @@ impl AppState {
             None => Store::new(timings),
             Some(path) => match persist::load(path)? {
                 None => Store::new(timings),
-                Some(doc) => Store::from_document(doc, timings, &config.account_id, wall_clock())
-                    .map_err(|source| StartError::InvalidState {
-                    path: path.clone(),
-                    source,
-                })?,
+                Some(doc) => {
+                    let store =
+                        Store::from_document(doc, timings, &config.account_id, wall_clock())
+                            .map_err(|source| StartError::InvalidState {
+                                path: path.clone(),
+                                cause: source,
+                            })?;
+                    // A hand-written seed gets its defaults (creation times
+                    // = load time, ...) filled in at load: write them back
+                    // at once so that the next start sees the same state.
+                    let normalised = persist::encode(&store.to_document());
+                    if std::fs::read(path).ok().as_deref() != Some(normalised.as_slice()) {
+                        persist::write_atomic(path, &normalised)?;
+                    }
+                    store
+                }
             },
         };
         Ok(Arc::new(AppState {
@@ -504,11 +515,11 @@ pub async fn start(config: Config) -> Result<Emulator, StartError> {
         .await
         .map_err(|source| StartError::Bind {
             addr: listen,
-            source,
+            cause: source,
         })?;
     let addr = listener.local_addr().map_err(|source| StartError::Bind {
         addr: listen,
-        source,
+        cause: source,
     })?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let router = app(state.clone());

@@ -63,13 +63,21 @@ fn parse_key_account(s: &str) -> Result<(String, String), String> {
     Ok((k.to_string(), a.to_string()))
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
     let args = Args::parse();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let outcome = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .context("could not start the async runtime")?;
-    runtime.block_on(run(args))
+        .context("could not start the async runtime")
+        .and_then(|runtime| runtime.block_on(run(args)));
+    match outcome {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            // One line, each cause once (no "Caused by:" block or backtrace).
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::from(1)
+        }
+    }
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {

@@ -10,8 +10,12 @@
 //! short. Progress goes to a [`Reporter`]; the result is an [`ApplyReport`].
 //!
 //! The executor must never do anything the plan does not list: it adds no
-//! step, deletes nothing by itself, and only disables overwrite protection
-//! where the plan has an `update-protection` step. EFS is reached through the
+//! mutating step, deletes nothing by itself, and only disables overwrite
+//! protection where the plan has an `update-protection` step. The one thing
+//! it adds is read-only: unless `--no-wait`, a declared replication that is
+//! already in place but was still ENABLING when planned (e.g. after an
+//! interrupted apply) is waited for like a new one ([`pending_waits`]), so
+//! that a re-run finishes what the interrupted run left. EFS is reached through the
 //! [`Operations`] trait ([`EfsWriter`] over `aws-sdk-efs`); retries of
 //! transient errors belong to the SDK's retry configuration, not to this module.
 
@@ -39,18 +43,21 @@ pub use progress::{
     json_event, plain_line, Event, JsonReporter, PlainReporter, Reporter, TtyReporter,
 };
 pub use report::{render_summary_human, summary_json, AddressReport, ApplyReport, Outcome};
-pub use stale::{read_scope, what_changed};
+pub use stale::{observe, read_scope, what_changed, Observed};
 
 use crate::discover::DiscoverError;
 use crate::model::{ActualReplication, FileSystemId, Region, ReplicationStatus};
 use crate::plan::{Action, DestinationSpec, Plan, Step, StepId, StepKind};
 
 /// A step that failed: the operation, the Region, the AWS error code (when
-/// EFS answered), the message and what to do.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
-#[error("{operation} in {region} failed: {}{message}; {hint}", code.as_deref().map(|c| format!("{c}: ")).unwrap_or_default())]
+/// EFS answered), the message and what to do. A wait that ends badly (the
+/// replication reached ERROR, or the wait timed out) is no failed call: its
+/// `operation` is the step's name (`wait-enabled`, `wait-deleted`) and it is
+/// worded as what happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StepError {
-    /// The EFS operation, e.g. `CreateReplicationConfiguration`.
+    /// The EFS operation, e.g. `CreateReplicationConfiguration`, or the
+    /// wait step (`wait-enabled`, `wait-deleted`).
     pub operation: String,
     /// The Region it was called in.
     pub region: String,
@@ -61,6 +68,39 @@ pub struct StepError {
     /// What to do about it.
     pub hint: String,
 }
+
+impl StepError {
+    /// True when the step was a wait, not an EFS call.
+    pub fn is_wait(&self) -> bool {
+        self.operation.starts_with("wait-")
+    }
+
+    /// What happened, without the hint: `<operation> in <region> failed:
+    /// <code>: <message>` for a call, the message alone for a wait.
+    pub fn what(&self) -> String {
+        if self.is_wait() {
+            return self.message.clone();
+        }
+        match &self.code {
+            Some(c) => format!(
+                "{} in {} failed: {c}: {}",
+                self.operation, self.region, self.message
+            ),
+            None => format!(
+                "{} in {} failed: {}",
+                self.operation, self.region, self.message
+            ),
+        }
+    }
+}
+
+impl std::fmt::Display for StepError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}; {}", self.what(), self.hint)
+    }
+}
+
+impl std::error::Error for StepError {}
 
 impl From<DiscoverError> for StepError {
     fn from(e: DiscoverError) -> Self {
@@ -222,8 +262,59 @@ struct Track {
 
 type StepFuture<'a> = Pin<Box<dyn Future<Output = (StepId, Decision)> + Send + 'a>>;
 
+/// The addresses of declared replications that are in place (no change)
+/// but were still ENABLING when planned: apply waits for them to become
+/// ENABLED unless `--no-wait`.
+pub fn pending_waits(plan: &Plan) -> Vec<&str> {
+    plan.changes
+        .iter()
+        .filter(|c| c.action == Action::NoOp && c.steps.is_empty())
+        .filter(|c| {
+            c.after.is_some()
+                && c.before
+                    .as_ref()
+                    .is_some_and(|b| b.status.as_deref() == Some("ENABLING"))
+        })
+        .map(|c| c.address.as_str())
+        .collect()
+}
+
+/// `plan` with a `wait-enabled` step for each of its [`pending_waits`].
+fn with_pending_waits(plan: &Plan) -> Plan {
+    let mut plan = plan.clone();
+    let waits: Vec<String> = pending_waits(&plan)
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    let mut next = plan.steps.iter().map(|s| s.id).max().unwrap_or(0) + 1;
+    for c in plan.changes.iter_mut() {
+        if !waits.contains(&c.address) {
+            continue;
+        }
+        let Some(b) = &c.before else { continue };
+        let (Ok(region), Ok(source)) = (
+            Region::parse(&b.source_region),
+            FileSystemId::parse(&b.source_file_system_id),
+        ) else {
+            continue;
+        };
+        plan.steps.push(Step {
+            id: next,
+            kind: StepKind::WaitEnabled {
+                source_file_system_id: source,
+                region,
+            },
+            depends_on: vec![],
+        });
+        c.steps.push(next);
+        next += 1;
+    }
+    plan
+}
+
 /// Runs the plan's steps. `interrupt` turning `true` (Ctrl-C) stops
 /// launching new steps, cuts waits short and lets in-flight calls finish.
+/// Unless `opts.no_wait`, it also waits for the plan's [`pending_waits`].
 pub async fn execute<O: Operations>(
     plan: &Plan,
     ops: &O,
@@ -231,6 +322,13 @@ pub async fn execute<O: Operations>(
     reporter: &dyn Reporter,
     mut interrupt: watch::Receiver<bool>,
 ) -> ApplyReport {
+    let augmented;
+    let plan = if opts.no_wait || pending_waits(plan).is_empty() {
+        plan
+    } else {
+        augmented = with_pending_waits(plan);
+        &augmented
+    };
     let started = Instant::now();
     let parallelism = opts.parallelism.max(1);
     let mut states: BTreeMap<StepId, State> =
@@ -440,16 +538,9 @@ fn skip_dependents(
                     Some(State::Skipped(why)) => {
                         let a = address_of(*d, owner, plan);
                         let own = address_of(id, owner, plan);
-                        // The address may have failed at an earlier step of
-                        // its own: say so rather than "skipped".
-                        let address_failed = owner.get(d).is_some_and(|o| {
-                            states.iter().any(|(s, st)| {
-                                matches!(st, State::Failed(_)) && owner.get(s) == Some(o)
-                            })
-                        });
                         Some(if a == own {
                             why.clone()
-                        } else if address_failed {
+                        } else if address_failed(*d, owner, plan, states) {
                             format!("depends on {a}, which failed")
                         } else {
                             format!("depends on {a}, which was skipped")
@@ -467,6 +558,21 @@ fn skip_dependents(
             return;
         }
     }
+}
+
+/// True when a step of the address that owns step `id` failed.
+fn address_failed(
+    id: StepId,
+    owner: &HashMap<StepId, usize>,
+    plan: &Plan,
+    states: &BTreeMap<StepId, State>,
+) -> bool {
+    owner.get(&id).is_some_and(|i| {
+        plan.changes[*i]
+            .steps
+            .iter()
+            .any(|s| matches!(states.get(s), Some(State::Failed(_))))
+    })
 }
 
 fn address_of(id: StepId, owner: &HashMap<StepId, usize>, plan: &Plan) -> String {
@@ -620,13 +726,16 @@ async fn wait<O: Operations>(
     opts: &ApplyOptions,
     mut cancel: watch::Receiver<bool>,
 ) -> Attempt {
-    const OP: &str = "DescribeReplicationConfigurations";
+    let op = match want {
+        Want::Enabled => "wait-enabled",
+        Want::Gone => "wait-deleted",
+    };
     let deadline = Instant::now() + opts.wait_timeout;
     let mut interval = opts.poll_initial.max(Duration::from_millis(10));
     let mut last;
     let fail = |message: String, hint: String| {
         Attempt::Err(StepError {
-            operation: OP.to_owned(),
+            operation: op.to_owned(),
             region: region.to_string(),
             code: None,
             message,
@@ -646,7 +755,7 @@ async fn wait<O: Operations>(
             (Want::Gone, Some(r)) => last = status_name(&r.destination.status),
             (Want::Enabled, None) => {
                 return fail(
-                    format!("the replication of {source} disappeared while waiting for it to become ENABLED"),
+                    format!("the replication of {source} ({region}) disappeared while waiting for it to become ENABLED"),
                     "someone deleted it meanwhile; run plan and apply again".to_owned(),
                 )
             }
@@ -655,7 +764,7 @@ async fn wait<O: Operations>(
                 s @ (ReplicationStatus::Error | ReplicationStatus::Paused) => {
                     return fail(
                         format!(
-                            "the replication of {source} to {} ({}) is {}: {}",
+                            "the replication of {source} ({region}) to {} ({}) reached {} while waiting for ENABLED: {}",
                             r.destination.file_system_id,
                             r.destination.region,
                             status_name(s),
@@ -678,7 +787,7 @@ async fn wait<O: Operations>(
             };
             return fail(
                 format!(
-                    "the replication of {source} was still {last} after {} (waiting until it is {what})",
+                    "timed out after {} waiting for the replication of {source} ({region}) to be {what}: it is still {last}",
                     humantime::format_duration(opts.wait_timeout)
                 ),
                 "it may still finish on its own: run apply again later, or raise --wait-timeout".to_owned(),
@@ -699,6 +808,6 @@ pub fn verb(action: Action) -> &'static str {
         Action::Create => "creating",
         Action::Replace => "replacing",
         Action::Delete => "destroying",
-        Action::NoOp => "reading",
+        Action::NoOp => "waiting to become ENABLED",
     }
 }

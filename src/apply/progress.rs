@@ -77,7 +77,7 @@ fn past(action: Action) -> &'static str {
         Action::Create => "created",
         Action::Replace => "replaced",
         Action::Delete => "destroyed",
-        Action::NoOp => "read",
+        Action::NoOp => "became ENABLED",
     }
 }
 

@@ -190,15 +190,7 @@ pub fn render_summary_human(report: &ApplyReport, out: &mut impl Write) -> io::R
         .unwrap_or(0);
     for a in &report.addresses {
         let tail = match (&a.error, &a.detail) {
-            (Some(e), _) => match &e.code {
-                Some(code) => format!("{} in {}: {code}: {}", e.operation, e.region, e.message),
-                // No call failed (a wait ended badly, or an answer could not
-                // be read): the message first, where it was observed after.
-                None => format!(
-                    "{} (observed with {} in {})",
-                    e.message, e.operation, e.region
-                ),
-            },
+            (Some(e), _) => e.what(),
             (None, Some(d)) => d.clone(),
             (None, None) => String::new(),
         };
@@ -244,13 +236,13 @@ mod tests {
     /// us-east-1: no error code: ..." as if that call had failed.
     #[test]
     fn a_failure_without_an_error_code_does_not_read_as_a_failed_call() {
-        let report = |code: Option<&str>| ApplyReport {
+        let report = |operation: &str, code: Option<&str>| ApplyReport {
             addresses: vec![AddressReport {
                 address: "replication.a".into(),
                 action: Action::Create,
                 outcome: Outcome::Failed,
                 error: Some(StepError {
-                    operation: "DescribeReplicationConfigurations".into(),
+                    operation: operation.into(),
                     region: "us-east-1".into(),
                     code: code.map(str::to_owned),
                     message: "the replication of fs-1 was still ENABLING after 1m".into(),
@@ -267,15 +259,24 @@ mod tests {
             render_summary_human(r, &mut buf).unwrap();
             String::from_utf8(buf).unwrap()
         };
-        let text = render(&report(None));
+        let text = render(&report("wait-enabled", None));
         assert!(!text.contains("no error code"), "{text}");
         assert!(
-            text.contains("the replication of fs-1 was still ENABLING after 1m (observed with DescribeReplicationConfigurations in us-east-1)"),
+            !text.contains("DescribeReplicationConfigurations"),
             "{text}"
         );
-        let text = render(&report(Some("AccessDeniedException")));
         assert!(
-            text.contains("DescribeReplicationConfigurations in us-east-1: AccessDeniedException: the replication"),
+            text.contains("the replication of fs-1 was still ENABLING after 1m"),
+            "{text}"
+        );
+        let text = render(&report(
+            "CreateReplicationConfiguration",
+            Some("AccessDeniedException"),
+        ));
+        assert!(
+            text.contains(
+                "CreateReplicationConfiguration in us-east-1 failed: AccessDeniedException: the replication"
+            ),
             "{text}"
         );
     }

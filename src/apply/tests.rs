@@ -219,3 +219,35 @@ async fn an_interrupt_before_start_launches_nothing() {
     assert!(report.interrupted);
     assert_eq!(report.count(Outcome::Skipped), 3);
 }
+
+#[tokio::test]
+async fn a_step_behind_a_failed_address_says_it_failed_not_that_it_was_skipped() {
+    // removed.a: delete (1) then wait-deleted (2); replication.back waits on 2.
+    let mut plan = failback_plan();
+    plan.changes[0].steps = vec![1, 4];
+    plan.steps.push(Step {
+        id: 4,
+        kind: StepKind::WaitDeleted {
+            source_file_system_id: fs(1),
+            region: region(),
+        },
+        depends_on: vec![1],
+    });
+    plan.steps[1].depends_on = vec![4];
+    let ops = Scripted {
+        fail: vec![format!("delete {}", fs(1))],
+        ..Scripted::default()
+    };
+    let (_tx, rx) = watch::channel(false);
+    let report = execute(&plan, &ops, &opts(), &Quiet, rx).await;
+    assert_eq!(
+        report.address("removed.a").unwrap().outcome,
+        Outcome::Failed
+    );
+    let back = report.address("replication.back").unwrap();
+    assert_eq!(back.outcome, Outcome::Skipped);
+    assert_eq!(
+        back.detail.as_deref(),
+        Some("depends on removed.a, which failed")
+    );
+}

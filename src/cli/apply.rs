@@ -20,8 +20,8 @@ use super::common::{load_desired, stderr_color, ConfigArgs};
 use super::connect::connect;
 use super::GlobalArgs;
 use crate::apply::{
-    execute, read_scope, render_summary_human, summary_json, what_changed, ApplyOptions, EfsWriter,
-    JsonReporter, PlainReporter, Reporter, TtyReporter,
+    execute, observe, pending_waits, read_scope, render_summary_human, summary_json, what_changed,
+    ApplyOptions, EfsWriter, JsonReporter, Observed, PlainReporter, Reporter, TtyReporter,
 };
 use crate::discover::discover;
 use crate::model::Region;
@@ -103,7 +103,7 @@ async fn run_connected(
     reader: &crate::discover::EfsReader,
 ) -> anyhow::Result<ExitCode> {
     let mut stdout = std::io::stdout();
-    let plan: Plan = match (saved, desired) {
+    let (plan, observed): (Plan, Option<Observed>) = match (saved, desired) {
         (Some(saved), _) => {
             let path = args
                 .plan_file
@@ -111,6 +111,7 @@ async fn run_connected(
                 .expect("saved plans come from --plan");
             if let Some(code) = refuse_if_stale(
                 &saved.plan,
+                saved.observed.as_ref(),
                 reader,
                 &format!("the saved plan {}", path.display()),
                 args.json,
@@ -119,7 +120,7 @@ async fn run_connected(
             {
                 return Ok(code);
             }
-            saved.plan
+            (saved.plan, saved.observed)
         }
         (None, Some(desired)) => {
             let actual = discover(reader, &desired, extra).await?;
@@ -127,7 +128,10 @@ async fn run_connected(
                 targets: args.targets.clone(),
             };
             match plan(&desired, &actual, &opts) {
-                Ok(p) => p,
+                Ok(p) => {
+                    let observed = observe(&actual, &p.scope);
+                    (p, Some(observed))
+                }
                 Err(errors) => {
                     if args.json {
                         render_errors_json(&errors, &mut stdout.lock())?;
@@ -150,7 +154,23 @@ async fn run_connected(
     if !args.json {
         render_human(&plan, &mut stdout.lock(), &HumanOptions { color })?;
     }
-    if !plan.has_changes() {
+    // Declared replications in place but still ENABLING (e.g. after an
+    // interrupted apply) are waited for, read-only: no approval needed.
+    let waits = if args.no_wait {
+        Vec::new()
+    } else {
+        pending_waits(&plan)
+    };
+    if !plan.has_changes() && !waits.is_empty() && !args.json {
+        writeln!(
+            stdout,
+            "\nNo changes, but {} declared replication{} still ENABLING: waiting for {} to become ENABLED (--no-wait skips this).",
+            waits.len(),
+            if waits.len() == 1 { " is" } else { "s are" },
+            waits.join(", ")
+        )?;
+    }
+    if !plan.has_changes() && waits.is_empty() {
         if args.json {
             let report = execute_plan(
                 args,
@@ -160,16 +180,16 @@ async fn run_connected(
                 never(),
             )
             .await;
-            println!("{}", summary_json(&report));
+            writeln!(stdout, "{}", summary_json(&report))?;
         }
         return Ok(ExitCode::SUCCESS);
     }
-    if args.plan_file.is_none() && !args.auto_approve {
+    if plan.has_changes() && args.plan_file.is_none() && !args.auto_approve {
         if !std::io::stdin().is_terminal() {
             eprintln!("error: apply needs approval, and stdin is not a terminal so it cannot ask.\n  Review the plan above and run again with --auto-approve, or save it with `efs-replicator plan --out FILE` and apply that file with `efs-replicator apply --plan FILE`.");
             return Ok(ExitCode::from(1));
         }
-        print!("\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ");
+        write!(stdout, "\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ")?;
         stdout.flush()?;
         let answer = tokio::task::spawn_blocking(|| {
             let mut line = String::new();
@@ -177,12 +197,14 @@ async fn run_connected(
         })
         .await??;
         if answer.trim() != "yes" {
-            println!("\nApply cancelled.");
+            writeln!(stdout, "\nApply cancelled.")?;
             return Ok(ExitCode::from(1));
         }
-        println!();
+        writeln!(stdout)?;
         // Time has passed while the plan was read: check it still holds.
-        if let Some(code) = refuse_if_stale(&plan, reader, "the plan", false).await? {
+        if let Some(code) =
+            refuse_if_stale(&plan, observed.as_ref(), reader, "the plan", false).await?
+        {
             return Ok(code);
         }
     }
@@ -201,7 +223,7 @@ async fn run_connected(
     });
 
     if !args.json {
-        println!();
+        writeln!(stdout)?;
     }
     let report = if args.json {
         let reporter = JsonReporter::new(Box::new(std::io::stdout()));
@@ -220,8 +242,9 @@ async fn run_connected(
     signals.abort();
     if !args.json {
         let mut out = stdout.lock();
-        render_summary_human(&report, &mut out)?;
-        out.flush()?;
+        super::quiet_broken_pipe(
+            render_summary_human(&report, &mut out).and_then(|()| out.flush()),
+        )?;
     }
     Ok(if report.interrupted {
         ExitCode::from(130)
@@ -264,6 +287,7 @@ async fn execute_plan(
 /// changed and returns exit code 1.
 async fn refuse_if_stale(
     plan: &Plan,
+    observed: Option<&Observed>,
     reader: &crate::discover::EfsReader,
     what: &str,
     json: bool,
@@ -272,12 +296,13 @@ async fn refuse_if_stale(
     if fingerprint(&actual, &plan.scope) == plan.fingerprint {
         return Ok(None);
     }
-    let changes = what_changed(plan, &actual);
+    let changes = what_changed(plan, &actual, observed);
     if json {
-        println!(
+        writeln!(
+            std::io::stdout(),
             "{}",
             serde_json::json!({"type": "stale_plan", "message": format!("{what} is stale: the state changed since it was planned"), "changes": changes})
-        );
+        )?;
     } else {
         eprintln!("error: {what} is stale: the state changed since it was planned:");
         for c in &changes {

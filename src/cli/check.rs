@@ -7,7 +7,7 @@
 //! (configuration, discovery or preflight). This command never changes
 //! anything in EFS.
 
-use std::io::{ErrorKind, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
@@ -17,7 +17,7 @@ use clap::{Args, ValueEnum};
 
 use super::common::{load_desired, stderr_color, ConfigArgs};
 use super::connect::connect;
-use super::GlobalArgs;
+use super::{quiet_broken_pipe, GlobalArgs};
 use crate::discover::discover;
 use crate::health::render::{render_json, render_prometheus, render_table};
 use crate::health::{assess, HealthOptions};
@@ -140,14 +140,6 @@ pub async fn run(args: CheckArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
     } else {
         ExitCode::from(2)
     })
-}
-
-/// A closed pipe (e.g. `| head`) is not an error worth reporting.
-pub(crate) fn quiet_broken_pipe(r: std::io::Result<()>) -> anyhow::Result<()> {
-    match r {
-        Err(e) if e.kind() == ErrorKind::BrokenPipe => Ok(()),
-        other => Ok(other?),
-    }
 }
 
 /// Writes a file completely or not at all (temporary file in the same

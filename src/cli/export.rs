@@ -13,10 +13,10 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::Args;
 
-use super::check::{quiet_broken_pipe, write_atomically};
+use super::check::write_atomically;
 use super::common::default_region;
 use super::connect::connect;
-use super::GlobalArgs;
+use super::{quiet_broken_pipe, GlobalArgs};
 use crate::export::{read, to_hcl};
 use crate::model::Region;
 

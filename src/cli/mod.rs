@@ -23,21 +23,25 @@ pub mod validate;
 /// Flags accepted before or after the subcommand.
 #[derive(Debug, Clone, Default, Args)]
 pub struct GlobalArgs {
-    /// AWS Region (repeatable: extra Regions to scan). The first one is the
-    /// default source Region when neither the file nor `settings` name one.
+    /// AWS Region (repeatable); what it means depends on the command (see
+    /// the notes at the end of its --help). Ignored by fmt.
     #[arg(long = "region", global = true, value_name = "REGION")]
     pub regions: Vec<String>,
-    /// Named profile from the AWS config and credentials files.
+    /// Named profile from the AWS config and credentials files (validate
+    /// only reads its Region; ignored by fmt).
     #[arg(long, global = true, value_name = "NAME")]
     pub profile: Option<String>,
-    /// Send EFS requests to this URL instead of AWS (also AWS_ENDPOINT_URL_EFS).
+    /// Send EFS requests to this URL instead of AWS (also
+    /// AWS_ENDPOINT_URL_EFS). Ignored by validate and fmt, which make no
+    /// EFS call.
     #[arg(long, global = true, value_name = "URL")]
     pub endpoint_url: Option<String>,
     /// Never colour output (NO_COLOR is respected too).
     #[arg(long, global = true)]
     pub no_color: bool,
     /// Start the bundled EFS emulator in-process with this state file and
-    /// talk to it instead of AWS (no AWS account needed).
+    /// talk to it instead of AWS (no AWS account needed). Ignored by
+    /// validate and fmt, which make no EFS call.
     #[arg(long, global = true, value_name = "STATE_FILE")]
     pub emulator: Option<PathBuf>,
 }
@@ -55,22 +59,37 @@ struct Cli {
     command: Command,
 }
 
+/// What `--region` means for commands that read a configuration and EFS.
+const REGION_SCAN: &str = "--region: the first one is the default source Region of blocks when neither the file nor `settings` name one (else AWS_REGION, AWS_DEFAULT_REGION or the profile's region); every one given is also scanned for replications involving the declared file systems.";
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Check configuration files without calling AWS.
+    #[command(
+        after_help = "--region: the default source Region of blocks when neither the file nor `settings` name one (else AWS_REGION, AWS_DEFAULT_REGION or the profile's region). --endpoint-url and --emulator are ignored: validate makes no EFS call."
+    )]
     Validate(validate::ValidateArgs),
     /// Rewrite configuration files in canonical format.
+    #[command(
+        after_help = "--region, --profile, --endpoint-url and --emulator are ignored: fmt only rewrites text."
+    )]
     Fmt(fmt::FmtArgs),
     /// Show what apply would change: read the current state and diff it
     /// against the configuration.
+    #[command(after_help = REGION_SCAN)]
     Plan(plan::PlanArgs),
     /// Carry out the plan: create, replace and delete replications, in
     /// dependency order, waiting until they are ENABLED.
+    #[command(after_help = REGION_SCAN)]
     Apply(apply::ApplyArgs),
     /// Detect drift and unhealthy replications (status, lag) for scheduled
     /// jobs: exit 0 in sync and healthy, 2 drift or unhealthy, 1 error.
+    #[command(after_help = REGION_SCAN)]
     Check(check::CheckArgs),
     /// Write HCL for every replication found in the given Regions.
+    #[command(
+        after_help = "--region: a Region to read replications from (repeatable); without it, AWS_REGION, AWS_DEFAULT_REGION or the profile's region."
+    )]
     Export(export::ExportArgs),
 }
 
@@ -97,9 +116,37 @@ where
     };
     match outcome {
         Ok(code) => code,
+        // The reader of stdout went away (`| head`): exit quietly, as
+        // ripgrep and most Unix tools do.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(1)
         }
+    }
+}
+
+/// True when `e` comes from writing to a closed pipe (EPIPE): an I/O error,
+/// or a `serde_json` error around one (serializing straight to stdout),
+/// possibly wrapped in an I/O error again (`io::Error::other`).
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(epipe)
+}
+
+fn epipe(e: &(dyn std::error::Error + 'static)) -> bool {
+    if let Some(io) = e.downcast_ref::<std::io::Error>() {
+        return io.kind() == std::io::ErrorKind::BrokenPipe
+            || io.get_ref().is_some_and(|inner| epipe(inner));
+    }
+    e.downcast_ref::<serde_json::Error>()
+        .is_some_and(|j| j.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
+}
+
+/// A closed stdout (e.g. `| head`) is not an error worth reporting: the
+/// command still ends with the exit code of what it did.
+pub(crate) fn quiet_broken_pipe(r: std::io::Result<()>) -> anyhow::Result<()> {
+    match r {
+        Err(e) if epipe(&e) => Ok(()),
+        other => Ok(other?),
     }
 }

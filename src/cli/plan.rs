@@ -7,7 +7,7 @@
 //! plan (JSON with the fingerprint of the observed state). This command never
 //! changes anything in EFS.
 
-use std::io::{ErrorKind, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::SystemTime;
@@ -17,7 +17,8 @@ use clap::Args;
 
 use super::common::{load_desired, stderr_color, ConfigArgs};
 use super::connect::connect;
-use super::GlobalArgs;
+use super::{quiet_broken_pipe, GlobalArgs};
+use crate::apply::observe;
 use crate::discover::discover;
 use crate::model::Region;
 use crate::plan::{plan, PlanOptions, SavedPlan};
@@ -94,7 +95,11 @@ pub async fn run(args: PlanArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode
     }
     if let Some(path) = &args.out {
         let created = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
-        write_atomically(path, |w| SavedPlan::new(plan.clone(), created).write(w))
+        let saved = SavedPlan {
+            observed: Some(observe(&actual, &plan.scope)),
+            ..SavedPlan::new(plan.clone(), created)
+        };
+        write_atomically(path, |w| saved.write(w))
             .with_context(|| format!("could not write the saved plan to {}", path.display()))?;
     }
     let written = if args.json {
@@ -123,14 +128,6 @@ pub async fn run(args: PlanArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode
     } else {
         ExitCode::SUCCESS
     })
-}
-
-/// A closed pipe (e.g. `| head`) is not an error worth reporting.
-fn quiet_broken_pipe(r: std::io::Result<()>) -> anyhow::Result<()> {
-    match r {
-        Err(e) if e.kind() == ErrorKind::BrokenPipe => Ok(()),
-        other => Ok(other?),
-    }
 }
 
 /// Writes a file completely or not at all (temporary file + rename).

@@ -45,12 +45,13 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<crate::model::Desired, Di
 #[derive(Debug, thiserror::Error)]
 pub enum FilesError {
     /// The path does not exist or cannot be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {cause}")]
     Unreadable {
         /// The path given.
         path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
+        /// The I/O error; part of the message, so not exposed as a source
+        /// (that would print it twice in an error chain).
+        cause: std::io::Error,
     },
     /// A directory without any `.hcl` file.
     #[error("no .hcl files in {0}")]
@@ -60,9 +61,9 @@ pub enum FilesError {
 /// The configuration files at `path`: the file itself, or the `*.hcl` files
 /// of a directory sorted by name (subdirectories are not read).
 pub fn config_files(path: &Path) -> Result<Vec<PathBuf>, FilesError> {
-    let unreadable = |source| FilesError::Unreadable {
+    let unreadable = |cause| FilesError::Unreadable {
         path: path.to_owned(),
-        source,
+        cause,
     };
     let meta = std::fs::metadata(path).map_err(unreadable)?;
     if !meta.is_dir() {

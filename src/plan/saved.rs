@@ -31,12 +31,21 @@ pub struct SavedPlan {
     pub fingerprint: String,
     /// The plan, steps included.
     pub plan: Plan,
+    /// What the plan observed, attribute by attribute (file systems of its
+    /// scope, replications of its Regions), so that a refusal can name each
+    /// change with its old and new value. Absent in plans saved before it
+    /// existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed:
+        Option<std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>>,
 }
 
 /// Why a saved plan could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum SavedPlanError {
     /// Not JSON, or not the shape of a saved plan.
+    /// The parser's message is part of this error's message; it is not
+    /// also exposed as a source (that would print it twice in a chain).
     #[error("not a saved plan: {0}")]
     Malformed(serde_json::Error),
     /// Written by an incompatible version.
@@ -70,6 +79,7 @@ impl SavedPlan {
             created_at,
             fingerprint: plan.fingerprint.clone(),
             plan,
+            observed: None,
         }
     }
 

@@ -34,8 +34,19 @@ async fn a_saved_plan_is_applied_as_is_and_refused_once_stale() {
     let out = run_bin(&emu, &["plan", path_str(&dir), "--out", path_str(&saved)]).await;
     assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
 
-    // Someone creates the replication of fs 1 meanwhile.
+    // Someone creates the replication of fs 1 meanwhile, and turns off the
+    // overwrite protection of fs 2.
     let reader = reader(&emu).await;
+    reader
+        .client(&efs_replicator::model::Region::parse("us-east-1").unwrap())
+        .update_file_system_protection()
+        .file_system_id(fsid(2))
+        .replication_overwrite_protection(
+            aws_sdk_efs::types::ReplicationOverwriteProtection::Disabled,
+        )
+        .send()
+        .await
+        .unwrap();
     reader
         .client(&efs_replicator::model::Region::parse("us-east-1").unwrap())
         .create_replication_configuration()
@@ -57,6 +68,15 @@ async fn a_saved_plan_is_applied_as_is_and_refused_once_stale() {
         stderr.contains("replication.r1") && stderr.contains("eu-west-1"),
         "says what changed: {stderr}"
     );
+    // A file-system attribute: which one, where, from what to what.
+    assert!(
+        stderr.contains(&format!(
+            "file system {} (us-east-1): overwrite protection changed from ENABLED to DISABLED",
+            fsid(2)
+        )),
+        "names the file system, the attribute and both values: {stderr}"
+    );
+    assert!(!stderr.contains("life cycle state, encryption"), "{stderr}");
     assert_eq!(mutations(&emu).await.len(), before, "nothing applied");
 
     // A fresh saved plan applies without a question.
@@ -187,14 +207,14 @@ async fn plain_progress_lines_name_the_address() {
 }
 
 /// Runs the binary on a pseudo-terminal (util-linux `script`), typing `input`.
-async fn run_on_tty(emu: &Emulator, args: &[&str], input: &str) -> Option<Output> {
-    if std::process::Command::new("script")
+/// Fails the test when `script` is missing: a silent pass would hide that
+/// the terminal path is not tested.
+async fn run_on_tty(emu: &Emulator, args: &[&str], input: &str) -> Output {
+    if let Err(e) = std::process::Command::new("script")
         .arg("--version")
         .output()
-        .is_err()
     {
-        eprintln!("skipped: `script` (util-linux) is not installed");
-        return None;
+        panic!("this test needs `script` from util-linux to run apply on a pseudo-terminal, and it could not be run ({e}); install util-linux");
     }
     let inner = bin(emu.base_url(), args);
     // `env -u NAME...` must come before the assignments.
@@ -235,7 +255,7 @@ async fn run_on_tty(emu: &Emulator, args: &[&str], input: &str) -> Option<Output
     })
     .await
     .unwrap();
-    Some(out)
+    out
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -244,9 +264,7 @@ async fn on_a_terminal_only_yes_approves() {
     world.write_config(&creates([1], "us-east-1", "us-west-2"));
     let emu = world.start(config()).await;
     let dir = world.config_dir();
-    let Some(out) = run_on_tty(&emu, &["apply", path_str(&dir)], "no\n").await else {
-        return;
-    };
+    let out = run_on_tty(&emu, &["apply", path_str(&dir)], "no\n").await;
     let (stdout, stderr) = text(&out);
     assert!(
         stdout.contains("Only 'yes' will be accepted"),
@@ -256,9 +274,7 @@ async fn on_a_terminal_only_yes_approves() {
     assert_eq!(out.status.code(), Some(1));
     assert!(mutations(&emu).await.is_empty());
 
-    let out = run_on_tty(&emu, &["apply", path_str(&dir)], "yes\n")
-        .await
-        .unwrap();
+    let out = run_on_tty(&emu, &["apply", path_str(&dir)], "yes\n").await;
     let (stdout, _) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     assert!(stdout.contains("Apply complete: 1 done"), "{stdout}");

@@ -1,10 +1,11 @@
 //! Faults the SDK's retry configuration must absorb (a throttling storm,
 //! 5xx bursts, latency), a failure it must not hide (one create refused
-//! among ten others), and a replication that goes to ERROR while waited for.
+//! among ten others), and a replication that goes to ERROR or PAUSED while
+//! waited for.
 
 use std::time::Duration;
 
-use efs_replicator::apply::Outcome;
+use efs_replicator::apply::{render_summary_human, Outcome};
 use serde_json::json;
 
 use super::*;
@@ -179,6 +180,83 @@ async fn a_wait_that_sees_error_fails_with_the_status_message() {
     assert!(e.message.contains("ERROR"), "{e:?}");
     assert!(
         e.message.contains("The destination KMS key is disabled"),
+        "{e:?}"
+    );
+    assert_eq!(
+        report.address("replication.r2").unwrap().outcome,
+        Outcome::Done
+    );
+    // Worded as what happened, not as a failed call.
+    let mut summary = Vec::new();
+    render_summary_human(&report, &mut summary).unwrap();
+    let summary = String::from_utf8(summary).unwrap();
+    assert!(
+        summary.contains(&format!("the replication of {} (us-east-1) to ", fsid(1)))
+            && summary.contains(
+                "reached ERROR while waiting for ENABLED: The destination KMS key is disabled"
+            ),
+        "{summary}"
+    );
+    assert!(!summary.contains("no error code"), "{summary}");
+    assert!(
+        !summary.contains("DescribeReplicationConfigurations"),
+        "{summary}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wait_that_sees_paused_fails_with_the_status_message() {
+    let world = World::new(&[(1, "us-east-1"), (2, "us-east-1")]);
+    world.write_config(&creates([1, 2], "us-east-1", "us-west-2"));
+    let emu = world
+        .start(Config {
+            enable_delay: Duration::from_secs(3600),
+            ..config()
+        })
+        .await;
+    let reader = reader(&emu).await;
+    let p = make_plan(&world, &reader).await;
+    let (_tx, rx) = tokio::sync::watch::channel(false);
+    let run = async {
+        execute(
+            &p,
+            &EfsWriter::new(&reader),
+            &options(),
+            &Recorder::default(),
+            rx,
+        )
+        .await
+    };
+    let poke = async {
+        while mutations(&emu).await.len() < 2 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        admin(
+            &emu,
+            "POST",
+            &format!("/_emulator/replications/{}/status", fsid(1)),
+            Some(json!({"status": "PAUSED", "message": "Replication paused: the destination is out of capacity"})),
+        )
+        .await;
+        admin(
+            &emu,
+            "POST",
+            &format!("/_emulator/replications/{}/status", fsid(2)),
+            Some(json!({"status": "ENABLED"})),
+        )
+        .await;
+    };
+    let (report, ()) = tokio::join!(run, poke);
+    assert!(!report.succeeded());
+    let r1 = report.address("replication.r1").unwrap();
+    assert_eq!(r1.outcome, Outcome::Failed);
+    let e = r1.error.as_ref().unwrap();
+    assert_eq!(e.operation, "wait-enabled", "{e:?}");
+    assert_eq!(e.code, None, "{e:?}");
+    assert!(e.message.contains("reached PAUSED"), "{e:?}");
+    assert!(
+        e.message
+            .contains("Replication paused: the destination is out of capacity"),
         "{e:?}"
     );
     assert_eq!(

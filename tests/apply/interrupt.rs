@@ -1,6 +1,6 @@
 //! Ctrl-C through the built binary: SIGINT while replications are being
 //! waited for stops apply, prints the summary and exits 130; a re-run
-//! converges.
+//! changes nothing but waits for the replications still ENABLING.
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -50,10 +50,60 @@ async fn sigint_during_waits_prints_the_summary_and_exits_130() {
     let muts = mutations(&emu).await;
     assert_eq!(muts.len(), 3, "{muts:?}");
 
-    // The replications exist (ENABLING): a re-run has nothing left to change.
-    let again = run_bin(&emu, &["apply", path_str(&dir), "--auto-approve"]).await;
+    // The replications exist (ENABLING): a re-run changes nothing but does
+    // not stop before they are ENABLED; here the wait times out.
+    let again = run_bin(
+        &emu,
+        &[
+            "apply",
+            path_str(&dir),
+            "--auto-approve",
+            "--wait-timeout",
+            "1s",
+        ],
+    )
+    .await;
+    let (stdout, stderr) = text(&again);
+    assert_eq!(again.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(stdout.contains("No changes."), "{stdout}");
+    assert!(
+        stdout.contains("3 declared replications are still ENABLING: waiting for"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("0 done, 3 failed"), "{stdout}");
+    assert!(stdout.contains("timed out after 1s"), "{stdout}");
+    assert_eq!(mutations(&emu).await.len(), 3);
+
+    // Once they become ENABLED, the re-run waiting for them completes.
+    let args = ["apply", path_str(&dir), "--auto-approve"];
+    let rerun = run_bin(&emu, &args);
+    let enable = async {
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        for n in &ns {
+            admin(
+                &emu,
+                "POST",
+                &format!("/_emulator/replications/{}/status", fsid(*n)),
+                Some(serde_json::json!({"status": "ENABLED"})),
+            )
+            .await;
+        }
+    };
+    let (again, ()) = tokio::join!(rerun, enable);
     let (stdout, stderr) = text(&again);
     assert_eq!(again.status.code(), Some(0), "{stdout}\n{stderr}");
     assert!(stdout.contains("No changes."), "{stdout}");
+    assert!(
+        stdout.contains("replication.r1: waiting to become ENABLED..."),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Apply complete: 3 done"), "{stdout}");
     assert_eq!(mutations(&emu).await.len(), 3);
+
+    // Now there is nothing left: plain `No changes.`, nothing waited for.
+    let last = run_bin(&emu, &["apply", path_str(&dir), "--auto-approve"]).await;
+    let (stdout, stderr) = text(&last);
+    assert_eq!(last.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains("No changes."), "{stdout}");
+    assert!(!stdout.contains("waiting"), "{stdout}");
 }

@@ -10,6 +10,7 @@ mod binary;
 mod cross_account;
 mod export;
 mod golden;
+mod pipe;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

@@ -266,6 +266,15 @@ fn missing_paths_are_reported() {
 }
 
 #[test]
+fn the_cause_of_an_unreadable_path_is_printed_once() {
+    let out = run(&["fmt", "--check", "no-such-dir"], root(), &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("no-such-dir"), "{err}");
+    assert_eq!(err.matches("os error 2").count(), 1, "{err}");
+}
+
+#[test]
 fn a_directory_is_read_as_one_configuration() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
@@ -300,4 +309,38 @@ fn a_directory_is_read_as_one_configuration() {
         v["replications"],
         serde_json::json!(["replication.home", "replication.other"])
     );
+}
+
+#[test]
+fn help_says_which_global_flags_a_command_ignores_and_what_region_means() {
+    let dir = tempfile::tempdir().unwrap();
+    let help = |cmd: &str| {
+        let out = run(&[cmd, "--help"], dir.path(), &[]);
+        assert_eq!(out.status.code(), Some(0));
+        text(&out.stdout)
+    };
+    for cmd in ["validate", "fmt"] {
+        let h = help(cmd);
+        assert!(
+            h.contains("--endpoint-url and --emulator are ignored"),
+            "{cmd}: {h}"
+        );
+    }
+    assert!(help("fmt").contains("--region, --profile, --endpoint-url and --emulator are ignored"));
+    let export = help("export");
+    assert!(
+        !export.contains("default source Region"),
+        "export has no source Region: {export}"
+    );
+    assert!(
+        export.contains("--region: a Region to read replications from"),
+        "{export}"
+    );
+    for cmd in ["validate", "plan", "apply", "check"] {
+        assert!(help(cmd).contains("default source Region"), "{cmd}");
+    }
+    // Global flags still parse before the subcommand.
+    std::fs::write(dir.path().join("a.hcl"), NO_REGION).unwrap();
+    let out = run(&["--region", "eu-west-1", "validate"], dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 }

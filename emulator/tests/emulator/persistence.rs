@@ -178,6 +178,55 @@ async fn hand_written_seed_with_omitted_fields_loads() {
 }
 
 #[tokio::test]
+async fn a_seed_without_creation_times_keeps_them_across_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("seed.json");
+    std::fs::write(
+        &path,
+        r#"{
+          "file_systems": [
+            {"id": "fs-0123456789abcdef3", "region": "us-east-1"},
+            {"id": "fs-0123456789abcdef4", "region": "us-west-2"}
+          ],
+          "replications": [
+            {"source_file_system_id": "fs-0123456789abcdef3", "destination_file_system_id": "fs-0123456789abcdef4"}
+          ]
+        }"#,
+    )
+    .unwrap();
+    let created = |emu: Emulator| async move {
+        let east = client(&emu, "us-east-1");
+        let r = east
+            .describe_replication_configurations()
+            .send()
+            .await
+            .unwrap();
+        let rep = r.replications()[0].creation_time().clone();
+        let fs = east
+            .describe_file_systems()
+            .send()
+            .await
+            .unwrap()
+            .file_systems()[0]
+            .creation_time()
+            .clone();
+        (emu, rep, fs)
+    };
+    let (emu, rep1, fs1) = created(start(with_state(&path)).await).await;
+    // Written back at load, before any write request or shutdown.
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let rep_secs = doc["replications"][0]["creation_time"].as_f64();
+    assert_eq!(rep_secs, Some(rep1.secs() as f64), "{doc:#}");
+    // A crash loses nothing: the next start reads the same times.
+    drop(emu);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let (emu, rep2, fs2) = created(start(with_state(&path)).await).await;
+    assert_eq!(rep1, rep2);
+    assert_eq!(fs1, fs2);
+    emu.shutdown().await;
+}
+
+#[tokio::test]
 async fn invalid_state_files_stop_the_start_and_are_left_untouched() {
     let dir = tempfile::tempdir().unwrap();
     for (name, content) in [
@@ -196,6 +245,26 @@ async fn invalid_state_files_stop_the_start_and_are_left_untouched() {
     let nowhere = dir.path().join("missing-dir").join("state.json");
     let err = efs_emulator::start(with_state(&nowhere)).await.unwrap_err();
     assert!(err.to_string().contains("does not exist"), "{err}");
+}
+
+#[test]
+fn the_binary_prints_a_bad_state_file_error_once_on_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.json");
+    std::fs::write(&path, "{").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_efs-emulator"))
+        .arg("--state")
+        .arg(&path)
+        .args(["--listen", "127.0.0.1:0"])
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("error: state file "), "{err}");
+    assert_eq!(err.matches("EOF while parsing").count(), 1, "{err}");
+    assert!(!err.contains("Caused by"), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
 }
 
 #[tokio::test]
