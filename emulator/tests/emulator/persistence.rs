@@ -201,15 +201,14 @@ async fn a_seed_without_creation_times_keeps_them_across_restarts() {
             .send()
             .await
             .unwrap();
-        let rep = r.replications()[0].creation_time().clone();
-        let fs = east
+        let rep = *r.replications()[0].creation_time();
+        let fs = *east
             .describe_file_systems()
             .send()
             .await
             .unwrap()
             .file_systems()[0]
-            .creation_time()
-            .clone();
+            .creation_time();
         (emu, rep, fs)
     };
     let (emu, rep1, fs1) = created(start(with_state(&path)).await).await;
