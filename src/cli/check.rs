@@ -8,14 +8,14 @@
 //! anything in EFS.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 
-use super::common::{load_desired, stderr_color, ConfigArgs};
+use super::common::{load_desired, stderr_color, write_atomically, ConfigArgs};
 use super::connect::connect;
 use super::{quiet_broken_pipe, GlobalArgs};
 use crate::discover::discover;
@@ -140,21 +140,4 @@ pub async fn run(args: CheckArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
     } else {
         ExitCode::from(2)
     })
-}
-
-/// Writes a file completely or not at all (temporary file in the same
-/// directory, then rename), so a reader never sees half a file.
-pub(crate) fn write_atomically(
-    path: &Path,
-    write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
-) -> anyhow::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    write(tmp.as_file_mut())?;
-    tmp.as_file_mut().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
 }

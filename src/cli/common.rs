@@ -103,6 +103,28 @@ pub fn load_desired(
     }
 }
 
+/// Writes a file completely or not at all: a temporary file in the same
+/// directory, synced, then renamed over `path` (keeping the permissions of
+/// the file it replaces), so a reader never sees half a file and a failure
+/// leaves the old file as it was.
+pub(crate) fn write_atomically(
+    path: &std::path::Path,
+    write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    write(tmp.as_file_mut())?;
+    tmp.as_file_mut().sync_all()?;
+    if let Ok(meta) = std::fs::metadata(path) {
+        std::fs::set_permissions(tmp.path(), meta.permissions())?;
+    }
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

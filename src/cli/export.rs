@@ -13,8 +13,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::Args;
 
-use super::check::write_atomically;
-use super::common::default_region;
+use super::common::{default_region, write_atomically};
 use super::connect::connect;
 use super::{quiet_broken_pipe, GlobalArgs};
 use crate::export::{read, to_hcl};

@@ -7,13 +7,13 @@
 //! file is written.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Args;
 
-use super::common::stderr_color;
+use super::common::{stderr_color, write_atomically};
 use super::GlobalArgs;
 use crate::config::{self, format::format_source};
 
@@ -67,31 +67,9 @@ pub async fn run(args: FmtArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode>
         });
     }
     for (f, _, new) in &changed {
-        write_atomically(f, new).with_context(|| format!("cannot write {}", f.display()))?;
+        write_atomically(f, |w| w.write_all(new.as_bytes()))
+            .with_context(|| format!("cannot write {}", f.display()))?;
         writeln!(out, "{}", f.display())?;
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Writes `text` to a temporary file next to `path`, then renames it over `path`.
-fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let tmp = dir.join(format!(".{name}.fmt-{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-        if let Ok(meta) = std::fs::metadata(path) {
-            std::fs::set_permissions(&tmp, meta.permissions())?;
-        }
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }

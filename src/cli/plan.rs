@@ -8,14 +8,14 @@
 //! changes anything in EFS.
 
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::SystemTime;
 
 use anyhow::Context as _;
 use clap::Args;
 
-use super::common::{load_desired, stderr_color, ConfigArgs};
+use super::common::{load_desired, stderr_color, write_atomically, ConfigArgs};
 use super::connect::connect;
 use super::{quiet_broken_pipe, GlobalArgs};
 use crate::apply::observe;
@@ -128,20 +128,4 @@ pub async fn run(args: PlanArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode
     } else {
         ExitCode::SUCCESS
     })
-}
-
-/// Writes a file completely or not at all (temporary file + rename).
-fn write_atomically(
-    path: &Path,
-    write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
-) -> anyhow::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    write(tmp.as_file_mut())?;
-    tmp.as_file_mut().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
 }
