@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use futures::stream::{self, StreamExt};
 
-use crate::discover::{reconcile_views, DiscoverErrors, StateReader};
+use crate::discover::{finish, insert_described, reconcile_views, DiscoverErrors, StateReader};
 use crate::model::{Actual, ActualReplication, FileSystemInfo, Protection, ReplicationStatus};
 use crate::plan::{protection_str, Plan, Scope, StepKind};
 
@@ -46,24 +46,8 @@ pub async fn read_scope<R: StateReader>(
     let (replications, orphans) = reconcile_views(&actual.regions, views);
     actual.replications = replications;
     actual.orphans = orphans;
-    for d in describes {
-        match d {
-            Ok(Some(f)) => {
-                actual
-                    .file_systems
-                    .insert((f.region.clone(), f.id.clone()), f);
-            }
-            Ok(None) => {}
-            Err(e) => errors.push(e),
-        }
-    }
-    if !errors.is_empty() {
-        return Err(DiscoverErrors(errors));
-    }
-    actual
-        .replications
-        .sort_by(|a, b| (&a.source_region, &a.source).cmp(&(&b.source_region, &b.source)));
-    Ok(actual)
+    insert_described(&mut actual, describes, &mut errors);
+    finish(actual, errors)
 }
 
 fn status(s: &ReplicationStatus) -> &str {

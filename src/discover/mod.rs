@@ -249,6 +249,17 @@ pub async fn discover<R: StateReader>(
         .buffered(CONCURRENT_DESCRIBES)
         .collect()
         .await;
+    insert_described(&mut actual, found, &mut errors);
+    finish(actual, errors)
+}
+
+/// Adds every file system that was found to `actual` and every failed
+/// describe to `errors`; a file system that does not exist adds nothing.
+pub(crate) fn insert_described(
+    actual: &mut Actual,
+    found: impl IntoIterator<Item = Result<Option<FileSystemInfo>, DiscoverError>>,
+    errors: &mut Vec<DiscoverError>,
+) {
     for f in found {
         match f {
             Ok(Some(f)) => {
@@ -260,6 +271,14 @@ pub async fn discover<R: StateReader>(
             Err(e) => errors.push(e),
         }
     }
+}
+
+/// The state read, or every error met while reading it; replications are
+/// sorted by source Region and source.
+pub(crate) fn finish(
+    mut actual: Actual,
+    errors: Vec<DiscoverError>,
+) -> Result<Actual, DiscoverErrors> {
     if !errors.is_empty() {
         return Err(DiscoverErrors(errors));
     }

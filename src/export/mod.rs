@@ -18,7 +18,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use futures::stream::{self, StreamExt};
 
 use crate::config::format::format_source;
-use crate::discover::{discover, DiscoverErrors, StateReader, DESCRIBE_BY_ID_LIMIT};
+use crate::discover::{
+    discover, insert_described, DiscoverErrors, StateReader, DESCRIBE_BY_ID_LIMIT,
+};
 use crate::model::{Actual, ActualReplication, Desired, FileSystemId, Region, ReplicationStatus};
 
 /// How many file system descriptions run at once.
@@ -90,17 +92,7 @@ pub async fn read<R: StateReader>(
             Err(e) => errors.push(e),
         }
     }
-    for f in found {
-        match f {
-            Ok(Some(f)) => {
-                actual
-                    .file_systems
-                    .insert((f.region.clone(), f.id.clone()), f);
-            }
-            Ok(None) => {}
-            Err(e) => errors.push(e),
-        }
-    }
+    insert_described(&mut actual, found, &mut errors);
     if !errors.is_empty() {
         return Err(DiscoverErrors(errors));
     }
