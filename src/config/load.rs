@@ -1867,6 +1867,11 @@ mod tests {
         }
     }
 
+    /// Fails, listing every message, unless one of `e` contains `needle`.
+    fn assert_has(e: &[String], needle: &str) {
+        assert!(e.iter().any(|m| m.contains(needle)), "{e:?}");
+    }
+
     #[test]
     fn a_basic_replication_loads() {
         let d = load_str(
@@ -1940,17 +1945,10 @@ mod tests {
               destination { }
             }"#,
         );
-        assert!(
-            e.iter()
-                .any(|m| m.contains("unknown attribute \"sorce_file_system_id\"")),
-            "{e:?}"
-        );
-        assert!(e.iter().any(|m| m.contains("not a valid region")), "{e:?}");
-        assert!(
-            e.iter().any(|m| m.contains("not a valid file system id")),
-            "{e:?}"
-        );
-        assert!(e.iter().any(|m| m.contains("region is missing")), "{e:?}");
+        assert_has(&e, "unknown attribute \"sorce_file_system_id\"");
+        assert_has(&e, "not a valid region");
+        assert_has(&e, "not a valid file system id");
+        assert_has(&e, "region is missing");
     }
 
     #[test]
@@ -1973,15 +1971,9 @@ mod tests {
             }
             removed { source_file_system_id = "fs-0000000a" }"#,
         );
-        assert!(
-            e.iter().any(|m| m.contains("destination is the source")),
-            "{e:?}"
-        );
-        assert!(
-            e.iter().any(|m| m.contains("the source of replication.b")),
-            "{e:?}"
-        );
-        assert!(e.iter().any(|m| m.contains("still declares")), "{e:?}");
+        assert_has(&e, "destination is the source");
+        assert_has(&e, "the source of replication.b");
+        assert_has(&e, "still declares");
     }
 
     #[test]
@@ -2019,16 +2011,8 @@ mod tests {
               source_file_system_id = null
             }"#,
         );
-        assert!(
-            e.iter()
-                .any(|m| m.contains("source_file_system_id is null")),
-            "{e:?}"
-        );
-        assert!(
-            e.iter()
-                .any(|m| m.contains("removed: source_file_system_id is null")),
-            "{e:?}"
-        );
+        assert_has(&e, "source_file_system_id is null");
+        assert_has(&e, "removed: source_file_system_id is null");
         let e = errors(
             r#"
             replication "a" {
