@@ -553,6 +553,30 @@ impl Loader {
         Some((v, value_span(a)))
     }
 
+    /// The string attribute `name` parsed by `parse`, with the span of its
+    /// value; `None` when absent or null, or after reporting why it is not
+    /// a string or not valid.
+    #[allow(clippy::too_many_arguments)]
+    fn parsed<T>(
+        &mut self,
+        fi: usize,
+        attrs: &HashMap<&str, &Attribute>,
+        name: &str,
+        scope: &Scope<'_>,
+        ctx: &str,
+        parse: impl FnOnce(&str) -> Result<T, InvalidValue>,
+    ) -> Option<(T, Option<Range<usize>>)> {
+        let got = self.eval_attr(fi, attrs.get(name), scope);
+        let (s, span) = self.string(fi, name, got, ctx)?;
+        match parse(&s) {
+            Ok(v) => Some((v, span)),
+            Err(e) => {
+                self.invalid(fi, span, &format!("{ctx}{name}"), e);
+                None
+            }
+        }
+    }
+
     fn string(
         &mut self,
         fi: usize,
@@ -1337,16 +1361,14 @@ impl Loader {
         opts: &LoadOptions,
     ) -> Option<(DesiredReplication, Placed)> {
         let before = self.problems();
-        let got = self.eval_attr(fi, attrs.get("source_file_system_id"), scope);
-        let source = self
-            .string(fi, "source_file_system_id", got, ctx)
-            .and_then(|(s, span)| match FileSystemRef::parse(&s) {
-                Ok(r) => Some((r, span)),
-                Err(e) => {
-                    self.invalid(fi, span, &format!("{ctx}source_file_system_id"), e);
-                    None
-                }
-            });
+        let source = self.parsed(
+            fi,
+            attrs,
+            "source_file_system_id",
+            scope,
+            ctx,
+            FileSystemRef::parse,
+        );
         if source.is_none() && self.problems() == before {
             if let Some(a) = attrs.get("source_file_system_id") {
                 self.at_help(
@@ -1415,47 +1437,27 @@ impl Loader {
         let rmark = self.problems();
         let got = self.eval_attr(fi, attrs.get("region"), scope);
         let region = self.region(fi, "region", got, &dctx);
-        let got = self.eval_attr(fi, attrs.get("availability_zone_name"), scope);
-        let az = self
-            .string(fi, "availability_zone_name", got, &dctx)
-            .and_then(|(s, span)| match AvailabilityZone::parse(&s) {
-                Ok(a) => Some((a, span)),
-                Err(e) => {
-                    self.invalid(fi, span, &format!("{dctx}availability_zone_name"), e);
-                    None
-                }
-            });
+        let az = self.parsed(
+            fi,
+            attrs,
+            "availability_zone_name",
+            scope,
+            &dctx,
+            AvailabilityZone::parse,
+        );
         let region_failed = self.problems() > rmark;
-        let got = self.eval_attr(fi, attrs.get("kms_key_id"), scope);
-        let kms = self
-            .string(fi, "kms_key_id", got, &dctx)
-            .and_then(|(s, span)| match KmsKeyRef::parse(&s) {
-                Ok(k) => Some((k, span)),
-                Err(e) => {
-                    self.invalid(fi, span, &format!("{dctx}kms_key_id"), e);
-                    None
-                }
-            });
-        let got = self.eval_attr(fi, attrs.get("file_system_id"), scope);
-        let fs = self
-            .string(fi, "file_system_id", got, &dctx)
-            .and_then(|(s, span)| match FileSystemRef::parse(&s) {
-                Ok(r) => Some((r, span)),
-                Err(e) => {
-                    self.invalid(fi, span, &format!("{dctx}file_system_id"), e);
-                    None
-                }
-            });
-        let got = self.eval_attr(fi, attrs.get("role_arn"), scope);
-        let role =
-            self.string(fi, "role_arn", got, &dctx)
-                .and_then(|(s, span)| match RoleArn::parse(&s) {
-                    Ok(r) => Some(r),
-                    Err(e) => {
-                        self.invalid(fi, span, &format!("{dctx}role_arn"), e);
-                        None
-                    }
-                });
+        let kms = self.parsed(fi, attrs, "kms_key_id", scope, &dctx, KmsKeyRef::parse);
+        let fs = self.parsed(
+            fi,
+            attrs,
+            "file_system_id",
+            scope,
+            &dctx,
+            FileSystemRef::parse,
+        );
+        let role = self
+            .parsed(fi, attrs, "role_arn", scope, &dctx, RoleArn::parse)
+            .map(|(r, _)| r);
         let got = self.eval_attr(fi, attrs.get("allow_overwrite"), scope);
         let allow_overwrite = self
             .bool(fi, "allow_overwrite", got, &dctx)
@@ -1588,16 +1590,14 @@ impl Loader {
                 continue;
             }
             let before = self.problems();
-            let got = self.eval_attr(fi, attrs.get("source_file_system_id"), scope);
-            let source = self
-                .string(fi, "source_file_system_id", got, "removed: ")
-                .and_then(|(s, span)| match FileSystemRef::parse(&s) {
-                    Ok(r) => Some((r, span)),
-                    Err(e) => {
-                        self.invalid(fi, span, "removed: source_file_system_id", e);
-                        None
-                    }
-                });
+            let source = self.parsed(
+                fi,
+                &attrs,
+                "source_file_system_id",
+                scope,
+                "removed: ",
+                FileSystemRef::parse,
+            );
             let rmark = self.problems();
             let got = self.eval_attr(fi, attrs.get("source_region"), scope);
             let region_attr = self.region(fi, "source_region", got, "removed: ");
