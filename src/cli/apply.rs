@@ -16,7 +16,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::Args;
 
-use super::common::{load_desired, stderr_color, ConfigArgs};
+use super::common::{extra_regions, load_desired, stderr_color, ConfigArgs};
 use super::connect::connect;
 use super::GlobalArgs;
 use crate::apply::{
@@ -83,11 +83,7 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
             None => return Ok(ExitCode::from(1)),
         },
     };
-    let extra: Vec<Region> = global
-        .regions
-        .iter()
-        .map(|r| Region::parse(r))
-        .collect::<Result<_, _>>()?;
+    let extra = extra_regions(global)?;
     let conn = connect(global).await?;
     let result = run_connected(&args, global, saved, desired, &extra, &conn.reader).await;
     conn.close().await;

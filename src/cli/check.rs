@@ -15,13 +15,11 @@ use std::time::{Duration, SystemTime};
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 
-use super::common::{load_desired, stderr_color, write_atomically, ConfigArgs};
-use super::connect::connect;
+use super::common::{extra_regions, load_desired, stderr_color, write_atomically, ConfigArgs};
+use super::connect::discover_state;
 use super::{quiet_broken_pipe, GlobalArgs};
-use crate::discover::discover;
 use crate::health::render::{render_json, render_prometheus, render_table};
 use crate::health::{assess, HealthOptions};
-use crate::model::Region;
 use crate::plan::{plan, PlanOptions};
 use crate::render::{render_errors_human, render_errors_json, HumanOptions};
 
@@ -85,15 +83,8 @@ pub async fn run(args: CheckArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
     let Some(desired) = load_desired(&args.config, global, json)? else {
         return Ok(ExitCode::from(1));
     };
-    let extra: Vec<Region> = global
-        .regions
-        .iter()
-        .map(|r| Region::parse(r))
-        .collect::<Result<_, _>>()?;
-    let conn = connect(global).await?;
-    let discovered = discover(&conn.reader, &desired, &extra).await;
-    conn.close().await;
-    let actual = discovered?;
+    let extra = extra_regions(global)?;
+    let actual = discover_state(global, &desired, &extra).await?;
     let planned = plan(&desired, &actual, &PlanOptions::default());
     let plan = match planned {
         Ok(p) => p,

@@ -14,6 +14,15 @@ use super::GlobalArgs;
 use crate::config::{self, LoadOptions};
 use crate::model::{Desired, Region};
 
+/// The Regions given with the global `--region` flags, parsed.
+pub fn extra_regions(global: &GlobalArgs) -> anyhow::Result<Vec<Region>> {
+    Ok(global
+        .regions
+        .iter()
+        .map(|r| Region::parse(r))
+        .collect::<Result<_, _>>()?)
+}
+
 /// Where the configuration is and the values of its variables.
 #[derive(Debug, Clone, Default, Args)]
 pub struct ConfigArgs {

@@ -10,7 +10,21 @@
 use anyhow::Context as _;
 
 use super::GlobalArgs;
-use crate::discover::{ConnectOptions, EfsReader};
+use crate::discover::{discover, ConnectOptions, EfsReader};
+use crate::model::{Actual, Desired, Region};
+
+/// Reads the state that `desired` and the `extra` Regions cover over a
+/// connection made from the global flags, closed whatever the outcome.
+pub async fn discover_state(
+    global: &GlobalArgs,
+    desired: &Desired,
+    extra: &[Region],
+) -> anyhow::Result<Actual> {
+    let conn = connect(global).await?;
+    let discovered = discover(&conn.reader, desired, extra).await;
+    conn.close().await;
+    Ok(discovered?)
+}
 
 /// Access key id used with the embedded emulator (it maps to its default account).
 pub const EMULATOR_ACCESS_KEY: &str = "AKIAEMULATOR00000000";

@@ -15,12 +15,10 @@ use std::time::SystemTime;
 use anyhow::Context as _;
 use clap::Args;
 
-use super::common::{load_desired, stderr_color, write_atomically, ConfigArgs};
-use super::connect::connect;
+use super::common::{extra_regions, load_desired, stderr_color, write_atomically, ConfigArgs};
+use super::connect::discover_state;
 use super::{quiet_broken_pipe, GlobalArgs};
 use crate::apply::observe;
-use crate::discover::discover;
-use crate::model::Region;
 use crate::plan::{plan, PlanOptions, SavedPlan};
 use crate::render::{
     render_errors_human, render_errors_json, render_human, render_json, HumanOptions,
@@ -56,15 +54,8 @@ pub async fn run(args: PlanArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode
     let Some(desired) = load_desired(&args.config, global, args.json)? else {
         return Ok(ExitCode::from(1));
     };
-    let extra: Vec<Region> = global
-        .regions
-        .iter()
-        .map(|r| Region::parse(r))
-        .collect::<Result<_, _>>()?;
-    let conn = connect(global).await?;
-    let discovered = discover(&conn.reader, &desired, &extra).await;
-    conn.close().await;
-    let actual = discovered?;
+    let extra = extra_regions(global)?;
+    let actual = discover_state(global, &desired, &extra).await?;
     let opts = PlanOptions {
         targets: args.targets.clone(),
     };
