@@ -431,6 +431,21 @@ pub enum ReplicationStatus {
     Other(String),
 }
 
+impl ReplicationStatus {
+    /// The spelling EFS uses for the status.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ReplicationStatus::Enabling => "ENABLING",
+            ReplicationStatus::Enabled => "ENABLED",
+            ReplicationStatus::Deleting => "DELETING",
+            ReplicationStatus::Error => "ERROR",
+            ReplicationStatus::Paused => "PAUSED",
+            ReplicationStatus::Pausing => "PAUSING",
+            ReplicationStatus::Other(o) => o,
+        }
+    }
+}
+
 /// `ReplicationOverwriteProtection` of a file system.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Protection {

@@ -704,18 +704,6 @@ enum Want {
     Gone,
 }
 
-fn status_name(s: &ReplicationStatus) -> String {
-    match s {
-        ReplicationStatus::Enabling => "ENABLING".into(),
-        ReplicationStatus::Enabled => "ENABLED".into(),
-        ReplicationStatus::Deleting => "DELETING".into(),
-        ReplicationStatus::Error => "ERROR".into(),
-        ReplicationStatus::Paused => "PAUSED".into(),
-        ReplicationStatus::Pausing => "PAUSING".into(),
-        ReplicationStatus::Other(o) => o.clone(),
-    }
-}
-
 /// Polls the replication of `source` until it is ENABLED (or gone), with a
 /// growing, bounded interval, until the wait timeout or an interrupt.
 async fn wait<O: Operations>(
@@ -752,7 +740,7 @@ async fn wait<O: Operations>(
         };
         match (want, found) {
             (Want::Gone, None) => return Attempt::Ok,
-            (Want::Gone, Some(r)) => last = status_name(&r.destination.status),
+            (Want::Gone, Some(r)) => last = r.destination.status.as_str().to_owned(),
             (Want::Enabled, None) => {
                 return fail(
                     format!("the replication of {source} ({region}) disappeared while waiting for it to become ENABLED"),
@@ -767,7 +755,7 @@ async fn wait<O: Operations>(
                             "the replication of {source} ({region}) to {} ({}) reached {} while waiting for ENABLED: {}",
                             r.destination.file_system_id,
                             r.destination.region,
-                            status_name(s),
+                            s.as_str(),
                             r.destination
                                 .status_message
                                 .as_deref()
@@ -776,7 +764,7 @@ async fn wait<O: Operations>(
                         "fix the cause the status message names (e.g. the KMS key or role of the destination), then delete the replication with a removed block, or wait for EFS to recover, and run apply again".to_owned(),
                     )
                 }
-                s => last = status_name(s),
+                s => last = s.as_str().to_owned(),
             },
         }
         let now = Instant::now();

@@ -50,18 +50,6 @@ pub async fn read_scope<R: StateReader>(
     finish(actual, errors)
 }
 
-fn status(s: &ReplicationStatus) -> &str {
-    match s {
-        ReplicationStatus::Enabling => "ENABLING",
-        ReplicationStatus::Enabled => "ENABLED",
-        ReplicationStatus::Deleting => "DELETING",
-        ReplicationStatus::Error => "ERROR",
-        ReplicationStatus::Paused => "PAUSED",
-        ReplicationStatus::Pausing => "PAUSING",
-        ReplicationStatus::Other(o) => o,
-    }
-}
-
 fn describe(r: &ActualReplication) -> String {
     format!(
         "{} ({}) -> {} ({}), {}",
@@ -69,7 +57,7 @@ fn describe(r: &ActualReplication) -> String {
         r.source_region,
         r.destination.file_system_id,
         r.destination.region,
-        status(&r.destination.status)
+        r.destination.status.as_str()
     )
 }
 
@@ -132,7 +120,7 @@ fn rep_attributes(r: &ActualReplication) -> BTreeMap<String, String> {
             .clone()
             .unwrap_or_else(|| "none".into()),
     );
-    m.insert("status".into(), status(&r.destination.status).to_owned());
+    m.insert("status".into(), r.destination.status.as_str().to_owned());
     m.insert(
         "creation time".into(),
         humantime::format_rfc3339_millis(r.creation_time).to_string(),
@@ -224,7 +212,7 @@ pub fn what_changed(plan: &Plan, actual: &Actual, observed: Option<&Observed>) -
                         c.address,
                         describe(r)
                     ));
-                } else if b.status.as_deref() != Some(status(&r.destination.status))
+                } else if b.status.as_deref() != Some(r.destination.status.as_str())
                     && !(matches!(b.status.as_deref(), Some("ENABLING" | "ENABLED"))
                         && matches!(
                             r.destination.status,
@@ -234,7 +222,7 @@ pub fn what_changed(plan: &Plan, actual: &Actual, observed: Option<&Observed>) -
                     out.push(format!(
                         "{}: the replication is now {} (was {})",
                         c.address,
-                        status(&r.destination.status),
+                        r.destination.status.as_str(),
                         b.status.as_deref().unwrap_or("unknown")
                     ));
                 }

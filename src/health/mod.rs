@@ -165,15 +165,7 @@ impl CheckReport {
 
 /// The spelling EFS uses for a status.
 pub fn status_name(s: &ReplicationStatus) -> &str {
-    match s {
-        ReplicationStatus::Enabling => "ENABLING",
-        ReplicationStatus::Enabled => "ENABLED",
-        ReplicationStatus::Deleting => "DELETING",
-        ReplicationStatus::Error => "ERROR",
-        ReplicationStatus::Paused => "PAUSED",
-        ReplicationStatus::Pausing => "PAUSING",
-        ReplicationStatus::Other(o) => o,
-    }
+    s.as_str()
 }
 
 /// A duration as people write it (`1h 5m`), to the second.

@@ -146,15 +146,7 @@ fn describe_replication(r: &ActualReplication) -> String {
 }
 
 fn status_str(s: &ReplicationStatus) -> String {
-    match s {
-        ReplicationStatus::Enabling => "ENABLING".into(),
-        ReplicationStatus::Enabled => "ENABLED".into(),
-        ReplicationStatus::Deleting => "DELETING".into(),
-        ReplicationStatus::Error => "ERROR".into(),
-        ReplicationStatus::Paused => "PAUSED".into(),
-        ReplicationStatus::Pausing => "PAUSING".into(),
-        ReplicationStatus::Other(o) => o.clone(),
-    }
+    s.as_str().to_owned()
 }
 
 /// The spelling EFS uses for a protection value.
