@@ -2,18 +2,13 @@
 //! rules, forced replication status, stalled sync timestamps, clock.
 
 use super::*;
-use aws_sdk_efs::types::{DestinationToCreate, ReplicationStatus};
+use aws_sdk_efs::types::ReplicationStatus;
 use serde_json::json;
 
 async fn replicated(emu: &Emulator) -> (Client, String) {
     let east = client(emu, "us-east-1");
     let src = create_fs(&east, "src").await;
-    east.create_replication_configuration()
-        .source_file_system_id(&src)
-        .destinations(DestinationToCreate::builder().region("us-west-2").build())
-        .send()
-        .await
-        .unwrap();
+    replicate(&east, &src, "us-west-2").await;
     (east, src)
 }
 

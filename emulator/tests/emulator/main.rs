@@ -15,6 +15,8 @@ mod throttling;
 
 use aws_sdk_efs::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_efs::error::ProvideErrorMetadata;
+use aws_sdk_efs::operation::create_replication_configuration::CreateReplicationConfigurationOutput;
+use aws_sdk_efs::types::DestinationToCreate;
 use aws_sdk_efs::Client;
 use aws_smithy_types::retry::RetryConfig;
 use efs_emulator::{Config, Emulator};
@@ -92,6 +94,32 @@ pub async fn create_fs(c: &Client, token: &str) -> String {
         .send()
         .await
         .expect("CreateFileSystem")
+        .file_system_id()
+        .to_string()
+}
+
+/// A destination to be created in Region `region`.
+pub fn to_region(region: &str) -> DestinationToCreate {
+    DestinationToCreate::builder().region(region).build()
+}
+
+/// Replicates `src` to a new file system in `region`; the replication as created.
+pub async fn replicate(
+    c: &Client,
+    src: &str,
+    region: &str,
+) -> CreateReplicationConfigurationOutput {
+    c.create_replication_configuration()
+        .source_file_system_id(src)
+        .destinations(to_region(region))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Replicates `src` to a new file system in `region`; the destination's id.
+pub async fn replicate_to(c: &Client, src: &str, region: &str) -> String {
+    replicate(c, src, region).await.destinations()[0]
         .file_system_id()
         .to_string()
 }

@@ -2,7 +2,7 @@
 //! and corrupt state files, and kill -9 of the binary mid-write.
 
 use super::*;
-use aws_sdk_efs::types::{DestinationToCreate, ReplicationOverwriteProtection, ReplicationStatus};
+use aws_sdk_efs::types::{ReplicationOverwriteProtection, ReplicationStatus};
 use serde_json::json;
 use std::io::BufRead;
 use std::path::Path;
@@ -33,13 +33,7 @@ async fn restart_restores_file_systems_replications_and_controls() {
         .send()
         .await
         .unwrap();
-    let rep = east
-        .create_replication_configuration()
-        .source_file_system_id(&src)
-        .destinations(DestinationToCreate::builder().region("eu-west-1").build())
-        .send()
-        .await
-        .unwrap();
+    let rep = replicate(&east, &src, "eu-west-1").await;
     let dst = rep.destinations()[0].file_system_id().to_string();
     admin_post(
         &emu,

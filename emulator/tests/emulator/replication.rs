@@ -9,10 +9,6 @@ use aws_sdk_efs::types::{
     ReplicationStatus, ThroughputMode,
 };
 
-fn to_region(r: &str) -> DestinationToCreate {
-    DestinationToCreate::builder().region(r).build()
-}
-
 async fn describe_one(
     c: &Client,
     fs: &str,
@@ -55,13 +51,7 @@ async fn new_destination_is_encrypted_read_only_and_copies_modes() {
         .send()
         .await
         .unwrap();
-    let rep = east
-        .create_replication_configuration()
-        .source_file_system_id(src.file_system_id())
-        .destinations(to_region("us-west-2"))
-        .send()
-        .await
-        .unwrap();
+    let rep = replicate(&east, src.file_system_id(), "us-west-2").await;
     assert_eq!(rep.source_file_system_id(), src.file_system_id());
     assert_eq!(rep.source_file_system_region(), "us-east-1");
     assert_eq!(rep.source_file_system_arn(), src.file_system_arn().unwrap());
@@ -254,14 +244,7 @@ async fn one_replication_per_file_system_and_no_chaining() {
     let east = client(&emu, "us-east-1");
     let west = client(&emu, "us-west-2");
     let a = create_fs(&east, "a").await;
-    let rep = east
-        .create_replication_configuration()
-        .source_file_system_id(&a)
-        .destinations(to_region("us-west-2"))
-        .send()
-        .await
-        .unwrap();
-    let dest = rep.destinations()[0].file_system_id().to_string();
+    let dest = replicate_to(&east, &a, "us-west-2").await;
     // The same source again.
     let again = east
         .create_replication_configuration()
@@ -437,12 +420,7 @@ async fn source_must_be_available() {
         .await;
     assert_eq!(code(r), "IncorrectFileSystemLifeCycleState");
     advance(&emu, 3600.0).await;
-    east.create_replication_configuration()
-        .source_file_system_id(src.file_system_id())
-        .destinations(to_region("us-west-2"))
-        .send()
-        .await
-        .unwrap();
+    replicate(&east, src.file_system_id(), "us-west-2").await;
 }
 
 #[tokio::test]
@@ -528,13 +506,7 @@ async fn enabling_becomes_enabled_and_sync_timestamp_appears_then_advances() {
     .await;
     let east = client(&emu, "us-east-1");
     let src = create_fs(&east, "src").await;
-    let rep = east
-        .create_replication_configuration()
-        .source_file_system_id(&src)
-        .destinations(to_region("us-west-2"))
-        .send()
-        .await
-        .unwrap();
+    let rep = replicate(&east, &src, "us-west-2").await;
     let created = rep.creation_time().as_secs_f64();
     assert_eq!(rep.destinations()[0].status(), &ReplicationStatus::Enabling);
     assert!(rep.destinations()[0].last_replicated_timestamp().is_none());
@@ -572,14 +544,7 @@ async fn delete_goes_through_deleting_and_restores_destination_protection() {
     let east = client(&emu, "us-east-1");
     let west = client(&emu, "us-west-2");
     let src = create_fs(&east, "src").await;
-    let rep = east
-        .create_replication_configuration()
-        .source_file_system_id(&src)
-        .destinations(to_region("us-west-2"))
-        .send()
-        .await
-        .unwrap();
-    let dst = rep.destinations()[0].file_system_id().to_string();
+    let dst = replicate_to(&east, &src, "us-west-2").await;
     east.delete_replication_configuration()
         .source_file_system_id(&src)
         .send()
@@ -645,14 +610,7 @@ async fn file_system_in_a_replication_cannot_be_deleted() {
     let east = client(&emu, "us-east-1");
     let west = client(&emu, "us-west-2");
     let src = create_fs(&east, "src").await;
-    let rep = east
-        .create_replication_configuration()
-        .source_file_system_id(&src)
-        .destinations(to_region("us-west-2"))
-        .send()
-        .await
-        .unwrap();
-    let dst = rep.destinations()[0].file_system_id().to_string();
+    let dst = replicate_to(&east, &src, "us-west-2").await;
     assert_eq!(
         code(east.delete_file_system().file_system_id(&src).send().await),
         "FileSystemInUse"
@@ -670,12 +628,7 @@ async fn local_configuration_only_rules() {
     let west = client(&emu, "us-west-2");
     // Same account and Region: refused.
     let a = create_fs(&east, "a").await;
-    east.create_replication_configuration()
-        .source_file_system_id(&a)
-        .destinations(to_region("us-east-1"))
-        .send()
-        .await
-        .unwrap();
+    replicate(&east, &a, "us-east-1").await;
     let r = east
         .delete_replication_configuration()
         .source_file_system_id(&a)
@@ -685,14 +638,7 @@ async fn local_configuration_only_rules() {
     assert_eq!(code(r), "BadRequest");
     // Cross-Region: the destination side deletes only its own side.
     let b = create_fs(&east, "b").await;
-    let rep = east
-        .create_replication_configuration()
-        .source_file_system_id(&b)
-        .destinations(to_region("us-west-2"))
-        .send()
-        .await
-        .unwrap();
-    let dst = rep.destinations()[0].file_system_id().to_string();
+    let dst = replicate_to(&east, &b, "us-west-2").await;
     west.delete_replication_configuration()
         .source_file_system_id(&b)
         .deletion_mode(DeletionMode::LocalConfigurationOnly)
@@ -755,14 +701,7 @@ async fn describe_by_either_side_and_not_found_cases() {
     let west = client(&emu, "us-west-2");
     let src = create_fs(&east, "src").await;
     let lonely = create_fs(&east, "lonely").await;
-    let rep = east
-        .create_replication_configuration()
-        .source_file_system_id(&src)
-        .destinations(to_region("us-west-2"))
-        .send()
-        .await
-        .unwrap();
-    let dst = rep.destinations()[0].file_system_id().to_string();
+    let dst = replicate_to(&east, &src, "us-west-2").await;
     let from_source = describe_one(&east, &src).await;
     let from_dest = describe_one(&west, &dst).await;
     assert_eq!(from_source, from_dest);
@@ -813,12 +752,7 @@ async fn arns_are_accepted_wherever_an_id_is() {
     let east = client(&emu, "us-east-1");
     let src = create_fs(&east, "src").await;
     let arn = format!("arn:aws:elasticfilesystem:us-east-1:{ACCOUNT_A}:file-system/{src}");
-    east.create_replication_configuration()
-        .source_file_system_id(&arn)
-        .destinations(to_region("us-west-2"))
-        .send()
-        .await
-        .unwrap();
+    replicate(&east, &arn, "us-west-2").await;
     assert_eq!(describe_one(&east, &arn).await.source_file_system_id(), src);
     let fs = east
         .describe_file_systems()
@@ -852,12 +786,7 @@ async fn pagination_with_next_token_covers_every_configuration_once() {
     let mut sources = std::collections::BTreeSet::new();
     for i in 0..230 {
         let fs = create_fs(&east, &format!("t{i}")).await;
-        east.create_replication_configuration()
-            .source_file_system_id(&fs)
-            .destinations(to_region("eu-central-1"))
-            .send()
-            .await
-            .unwrap();
+        replicate(&east, &fs, "eu-central-1").await;
         sources.insert(fs);
     }
     let first = east
