@@ -98,6 +98,14 @@ pub async fn create_fs(c: &Client, token: &str) -> String {
         .to_string()
 }
 
+/// A started emulator and default-account clients in us-east-1 and us-west-2.
+pub async fn start_east_west(config: Config) -> (Emulator, Client, Client) {
+    let emu = start(config).await;
+    let east = client(&emu, "us-east-1");
+    let west = client(&emu, "us-west-2");
+    (emu, east, west)
+}
+
 /// A destination to be created in Region `region`.
 pub fn to_region(region: &str) -> DestinationToCreate {
     DestinationToCreate::builder().region(region).build()

@@ -39,9 +39,7 @@ async fn protection(c: &Client, fs: &str) -> ReplicationOverwriteProtection {
 
 #[tokio::test]
 async fn new_destination_is_encrypted_read_only_and_copies_modes() {
-    let emu = start(config()).await;
-    let east = client(&emu, "us-east-1");
-    let west = client(&emu, "us-west-2");
+    let (_emu, east, west) = start_east_west(config()).await;
     let src = east
         .create_file_system()
         .creation_token("src")
@@ -240,9 +238,7 @@ async fn unknown_or_mismatched_availability_zone_is_unsupported() {
 
 #[tokio::test]
 async fn one_replication_per_file_system_and_no_chaining() {
-    let emu = start(config()).await;
-    let east = client(&emu, "us-east-1");
-    let west = client(&emu, "us-west-2");
+    let (_emu, east, west) = start_east_west(config()).await;
     let a = create_fs(&east, "a").await;
     let dest = replicate_to(&east, &a, "us-west-2").await;
     // The same source again.
@@ -316,9 +312,7 @@ async fn exactly_one_destination() {
 
 #[tokio::test]
 async fn existing_destination_needs_protection_disabled_then_replicates() {
-    let emu = start(config()).await;
-    let east = client(&emu, "us-east-1");
-    let west = client(&emu, "us-west-2");
+    let (_emu, east, west) = start_east_west(config()).await;
     let src = create_fs(&east, "src").await;
     let dst = create_fs(&west, "dst").await;
     let dest = || {
@@ -536,13 +530,11 @@ async fn enabling_becomes_enabled_and_sync_timestamp_appears_then_advances() {
 
 #[tokio::test]
 async fn delete_goes_through_deleting_and_restores_destination_protection() {
-    let emu = start(Config {
+    let (emu, east, west) = start_east_west(Config {
         delete_delay: Duration::from_secs(300),
         ..config()
     })
     .await;
-    let east = client(&emu, "us-east-1");
-    let west = client(&emu, "us-west-2");
     let src = create_fs(&east, "src").await;
     let dst = replicate_to(&east, &src, "us-west-2").await;
     east.delete_replication_configuration()
@@ -606,9 +598,7 @@ async fn delete_goes_through_deleting_and_restores_destination_protection() {
 
 #[tokio::test]
 async fn file_system_in_a_replication_cannot_be_deleted() {
-    let emu = start(config()).await;
-    let east = client(&emu, "us-east-1");
-    let west = client(&emu, "us-west-2");
+    let (_emu, east, west) = start_east_west(config()).await;
     let src = create_fs(&east, "src").await;
     let dst = replicate_to(&east, &src, "us-west-2").await;
     assert_eq!(
@@ -623,9 +613,7 @@ async fn file_system_in_a_replication_cannot_be_deleted() {
 
 #[tokio::test]
 async fn local_configuration_only_rules() {
-    let emu = start(config()).await;
-    let east = client(&emu, "us-east-1");
-    let west = client(&emu, "us-west-2");
+    let (_emu, east, west) = start_east_west(config()).await;
     // Same account and Region: refused.
     let a = create_fs(&east, "a").await;
     replicate(&east, &a, "us-east-1").await;
@@ -692,13 +680,11 @@ async fn local_configuration_only_rules() {
 #[tokio::test]
 async fn describe_by_either_side_and_not_found_cases() {
     // A long sync interval keeps LastReplicatedTimestamp still between the two reads.
-    let emu = start(Config {
+    let (_emu, east, west) = start_east_west(Config {
         sync_interval: Duration::from_secs(3600),
         ..config()
     })
     .await;
-    let east = client(&emu, "us-east-1");
-    let west = client(&emu, "us-west-2");
     let src = create_fs(&east, "src").await;
     let lonely = create_fs(&east, "lonely").await;
     let dst = replicate_to(&east, &src, "us-west-2").await;
