@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use efs_replicator::apply::{render_summary_human, Outcome};
+use efs_replicator::apply::{render_summary_human, ApplyReport, Outcome};
 use serde_json::json;
 
 use super::*;
@@ -131,8 +131,9 @@ async fn one_failing_create_among_ten_others_fails_alone_then_a_rerun_converges(
     assert!(text(&plan).0.contains("No changes."));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_wait_that_sees_error_fails_with_the_status_message() {
+/// Applies the creation of r1 and r2 while the emulator, once both are
+/// created, turns r1 to `status` with `message` and r2 to ENABLED.
+async fn apply_while_r1_turns(status: &str, message: &str) -> ApplyReport {
     let world = World::new(&[(1, "us-east-1"), (2, "us-east-1")]);
     world.write_config(&creates([1, 2], "us-east-1", "us-west-2"));
     let emu = world
@@ -162,7 +163,7 @@ async fn a_wait_that_sees_error_fails_with_the_status_message() {
             &emu,
             "POST",
             &format!("/_emulator/replications/{}/status", fsid(1)),
-            Some(json!({"status": "ERROR", "message": "The destination KMS key is disabled"})),
+            Some(json!({"status": status, "message": message})),
         )
         .await;
         admin(
@@ -174,6 +175,12 @@ async fn a_wait_that_sees_error_fails_with_the_status_message() {
         .await;
     };
     let (report, ()) = tokio::join!(run, poke);
+    report
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wait_that_sees_error_fails_with_the_status_message() {
+    let report = apply_while_r1_turns("ERROR", "The destination KMS key is disabled").await;
     let r1 = report.address("replication.r1").unwrap();
     assert_eq!(r1.outcome, Outcome::Failed);
     let e = r1.error.as_ref().unwrap();
@@ -206,47 +213,11 @@ async fn a_wait_that_sees_error_fails_with_the_status_message() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wait_that_sees_paused_fails_with_the_status_message() {
-    let world = World::new(&[(1, "us-east-1"), (2, "us-east-1")]);
-    world.write_config(&creates([1, 2], "us-east-1", "us-west-2"));
-    let emu = world
-        .start(Config {
-            enable_delay: Duration::from_secs(3600),
-            ..config()
-        })
-        .await;
-    let reader = reader(&emu).await;
-    let p = make_plan(&world, &reader).await;
-    let (_tx, rx) = tokio::sync::watch::channel(false);
-    let run = async {
-        execute(
-            &p,
-            &EfsWriter::new(&reader),
-            &options(),
-            &Recorder::default(),
-            rx,
-        )
-        .await
-    };
-    let poke = async {
-        while mutations(&emu).await.len() < 2 {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        admin(
-            &emu,
-            "POST",
-            &format!("/_emulator/replications/{}/status", fsid(1)),
-            Some(json!({"status": "PAUSED", "message": "Replication paused: the destination is out of capacity"})),
-        )
-        .await;
-        admin(
-            &emu,
-            "POST",
-            &format!("/_emulator/replications/{}/status", fsid(2)),
-            Some(json!({"status": "ENABLED"})),
-        )
-        .await;
-    };
-    let (report, ()) = tokio::join!(run, poke);
+    let report = apply_while_r1_turns(
+        "PAUSED",
+        "Replication paused: the destination is out of capacity",
+    )
+    .await;
     assert!(!report.succeeded());
     let r1 = report.address("replication.r1").unwrap();
     assert_eq!(r1.outcome, Outcome::Failed);
