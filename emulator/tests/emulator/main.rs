@@ -16,7 +16,7 @@ mod throttling;
 use aws_sdk_efs::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_efs::error::ProvideErrorMetadata;
 use aws_sdk_efs::operation::create_replication_configuration::CreateReplicationConfigurationOutput;
-use aws_sdk_efs::types::DestinationToCreate;
+use aws_sdk_efs::types::{DestinationToCreate, FileSystemDescription};
 use aws_sdk_efs::Client;
 use aws_smithy_types::retry::RetryConfig;
 use efs_emulator::{Config, Emulator};
@@ -104,6 +104,17 @@ pub async fn start_east_west(config: Config) -> (Emulator, Client, Client) {
     let east = client(&emu, "us-east-1");
     let west = client(&emu, "us-west-2");
     (emu, east, west)
+}
+
+/// The file system `id`, described (it must exist).
+pub async fn describe_fs(c: &Client, id: &str) -> FileSystemDescription {
+    c.describe_file_systems()
+        .file_system_id(id)
+        .send()
+        .await
+        .unwrap()
+        .file_systems()[0]
+        .clone()
 }
 
 /// A destination to be created in Region `region`.

@@ -113,25 +113,11 @@ async fn hand_written_seed_with_omitted_fields_loads() {
     let east = client(&emu, "us-east-1");
     let all = east.describe_file_systems().send().await.unwrap();
     assert_eq!(all.file_systems().len(), 3);
-    let a = east
-        .describe_file_systems()
-        .file_system_id("fs-0123456789abcdef0")
-        .send()
-        .await
-        .unwrap()
-        .file_systems()[0]
-        .clone();
+    let a = describe_fs(&east, "fs-0123456789abcdef0").await;
     assert_eq!(a.name(), Some("app-data"));
     assert_eq!(a.owner_id(), ACCOUNT_A);
     assert_eq!(a.life_cycle_state().as_str(), "available");
-    let b = east
-        .describe_file_systems()
-        .file_system_id("fs-0123456789abcdef1")
-        .send()
-        .await
-        .unwrap()
-        .file_systems()[0]
-        .clone();
+    let b = describe_fs(&east, "fs-0123456789abcdef1").await;
     assert_eq!(b.performance_mode().as_str(), "maxIO");
     assert_eq!(
         b.file_system_protection()

@@ -59,14 +59,7 @@ async fn new_destination_is_encrypted_read_only_and_copies_modes() {
     );
     let d = &rep.destinations()[0];
     assert_eq!(d.region(), "us-west-2");
-    let dest = west
-        .describe_file_systems()
-        .file_system_id(d.file_system_id())
-        .send()
-        .await
-        .unwrap()
-        .file_systems()[0]
-        .clone();
+    let dest = describe_fs(&west, d.file_system_id()).await;
     assert_eq!(dest.encrypted(), Some(true));
     let kms = dest.kms_key_id().expect("default KMS key");
     assert!(
@@ -126,14 +119,7 @@ async fn kms_key_as_given_and_one_zone_destination_uses_general_purpose() {
     // The AZ name alone determines the destination Region.
     let d = &rep.destinations()[0];
     assert_eq!(d.region(), "eu-west-1");
-    let dest = euw
-        .describe_file_systems()
-        .file_system_id(d.file_system_id())
-        .send()
-        .await
-        .unwrap()
-        .file_systems()[0]
-        .clone();
+    let dest = describe_fs(&euw, d.file_system_id()).await;
     assert_eq!(dest.availability_zone_name(), Some("eu-west-1b"));
     assert_eq!(dest.availability_zone_id(), Some("euw1-az2"));
     assert_eq!(dest.performance_mode(), &PerformanceMode::GeneralPurpose);
