@@ -15,13 +15,12 @@ use std::time::{Duration, SystemTime};
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 
-use super::common::{extra_regions, load_desired, stderr_color, write_atomically, ConfigArgs};
+use super::common::{extra_regions, load_desired, print_plan_errors, write_atomically, ConfigArgs};
 use super::connect::discover_state;
 use super::{quiet_broken_pipe, GlobalArgs};
 use crate::health::render::{render_json, render_prometheus, render_table};
 use crate::health::{assess, HealthOptions};
 use crate::plan::{plan, PlanOptions};
-use crate::render::{render_errors_human, render_errors_json, HumanOptions};
 
 /// Output formats of `check`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -89,18 +88,7 @@ pub async fn run(args: CheckArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
     let plan = match planned {
         Ok(p) => p,
         Err(errors) => {
-            let written = if json {
-                render_errors_json(&errors, &mut std::io::stdout().lock())
-            } else {
-                render_errors_human(
-                    &errors,
-                    &mut std::io::stderr().lock(),
-                    &HumanOptions {
-                        color: stderr_color(global),
-                    },
-                )
-            };
-            quiet_broken_pipe(written)?;
+            print_plan_errors(&errors, json, global)?;
             return Ok(ExitCode::from(1));
         }
     };

@@ -10,9 +10,11 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::GlobalArgs;
+use super::{quiet_broken_pipe, GlobalArgs};
 use crate::config::{self, LoadOptions};
 use crate::model::{Desired, Region};
+use crate::plan::PlanErrors;
+use crate::render::{render_errors_human, render_errors_json, HumanOptions};
 
 /// The Regions given with the global `--region` flags, parsed.
 pub fn extra_regions(global: &GlobalArgs) -> anyhow::Result<Vec<Region>> {
@@ -21,6 +23,27 @@ pub fn extra_regions(global: &GlobalArgs) -> anyhow::Result<Vec<Region>> {
         .iter()
         .map(|r| Region::parse(r))
         .collect::<Result<_, _>>()?)
+}
+
+/// Prints why no plan could be made: JSON on stdout with `json`, else for
+/// people on stderr; a closed pipe is not an error.
+pub fn print_plan_errors(
+    errors: &PlanErrors,
+    json: bool,
+    global: &GlobalArgs,
+) -> anyhow::Result<()> {
+    let written = if json {
+        render_errors_json(errors, &mut std::io::stdout().lock())
+    } else {
+        render_errors_human(
+            errors,
+            &mut std::io::stderr().lock(),
+            &HumanOptions {
+                color: stderr_color(global),
+            },
+        )
+    };
+    quiet_broken_pipe(written)
 }
 
 /// Where the configuration is and the values of its variables.

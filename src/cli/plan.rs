@@ -15,14 +15,12 @@ use std::time::SystemTime;
 use anyhow::Context as _;
 use clap::Args;
 
-use super::common::{extra_regions, load_desired, stderr_color, write_atomically, ConfigArgs};
+use super::common::{extra_regions, load_desired, print_plan_errors, write_atomically, ConfigArgs};
 use super::connect::discover_state;
 use super::{quiet_broken_pipe, GlobalArgs};
 use crate::apply::observe;
 use crate::plan::{plan, PlanOptions, SavedPlan};
-use crate::render::{
-    render_errors_human, render_errors_json, render_human, render_json, HumanOptions,
-};
+use crate::render::{render_human, render_json, HumanOptions};
 
 /// Flags of `plan`.
 #[derive(Debug, Args)]
@@ -64,18 +62,7 @@ pub async fn run(args: PlanArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode
     let plan = match result {
         Ok(p) => p,
         Err(errors) => {
-            let written = if args.json {
-                render_errors_json(&errors, &mut stdout)
-            } else {
-                render_errors_human(
-                    &errors,
-                    &mut std::io::stderr().lock(),
-                    &HumanOptions {
-                        color: stderr_color(global),
-                    },
-                )
-            };
-            quiet_broken_pipe(written)?;
+            print_plan_errors(&errors, args.json, global)?;
             return Ok(ExitCode::from(1));
         }
     };
