@@ -2,12 +2,27 @@
 //! through the real SDK.
 
 use super::*;
+use aws_sdk_efs::error::SdkError;
 use aws_sdk_efs::operation::create_replication_configuration::CreateReplicationConfigurationError;
+use aws_sdk_efs::operation::delete_replication_configuration::{
+    DeleteReplicationConfigurationError, DeleteReplicationConfigurationOutput,
+};
 use aws_sdk_efs::operation::describe_replication_configurations::DescribeReplicationConfigurationsError;
 use aws_sdk_efs::types::{
     DeletionMode, DestinationToCreate, PerformanceMode, ReplicationOverwriteProtection,
     ReplicationStatus, ThroughputMode,
 };
+
+/// Deletes the replication of `src` (by its source or destination side).
+async fn delete_replication(
+    c: &Client,
+    src: &str,
+) -> Result<DeleteReplicationConfigurationOutput, SdkError<DeleteReplicationConfigurationError>> {
+    c.delete_replication_configuration()
+        .source_file_system_id(src)
+        .send()
+        .await
+}
 
 async fn describe_one(
     c: &Client,
@@ -523,11 +538,7 @@ async fn delete_goes_through_deleting_and_restores_destination_protection() {
     .await;
     let src = create_fs(&east, "src").await;
     let dst = replicate_to(&east, &src, "us-west-2").await;
-    east.delete_replication_configuration()
-        .source_file_system_id(&src)
-        .send()
-        .await
-        .unwrap();
+    delete_replication(&east, &src).await.unwrap();
     // Still listed, as DELETING, from both sides.
     assert_eq!(
         describe_one(&east, &src).await.destinations()[0].status(),
@@ -538,11 +549,7 @@ async fn delete_goes_through_deleting_and_restores_destination_protection() {
         &ReplicationStatus::Deleting
     );
     // Deleting again while DELETING is accepted.
-    east.delete_replication_configuration()
-        .source_file_system_id(&src)
-        .send()
-        .await
-        .unwrap();
+    delete_replication(&east, &src).await.unwrap();
     assert_eq!(
         protection(&west, &dst).await,
         ReplicationOverwriteProtection::Replicating
@@ -691,24 +698,12 @@ async fn describe_by_either_side_and_not_found_cases() {
         .await;
     assert_eq!(code(e), "FileSystemNotFound");
     // Deleting with the destination id is refused, not treated as not found.
-    let e = west
-        .delete_replication_configuration()
-        .source_file_system_id(&dst)
-        .send()
-        .await;
+    let e = delete_replication(&west, &dst).await;
     assert_eq!(code(e), "BadRequest");
-    let e = east
-        .delete_replication_configuration()
-        .source_file_system_id(&lonely)
-        .send()
-        .await;
+    let e = delete_replication(&east, &lonely).await;
     assert_eq!(code(e), "ReplicationNotFound");
     // The destination side may delete by source id.
-    west.delete_replication_configuration()
-        .source_file_system_id(&src)
-        .send()
-        .await
-        .unwrap();
+    delete_replication(&west, &src).await.unwrap();
     assert!(east
         .describe_replication_configurations()
         .send()
@@ -744,11 +739,7 @@ async fn arns_are_accepted_wherever_an_id_is() {
         ),
         "FileSystemNotFound"
     );
-    east.delete_replication_configuration()
-        .source_file_system_id(&arn)
-        .send()
-        .await
-        .unwrap();
+    delete_replication(&east, &arn).await.unwrap();
 }
 
 #[tokio::test]
