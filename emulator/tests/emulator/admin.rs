@@ -17,10 +17,7 @@ async fn stats_count_operations_and_log_requests_in_order() {
     let emu = start(config()).await;
     let (east, src) = replicated(&emu).await;
     let west = client_b(&emu, "us-west-2");
-    east.describe_replication_configurations()
-        .send()
-        .await
-        .unwrap();
+    list_replications(&east).await;
     let _ = west
         .describe_file_systems()
         .file_system_id("fs-00000000000000000")
@@ -80,13 +77,7 @@ async fn reset_clears_state_stats_and_faults() {
         .unwrap()
         .file_systems()
         .is_empty());
-    assert!(east
-        .describe_replication_configurations()
-        .send()
-        .await
-        .unwrap()
-        .replications()
-        .is_empty());
+    assert!(list_replications(&east).await.replications().is_empty());
     let s = admin_get(&emu, "/_emulator/stats").await;
     assert_eq!(s["total"], 2);
     assert_eq!(
@@ -170,11 +161,7 @@ async fn forced_status_shows_with_message_and_can_be_cleared() {
     );
     // The destination side sees the same status.
     let west = client(&emu, "us-west-2");
-    let seen = west
-        .describe_replication_configurations()
-        .send()
-        .await
-        .unwrap();
+    let seen = list_replications(&west).await;
     assert_eq!(
         seen.replications()[0].destinations()[0].status(),
         &ReplicationStatus::Paused
@@ -185,14 +172,7 @@ async fn forced_status_shows_with_message_and_can_be_cleared() {
         json!({"status": "ERROR", "message": "boom"}),
     )
     .await;
-    let d = east
-        .describe_replication_configurations()
-        .send()
-        .await
-        .unwrap()
-        .replications()[0]
-        .destinations()[0]
-        .clone();
+    let d = list_replications(&east).await.replications()[0].destinations()[0].clone();
     assert_eq!(d.status(), &ReplicationStatus::Error);
     let r = raw(
         &emu,
@@ -203,14 +183,7 @@ async fn forced_status_shows_with_message_and_can_be_cleared() {
     )
     .await;
     assert_eq!(r.status, 200);
-    let d = east
-        .describe_replication_configurations()
-        .send()
-        .await
-        .unwrap()
-        .replications()[0]
-        .destinations()[0]
-        .clone();
+    let d = list_replications(&east).await.replications()[0].destinations()[0].clone();
     assert_eq!(d.status(), &ReplicationStatus::Enabled);
     assert!(d.status_message().is_none());
     let (st, _) = admin_post(

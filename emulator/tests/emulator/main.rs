@@ -16,6 +16,7 @@ mod throttling;
 use aws_sdk_efs::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_efs::error::ProvideErrorMetadata;
 use aws_sdk_efs::operation::create_replication_configuration::CreateReplicationConfigurationOutput;
+use aws_sdk_efs::operation::describe_replication_configurations::DescribeReplicationConfigurationsOutput;
 use aws_sdk_efs::types::{DestinationToCreate, FileSystemDescription};
 use aws_sdk_efs::Client;
 use aws_smithy_types::retry::RetryConfig;
@@ -115,6 +116,14 @@ pub async fn describe_fs(c: &Client, id: &str) -> FileSystemDescription {
         .unwrap()
         .file_systems()[0]
         .clone()
+}
+
+/// The first page of DescribeReplicationConfigurations, unfiltered.
+pub async fn list_replications(c: &Client) -> DescribeReplicationConfigurationsOutput {
+    c.describe_replication_configurations()
+        .send()
+        .await
+        .unwrap()
 }
 
 /// A destination to be created in Region `region`.

@@ -52,11 +52,7 @@ async fn restart_restores_file_systems_replications_and_controls() {
         .await
         .unwrap();
     assert_eq!(fs.file_systems()[0].name(), Some("primary"));
-    let reps = east
-        .describe_replication_configurations()
-        .send()
-        .await
-        .unwrap();
+    let reps = list_replications(&east).await;
     assert_eq!(reps.replications().len(), 1);
     let d = &reps.replications()[0].destinations()[0];
     assert_eq!(d.file_system_id(), dst);
@@ -132,11 +128,7 @@ async fn hand_written_seed_with_omitted_fields_loads() {
         .file_systems()[0]
         .clone();
     assert_eq!(c.availability_zone_name(), Some("eu-west-1a"));
-    let r = east
-        .describe_replication_configurations()
-        .send()
-        .await
-        .unwrap();
+    let r = list_replications(&east).await;
     assert_eq!(r.replications()[0].destinations()[0].region(), "us-west-2");
     assert_eq!(
         r.replications()[0].destinations()[0].status(),
@@ -176,11 +168,7 @@ async fn a_seed_without_creation_times_keeps_them_across_restarts() {
     .unwrap();
     let created = |emu: Emulator| async move {
         let east = client(&emu, "us-east-1");
-        let r = east
-            .describe_replication_configurations()
-            .send()
-            .await
-            .unwrap();
+        let r = list_replications(&east).await;
         let rep = *r.replications()[0].creation_time();
         let fs = *east
             .describe_file_systems()

@@ -272,15 +272,7 @@ async fn one_replication_per_file_system_and_no_chaining() {
         .send()
         .await;
     assert_eq!(code(second), "BadRequest");
-    assert_eq!(
-        west.describe_replication_configurations()
-            .send()
-            .await
-            .unwrap()
-            .replications()
-            .len(),
-        1
-    );
+    assert_eq!(list_replications(&west).await.replications().len(), 1);
 }
 
 #[tokio::test]
@@ -303,11 +295,7 @@ async fn exactly_one_destination() {
         .send()
         .await;
     assert_eq!(code(none), "BadRequest");
-    let listed = east
-        .describe_replication_configurations()
-        .send()
-        .await
-        .unwrap();
+    let listed = list_replications(&east).await;
     assert!(listed.replications().is_empty());
 }
 
@@ -473,21 +461,9 @@ async fn cross_account_needs_role_arn_and_is_visible_from_both_accounts() {
     assert_eq!(seen.source_file_system_region(), "us-east-1");
     // Account A has nothing in us-west-2; account B has nothing in us-east-1.
     let a_west = client(&emu, "us-west-2");
-    assert!(a_west
-        .describe_replication_configurations()
-        .send()
-        .await
-        .unwrap()
-        .replications()
-        .is_empty());
+    assert!(list_replications(&a_west).await.replications().is_empty());
     let b_east = client_b(&emu, "us-east-1");
-    assert!(b_east
-        .describe_replication_configurations()
-        .send()
-        .await
-        .unwrap()
-        .replications()
-        .is_empty());
+    assert!(list_replications(&b_east).await.replications().is_empty());
 }
 
 #[tokio::test]
@@ -565,13 +541,7 @@ async fn delete_goes_through_deleting_and_restores_destination_protection() {
         gone.into_service_error(),
         DescribeReplicationConfigurationsError::ReplicationNotFound(_)
     ));
-    assert!(west
-        .describe_replication_configurations()
-        .send()
-        .await
-        .unwrap()
-        .replications()
-        .is_empty());
+    assert!(list_replications(&west).await.replications().is_empty());
     assert_eq!(
         protection(&west, &dst).await,
         ReplicationOverwriteProtection::Enabled
@@ -704,13 +674,7 @@ async fn describe_by_either_side_and_not_found_cases() {
     assert_eq!(code(e), "ReplicationNotFound");
     // The destination side may delete by source id.
     delete_replication(&west, &src).await.unwrap();
-    assert!(east
-        .describe_replication_configurations()
-        .send()
-        .await
-        .unwrap()
-        .replications()
-        .is_empty());
+    assert!(list_replications(&east).await.replications().is_empty());
 }
 
 #[tokio::test]
