@@ -43,7 +43,7 @@ async fn create_and_describe_with_defaults_and_name_tag() {
             .as_str()
         )
     );
-    let listed = east.describe_file_systems().send().await.unwrap();
+    let listed = list_fs(&east).await;
     assert_eq!(listed.file_systems().len(), 1);
     assert_eq!(listed.file_systems()[0].tags().len(), 2);
     assert_eq!(
@@ -85,13 +85,7 @@ async fn regions_and_accounts_are_isolated() {
     let east = client(&emu, "us-east-1");
     let id = create_fs(&east, "x").await;
     for other in [client(&emu, "ap-southeast-2"), client_b(&emu, "us-east-1")] {
-        assert!(other
-            .describe_file_systems()
-            .send()
-            .await
-            .unwrap()
-            .file_systems()
-            .is_empty());
+        assert!(list_fs(&other).await.file_systems().is_empty());
         assert_eq!(
             code(
                 other

@@ -16,6 +16,7 @@ mod throttling;
 use aws_sdk_efs::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_efs::error::ProvideErrorMetadata;
 use aws_sdk_efs::operation::create_replication_configuration::CreateReplicationConfigurationOutput;
+use aws_sdk_efs::operation::describe_file_systems::DescribeFileSystemsOutput;
 use aws_sdk_efs::operation::describe_replication_configurations::DescribeReplicationConfigurationsOutput;
 use aws_sdk_efs::types::{DestinationToCreate, FileSystemDescription};
 use aws_sdk_efs::Client;
@@ -116,6 +117,11 @@ pub async fn describe_fs(c: &Client, id: &str) -> FileSystemDescription {
         .unwrap()
         .file_systems()[0]
         .clone()
+}
+
+/// The first page of DescribeFileSystems, unfiltered.
+pub async fn list_fs(c: &Client) -> DescribeFileSystemsOutput {
+    c.describe_file_systems().send().await.unwrap()
 }
 
 /// The first page of DescribeReplicationConfigurations, unfiltered.

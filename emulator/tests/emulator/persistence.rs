@@ -107,7 +107,7 @@ async fn hand_written_seed_with_omitted_fields_loads() {
     .unwrap();
     let emu = start(with_state(&path)).await;
     let east = client(&emu, "us-east-1");
-    let all = east.describe_file_systems().send().await.unwrap();
+    let all = list_fs(&east).await;
     assert_eq!(all.file_systems().len(), 3);
     let a = describe_fs(&east, "fs-0123456789abcdef0").await;
     assert_eq!(a.name(), Some("app-data"));
@@ -135,13 +135,7 @@ async fn hand_written_seed_with_omitted_fields_loads() {
         &ReplicationStatus::Enabled
     );
     let west = client(&emu, "us-west-2");
-    let d = west
-        .describe_file_systems()
-        .send()
-        .await
-        .unwrap()
-        .file_systems()[0]
-        .clone();
+    let d = list_fs(&west).await.file_systems()[0].clone();
     assert_eq!(
         d.file_system_protection()
             .and_then(|p| p.replication_overwrite_protection()),
@@ -170,13 +164,7 @@ async fn a_seed_without_creation_times_keeps_them_across_restarts() {
         let east = client(&emu, "us-east-1");
         let r = list_replications(&east).await;
         let rep = *r.replications()[0].creation_time();
-        let fs = *east
-            .describe_file_systems()
-            .send()
-            .await
-            .unwrap()
-            .file_systems()[0]
-            .creation_time();
+        let fs = *list_fs(&east).await.file_systems()[0].creation_time();
         (emu, rep, fs)
     };
     let (emu, rep1, fs1) = created(start(with_state(&path)).await).await;
@@ -247,15 +235,7 @@ async fn garbage_temp_file_never_replaces_the_good_state() {
     std::fs::write(&tmp, b"{\"file_systems\": [{\"id\": \"fs-dead").unwrap();
     let emu = start(with_state(&path)).await;
     let east = client(&emu, "us-east-1");
-    assert_eq!(
-        east.describe_file_systems()
-            .send()
-            .await
-            .unwrap()
-            .file_systems()[0]
-            .file_system_id(),
-        id
-    );
+    assert_eq!(list_fs(&east).await.file_systems()[0].file_system_id(), id);
     assert_eq!(std::fs::read(&path).unwrap(), good);
     create_fs(&east, "second").await;
     emu.shutdown().await;

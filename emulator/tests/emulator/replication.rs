@@ -226,15 +226,7 @@ async fn unknown_or_mismatched_availability_zone_is_unsupported() {
         );
     }
     // Nothing was created on the way.
-    assert_eq!(
-        east.describe_file_systems()
-            .send()
-            .await
-            .unwrap()
-            .file_systems()
-            .len(),
-        1
-    );
+    assert_eq!(list_fs(&east).await.file_systems().len(), 1);
 }
 
 #[tokio::test]
