@@ -8,7 +8,7 @@
 //! never touch the network, and never hand out a `Desired` when any
 //! diagnostic was recorded.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
@@ -1701,7 +1701,7 @@ impl Loader {
                 dests.insert(&fs.id, i);
             }
         }
-        let mut seen: HashMap<&FileSystemId, ()> = HashMap::new();
+        let mut seen: HashSet<&FileSystemId> = HashSet::new();
         for (rm, fi, span) in removed {
             if let Some(&i) = sources.get(&rm.source) {
                 self.at_help(
@@ -1711,7 +1711,7 @@ impl Loader {
                     "delete the replication block to keep the removal, or delete the removed block to keep the replication",
                 );
             }
-            if seen.insert(&rm.source, ()).is_some() {
+            if !seen.insert(&rm.source) {
                 self.at_help(
                     *fi,
                     span.clone(),
