@@ -328,6 +328,12 @@ pub struct Desired {
     pub removed: Vec<Removed>,
     /// The `settings` block (defaults when absent).
     pub settings: Settings,
+    /// The Regions written in the configuration text: `source_region`,
+    /// `settings.region`, destination Regions (written, or read from an
+    /// Availability Zone or an ARN) and the Regions of file system ARNs. A
+    /// Region that only came from `--region`, `AWS_REGION` or a profile is
+    /// not here. Only these Regions are in reach of `prune`.
+    pub written_regions: BTreeSet<Region>,
 }
 
 /// One declared replication (one instance, after `for_each` expansion).
@@ -373,6 +379,10 @@ pub struct Removed {
     pub source: FileSystemId,
     /// Its Region.
     pub source_region: Region,
+    /// When set, only a replication to this destination file system may be
+    /// deleted; a replication of the source to another destination is a
+    /// plan error.
+    pub destination: Option<FileSystemId>,
 }
 
 /// The `settings` block.
@@ -542,7 +552,10 @@ pub struct FileSystemInfo {
 
 /// The Region of a known commercial Availability Zone name.
 pub fn region_of_availability_zone(az: &str) -> Option<Region> {
-    let (region, suffix) = az.split_at(az.len().checked_sub(1)?);
+    // The last character, whatever its width: the name is user input and a
+    // byte split could fall inside a multi-byte character.
+    let last = az.chars().next_back()?;
+    let (region, suffix) = az.split_at(az.len() - last.len_utf8());
     let known = AVAILABILITY_ZONES
         .iter()
         .find(|(r, _)| *r == region)
@@ -620,6 +633,13 @@ mod tests {
         assert!(region_of_availability_zone("us-east-1z").is_none());
         assert!(region_of_availability_zone("ap-northeast-1b").is_none());
         assert!(region_of_availability_zone("").is_none());
+        // Issue 9: a multi-byte last character used to panic the byte split.
+        assert!(region_of_availability_zone("us-east-1é").is_none());
+        assert!(region_of_availability_zone("é").is_none());
+        assert!(AvailabilityZone::parse("us-east-1é")
+            .unwrap()
+            .region()
+            .is_none());
     }
 
     #[test]

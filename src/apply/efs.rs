@@ -6,7 +6,7 @@
 //! It makes exactly the call it is asked for: it never deletes, creates or
 //! changes protection on its own initiative, and never retries by hand.
 
-use aws_sdk_efs::types::{DestinationToCreate, ReplicationOverwriteProtection};
+use aws_sdk_efs::types::{DeletionMode, DestinationToCreate, ReplicationOverwriteProtection};
 
 use super::{Operations, StepError};
 use crate::discover::{convert_replication, invalid, sdk_error, EfsReader};
@@ -57,12 +57,18 @@ impl Operations for EfsWriter<'_> {
             .map_err(|e| sdk_error(OP, region, e).into())
     }
 
-    async fn delete(&self, region: &Region, source: &FileSystemId) -> Result<(), StepError> {
+    async fn delete(
+        &self,
+        region: &Region,
+        source: &FileSystemId,
+        local_only: bool,
+    ) -> Result<(), StepError> {
         const OP: &str = "DeleteReplicationConfiguration";
         self.reader
             .client(region)
             .delete_replication_configuration()
             .source_file_system_id(source.as_str())
+            .set_deletion_mode(local_only.then_some(DeletionMode::LocalConfigurationOnly))
             .send()
             .await
             .map(|_| ())

@@ -154,11 +154,14 @@ pub trait Operations: Sync {
         source: &FileSystemId,
         destination: &DestinationSpec,
     ) -> impl Future<Output = Result<(), StepError>> + Send;
-    /// `DeleteReplicationConfiguration` of the replication whose source is `source`.
+    /// `DeleteReplicationConfiguration` of the replication whose source is
+    /// `source`; with `local_only`, `DeletionMode = LOCAL_CONFIGURATION_ONLY`
+    /// (an orphaned destination side, removed in its own Region).
     fn delete(
         &self,
         region: &Region,
         source: &FileSystemId,
+        local_only: bool,
     ) -> impl Future<Output = Result<(), StepError>> + Send;
     /// `UpdateFileSystemProtection` of `file_system` to `value` (`DISABLED`).
     fn update_protection(
@@ -640,7 +643,11 @@ async fn run_step<O: Operations>(
         StepKind::Delete {
             source_file_system_id,
             region,
-        } => to_attempt(ops.delete(region, source_file_system_id).await),
+            orphan,
+        } => to_attempt(
+            ops.delete(region, source_file_system_id, orphan.is_some())
+                .await,
+        ),
         StepKind::UpdateProtection {
             file_system_id,
             region,

@@ -44,8 +44,13 @@ impl Operations for Scripted {
     ) -> Result<(), StepError> {
         self.call(format!("create {s}")).await
     }
-    async fn delete(&self, _: &Region, s: &FileSystemId) -> Result<(), StepError> {
-        self.call(format!("delete {s}")).await
+    async fn delete(&self, _: &Region, s: &FileSystemId, local: bool) -> Result<(), StepError> {
+        self.call(if local {
+            format!("delete-local {s}")
+        } else {
+            format!("delete {s}")
+        })
+        .await
     }
     async fn update_protection(
         &self,
@@ -121,6 +126,7 @@ fn failback_plan() -> Plan {
                 kind: StepKind::Delete {
                     source_file_system_id: fs(1),
                     region: region(),
+                    orphan: None,
                 },
                 depends_on: vec![],
             },

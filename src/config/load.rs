@@ -49,7 +49,11 @@ const DESTINATION_ATTRS: &[&str] = &[
     "role_arn",
     "allow_overwrite",
 ];
-const REMOVED_ATTRS: &[&str] = &["source_file_system_id", "source_region"];
+const REMOVED_ATTRS: &[&str] = &[
+    "source_file_system_id",
+    "source_region",
+    "destination_file_system_id",
+];
 const SETTINGS_ATTRS: &[&str] = &["region", "prune", "max_replication_lag"];
 const VARIABLE_ATTRS: &[&str] = &["type", "default", "description"];
 
@@ -163,6 +167,8 @@ struct Loader {
     suppressed: usize,
     /// Variables whose given value was refused (already reported).
     refused_vars: BTreeSet<String>,
+    /// Regions written in the configuration text (see `Desired::written_regions`).
+    written: BTreeSet<Region>,
 }
 
 fn header_span(b: &Block) -> Option<Range<usize>> {
@@ -603,26 +609,21 @@ impl Loader {
         }
     }
 
-    fn bool(
-        &mut self,
-        fi: usize,
-        name: &str,
-        got: Option<(Value, Option<Range<usize>>)>,
-        ctx: &str,
-    ) -> Option<bool> {
-        let (v, span) = got?;
-        match v {
-            Value::Bool(b) => Some(b),
-            Value::Null => None,
-            other => {
+    /// A lifecycle argument (`prevent_destroy`, `allow_overwrite`, `prune`):
+    /// a literal `true` or `false` only, as Terraform requires for its
+    /// lifecycle arguments, so that no variable, environment value, function
+    /// or conditional can switch a safeguard off.
+    fn lifecycle_bool(&mut self, fi: usize, a: Option<&&Attribute>, ctx: &str) -> Option<bool> {
+        let a = a?;
+        match &a.value {
+            Expression::Bool(b) => Some(*b.value()),
+            _ => {
+                let name = a.key.as_str();
                 self.at_help(
                     fi,
-                    span,
-                    format!(
-                        "{ctx}{name} must be true or false, not {}",
-                        functions::kind(&other)
-                    ),
-                    format!("write {name} = true or {name} = false, without quotes"),
+                    value_span(a),
+                    format!("{ctx}{name} must be a literal true or false"),
+                    format!("write {name} = true or {name} = false: a variable, local, function or conditional could switch this safeguard off, so none is accepted here"),
                 );
                 None
             }
@@ -725,6 +726,7 @@ impl Loader {
             replications: reps,
             removed,
             settings,
+            written_regions: std::mem::take(&mut self.written),
         }
     }
 
@@ -1086,8 +1088,10 @@ impl Loader {
         let (attrs, _) = self.fields(fi, &b.body, "settings", SETTINGS_ATTRS, &[]);
         let got = self.eval_attr(fi, attrs.get("region"), scope);
         out.region = self.region(fi, "region", got, "settings: ").map(|r| r.0);
-        let got = self.eval_attr(fi, attrs.get("prune"), scope);
-        out.prune = self.bool(fi, "prune", got, "settings: ").unwrap_or(false);
+        self.written.extend(out.region.clone());
+        out.prune = self
+            .lifecycle_bool(fi, attrs.get("prune"), "settings: ")
+            .unwrap_or(false);
         let got = self.eval_attr(fi, attrs.get("max_replication_lag"), scope);
         out.max_replication_lag = self.duration(fi, "max_replication_lag", got, "settings: ");
         out
@@ -1117,9 +1121,11 @@ impl Loader {
                     );
                 }
             }
+            self.written.insert(arn.region.clone());
             return Some(arn.region.clone());
         }
         if let Some((r, _)) = source_region {
+            self.written.insert(r.clone());
             return Some(r);
         }
         if let Some(r) = settings
@@ -1396,8 +1402,9 @@ impl Loader {
             ),
             None => None,
         };
-        let got = self.eval_attr(fi, attrs.get("prevent_destroy"), scope);
-        let prevent_destroy = self.bool(fi, "prevent_destroy", got, ctx).unwrap_or(false);
+        let prevent_destroy = self
+            .lifecycle_bool(fi, attrs.get("prevent_destroy"), ctx)
+            .unwrap_or(false);
         let got = self.eval_attr(fi, attrs.get("max_replication_lag"), scope);
         let lag = self.duration(fi, "max_replication_lag", got, ctx);
         let (dest_block, dattrs) = dest?;
@@ -1458,9 +1465,8 @@ impl Loader {
         let role = self
             .parsed(fi, attrs, "role_arn", scope, &dctx, RoleArn::parse)
             .map(|(r, _)| r);
-        let got = self.eval_attr(fi, attrs.get("allow_overwrite"), scope);
         let allow_overwrite = self
-            .bool(fi, "allow_overwrite", got, &dctx)
+            .lifecycle_bool(fi, attrs.get("allow_overwrite"), &dctx)
             .unwrap_or(false);
         if allow_overwrite && !attrs.contains_key("file_system_id") {
             self.at_help(
@@ -1468,6 +1474,14 @@ impl Loader {
                 attrs.get("allow_overwrite").and_then(|a| a.key.span()),
                 format!("{dctx}allow_overwrite applies only to an existing destination"),
                 "add file_system_id = \"fs-...\" for the destination to overwrite, or remove allow_overwrite",
+            );
+        }
+        if let (Some((_, azspan)), true) = (&az, attrs.contains_key("file_system_id")) {
+            self.at_help(
+                fi,
+                azspan.clone(),
+                format!("{dctx}availability_zone_name applies only to a destination the replication creates"),
+                "EFS refuses availability_zone_name together with file_system_id: an existing destination keeps its own storage class; remove availability_zone_name",
             );
         }
         if let (Some((_, kspan)), true) = (&kms, attrs.contains_key("file_system_id")) {
@@ -1556,6 +1570,7 @@ impl Loader {
                 );
             }
         }
+        self.written.extend(resolved.clone());
         Some((
             DesiredDestination {
                 region: resolved?,
@@ -1602,6 +1617,16 @@ impl Loader {
             let got = self.eval_attr(fi, attrs.get("source_region"), scope);
             let region_attr = self.region(fi, "source_region", got, "removed: ");
             let region_failed = self.problems() > rmark;
+            let pinned = self
+                .parsed(
+                    fi,
+                    &attrs,
+                    "destination_file_system_id",
+                    scope,
+                    "removed: ",
+                    FileSystemRef::parse,
+                )
+                .map(|(f, _)| f.id);
             let Some((source, span)) = source else {
                 if rmark == before {
                     let span = attrs
@@ -1611,6 +1636,17 @@ impl Loader {
                 }
                 continue;
             };
+            if settings.prune && source.arn.is_none() && region_attr.is_none() && !region_failed {
+                // Its Region would come from settings, --region or the AWS
+                // config: prune must not reach a Region the file leaves implicit.
+                self.at_help(
+                    fi,
+                    header_span(b),
+                    "removed: source_region is required when settings.prune = true",
+                    "add source_region = \"REGION\" to this removed block (or name the source by ARN), so that prune's reach is written in the configuration",
+                );
+                continue;
+            }
             let Some(region) = self.source_region(
                 fi,
                 "removed: ",
@@ -1627,6 +1663,7 @@ impl Loader {
                 Removed {
                     source: source.id,
                     source_region: region,
+                    destination: pinned,
                 },
                 fi,
                 span,

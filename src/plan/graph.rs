@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::types::{Step, StepId, StepKind};
+use super::types::{OrphanSide, Step, StepId, StepKind};
 use super::{key_of, Dep, Draft, Key, PlanError};
 
 /// The addresses to plan: all, or the targets and everything they wait for.
@@ -36,12 +36,13 @@ pub(super) fn select(
             let mut more = Vec::new();
             for dr in drafts.iter().filter(|d| sel.contains(&d.address)) {
                 for dep in dr.create.iter().flat_map(|c| c.waits_for.iter()) {
-                    if let Dep::Planned(k) = dep {
-                        if let Some(owner) = deleted_by.get(k) {
-                            if !sel.contains(owner) {
-                                more.push(owner.clone());
-                            }
-                        }
+                    let owner = match dep {
+                        Dep::Planned(k) => deleted_by.get(k),
+                        Dep::Orphan(address) => Some(address),
+                        Dep::InProgress(_) => None,
+                    };
+                    if let Some(owner) = owner.filter(|o| !sel.contains(*o)) {
+                        more.push(owner.clone());
                     }
                 }
             }
@@ -64,6 +65,7 @@ pub(super) fn build_steps(drafts: &mut [Draft<'_>]) -> Vec<Step> {
                 StepKind::Delete {
                     source_file_system_id: e.source.clone(),
                     region: e.source_region.clone(),
+                    orphan: None,
                 },
                 vec![],
             );
@@ -79,19 +81,27 @@ pub(super) fn build_steps(drafts: &mut [Draft<'_>]) -> Vec<Step> {
             dr.steps.extend([del, wait]);
         }
     }
+    let mut orphan_step: HashMap<String, StepId> = HashMap::new();
     for dr in drafts.iter_mut() {
-        // An orphan is deleted where it lives, the destination Region; no
-        // wait: the live replication of the same source may be listed there
-        // too, and nothing in the plan depends on the orphan being gone.
+        // An orphan is deleted where it lives, the destination Region, with
+        // LOCAL_CONFIGURATION_ONLY; no wait (its removal cannot be polled by
+        // source), and a create of the same source into that Region follows it.
         if let Some(o) = dr.removes_orphan {
             let del = push(
                 &mut steps,
                 StepKind::Delete {
                     source_file_system_id: o.source.clone(),
                     region: o.destination.region.clone(),
+                    orphan: Some(OrphanSide {
+                        destination_file_system_id: o.destination.file_system_id.clone(),
+                        source_region: o.source_region.clone(),
+                        creation_time: o.creation_time,
+                        status: o.destination.status.clone(),
+                    }),
                 },
                 vec![],
             );
+            orphan_step.insert(dr.address.clone(), del);
             dr.steps.push(del);
         }
     }
@@ -103,6 +113,11 @@ pub(super) fn build_steps(drafts: &mut [Draft<'_>]) -> Vec<Step> {
                 Dep::Planned(k) => {
                     if let Some(w) = wait_of.get(k) {
                         deps.push(*w);
+                    }
+                }
+                Dep::Orphan(address) => {
+                    if let Some(s) = orphan_step.get(address) {
+                        deps.push(*s);
                     }
                 }
                 Dep::InProgress(k) => {

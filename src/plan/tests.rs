@@ -143,17 +143,22 @@ fn to_existing(mut d: DesiredReplication, dst: u32, allow: bool) -> DesiredRepli
 
 fn desired(mut reps: Vec<DesiredReplication>) -> Desired {
     reps.sort_by(|a, b| a.address.cmp(&b.address));
-    Desired {
+    let mut d = Desired {
         replications: reps,
         removed: Vec::new(),
         settings: Settings::default(),
-    }
+        written_regions: BTreeSet::new(),
+    };
+    // These tests write every Region they use.
+    d.written_regions = d.regions();
+    d
 }
 
 fn removed(src: u32, r: &str) -> Removed {
     Removed {
         source: fsid(src),
         source_region: region(r),
+        destination: None,
     }
 }
 
@@ -898,6 +903,7 @@ fn build_desired(w: &World, spec: &DesiredSpec) -> Desired {
     dsr.removed.sort();
     dsr.removed.dedup();
     dsr.settings.prune = spec.2;
+    dsr.written_regions = dsr.regions();
     dsr
 }
 
@@ -957,7 +963,7 @@ proptest! {
             .steps
             .iter()
             .filter_map(|s| match &s.kind {
-                StepKind::Delete { source_file_system_id, region } => {
+                StepKind::Delete { source_file_system_id, region, .. } => {
                     let r = w.actual.replications.iter().find(|r| {
                         &r.source == source_file_system_id && &r.source_region == region
                     })?;
@@ -1207,16 +1213,19 @@ fn prune_never_reaches_a_source_region_the_config_does_not_name() {
 /// its own verdict.
 #[test]
 fn orphaned_destination_sides_are_removed_where_they_live_or_listed() {
-    let mut w = World::new(&["us-west-2", "eu-west-1"])
+    // The live replication goes to another Region than the orphan (issue 9:
+    // in the same Region the orphan is never removed, see tests_safety).
+    let mut w = World::new(&["us-west-2", "eu-west-1", "us-east-1"])
         .fs(1, "us-west-2")
         .fs(2, "eu-west-1")
-        .fs(3, "eu-west-1")
-        .repl(1, "us-west-2", 3, "eu-west-1");
+        .fs(3, "us-east-1")
+        .repl(1, "us-west-2", 3, "us-east-1");
     let mut orphan = w.actual.replications[0].clone();
     orphan.destination.file_system_id = fsid(2);
+    orphan.destination.region = region("eu-west-1");
     orphan.destination.status = ReplicationStatus::Error;
     w.actual.orphans.push(orphan);
-    let d = desired(vec![decl("a", 1, "us-west-2", "eu-west-1")]);
+    let d = desired(vec![decl("a", 1, "us-west-2", "us-east-1")]);
     let p = run(&d, &w).unwrap();
     assert_eq!(change(&p, "replication.a").action, Action::NoOp);
     let o = change(&p, &format!("orphan.{}", fsid(2)));
@@ -1277,7 +1286,8 @@ fn a_destination_in_another_account_than_declared_is_replaced() {
     let p = run(&desired(vec![same]), &w).unwrap();
     assert_eq!(change(&p, "replication.a").action, Action::NoOp);
 
-    // Declared by ARN in a third account: replaced.
+    // Declared by ARN in a third account: a replacement, but the new
+    // destination cannot be described, so the delete is not planned (issue 9).
     let mut third = d;
     third.destination.file_system = Some(
         FileSystemRef::parse(&format!(
@@ -1286,8 +1296,14 @@ fn a_destination_in_another_account_than_declared_is_replaced() {
         ))
         .unwrap(),
     );
-    let p = run(&desired(vec![third]), &w).unwrap();
-    assert_eq!(change(&p, "replication.a").action, Action::Replace);
+    let errs = run(&desired(vec![third]), &w).unwrap_err();
+    assert!(
+        errs.0
+            .iter()
+            .any(|e| matches!(e, PlanError::Unverified { .. })),
+        "{errs}"
+    );
+    assert!(errs.to_string().contains("delete the current replication"));
 }
 
 /// Defect: a destination reporting a KMS alias ARN was replaced when the

@@ -155,7 +155,16 @@ fn describe_step(kind: &StepKind) -> String {
         StepKind::Delete {
             source_file_system_id,
             region,
+            orphan: None,
         } => format!("delete the replication of {source_file_system_id} ({region})"),
+        StepKind::Delete {
+            source_file_system_id,
+            region,
+            orphan: Some(o),
+        } => format!(
+            "remove the orphaned destination side of {source_file_system_id} in {region} ({}; DeletionMode LOCAL_CONFIGURATION_ONLY)",
+            o.destination_file_system_id
+        ),
         StepKind::WaitDeleted {
             source_file_system_id,
             region,
