@@ -71,7 +71,7 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Desired, Diagnostics> {
     };
     let mut bodies = Vec::new();
     for p in &paths {
-        match std::fs::read_to_string(p) {
+        match super::limits::read_file(p) {
             Ok(text) => {
                 let fi = l.add_file(p.display().to_string(), text);
                 if let Some(body) = l.parse(fi) {
@@ -518,6 +518,17 @@ impl Loader {
                 }
             }
         }
+        // Only a `for` expression can make a value much larger than its inputs.
+        let shape = super::limits::ForShape::of(expr);
+        let mut input: usize = if shape.depth > 0 {
+            want_vars
+                .values()
+                .chain(want_locals.values())
+                .map(|v| super::limits::value_size(v).0)
+                .sum()
+        } else {
+            0
+        };
         if !want_vars.is_empty() {
             ctx.declare_var("var", Value::Object(want_vars));
         }
@@ -526,8 +537,25 @@ impl Loader {
         }
         if let Some(each) = scope.each {
             if refs.names.iter().any(|r| r.root == "each") {
+                if shape.depth > 0 {
+                    input += super::limits::value_size(each).0;
+                }
                 ctx.declare_var("each", each.clone());
             }
+        }
+        if shape.depth > 0 && shape.bound(input) > super::limits::MAX_ELEMENTS {
+            self.at_help(
+                    fi,
+                    expr.span(),
+                    format!(
+                        "this expression's {} nested for expression{} could expand to more than {} elements",
+                        shape.depth,
+                        if shape.depth == 1 { "" } else { "s" },
+                        super::limits::MAX_ELEMENTS
+                    ),
+                    "iterate over smaller collections, or nest fewer for expressions",
+                );
+            return None;
         }
         for (name, _) in &refs.funcs {
             if let Some(def) = functions::def(name) {
@@ -536,7 +564,18 @@ impl Loader {
         }
         let e: hcl::Expression = expr.clone().into();
         match e.evaluate(&ctx) {
-            Ok(v) => Some(v),
+            Ok(v) => match super::limits::too_large(&v) {
+                None => Some(v),
+                Some(why) => {
+                    self.at_help(
+                        fi,
+                        expr.span(),
+                        format!("this value {why}"),
+                        "a configuration value must stay small: split it, or generate fewer elements",
+                    );
+                    None
+                }
+            },
             Err(err) => {
                 self.at(
                     fi,
@@ -907,7 +946,7 @@ impl Loader {
         decls: &BTreeMap<String, VarDecl>,
         values: &mut BTreeMap<String, Value>,
     ) {
-        let text = match std::fs::read_to_string(path) {
+        let text = match super::limits::read_file(path) {
             Ok(t) => t,
             Err(e) => {
                 self.diags.push(Diagnostic::error(format!(
@@ -1236,6 +1275,19 @@ impl Loader {
                 Some(a) => match self.eval(fi, &a.value, scope) {
                     None => continue,
                     Some(v) => match self.for_each(fi, value_span(a), v) {
+                        Some(list) if list.len() > super::limits::MAX_INSTANCES => {
+                            self.at_help(
+                                fi,
+                                value_span(a),
+                                format!(
+                                    "for_each makes {} instances; at most {} are allowed per block",
+                                    list.len(),
+                                    super::limits::MAX_INSTANCES
+                                ),
+                                "split the collection over several replication blocks",
+                            );
+                            continue;
+                        }
                         Some(list) => list.into_iter().map(|(k, v)| (Some(k), Some(v))).collect(),
                         None => continue,
                     },
@@ -1772,7 +1824,7 @@ pub(crate) fn depth_diagnostic(fi: usize, text: &str) -> Option<Diagnostic> {
             fi,
             Some(off..end),
             format!(
-                "syntax error: brackets, strings and interpolations nest deeper than {} levels",
+                "syntax error: brackets, strings, interpolations and operators nest deeper than {} levels",
                 super::depth::MAX_DEPTH
             ),
         )
