@@ -18,6 +18,8 @@ mod types;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_safety;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
