@@ -257,3 +257,32 @@ async fn a_step_behind_a_failed_address_says_it_failed_not_that_it_was_skipped()
         Some("depends on removed.a, which failed")
     );
 }
+
+/// Issue 9: the delete of an orphaned destination side is made with
+/// `DeletionMode = LOCAL_CONFIGURATION_ONLY`; an ordinary delete is not.
+#[tokio::test]
+async fn an_orphan_delete_is_local_only() {
+    let ops = Scripted::default();
+    let mut plan = failback_plan();
+    if let StepKind::Delete { orphan, .. } = &mut plan.steps[0].kind {
+        *orphan = Some(crate::plan::OrphanSide {
+            destination_file_system_id: fs(9),
+            source_region: Region::parse("us-west-2").unwrap(),
+            creation_time: std::time::UNIX_EPOCH,
+            status: crate::model::ReplicationStatus::Error,
+        });
+    }
+    let (_tx, rx) = watch::channel(false);
+    execute(&plan, &ops, &opts(), &Quiet, rx).await;
+    let calls = ops.calls.lock().unwrap().clone();
+    assert!(
+        calls.contains(&format!("delete-local {}", fs(1))),
+        "{calls:?}"
+    );
+
+    let ops = Scripted::default();
+    let (_tx, rx) = watch::channel(false);
+    execute(&failback_plan(), &ops, &opts(), &Quiet, rx).await;
+    let calls = ops.calls.lock().unwrap().clone();
+    assert!(calls.contains(&format!("delete {}", fs(1))), "{calls:?}");
+}

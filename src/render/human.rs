@@ -277,6 +277,9 @@ pub fn render_human(plan: &Plan, out: &mut impl Write, opts: &HumanOptions) -> i
                 u.destination_region,
                 u.status
             )?;
+            if let Some(n) = &u.note {
+                writeln!(out, "      {n}")?;
+            }
         }
         writeln!(out)?;
     }
