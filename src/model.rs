@@ -267,6 +267,13 @@ impl KmsKeyRef {
         self.0.starts_with("alias/") || self.0.contains(":alias/")
     }
 
+    /// The Region named by a key or alias ARN (`None` for an id or alias name).
+    pub fn region(&self) -> Option<&str> {
+        self.0
+            .strip_prefix("arn:")
+            .and_then(|rest| rest.split(':').nth(2))
+    }
+
     /// The key id part (`UUID` or `mrk-...`) when this names a key, not an alias.
     pub fn key_id(&self) -> Option<&str> {
         if self.is_alias() {
@@ -651,6 +658,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(arn.key_id(), Some("1234abcd-12ab-34cd-56ef-1234567890ab"));
+        assert_eq!(arn.region(), Some("us-east-1"));
+        assert_eq!(alias.region(), None);
         assert!(KmsKeyRef::parse("not a key").is_err());
     }
 

@@ -1622,6 +1622,18 @@ impl Loader {
                 );
             }
         }
+        // KMS keys are Regional: EFS cannot encrypt a new destination with
+        // a key of another Region, and a replacement would fail after its delete.
+        if let (Some(r), Some((k, kspan))) = (&resolved, &kms) {
+            if let Some(kr) = k.region().filter(|kr| *kr != r.as_str()) {
+                self.at_help(
+                    fi,
+                    kspan.clone(),
+                    format!("{dctx}kms_key_id is a key of {kr}, but the destination is in {r}"),
+                    format!("KMS keys are Regional: name a key (or alias) of {r}"),
+                );
+            }
+        }
         self.written.extend(resolved.clone());
         Some((
             DesiredDestination {

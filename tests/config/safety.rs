@@ -178,3 +178,27 @@ fn files_for_each_and_for_expansions_are_bounded() {
     );
     assert_eq!(validate(&text, &[]).0, 0);
 }
+
+/// Issue 9 item 1: a KMS key ARN of another Region than the destination
+/// would make the create fail (after the delete of a replacement): refused
+/// at validate.
+#[test]
+fn a_kms_key_of_another_region_is_refused_at_validate() {
+    let text = r#"replication "a" {
+  source_file_system_id = "fs-0000000a"
+  source_region         = "us-east-1"
+  destination {
+    region     = "us-west-2"
+    kms_key_id = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+  }
+}
+"#;
+    let (code, out) = validate(text, &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("main.hcl:6:18: error: destination.kms_key_id is a key of eu-west-1, but the destination is in us-west-2"),
+        "{out}"
+    );
+    let (code, out) = validate(&text.replace("eu-west-1", "us-west-2"), &[]);
+    assert_eq!(code, 0, "{out}");
+}
