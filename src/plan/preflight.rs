@@ -370,7 +370,7 @@ fn push_undecided(
             address: address.to_owned(),
             check: undecided.join("; "),
             destructive: step.to_owned(),
-            hint: "make the file systems readable with these credentials and plan again, or make the change by hand".to_owned(),
+            hint: "the current replication is kept; check the new destination yourself (it must exist, be available, be encrypted if the source is, and have overwrite protection DISABLED), then delete the current replication by hand and plan again, or make the file systems readable with these credentials".to_owned(),
         }),
         None => notes.extend(
             undecided
