@@ -111,7 +111,10 @@ async fn main() {
         opts.poll_initial,
         opts.poll_max
     );
-    println!("  discover + plan:            {:.2} s", planned.as_secs_f64());
+    println!(
+        "  discover + plan:            {:.2} s",
+        planned.as_secs_f64()
+    );
     println!(
         "  apply (execute) wall:       {:.2} s (floor {floor:.2} s = the enable delay; target <= {:.2} s)",
         applied.as_secs_f64(),
