@@ -1151,6 +1151,12 @@ impl Loader {
         opts: &LoadOptions,
     ) -> Option<Region> {
         if let Some(arn) = &source.arn {
+            self.regions_read.push((
+                fi,
+                source_span.clone(),
+                arn.region.clone(),
+                format!("{ctx}source_file_system_id (the Region of its ARN)"),
+            ));
             if let Some((r, span)) = &source_region {
                 if *r != arn.region {
                     self.at_help(
@@ -1527,6 +1533,14 @@ impl Loader {
         let arn_region = fs
             .as_ref()
             .and_then(|(f, span)| f.arn.as_ref().map(|a| (a.region.clone(), span.clone())));
+        if let Some((r, span)) = &arn_region {
+            self.regions_read.push((
+                fi,
+                span.clone(),
+                r.clone(),
+                format!("{dctx}file_system_id (the Region of its ARN)"),
+            ));
+        }
         let resolved = match (&region, &az_region) {
             (Some((r, _)), Some((Some(azr), az, span))) => {
                 if azr != r {
