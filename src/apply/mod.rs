@@ -7,7 +7,9 @@
 //! is decided by [`policy::decide`] alone: a failed step skips every step
 //! that depends on it, independent steps go on unless `--fail-fast`. An
 //! interrupt stops launching, lets in-flight calls finish and cuts waits
-//! short. Progress goes to a [`Reporter`]; the result is an [`ApplyReport`].
+//! short. Waits go through one [`Poller`] (`wait.rs`), which reads each
+//! Region once per interval for all of its waits. Progress goes to a
+//! [`Reporter`]; the result is an [`ApplyReport`].
 //!
 //! The executor must never do anything the plan does not list: it adds no
 //! mutating step, deletes nothing by itself, and only disables overwrite

@@ -100,7 +100,7 @@ impl Watch {
     /// True when `r` is the watched replication.
     fn matches(&self, r: &ActualReplication) -> bool {
         match self.side {
-            Side::Source => r.source == self.file_system,
+            Side::Source => r.source == self.file_system && r.source_region == self.region,
             Side::Destination => {
                 r.destination.file_system_id == self.file_system
                     && r.destination.region == self.region
