@@ -44,13 +44,11 @@ impl Operations for Scripted {
     ) -> Result<(), StepError> {
         self.call(format!("create {s}")).await
     }
-    async fn delete(&self, _: &Region, s: &FileSystemId, local: bool) -> Result<(), StepError> {
-        self.call(if local {
-            format!("delete-local {s}")
-        } else {
-            format!("delete {s}")
-        })
-        .await
+    async fn delete(&self, _: &Region, s: &FileSystemId) -> Result<(), StepError> {
+        self.call(format!("delete {s}")).await
+    }
+    async fn delete_local(&self, _: &Region, s: &FileSystemId) -> Result<(), StepError> {
+        self.call(format!("delete-local {s}")).await
     }
     async fn update_protection(
         &self,
@@ -66,6 +64,9 @@ impl Operations for Scripted {
         _: &FileSystemId,
     ) -> Result<Option<ActualReplication>, StepError> {
         Ok(None)
+    }
+    async fn list_replications(&self, _: &Region) -> Result<Listing, StepError> {
+        Ok(Listing::default())
     }
 }
 

@@ -54,7 +54,12 @@ const REMOVED_ATTRS: &[&str] = &[
     "source_region",
     "destination_file_system_id",
 ];
-const SETTINGS_ATTRS: &[&str] = &["region", "prune", "max_replication_lag"];
+const SETTINGS_ATTRS: &[&str] = &[
+    "region",
+    "prune",
+    "max_replication_lag",
+    "skip_region_validation",
+];
 const VARIABLE_ATTRS: &[&str] = &["type", "default", "description"];
 
 /// Loads `path` (a file or a directory of `*.hcl` files).
@@ -169,6 +174,9 @@ struct Loader {
     refused_vars: BTreeSet<String>,
     /// Regions written in the configuration text (see `Desired::written_regions`).
     written: BTreeSet<Region>,
+    /// Every Region name read, where, and as what: checked against the
+    /// known Regions once the settings are known.
+    regions_read: Vec<(usize, Option<Range<usize>>, Region, String)>,
 }
 
 fn header_span(b: &Block) -> Option<Range<usize>> {
@@ -648,6 +656,32 @@ impl Loader {
         }
     }
 
+    fn bool(
+        &mut self,
+        fi: usize,
+        name: &str,
+        got: Option<(Value, Option<Range<usize>>)>,
+        ctx: &str,
+    ) -> Option<bool> {
+        let (v, span) = got?;
+        match v {
+            Value::Bool(b) => Some(b),
+            Value::Null => None,
+            other => {
+                self.at_help(
+                    fi,
+                    span,
+                    format!(
+                        "{ctx}{name} must be true or false, not {}",
+                        functions::kind(&other)
+                    ),
+                    format!("write {name} = true or {name} = false, without quotes"),
+                );
+                None
+            }
+        }
+    }
+
     /// A lifecycle argument (`prevent_destroy`, `allow_overwrite`, `prune`):
     /// a literal `true` or `false` only, as Terraform requires for its
     /// lifecycle arguments, so that no variable, environment value, function
@@ -700,9 +734,21 @@ impl Loader {
     ) -> Option<(Region, Option<Range<usize>>)> {
         let (s, span) = self.string(fi, name, got, ctx)?;
         match Region::parse(&s) {
-            Ok(r) => Some((r, span)),
+            Ok(r) => {
+                self.regions_read
+                    .push((fi, span.clone(), r.clone(), format!("{ctx}{name}")));
+                Some((r, span))
+            }
             Err(e) => {
-                self.invalid(fi, span, &format!("{ctx}{name}"), e);
+                match super::regions::closest(&s).as_slice() {
+                    [] => self.invalid(fi, span, &format!("{ctx}{name}"), e),
+                    close => self.at_help(
+                        fi,
+                        span,
+                        format!("{ctx}{name}: {s:?} is not a valid region"),
+                        format!("did you mean \"{}\"?", close.join("\" or \"")),
+                    ),
+                }
                 None
             }
         }
@@ -756,6 +802,9 @@ impl Loader {
         let settings = self.settings(&settings, &scope);
         let (reps, placed) = self.replications(&replications, &scope, &settings, opts);
         let removed = self.removed(&removed, &scope, &settings, opts);
+        if !(settings.skip_region_validation || opts.skip_region_validation) {
+            self.check_regions();
+        }
         self.cross_checks(&reps, &placed, &removed);
         let mut reps = reps;
         reps.sort_by(|a, b| a.address.cmp(&b.address));
@@ -1133,7 +1182,28 @@ impl Loader {
             .unwrap_or(false);
         let got = self.eval_attr(fi, attrs.get("max_replication_lag"), scope);
         out.max_replication_lag = self.duration(fi, "max_replication_lag", got, "settings: ");
+        let got = self.eval_attr(fi, attrs.get("skip_region_validation"), scope);
+        out.skip_region_validation = self
+            .bool(fi, "skip_region_validation", got, "settings: ")
+            .unwrap_or(false);
         out
+    }
+
+    /// Reports every Region name read that is not a known Region, once per
+    /// place (an attribute shared by `for_each` instances is read for each).
+    fn check_regions(&mut self) {
+        let mut seen = HashSet::new();
+        for (fi, span, r, what) in std::mem::take(&mut self.regions_read) {
+            if !seen.insert((fi, span.clone(), r.clone())) {
+                continue;
+            }
+            if let Some((msg, help)) = super::regions::unknown(
+                r.as_str(),
+                "set skip_region_validation = true in the settings block (or pass --skip-region-validation)",
+            ) {
+                self.at_help(fi, span, format!("{what}: {msg}"), help);
+            }
+        }
     }
 
     /// Resolves the Region of a source: ARN, `source_region`, settings, default.
@@ -1150,6 +1220,12 @@ impl Loader {
         opts: &LoadOptions,
     ) -> Option<Region> {
         if let Some(arn) = &source.arn {
+            self.regions_read.push((
+                fi,
+                source_span.clone(),
+                arn.region.clone(),
+                format!("{ctx}source_file_system_id (the Region of its ARN)"),
+            ));
             if let Some((r, span)) = &source_region {
                 if *r != arn.region {
                     self.at_help(
@@ -1549,6 +1625,14 @@ impl Loader {
         let arn_region = fs
             .as_ref()
             .and_then(|(f, span)| f.arn.as_ref().map(|a| (a.region.clone(), span.clone())));
+        if let Some((r, span)) = &arn_region {
+            self.regions_read.push((
+                fi,
+                span.clone(),
+                r.clone(),
+                format!("{dctx}file_system_id (the Region of its ARN)"),
+            ));
+        }
         let resolved = match (&region, &az_region) {
             (Some((r, _)), Some((Some(azr), az, span))) => {
                 if azr != r {

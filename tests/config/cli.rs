@@ -26,7 +26,7 @@ pub(crate) fn run(args: &[&str], dir: &Path, env: &[(&str, &str)]) -> Output {
     c.output().expect("the binary runs")
 }
 
-fn text(b: &[u8]) -> String {
+pub(super) fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
