@@ -485,10 +485,14 @@ fn no_destructive_step_precedes_a_create_that_efs_refuses() {
     });
     let destructive = Cell::new(0u32);
     let planned = Cell::new(0u32);
+    let refused = Cell::new(0u32);
     runner
         .run(&(arb_unsafe_world(), arb_desired(10)), |(w, spec)| {
             let d = build_desired(&w, &spec);
             let p = plan(&d, &w.actual, &PlanOptions::default());
+            if p.is_err() {
+                refused.set(refused.get() + 1);
+            }
             prop_assume!(p.is_ok());
             let p = p.unwrap();
             planned.set(planned.get() + 1);
@@ -506,6 +510,12 @@ fn no_destructive_step_precedes_a_create_that_efs_refuses() {
             Ok(())
         })
         .unwrap();
+    eprintln!(
+        "{} plans made ({} states refused at plan); {} had a destructive step",
+        planned.get(),
+        refused.get(),
+        destructive.get()
+    );
     assert!(
         destructive.get() >= 100,
         "only {} of {} plans had a destructive step",
