@@ -2,8 +2,9 @@
 //! template interpolations and operator chains nest deeper than
 //! [`MAX_DEPTH`]. The HCL parser and evaluator recurse once per level, and
 //! each unary, binary or conditional operator of an expression is a level
-//! too, so a pathological file (thousands of `(`, `!`, `-`, `+` or
-//! `a ? b :`) would otherwise overflow the stack and abort the process.
+//! too, as is each open `%{ if }` / `%{ for }` template directive, so a
+//! pathological file (thousands of `(`, `!`, `-`, `+`, `a ? b :` or
+//! `%{ if x }`) would otherwise overflow the stack and abort the process.
 //!
 //! This scanner only counts nesting; it must never be used to decide whether
 //! text is valid HCL (the parser does that right after).
@@ -16,8 +17,10 @@ enum Frame {
     Bracket(u8, usize),
     /// `${` or `%{`, and the operators counted inside it so far.
     Interp(usize),
-    Str,
-    Heredoc(String),
+    /// A quoted template, and its open `%{ if }` / `%{ for }` directives.
+    Str(usize),
+    /// A heredoc template (its end marker), and its open directives.
+    Heredoc(String, usize),
 }
 
 /// The operators counted in the innermost frame (or at the top level).
@@ -25,7 +28,7 @@ fn ops_of<'a>(stack: &'a mut [Frame], top: &'a mut usize) -> Option<&'a mut usiz
     match stack.last_mut() {
         None => Some(top),
         Some(Frame::Bracket(_, n) | Frame::Interp(n)) => Some(n),
-        Some(Frame::Str | Frame::Heredoc(_)) => None,
+        Some(Frame::Str(_) | Frame::Heredoc(..)) => None,
     }
 }
 
@@ -43,30 +46,45 @@ pub fn too_deep(text: &str) -> Option<usize> {
     let mut top = 0usize;
     let mut i = 0;
     let mut line_start = true;
+    // Inside a name (`a-b` is one name; `1-1` is a subtraction).
+    let mut ident = false;
     while i < b.len() {
         let c = b[i];
         let at = i;
         let at_line_start = line_start;
         line_start = c == b'\n';
+        if !matches!(stack.last(), Some(Frame::Str(_) | Frame::Heredoc(..))) {
+            let prev = i.checked_sub(1).map(|p| b[p]);
+            if word(Some(&c)) {
+                let continues = word(prev.as_ref()) || (prev == Some(b'-') && ident);
+                if !continues {
+                    ident = c.is_ascii_alphabetic() || c == b'_';
+                }
+            } else if c != b'-' {
+                ident = false;
+            }
+        }
         match stack.last() {
-            Some(Frame::Heredoc(marker)) => {
+            Some(Frame::Heredoc(marker, open)) => {
                 if at_line_start {
                     let end = text[i..].find('\n').map_or(b.len(), |n| i + n);
                     if text[i..end].trim() == marker {
+                        ops -= *open;
                         stack.pop();
                         i = end;
                         continue;
                     }
                 }
-                i += template_step(b, i, &mut stack);
+                i += template_step(b, i, &mut stack, &mut ops);
             }
-            Some(Frame::Str) => match c {
+            Some(Frame::Str(open)) => match c {
                 b'\\' => i += 2,
                 b'"' => {
+                    ops -= *open;
                     stack.pop();
                     i += 1;
                 }
-                _ => i += template_step(b, i, &mut stack),
+                _ => i += template_step(b, i, &mut stack, &mut ops),
             },
             _ => match c {
                 b'#' => i = skip_line(text, i),
@@ -75,7 +93,7 @@ pub fn too_deep(text: &str) -> Option<usize> {
                     i = text[i + 2..].find("*/").map_or(b.len(), |n| i + 2 + n + 2);
                 }
                 b'"' => {
-                    stack.push(Frame::Str);
+                    stack.push(Frame::Str(0));
                     i += 1;
                 }
                 b'<' if b.get(i + 1) == Some(&b'<') => {
@@ -90,7 +108,7 @@ pub fn too_deep(text: &str) -> Option<usize> {
                             .bytes()
                             .all(|x| x.is_ascii_alphanumeric() || x == b'_')
                     {
-                        stack.push(Frame::Heredoc(marker.to_owned()));
+                        stack.push(Frame::Heredoc(marker.to_owned(), 0));
                         i = end;
                     } else {
                         i += 2;
@@ -136,7 +154,7 @@ pub fn too_deep(text: &str) -> Option<usize> {
                         b'=' => (next == Some(&b'='), 2),
                         b'<' | b'>' => (prev != Some(&b'='), 1 + usize::from(next == Some(&b'='))),
                         // `a-b` is a name; `a - b` and `-a` are operators.
-                        b'-' => (!(word(prev) && word(next)), 1),
+                        b'-' => (!(ident && word(next)), 1),
                         // `[*]` and `.*` are splats.
                         b'*' => (!matches!(prev, Some(b'[' | b'.')), 1),
                         _ => (false, 1),
@@ -162,11 +180,39 @@ pub fn too_deep(text: &str) -> Option<usize> {
     None
 }
 
-/// One step inside string or heredoc text: an interpolation opens a frame.
-fn template_step(b: &[u8], i: usize, stack: &mut Vec<Frame>) -> usize {
+/// One step inside string or heredoc text: an interpolation opens a frame,
+/// and a `%{ if }` or `%{ for }` directive is one more level until its
+/// `%{ endif }` or `%{ endfor }` (the parser recurses into its body).
+fn template_step(b: &[u8], i: usize, stack: &mut Vec<Frame>, ops: &mut usize) -> usize {
     match (b[i], b.get(i + 1), b.get(i + 2)) {
         (b'$', Some(b'$'), Some(b'{')) | (b'%', Some(b'%'), Some(b'{')) => 3,
-        (b'$' | b'%', Some(b'{'), _) => {
+        (c @ (b'$' | b'%'), Some(b'{'), _) => {
+            if c == b'%' {
+                let mut j = i + 2;
+                while b
+                    .get(j)
+                    .is_some_and(|x| *x == b'~' || x.is_ascii_whitespace())
+                {
+                    j += 1;
+                }
+                let start = j;
+                while word(b.get(j)) {
+                    j += 1;
+                }
+                if let Some(Frame::Str(open) | Frame::Heredoc(_, open)) = stack.last_mut() {
+                    match &b[start..j] {
+                        b"if" | b"for" => {
+                            *open += 1;
+                            *ops += 1;
+                        }
+                        b"endif" | b"endfor" if *open > 0 => {
+                            *open -= 1;
+                            *ops -= 1;
+                        }
+                        _ => {}
+                    }
+                }
+            }
             stack.push(Frame::Interp(0));
             2
         }
@@ -201,6 +247,19 @@ mod tests {
             format!("a = {}2", "true ? 1 : ".repeat(100)),
             format!("a = 1{}", " + 1".repeat(100)),
             format!("a = [({}1)]", "- ".repeat(100)),
+            format!("a = 1{}", "-1".repeat(100)),
+            format!("a = (1){}", "-(1)".repeat(100)),
+            format!("a = x{}", "-1 - 1".repeat(100)),
+            format!(
+                "a = <<EOT\n{}a{}\nEOT\n",
+                "%{ if true }".repeat(100),
+                "%{ endif }".repeat(100)
+            ),
+            format!(
+                "a = \"{}a{}\"",
+                "%{~ for x in y ~}".repeat(100),
+                "%{ endfor }".repeat(100)
+            ),
             format!("a = \"${{{}1}}\"", "!".repeat(100)),
         ] {
             assert!(too_deep(&chain).is_some(), "{chain}");
@@ -211,6 +270,11 @@ mod tests {
         assert_eq!(too_deep(&ok.repeat(200)), None);
         let list = format!("a = [{}]", "1 + 1,\n".repeat(500));
         assert_eq!(too_deep(&list), None);
+        let flat = format!(
+            "a = <<EOT\n{}\nEOT\n",
+            "%{ if true }a%{ endif }".repeat(500)
+        );
+        assert_eq!(too_deep(&flat), None);
     }
 
     #[test]

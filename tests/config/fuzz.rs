@@ -247,7 +247,7 @@ proptest! {
     #[test]
     fn operator_chains_are_refused_not_fatal(
         parts in proptest::collection::vec(
-            prop::sample::select(vec!["!", "-", "- ", "true ? 1 : ", "1 + ", "2 * ", "x == ", "a && ", "(", "[", "\"${"]),
+            prop::sample::select(vec!["!", "-", "- ", "1-", "true ? 1 : ", "1 + ", "2 * ", "x == ", "a && ", "(", "[", "\"${"]),
             0..4000,
         ),
     ) {
@@ -283,6 +283,18 @@ fn operator_chains_at_the_limit_fit_a_small_stack() {
         let text = format!("locals {{\n  x = {}1\n}}\n", op.repeat(n));
         assert_eq!(guarded(text, load_and_format), Ok(()), "{op}");
     }
+    // Template directives nest too.
+    let text = format!(
+        "locals {{\n  x = <<EOT\n{}a{}\nEOT\n}}\n",
+        "%{ if true }".repeat(60),
+        "%{ endif }".repeat(60)
+    );
+    assert_eq!(guarded(text, load_and_format), Ok(()));
+    let text = format!(
+        "locals {{\n  x = <<EOT\n{}a\nEOT\n}}\n",
+        "%{ if true }".repeat(5000)
+    );
+    assert_eq!(guarded(text, load_and_format), Ok(()));
 }
 
 /// Nesting just under the limit loads on a 2 MiB thread stack (the size of
