@@ -27,6 +27,21 @@ pub const MAX_ELEMENTS: usize = 100_000;
 /// Most bytes of text a value may hold, all strings together (16 MiB).
 pub const MAX_TEXT_BYTES: usize = 16 * 1024 * 1024;
 
+/// Most bytes of text one expression may be able to build before its
+/// result is measured (64 MiB).
+pub const MAX_EXPANSION_BYTES: usize = 64 * 1024 * 1024;
+
+/// The size of a value.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Size {
+    /// List items, map entries and scalars, nested ones included.
+    pub elements: usize,
+    /// Bytes of text, all strings and keys together.
+    pub bytes: usize,
+    /// Bytes of the longest string or key.
+    pub longest: usize,
+}
+
 /// Reads a text file of at most [`MAX_FILE_BYTES`]; the error says why not.
 pub fn read_file(path: &Path) -> Result<String, String> {
     let f = std::fs::File::open(path).map_err(|e| e.to_string())?;
@@ -43,35 +58,73 @@ pub fn read_file(path: &Path) -> Result<String, String> {
     String::from_utf8(buf).map_err(|_| "stream did not contain valid UTF-8".to_owned())
 }
 
-/// The size of a value: (elements, bytes of text). Counting stops soon
-/// after either passes its bound, so a huge value costs little to measure.
-pub fn value_size(v: &Value) -> (usize, usize) {
-    let mut elements = 0usize;
-    let mut bytes = 0usize;
+/// The size of a value. Counting stops soon after a bound is passed, so a
+/// huge value costs little to measure.
+pub fn value_size(v: &Value) -> Size {
+    let mut size = Size::default();
     let mut todo = vec![v];
     while let Some(v) = todo.pop() {
-        elements += 1;
+        size.elements += 1;
+        let mut text = |n: usize| {
+            size.bytes += n;
+            size.longest = size.longest.max(n);
+        };
         match v {
-            Value::String(s) => bytes += s.len(),
+            Value::String(s) => text(s.len()),
             Value::Array(items) => todo.extend(items.iter()),
             Value::Object(m) => {
                 for (k, v) in m {
-                    bytes += k.len();
+                    text(k.len());
                     todo.push(v);
                 }
             }
             _ => {}
         }
-        if elements > MAX_ELEMENTS || bytes > MAX_TEXT_BYTES {
+        if size.elements > MAX_ELEMENTS || size.bytes > MAX_TEXT_BYTES {
             break;
         }
     }
-    (elements, bytes)
+    size
+}
+
+/// Why evaluating an expression could build too large a value, judged
+/// before evaluating it: its `for` nesting over the sizes of the values it
+/// refers to (`refs` references in all, `text_len` bytes of its own text).
+pub fn expansion(
+    shape: &ForShape,
+    inputs: &[Size],
+    refs: usize,
+    text_len: usize,
+) -> Option<String> {
+    let elements: usize = inputs.iter().map(|s| s.elements).sum();
+    let longest = inputs.iter().map(|s| s.longest).max().unwrap_or(0);
+    let count = if shape.depth > 0 {
+        shape.bound(elements)
+    } else {
+        1
+    };
+    if count > MAX_ELEMENTS {
+        return Some(format!(
+            "'s {} nested for expression{} could expand to more than {MAX_ELEMENTS} elements",
+            shape.depth,
+            if shape.depth == 1 { "" } else { "s" },
+        ));
+    }
+    // Each element built may hold every string it refers to.
+    let per_element = longest.saturating_mul(refs.max(1)).saturating_add(text_len);
+    (count.saturating_mul(per_element) > MAX_EXPANSION_BYTES).then(|| {
+        format!(
+            " could build more than {} MiB of text",
+            MAX_EXPANSION_BYTES / (1024 * 1024)
+        )
+    })
 }
 
 /// Why a value is too large, if it is.
 pub fn too_large(v: &Value) -> Option<String> {
-    let (elements, bytes) = value_size(v);
+    let Size {
+        elements, bytes, ..
+    } = value_size(v);
     if elements > MAX_ELEMENTS {
         Some(format!("holds more than {MAX_ELEMENTS} elements"))
     } else if bytes > MAX_TEXT_BYTES {
@@ -153,6 +206,41 @@ mod tests {
             ForShape::of(&hcl::edit::parser::parse_expr("1").unwrap()).depth,
             0
         );
+    }
+
+    #[test]
+    fn expansion_bounds_elements_and_text() {
+        let for2 = ForShape::of(
+            &hcl::edit::parser::parse_expr("[for a in x : [for b in x : b]]").unwrap(),
+        );
+        let small = Size {
+            elements: 50,
+            bytes: 500,
+            longest: 10,
+        };
+        assert_eq!(expansion(&for2, &[small], 2, 40), None);
+        let big = Size {
+            elements: 1000,
+            bytes: 10_000,
+            longest: 10,
+        };
+        assert!(expansion(&for2, &[big], 2, 40)
+            .unwrap()
+            .contains("elements"));
+        // One level over a short list, but of a 16 MiB string.
+        let for1 = ForShape::of(&hcl::edit::parser::parse_expr("[for a in x : s]").unwrap());
+        let long = Size {
+            elements: 100,
+            bytes: MAX_TEXT_BYTES,
+            longest: MAX_TEXT_BYTES,
+        };
+        assert!(expansion(&for1, &[long], 2, 20).unwrap().contains("MiB"));
+        // No for: the references themselves.
+        let none = ForShape::of(
+            &hcl::edit::parser::parse_expr("format(\"%s%s%s%s%s\", s, s, s, s, s)").unwrap(),
+        );
+        assert!(expansion(&none, &[long], 5, 30).is_some());
+        assert_eq!(expansion(&none, &[small], 5, 30), None);
     }
 
     #[test]

@@ -527,16 +527,25 @@ impl Loader {
             }
         }
         // Only a `for` expression can make a value much larger than its inputs.
+        // Judge, before evaluating, how large the result could grow: only a
+        // `for` expression, or several references, can make it much larger
+        // than what it refers to (which is already bounded).
         let shape = super::limits::ForShape::of(expr);
-        let mut input: usize = if shape.depth > 0 {
-            want_vars
-                .values()
-                .chain(want_locals.values())
-                .map(|v| super::limits::value_size(v).0)
-                .sum()
-        } else {
-            0
-        };
+        let refs_n = refs
+            .names
+            .iter()
+            .filter(|r| matches!(r.root.as_str(), "var" | "local" | "each"))
+            .count();
+        let measure = shape.depth > 0 || refs_n > 1;
+        let mut inputs: Vec<super::limits::Size> = Vec::new();
+        if measure {
+            inputs.extend(
+                want_vars
+                    .values()
+                    .chain(want_locals.values())
+                    .map(super::limits::value_size),
+            );
+        }
         if !want_vars.is_empty() {
             ctx.declare_var("var", Value::Object(want_vars));
         }
@@ -545,24 +554,23 @@ impl Loader {
         }
         if let Some(each) = scope.each {
             if refs.names.iter().any(|r| r.root == "each") {
-                if shape.depth > 0 {
-                    input += super::limits::value_size(each).0;
+                if measure {
+                    inputs.push(super::limits::value_size(each));
                 }
                 ctx.declare_var("each", each.clone());
             }
         }
-        if shape.depth > 0 && shape.bound(input) > super::limits::MAX_ELEMENTS {
+        let text_len = expr.span().map_or(0, |s| s.len());
+        if let Some(why) = measure
+            .then(|| super::limits::expansion(&shape, &inputs, refs_n, text_len))
+            .flatten()
+        {
             self.at_help(
-                    fi,
-                    expr.span(),
-                    format!(
-                        "this expression's {} nested for expression{} could expand to more than {} elements",
-                        shape.depth,
-                        if shape.depth == 1 { "" } else { "s" },
-                        super::limits::MAX_ELEMENTS
-                    ),
-                    "iterate over smaller collections, or nest fewer for expressions",
-                );
+                fi,
+                expr.span(),
+                format!("this expression{why}"),
+                "iterate over smaller collections, nest fewer for expressions, or refer to fewer large values",
+            );
             return None;
         }
         for (name, _) in &refs.funcs {

@@ -171,6 +171,19 @@ fn files_for_each_and_for_expansions_are_bounded() {
     let (code, out) = validate(&text, &[]);
     assert_eq!(code, 1);
     assert!(out.contains("main.hcl:3:7: error: this expression's 3 nested for expressions could expand to more than 100000 elements"), "{out}");
+    // A short list of a long string: refused by the text it could build.
+    let text = format!(
+        "locals {{\n  s = \"{}\"\n  l = [{}]\n  x = [for a in local.l : local.s]\n}}\n",
+        "x".repeat(1024 * 1024),
+        items[..100].join(", ")
+    );
+    let (code, out) = validate(&text, &[]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("main.hcl:4:7: error: this expression could build more than 64 MiB of text"),
+        "{}",
+        &out[out.len().saturating_sub(2000)..]
+    );
     // One level over the same list is fine.
     let text = format!(
         "locals {{\n  l = [{}]\n  x = [for a in local.l : a]\n}}\n",
