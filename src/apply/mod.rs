@@ -19,7 +19,9 @@
 //! [`Operations`] trait ([`EfsWriter`] over `aws-sdk-efs`); retries of
 //! transient errors belong to the SDK's retry configuration, not to this module.
 
+mod aftermath;
 mod efs;
+mod guard;
 pub mod policy;
 mod progress;
 mod report;
@@ -37,6 +39,7 @@ use futures::stream::{FuturesUnordered, StreamExt};
 use serde::Serialize;
 use tokio::sync::watch;
 
+pub use aftermath::NoDr;
 pub use efs::EfsWriter;
 pub use policy::{decide, Attempt, Decision};
 pub use progress::{
@@ -46,7 +49,7 @@ pub use report::{render_summary_human, summary_json, AddressReport, ApplyReport,
 pub use stale::{observe, read_scope, what_changed, Observed};
 
 use crate::discover::DiscoverError;
-use crate::model::{ActualReplication, FileSystemId, Region, ReplicationStatus};
+use crate::model::{ActualReplication, FileSystemId, FileSystemInfo, Region, ReplicationStatus};
 use crate::plan::{Action, DestinationSpec, Plan, Step, StepId, StepKind};
 
 /// A step that failed: the operation, the Region, the AWS error code (when
@@ -174,6 +177,13 @@ pub trait Operations: Sync {
         region: &Region,
         file_system: &FileSystemId,
     ) -> impl Future<Output = Result<Option<ActualReplication>, StepError>> + Send;
+    /// `DescribeFileSystems` of one file system, `None` when it does not
+    /// exist: the re-read before a protection change.
+    fn file_system(
+        &self,
+        region: &Region,
+        id: &FileSystemId,
+    ) -> impl Future<Output = Result<Option<FileSystemInfo>, StepError>> + Send;
 }
 
 /// How to run a plan.
@@ -218,6 +228,9 @@ enum State {
     Done(Option<String>),
     Failed(StepError),
     Skipped(String),
+    /// A compensation whose create did not fail (or whose protection
+    /// change never happened): nothing to undo.
+    NotNeeded,
 }
 
 impl State {
@@ -237,8 +250,19 @@ enum Stop {
 fn is_mutating(kind: &StepKind) -> bool {
     matches!(
         kind,
-        StepKind::Create { .. } | StepKind::Delete { .. } | StepKind::UpdateProtection { .. }
+        StepKind::Create { .. }
+            | StepKind::Delete { .. }
+            | StepKind::UpdateProtection { .. }
+            | StepKind::RestoreProtection { .. }
     )
+}
+
+/// The create a compensation step undoes the preparation of.
+fn compensates(kind: &StepKind) -> Option<StepId> {
+    match kind {
+        StepKind::RestoreProtection { compensates, .. } => Some(*compensates),
+        _ => None,
+    }
 }
 
 /// What an address is doing while one of its steps runs.
@@ -249,6 +273,7 @@ fn phase(kind: &StepKind) -> &'static str {
         StepKind::UpdateProtection { .. } => "disabling overwrite protection",
         StepKind::Create { .. } => "creating",
         StepKind::WaitEnabled { .. } => "waiting for ENABLED",
+        StepKind::RestoreProtection { .. } => "restoring overwrite protection",
     }
 }
 
@@ -305,6 +330,7 @@ fn with_pending_waits(plan: &Plan) -> Plan {
                 region,
             },
             depends_on: vec![],
+            expect: None,
         });
         c.steps.push(next);
         next += 1;
@@ -312,9 +338,11 @@ fn with_pending_waits(plan: &Plan) -> Plan {
     plan
 }
 
-/// Runs the plan's steps. `interrupt` turning `true` (Ctrl-C) stops
-/// launching new steps, cuts waits short and lets in-flight calls finish.
-/// Unless `opts.no_wait`, it also waits for the plan's [`pending_waits`].
+/// Runs the plan's steps. `interrupt` turning `true` (Ctrl-C, SIGTERM)
+/// stops launching new steps, cuts waits short and lets in-flight calls
+/// finish; compensations (restoring a protection lifted for a create that
+/// then failed or was skipped) still run. Unless `opts.no_wait`, it also
+/// waits for the plan's [`pending_waits`].
 pub async fn execute<O: Operations>(
     plan: &Plan,
     ops: &O,
@@ -339,6 +367,23 @@ pub async fn execute<O: Operations>(
         .iter()
         .enumerate()
         .flat_map(|(i, c)| c.steps.iter().map(move |s| (*s, i)))
+        .collect();
+    // The source of the create each protection change prepares.
+    let creates_from: HashMap<StepId, &FileSystemId> = plan
+        .steps
+        .iter()
+        .filter_map(|s| match &s.kind {
+            StepKind::Create {
+                source_file_system_id,
+                ..
+            } => Some(
+                s.depends_on
+                    .iter()
+                    .map(move |d| (*d, source_file_system_id)),
+            ),
+            _ => None,
+        })
+        .flatten()
         .collect();
     let has_dependents: std::collections::BTreeSet<StepId> = plan
         .steps
@@ -368,18 +413,33 @@ pub async fn execute<O: Operations>(
 
     loop {
         skip_dependents(&steps, &mut states, &owner, plan);
+        if let Some(s) = &stop {
+            // Nothing new starts, but compensations still run: mark the
+            // rest skipped now so that they can tell.
+            skip_pending(&steps, &mut states, &stop_reason(s));
+            skip_dependents(&steps, &mut states, &owner, plan);
+        }
+        settle_compensations(&steps, &mut states);
         for (i, c) in plan.changes.iter().enumerate() {
             finish_address(i, c, &states, &mut tracks, reporter);
         }
-        if stop.is_none() {
+        {
             let ready: Vec<StepId> = states
                 .iter()
                 .filter(|(id, st)| {
+                    let step = steps[id];
+                    let deps_done = step
+                        .depends_on
+                        .iter()
+                        .all(|d| matches!(states.get(d), Some(State::Done(_))));
                     matches!(st, State::Pending)
-                        && steps[id]
-                            .depends_on
-                            .iter()
-                            .all(|d| matches!(states.get(d), Some(State::Done(_))))
+                        && deps_done
+                        && match compensates(&step.kind) {
+                            Some(c) => {
+                                matches!(states.get(&c), Some(State::Failed(_) | State::Skipped(_)))
+                            }
+                            None => stop.is_none(),
+                        }
                 })
                 .map(|(id, _)| *id)
                 .collect();
@@ -412,8 +472,9 @@ pub async fn execute<O: Operations>(
                     mutating_in_flight += 1;
                 }
                 let cancel = cancel_rx.clone();
+                let from = creates_from.get(&id).copied();
                 running.push(Box::pin(async move {
-                    (id, run_step(ops, step, opts, cancel).await)
+                    (id, run_step(ops, step, opts, cancel, from).await)
                 }));
             }
             // A --no-wait shortcut may have finished an address or made
@@ -489,8 +550,7 @@ pub async fn execute<O: Operations>(
     }
 
     let reason = match &stop {
-        Some(Stop::Interrupted) => "not started: apply was interrupted".to_owned(),
-        Some(Stop::FailFast(a)) => format!("not started: --fail-fast stopped after {a} failed"),
+        Some(s) => stop_reason(s),
         None => "not started".to_owned(),
     };
     for st in states.values_mut() {
@@ -511,8 +571,54 @@ pub async fn execute<O: Operations>(
     )
 }
 
+/// Why steps were not started after launching stopped.
+fn stop_reason(stop: &Stop) -> String {
+    match stop {
+        Stop::Interrupted => "not started: apply was interrupted".to_owned(),
+        Stop::FailFast(a) => format!("not started: --fail-fast stopped after {a} failed"),
+    }
+}
+
+/// Marks every pending step that is not a compensation as skipped.
+fn skip_pending(
+    steps: &BTreeMap<StepId, &Step>,
+    states: &mut BTreeMap<StepId, State>,
+    reason: &str,
+) {
+    for (id, st) in states.iter_mut() {
+        if matches!(st, State::Pending) && compensates(&steps[id].kind).is_none() {
+            *st = State::Skipped(reason.to_owned());
+        }
+    }
+}
+
+/// A pending compensation is not needed once its create is done, or when
+/// the protection change it would undo did not happen.
+fn settle_compensations(steps: &BTreeMap<StepId, &Step>, states: &mut BTreeMap<StepId, State>) {
+    let ids: Vec<StepId> = states.keys().copied().collect();
+    for id in ids {
+        let Some(c) = compensates(&steps[&id].kind) else {
+            continue;
+        };
+        if !matches!(states[&id], State::Pending) {
+            continue;
+        }
+        let create_done = matches!(states.get(&c), Some(State::Done(_)));
+        let never_lifted = steps[&id].depends_on.iter().any(|d| {
+            matches!(
+                states.get(d),
+                Some(State::Failed(_) | State::Skipped(_) | State::NotNeeded) | None
+            )
+        });
+        if create_done || never_lifted {
+            states.insert(id, State::NotNeeded);
+        }
+    }
+}
+
 /// Marks every pending step that depends on a failed or skipped step as
 /// skipped, naming the address whose failure caused it; repeats until stable.
+/// Compensations are left to [`settle_compensations`].
 fn skip_dependents(
     steps: &BTreeMap<StepId, &Step>,
     states: &mut BTreeMap<StepId, State>,
@@ -523,7 +629,7 @@ fn skip_dependents(
         let mut changed = false;
         let ids: Vec<StepId> = states.keys().copied().collect();
         for id in ids {
-            if !matches!(states[&id], State::Pending) {
+            if !matches!(states[&id], State::Pending) || compensates(&steps[&id].kind).is_some() {
                 continue;
             }
             let blocked = steps[&id]
@@ -597,7 +703,7 @@ fn finish_address(
     let all_done = change
         .steps
         .iter()
-        .all(|s| matches!(states.get(s), Some(State::Done(_))));
+        .all(|s| matches!(states.get(s), Some(State::Done(_) | State::NotNeeded)));
     if all_done {
         t.ended = true;
         let note = change.steps.iter().rev().find_map(|s| match states.get(s) {
@@ -622,6 +728,7 @@ fn states_view(states: &BTreeMap<StepId, State>) -> BTreeMap<StepId, report::Ste
                 State::Done(n) => report::StepEnd::Done(n.clone()),
                 State::Failed(e) => report::StepEnd::Failed(e.clone()),
                 State::Skipped(r) => report::StepEnd::Skipped(r.clone()),
+                State::NotNeeded => report::StepEnd::NotNeeded,
                 State::Pending | State::Running => report::StepEnd::Skipped("not started".into()),
             };
             (*id, end)
@@ -629,13 +736,36 @@ fn states_view(states: &BTreeMap<StepId, State>) -> BTreeMap<StepId, report::Ste
         .collect()
 }
 
-/// One step: the call (or the wait), then the policy's decision.
+/// One step: for a destructive one the compare-and-swap re-read, then the
+/// call (or the wait), then the policy's decision. `creates_from` is the
+/// source of the create a protection change prepares.
 async fn run_step<O: Operations>(
     ops: &O,
     step: &Step,
     opts: &ApplyOptions,
     cancel: watch::Receiver<bool>,
+    creates_from: Option<&FileSystemId>,
 ) -> Decision {
+    match guard::check(ops, step, creates_from).await {
+        Ok(guard::Guard::Proceed) => {}
+        Ok(guard::Guard::Done(note)) => return Decision::Done { note: Some(note) },
+        Ok(guard::Guard::Changed(error)) => {
+            return Decision::Fail {
+                error,
+                stop_launching: opts.fail_fast,
+            }
+        }
+        Err(mut error) => {
+            error.hint = format!(
+                "{}; nothing was changed: apply re-reads the target right before each destructive call and does not act on a guess",
+                error.hint
+            );
+            return Decision::Fail {
+                error,
+                stop_launching: opts.fail_fast,
+            };
+        }
+    }
     let attempt = match &step.kind {
         StepKind::Delete {
             source_file_system_id,
@@ -672,6 +802,37 @@ async fn run_step<O: Operations>(
             source_file_system_id,
             region,
         } => wait(ops, region, source_file_system_id, Want::Gone, opts, cancel).await,
+        StepKind::RestoreProtection {
+            file_system_id,
+            region,
+            replication_overwrite_protection,
+            ..
+        } => {
+            let attempt = to_attempt(
+                ops.update_protection(region, file_system_id, replication_overwrite_protection)
+                    .await,
+            );
+            return match decide(&step.kind, &attempt, None, opts.fail_fast) {
+                Decision::Done { note: None } => Decision::Done {
+                    note: Some(format!(
+                        "overwrite protection of {file_system_id} ({region}) set back to {replication_overwrite_protection}"
+                    )),
+                },
+                Decision::Fail {
+                    mut error,
+                    stop_launching,
+                } => {
+                    error.hint = format!(
+                        "set it back yourself: aws efs update-file-system-protection --file-system-id {file_system_id} --replication-overwrite-protection {replication_overwrite_protection} --region {region}"
+                    );
+                    Decision::Fail {
+                        error,
+                        stop_launching,
+                    }
+                }
+                d => d,
+            };
+        }
     };
     match decide(&step.kind, &attempt, None, opts.fail_fast) {
         Decision::Verify => {

@@ -4,8 +4,9 @@
 //! progress on stdout, prints the closing summary.
 //!
 //! Exit codes: 0 everything done (or nothing to do), 1 an error, a refusal
-//! (no approval, stale saved plan) or any failed step, 130 interrupted
-//! (Ctrl-C). Without a terminal, apply never acts unless `--auto-approve`
+//! (no approval, stale or altered saved plan, an overwrite not approved for
+//! this run) or any failed step, 130 interrupted by Ctrl-C (SIGINT), 143 by
+//! SIGTERM. Without a terminal, apply never acts unless `--auto-approve`
 //! (or `--plan FILE`) says so.
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -205,15 +206,20 @@ async fn run_connected(
         }
     }
 
-    // From here on Ctrl-C stops launching, lets in-flight calls finish and
-    // prints the summary; a second Ctrl-C exits at once.
+    // From here on Ctrl-C (SIGINT) or SIGTERM stops launching, lets
+    // in-flight calls finish (and compensations run) and prints the
+    // summary; a second signal exits at once.
     let (tx, rx) = tokio::sync::watch::channel(false);
+    let exit_code = std::sync::Arc::new(std::sync::atomic::AtomicU8::new(130));
+    let mut stops = StopSignals::new();
+    let code = exit_code.clone();
     let signals = tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
+        if let Some(first) = stops.next().await {
+            code.store(first, std::sync::atomic::Ordering::SeqCst);
             let _ = tx.send(true);
-            eprintln!("\nInterrupt received: finishing the calls in flight, starting nothing new. Press Ctrl-C again to exit at once.");
-            if tokio::signal::ctrl_c().await.is_ok() {
-                std::process::exit(130);
+            eprintln!("\n{} received: finishing the calls in flight, starting nothing new. Press Ctrl-C again to exit at once.", if first == 143 { "SIGTERM" } else { "Interrupt" });
+            if let Some(second) = stops.next().await {
+                std::process::exit(second.into());
             }
         }
     });
@@ -243,12 +249,45 @@ async fn run_connected(
         )?;
     }
     Ok(if report.interrupted {
-        ExitCode::from(130)
+        ExitCode::from(exit_code.load(std::sync::atomic::Ordering::SeqCst))
     } else if report.succeeded() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
+}
+
+/// SIGINT (Ctrl-C) and, on Unix, SIGTERM, registered when created.
+struct StopSignals {
+    #[cfg(unix)]
+    term: Option<tokio::signal::unix::Signal>,
+}
+
+impl StopSignals {
+    fn new() -> Self {
+        StopSignals {
+            #[cfg(unix)]
+            term: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok(),
+        }
+    }
+
+    /// Waits for the next signal; returns the exit code it stands for
+    /// (130 for SIGINT, 143 for SIGTERM), `None` when none can be received.
+    async fn next(&mut self) -> Option<u8> {
+        #[cfg(unix)]
+        let term = async {
+            match &mut self.term {
+                Some(t) => t.recv().await,
+                None => std::future::pending().await,
+            }
+        };
+        #[cfg(not(unix))]
+        let term = std::future::pending::<Option<()>>();
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r.ok().map(|()| 130),
+            r = term => r.map(|()| 143),
+        }
+    }
 }
 
 fn never() -> tokio::sync::watch::Receiver<bool> {

@@ -26,8 +26,8 @@ pub use fingerprint::fingerprint;
 pub use saved::{SavedPlan, SavedPlanError, SAVED_PLAN_FORMAT_VERSION, SAVED_PLAN_KIND};
 pub use simulate::{simulate_apply, SimulateError};
 pub use types::{
-    Action, Attributes, Change, DestinationSpec, Plan, Scope, Step, StepId, StepKind, Summary,
-    Unmanaged,
+    Action, Attributes, Change, DestinationSpec, Expect, Plan, Scope, Step, StepId, StepKind,
+    Summary, Unmanaged,
 };
 
 use crate::model::{

@@ -409,7 +409,12 @@ fn failback_orders_delete_wait_protection_create_wait() {
     assert_eq!(back.action, Action::Create);
     assert_eq!(
         kinds(&p, back),
-        ["update-protection", "create", "wait-enabled"]
+        [
+            "update-protection",
+            "create",
+            "restore-protection",
+            "wait-enabled"
+        ]
     );
     let wait_deleted = p.step(del.steps[1]).unwrap();
     assert_eq!(wait_deleted.kind.name(), "wait-deleted");
@@ -421,6 +426,14 @@ fn failback_orders_delete_wait_protection_create_wait() {
     }
     let create = p.step(back.steps[1]).unwrap();
     assert_eq!(create.depends_on, vec![prot.id]);
+    // Its compensation restores the protection only if the create fails.
+    let restore = p.step(back.steps[2]).unwrap();
+    assert_eq!(restore.depends_on, vec![prot.id]);
+    assert!(matches!(
+        &restore.kind,
+        StepKind::RestoreProtection { compensates, replication_overwrite_protection, .. }
+            if *compensates == create.id && replication_overwrite_protection == "ENABLED"
+    ));
     // And it really ends where the config says.
     let after = simulate_apply(&w.actual, &p).unwrap();
     let again = plan(&d, &after, &PlanOptions::default()).unwrap();
@@ -490,7 +503,12 @@ fn existing_destination_needs_consent_to_disable_protection() {
     let p = run(&d, &w).unwrap();
     assert_eq!(
         kinds(&p, change(&p, "replication.a")),
-        ["update-protection", "create", "wait-enabled"]
+        [
+            "update-protection",
+            "create",
+            "restore-protection",
+            "wait-enabled"
+        ]
     );
 
     // Already DISABLED: no protection step, no consent needed.
@@ -1108,6 +1126,7 @@ fn deleting_or_replacing_says_the_old_destination_is_kept() {
             "wait-deleted",
             "update-protection",
             "create",
+            "restore-protection",
             "wait-enabled"
         ]
     );

@@ -187,6 +187,14 @@ fn describe_step(kind: &StepKind) -> String {
         } => format!(
             "wait until the replication of {source_file_system_id} ({region}) is ENABLED"
         ),
+        StepKind::RestoreProtection {
+            file_system_id,
+            region,
+            replication_overwrite_protection,
+            compensates,
+        } => format!(
+            "only if step {compensates} fails or is skipped: set replication overwrite protection of {file_system_id} ({region}) back to {replication_overwrite_protection}"
+        ),
     }
 }
 
