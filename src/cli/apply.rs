@@ -25,7 +25,7 @@ use crate::apply::{
     ApplyOptions, EfsWriter, JsonReporter, Observed, PlainReporter, Reporter, TtyReporter,
 };
 use crate::discover::discover;
-use crate::model::Region;
+use crate::model::{FileSystemId, Region};
 use crate::plan::{fingerprint, plan, Plan, PlanOptions, SavedPlan};
 use crate::render::{render_errors_human, render_errors_json, render_human, HumanOptions};
 
@@ -59,6 +59,16 @@ pub struct ApplyArgs {
     /// Stream progress as JSON lines on stdout (needs --auto-approve or --plan).
     #[arg(long)]
     pub json: bool,
+    /// Approve, for this run, overwriting all data on this existing file
+    /// system (repeatable). With --auto-approve, every file system the plan
+    /// overwrites must be named here; `allow_overwrite = true` in the
+    /// configuration is required as well.
+    #[arg(long = "allow-overwrite", value_name = "FILE_SYSTEM_ID", value_parser = parse_file_system_id)]
+    pub allow_overwrite: Vec<FileSystemId>,
+}
+
+fn parse_file_system_id(s: &str) -> Result<FileSystemId, String> {
+    FileSystemId::parse(s).map_err(|e| e.to_string())
 }
 
 /// Runs `apply`.
@@ -181,10 +191,64 @@ async fn run_connected(
         }
         return Ok(ExitCode::SUCCESS);
     }
+    // Overwriting a file system's data needs consent for this run: a saved
+    // plan that showed it, an interactive `yes` to a plan that showed it, or
+    // --allow-overwrite naming it; --auto-approve alone is not enough.
+    let overwrites: Vec<(String, String, String)> = plan
+        .overwrites()
+        .into_iter()
+        .map(|(a, fs, r)| (a.to_owned(), fs.to_owned(), r.to_string()))
+        .collect();
+    if args.plan_file.is_none() && args.auto_approve {
+        let missing: Vec<&(String, String, String)> = overwrites
+            .iter()
+            .filter(|(_, fs, _)| {
+                let id = fs.rsplit('/').next().unwrap_or(fs);
+                !args.allow_overwrite.iter().any(|a| a.as_str() == id)
+            })
+            .collect();
+        if !missing.is_empty() {
+            let list: Vec<String> = missing
+                .iter()
+                .map(|(a, fs, r)| format!("{fs} ({r}) by {a}"))
+                .collect();
+            let flags: Vec<String> = missing
+                .iter()
+                .map(|(_, fs, _)| {
+                    format!("--allow-overwrite {}", fs.rsplit('/').next().unwrap_or(fs))
+                })
+                .collect();
+            let message = format!(
+                "this plan overwrites all data on {}, and --auto-approve alone does not approve that. Nothing was changed. To approve it for this run: review the plan and run again with {}, answer yes to it on a terminal (without --auto-approve), or save it with `efs-replicator plan --out FILE` and apply that file with `efs-replicator apply --plan FILE`",
+                list.join(", "),
+                flags.join(" ")
+            );
+            if args.json {
+                writeln!(
+                    stdout,
+                    "{}",
+                    serde_json::json!({"type": "overwrite_not_approved", "message": message, "file_systems": missing.iter().map(|(a, fs, r)| serde_json::json!({"address": a, "file_system_id": fs, "region": r})).collect::<Vec<_>>()})
+                )?;
+            }
+            eprintln!("error: {message}.");
+            return Ok(ExitCode::from(1));
+        }
+    }
     if plan.has_changes() && args.plan_file.is_none() && !args.auto_approve {
         if !std::io::stdin().is_terminal() {
             eprintln!("error: apply needs approval, and stdin is not a terminal so it cannot ask.\n  Review the plan above and run again with --auto-approve, or save it with `efs-replicator plan --out FILE` and apply that file with `efs-replicator apply --plan FILE`.");
             return Ok(ExitCode::from(1));
+        }
+        if !overwrites.is_empty() {
+            let list: Vec<String> = overwrites
+                .iter()
+                .map(|(_, fs, r)| format!("{fs} ({r})"))
+                .collect();
+            write!(
+                stdout,
+                "\nThese actions OVERWRITE all data on {}; 'yes' approves that for this run.",
+                list.join(", ")
+            )?;
         }
         write!(stdout, "\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ")?;
         stdout.flush()?;

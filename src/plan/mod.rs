@@ -11,6 +11,7 @@ mod diff;
 mod error;
 mod fingerprint;
 mod graph;
+mod overwrite;
 mod preflight;
 mod saved;
 mod simulate;
@@ -223,6 +224,7 @@ pub fn plan(desired: &Desired, actual: &Actual, opts: &PlanOptions) -> Result<Pl
     ));
     preflight::note_kept_destinations(&mut drafts);
     errors.extend(preflight::prevent_destroy(&drafts));
+    errors.extend(overwrite::prevent_overwrite(&drafts));
 
     let selected = graph::select(&drafts, &opts.targets, &deleted_by, &mut errors);
     errors.retain(|e| e.address().is_none_or(|a| selected.contains(a)));
