@@ -80,10 +80,22 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
         Some(p) => {
             let f = std::fs::File::open(p)
                 .with_context(|| format!("could not open the saved plan {}", p.display()))?;
-            Some(
-                SavedPlan::read(std::io::BufReader::new(f))
-                    .with_context(|| format!("could not read the saved plan {}", p.display()))?,
-            )
+            let saved = SavedPlan::read(std::io::BufReader::new(f))
+                .with_context(|| format!("could not read the saved plan {}", p.display()))?;
+            // Bound to what was shown: planning again from what it records
+            // must give exactly its steps, changes, scope and fingerprint.
+            saved
+                .verify()
+                .with_context(|| format!("refusing the saved plan {}", p.display()))?;
+            if let (Some(observed), Some(actual)) = (&saved.observed, &saved.actual) {
+                if observed != &observe(&actual.into(), &saved.plan.scope) {
+                    anyhow::bail!(
+                        "refusing the saved plan {}: its `observed` section does not match the observed state it records (changed after it was written); run plan --out again",
+                        p.display()
+                    );
+                }
+            }
+            Some(saved)
         }
         None => None,
     };

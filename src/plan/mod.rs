@@ -24,7 +24,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 pub use error::{PlanError, PlanErrors};
 pub use fingerprint::fingerprint;
-pub use saved::{SavedPlan, SavedPlanError, SAVED_PLAN_FORMAT_VERSION, SAVED_PLAN_KIND};
+pub use saved::{
+    SavedActual, SavedPlan, SavedPlanError, SAVED_PLAN_FORMAT_VERSION, SAVED_PLAN_KIND,
+};
 pub use simulate::{simulate_apply, SimulateError};
 pub use types::{
     Action, Attributes, Change, DestinationSpec, Expect, Plan, Scope, Step, StepId, StepKind,
