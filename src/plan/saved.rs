@@ -276,3 +276,72 @@ fn differences(saved: &Plan, rebuilt: &Plan) -> Vec<String> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Address, FileSystemId, InstanceKey, KmsKeyRef};
+
+    #[test]
+    fn values_are_read_through_the_validating_constructors() {
+        let e = serde_json::from_str::<FileSystemId>("\"fs-XYZ\"").unwrap_err();
+        assert!(
+            e.to_string().contains("is not a valid file system id"),
+            "{e}"
+        );
+        assert!(serde_json::from_str::<Region>("\"Not A Region\"").is_err());
+        assert!(serde_json::from_str::<KmsKeyRef>("\"key\"").is_err());
+        // Same JSON as before: the bare string.
+        let id = FileSystemId::parse("fs-0123456789abcdef0").unwrap();
+        assert_eq!(
+            serde_json::to_string(&id).unwrap(),
+            "\"fs-0123456789abcdef0\""
+        );
+        for text in [
+            "replication.a",
+            "replication.a[3]",
+            "replication.a[\"eu-west-1\"]",
+        ] {
+            let a: Address = serde_json::from_str(&serde_json::to_string(text).unwrap()).unwrap();
+            assert_eq!(a.to_string(), text);
+        }
+        let a: Address = serde_json::from_str("\"replication.b[\\\"k\\\"]\"").unwrap();
+        assert_eq!(a.key, Some(InstanceKey::Str("k".into())));
+        for bad in [
+            "replication.",
+            "removed.fs-1",
+            "replication.a[x]",
+            "replication.a b",
+        ] {
+            assert!(
+                serde_json::from_str::<Address>(&serde_json::to_string(bad).unwrap()).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_saved_plan_without_what_it_was_made_from_cannot_be_verified() {
+        let plan = Plan {
+            changes: vec![],
+            steps: vec![],
+            unmanaged: vec![],
+            scope: Default::default(),
+            fingerprint: "sha256:0".into(),
+        };
+        let saved = SavedPlan::new(plan, "2026-11-29T00:00:00Z".into());
+        assert!(matches!(saved.verify(), Err(SavedPlanError::Unverifiable)));
+        let saved = SavedPlan {
+            desired: Some(Desired::default()),
+            actual: Some(SavedActual::from(&Actual::default())),
+            ..saved
+        };
+        // The empty plan of an empty state has another fingerprint.
+        match saved.verify() {
+            Err(SavedPlanError::Altered(d)) => {
+                assert!(d.iter().any(|d| d.contains("fingerprint")), "{d:?}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

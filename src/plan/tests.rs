@@ -1336,3 +1336,43 @@ fn kms_key_declared_against_a_reported_alias_is_unverified_not_a_diff() {
         );
     }
 }
+
+/// Issue 9: a create into an existing file system overwrites its data: the
+/// plan counts it, gives each lifted protection its compensation, records
+/// what each destructive step expects, and `prevent_destroy` blocks it.
+#[test]
+fn an_overwrite_is_counted_compensated_and_blocked_by_prevent_destroy() {
+    let (d, w) = failback();
+    let p = run(&d, &w).unwrap();
+    assert_eq!(p.summary().overwrite, 1);
+    let overwrites = p.overwrites();
+    assert_eq!(overwrites.len(), 1);
+    assert_eq!(overwrites[0].0, "replication.back");
+    assert_eq!(overwrites[0].1, fsid(1).as_str());
+    for s in &p.steps {
+        let destructive = matches!(
+            s.kind,
+            StepKind::Delete { .. } | StepKind::UpdateProtection { .. }
+        );
+        assert_eq!(s.expect.is_some(), destructive, "{s:?}");
+    }
+    // A new destination overwrites nothing.
+    let p = run(
+        &desired(vec![decl("a", 1, "us-east-1", "us-west-2")]),
+        &World::new(&["us-east-1", "us-west-2"]).fs(1, "us-east-1"),
+    )
+    .unwrap();
+    assert_eq!(p.summary().overwrite, 0);
+
+    let (mut d, w) = failback();
+    d.replications[0].prevent_destroy = true;
+    let errs = run(&d, &w).unwrap_err();
+    assert!(
+        errs.0.iter().any(|e| matches!(
+            e,
+            PlanError::PreventOverwrite { address, file_system, .. }
+                if address == "replication.back" && file_system == fsid(1).as_str()
+        )),
+        "{errs}"
+    );
+}
