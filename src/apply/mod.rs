@@ -21,11 +21,13 @@
 
 mod aftermath;
 mod efs;
+mod error;
 mod guard;
 pub mod policy;
 mod progress;
 mod report;
 mod stale;
+mod states;
 
 #[cfg(test)]
 mod tests;
@@ -36,11 +38,11 @@ use std::pin::Pin;
 use std::time::{Duration, Instant};
 
 use futures::stream::{FuturesUnordered, StreamExt};
-use serde::Serialize;
 use tokio::sync::watch;
 
 pub use aftermath::NoDr;
 pub use efs::EfsWriter;
+pub use error::StepError;
 pub use policy::{decide, Attempt, Decision};
 pub use progress::{
     json_event, plain_line, Event, JsonReporter, PlainReporter, Reporter, TtyReporter,
@@ -48,105 +50,12 @@ pub use progress::{
 pub use report::{render_summary_human, summary_json, AddressReport, ApplyReport, Outcome};
 pub use stale::{observe, read_scope, what_changed, Observed};
 
-use crate::discover::DiscoverError;
 use crate::model::{ActualReplication, FileSystemId, FileSystemInfo, Region, ReplicationStatus};
 use crate::plan::{Action, DestinationSpec, Plan, Step, StepId, StepKind};
-
-/// A step that failed: the operation, the Region, the AWS error code (when
-/// EFS answered), the message and what to do. A wait that ends badly (the
-/// replication reached ERROR, or the wait timed out) is no failed call: its
-/// `operation` is the step's name (`wait-enabled`, `wait-deleted`) and it is
-/// worded as what happened.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct StepError {
-    /// The EFS operation, e.g. `CreateReplicationConfiguration`, or the
-    /// wait step (`wait-enabled`, `wait-deleted`).
-    pub operation: String,
-    /// The Region it was called in.
-    pub region: String,
-    /// The AWS error code, when the service answered.
-    pub code: Option<String>,
-    /// The service's (or the wait's) message.
-    pub message: String,
-    /// What to do about it.
-    pub hint: String,
-}
-
-impl StepError {
-    /// True when the step was a wait, not an EFS call.
-    pub fn is_wait(&self) -> bool {
-        self.operation.starts_with("wait-")
-    }
-
-    /// What happened, without the hint: `<operation> in <region> failed:
-    /// <code>: <message>` for a call, the message alone for a wait.
-    pub fn what(&self) -> String {
-        if self.is_wait() {
-            return self.message.clone();
-        }
-        match &self.code {
-            Some(c) => format!(
-                "{} in {} failed: {c}: {}",
-                self.operation, self.region, self.message
-            ),
-            None => format!(
-                "{} in {} failed: {}",
-                self.operation, self.region, self.message
-            ),
-        }
-    }
-}
-
-impl std::fmt::Display for StepError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}; {}", self.what(), self.hint)
-    }
-}
-
-impl std::error::Error for StepError {}
-
-impl From<DiscoverError> for StepError {
-    fn from(e: DiscoverError) -> Self {
-        match e {
-            DiscoverError::Api {
-                operation,
-                region,
-                code,
-                message,
-                hint,
-            } => StepError {
-                operation: operation.to_owned(),
-                region,
-                code: Some(code),
-                message,
-                hint,
-            },
-            DiscoverError::Transport {
-                operation,
-                region,
-                message,
-                hint,
-            } => StepError {
-                operation: operation.to_owned(),
-                region,
-                code: None,
-                message,
-                hint,
-            },
-            DiscoverError::InvalidResponse {
-                operation,
-                region,
-                message,
-            } => StepError {
-                operation: operation.to_owned(),
-                region,
-                code: None,
-                message,
-                hint: "the response could not be used; check --endpoint-url".to_owned(),
-            },
-        }
-    }
-}
+use states::{
+    compensates, finish_address, is_mutating, phase, settle_compensations, skip_dependents,
+    skip_pending, states_view, stop_reason, State, Stop, Track,
+};
 
 /// The EFS calls apply makes. Implemented over `aws-sdk-efs` by [`EfsWriter`].
 pub trait Operations: Sync {
@@ -218,71 +127,6 @@ impl Default for ApplyOptions {
             progress_interval: Duration::from_secs(10),
         }
     }
-}
-
-/// Where a step stands.
-#[derive(Debug, Clone)]
-enum State {
-    Pending,
-    Running,
-    Done(Option<String>),
-    Failed(StepError),
-    Skipped(String),
-    /// A compensation whose create did not fail (or whose protection
-    /// change never happened): nothing to undo.
-    NotNeeded,
-}
-
-impl State {
-    fn finished(&self) -> bool {
-        !matches!(self, State::Pending | State::Running)
-    }
-}
-
-/// Why launching stopped.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Stop {
-    FailFast(String),
-    Interrupted,
-}
-
-/// True for steps that call a mutating EFS operation.
-fn is_mutating(kind: &StepKind) -> bool {
-    matches!(
-        kind,
-        StepKind::Create { .. }
-            | StepKind::Delete { .. }
-            | StepKind::UpdateProtection { .. }
-            | StepKind::RestoreProtection { .. }
-    )
-}
-
-/// The create a compensation step undoes the preparation of.
-fn compensates(kind: &StepKind) -> Option<StepId> {
-    match kind {
-        StepKind::RestoreProtection { compensates, .. } => Some(*compensates),
-        _ => None,
-    }
-}
-
-/// What an address is doing while one of its steps runs.
-fn phase(kind: &StepKind) -> &'static str {
-    match kind {
-        StepKind::Delete { .. } => "deleting",
-        StepKind::WaitDeleted { .. } => "waiting for the deletion",
-        StepKind::UpdateProtection { .. } => "disabling overwrite protection",
-        StepKind::Create { .. } => "creating",
-        StepKind::WaitEnabled { .. } => "waiting for ENABLED",
-        StepKind::RestoreProtection { .. } => "restoring overwrite protection",
-    }
-}
-
-/// Progress of one address.
-#[derive(Debug)]
-struct Track {
-    started: Option<Instant>,
-    phase: &'static str,
-    ended: bool,
 }
 
 type StepFuture<'a> = Pin<Box<dyn Future<Output = (StepId, Decision)> + Send + 'a>>;
@@ -569,171 +413,6 @@ pub async fn execute<O: Operations>(
         started.elapsed(),
         &tracks.iter().map(|t| t.started).collect::<Vec<_>>(),
     )
-}
-
-/// Why steps were not started after launching stopped.
-fn stop_reason(stop: &Stop) -> String {
-    match stop {
-        Stop::Interrupted => "not started: apply was interrupted".to_owned(),
-        Stop::FailFast(a) => format!("not started: --fail-fast stopped after {a} failed"),
-    }
-}
-
-/// Marks every pending step that is not a compensation as skipped.
-fn skip_pending(
-    steps: &BTreeMap<StepId, &Step>,
-    states: &mut BTreeMap<StepId, State>,
-    reason: &str,
-) {
-    for (id, st) in states.iter_mut() {
-        if matches!(st, State::Pending) && compensates(&steps[id].kind).is_none() {
-            *st = State::Skipped(reason.to_owned());
-        }
-    }
-}
-
-/// A pending compensation is not needed once its create is done, or when
-/// the protection change it would undo did not happen.
-fn settle_compensations(steps: &BTreeMap<StepId, &Step>, states: &mut BTreeMap<StepId, State>) {
-    let ids: Vec<StepId> = states.keys().copied().collect();
-    for id in ids {
-        let Some(c) = compensates(&steps[&id].kind) else {
-            continue;
-        };
-        if !matches!(states[&id], State::Pending) {
-            continue;
-        }
-        let create_done = matches!(states.get(&c), Some(State::Done(_)));
-        let never_lifted = steps[&id].depends_on.iter().any(|d| {
-            matches!(
-                states.get(d),
-                Some(State::Failed(_) | State::Skipped(_) | State::NotNeeded) | None
-            )
-        });
-        if create_done || never_lifted {
-            states.insert(id, State::NotNeeded);
-        }
-    }
-}
-
-/// Marks every pending step that depends on a failed or skipped step as
-/// skipped, naming the address whose failure caused it; repeats until stable.
-/// Compensations are left to [`settle_compensations`].
-fn skip_dependents(
-    steps: &BTreeMap<StepId, &Step>,
-    states: &mut BTreeMap<StepId, State>,
-    owner: &HashMap<StepId, usize>,
-    plan: &Plan,
-) {
-    loop {
-        let mut changed = false;
-        let ids: Vec<StepId> = states.keys().copied().collect();
-        for id in ids {
-            if !matches!(states[&id], State::Pending) || compensates(&steps[&id].kind).is_some() {
-                continue;
-            }
-            let blocked = steps[&id]
-                .depends_on
-                .iter()
-                .find_map(|d| match states.get(d) {
-                    Some(State::Failed(_)) => Some(format!(
-                        "depends on {} ({}), which failed",
-                        address_of(*d, owner, plan),
-                        steps[d].kind.name()
-                    )),
-                    Some(State::Skipped(why)) => {
-                        let a = address_of(*d, owner, plan);
-                        let own = address_of(id, owner, plan);
-                        Some(if a == own {
-                            why.clone()
-                        } else if address_failed(*d, owner, plan, states) {
-                            format!("depends on {a}, which failed")
-                        } else {
-                            format!("depends on {a}, which was skipped")
-                        })
-                    }
-                    None => Some(format!("depends on step {d}, which is not in the plan")),
-                    _ => None,
-                });
-            if let Some(why) = blocked {
-                states.insert(id, State::Skipped(why));
-                changed = true;
-            }
-        }
-        if !changed {
-            return;
-        }
-    }
-}
-
-/// True when a step of the address that owns step `id` failed.
-fn address_failed(
-    id: StepId,
-    owner: &HashMap<StepId, usize>,
-    plan: &Plan,
-    states: &BTreeMap<StepId, State>,
-) -> bool {
-    owner.get(&id).is_some_and(|i| {
-        plan.changes[*i]
-            .steps
-            .iter()
-            .any(|s| matches!(states.get(s), Some(State::Failed(_))))
-    })
-}
-
-fn address_of(id: StepId, owner: &HashMap<StepId, usize>, plan: &Plan) -> String {
-    owner
-        .get(&id)
-        .map(|i| plan.changes[*i].address.clone())
-        .unwrap_or_else(|| format!("step {id}"))
-}
-
-/// Reports the completion of an address once all its steps are finished.
-fn finish_address(
-    i: usize,
-    change: &crate::plan::Change,
-    states: &BTreeMap<StepId, State>,
-    tracks: &mut [Track],
-    reporter: &dyn Reporter,
-) {
-    let t = &mut tracks[i];
-    if t.ended || change.steps.is_empty() {
-        return;
-    }
-    let all_done = change
-        .steps
-        .iter()
-        .all(|s| matches!(states.get(s), Some(State::Done(_) | State::NotNeeded)));
-    if all_done {
-        t.ended = true;
-        let note = change.steps.iter().rev().find_map(|s| match states.get(s) {
-            Some(State::Done(Some(n))) => Some(n.clone()),
-            _ => None,
-        });
-        reporter.event(&Event::Complete {
-            address: &change.address,
-            action: change.action,
-            elapsed: t.started.map(|s| s.elapsed()).unwrap_or_default(),
-            note: note.as_deref(),
-        });
-    }
-}
-
-/// The final state of each step, as the report reads it.
-fn states_view(states: &BTreeMap<StepId, State>) -> BTreeMap<StepId, report::StepEnd> {
-    states
-        .iter()
-        .map(|(id, s)| {
-            let end = match s {
-                State::Done(n) => report::StepEnd::Done(n.clone()),
-                State::Failed(e) => report::StepEnd::Failed(e.clone()),
-                State::Skipped(r) => report::StepEnd::Skipped(r.clone()),
-                State::NotNeeded => report::StepEnd::NotNeeded,
-                State::Pending | State::Running => report::StepEnd::Skipped("not started".into()),
-            };
-            (*id, end)
-        })
-        .collect()
 }
 
 /// One step: for a destructive one the compare-and-swap re-read, then the
