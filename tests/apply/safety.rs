@@ -144,8 +144,8 @@ async fn a_create_failing_after_the_protection_was_lifted_restores_it_and_names_
 /// takes writes again. The configuration still declares B -> A with
 /// `allow_overwrite = true`; an unattended `apply --auto-approve` must not
 /// wipe A: it stops before any mutating call and says how to approve.
-/// `prevent_destroy` on the block makes the overwrite a plan error; naming
-/// A with `--allow-overwrite` approves it for one run.
+/// `prevent_destroy` on the block makes the overwrite a plan error; a `yes`
+/// on a terminal approves it for one run.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unattended_apply_never_overwrites_a_file_system_that_took_writes_again() {
     let world = World::new(&[(1, "us-east-1")]);
@@ -232,21 +232,18 @@ async fn an_unattended_apply_never_overwrites_a_file_system_that_took_writes_aga
     );
     assert_eq!(mutations(&emu).await.len(), before);
 
-    // Approved for this run by name: it goes ahead.
+    // A `yes` typed on a terminal to a plan that showed the overwrite
+    // approves it.
     world.write_config(&failback_config(&b));
-    let out = run_bin(
-        &emu,
-        &[
-            "apply",
-            path_str(&dir),
-            "--auto-approve",
-            "--allow-overwrite",
-            &a,
-        ],
-    )
-    .await;
+    let out = super::cli::run_on_tty(&emu, &["apply", path_str(&dir)], "yes\n").await;
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains(&format!(
+            "These actions OVERWRITE all data on {a} (us-east-1); 'yes' approves that for this run."
+        )),
+        "{stdout}"
+    );
     assert_eq!(
         mutations(&emu).await.split_off(before),
         vec![
