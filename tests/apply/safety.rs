@@ -368,3 +368,60 @@ async fn a_protection_changed_since_the_plan_is_not_touched() {
     );
     assert_eq!(mutations(&emu).await.len(), before);
 }
+
+/// Item 7: two applies of the same saved failback plan at once. Whichever
+/// reaches each destructive call first makes it; the other re-reads the
+/// target first and either finds the change already made (done) or fails
+/// the address with "changed since plan". Either way one replication B -> A
+/// is created, A ends as its destination, and neither run undoes the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_concurrent_applies_of_one_saved_plan_do_not_undo_each_other() {
+    let world = World::new(&[(1, "us-east-1")]);
+    let emu = world.start(config()).await;
+    let a = fsid(1);
+    let b = replicated(&emu).await;
+    world.write_config(&failback_config(&b));
+    let saved = world.dir.path().join("plan.json");
+    let out = run_bin(
+        &emu,
+        &[
+            "plan",
+            path_str(&world.config_dir()),
+            "--out",
+            path_str(&saved),
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    let before = mutations(&emu).await.len();
+
+    let args = ["apply", "--plan", path_str(&saved)];
+    let (one, two) = tokio::join!(run_bin(&emu, &args), run_bin(&emu, &args));
+    for out in [&one, &two] {
+        let (stdout, stderr) = text(out);
+        match out.status.code() {
+            Some(0) => {}
+            Some(1) => assert!(
+                stdout.contains("changed since plan") || stderr.contains("stale"),
+                "a run that did not finish says why: {stdout}\n{stderr}"
+            ),
+            other => panic!("exit {other:?}: {stdout}\n{stderr}"),
+        }
+    }
+    assert!(
+        one.status.success() || two.status.success(),
+        "one of them finishes: {:?} {:?}",
+        text(&one),
+        text(&two)
+    );
+    // One replication B -> A was created, and A is its destination.
+    let creates = mutations(&emu)
+        .await
+        .split_off(before)
+        .into_iter()
+        .filter(|m| m.0 == "CreateReplicationConfiguration")
+        .count();
+    assert_eq!(creates, 1);
+    assert_eq!(protection(&emu, "us-east-1", &a).await, "REPLICATING");
+    assert!(converged(&world, &emu).await);
+}
