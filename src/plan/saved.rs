@@ -209,6 +209,42 @@ fn show<T: Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|e| format!("<{e}>"))
 }
 
+/// `what: FIELD is X but the plan gives Y`, one per differing leaf field.
+fn field_differences<T: Serialize>(what: &str, saved: &T, rebuilt: &T, out: &mut Vec<String>) {
+    fn walk(path: &str, a: &serde_json::Value, b: &serde_json::Value, out: &mut Vec<String>) {
+        match (a, b) {
+            (serde_json::Value::Object(x), serde_json::Value::Object(y)) => {
+                let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+                for k in keys {
+                    let null = serde_json::Value::Null;
+                    let sub = if path.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{path}.{k}")
+                    };
+                    walk(
+                        &sub,
+                        x.get(k).unwrap_or(&null),
+                        y.get(k).unwrap_or(&null),
+                        out,
+                    );
+                }
+            }
+            _ if a == b => {}
+            _ => out.push(format!("{path} is {a} but the plan gives {b}")),
+        }
+    }
+    let (Ok(a), Ok(b)) = (serde_json::to_value(saved), serde_json::to_value(rebuilt)) else {
+        out.push(format!("{what} differs"));
+        return;
+    };
+    let mut fields = Vec::new();
+    walk("", &a, &b, &mut fields);
+    for f in fields {
+        out.push(format!("{what}: {f}"));
+    }
+}
+
 /// What differs between the saved plan and the rebuilt one, one sentence each.
 fn differences(saved: &Plan, rebuilt: &Plan) -> Vec<String> {
     let mut out = Vec::new();
@@ -221,11 +257,7 @@ fn differences(saved: &Plan, rebuilt: &Plan) -> Vec<String> {
     for id in ids {
         match (saved.step(id), rebuilt.step(id)) {
             (Some(a), Some(b)) if a == b => {}
-            (Some(a), Some(b)) => out.push(format!(
-                "step {id} is {} but the plan gives {}",
-                show(a),
-                show(b)
-            )),
+            (Some(a), Some(b)) => field_differences(&format!("step {id}"), a, b, &mut out),
             (Some(_), None) => out.push(format!("step {id} is not part of the plan")),
             (None, Some(b)) => out.push(format!("step {id} is missing: {}", show(b))),
             (None, None) => {}
@@ -241,11 +273,7 @@ fn differences(saved: &Plan, rebuilt: &Plan) -> Vec<String> {
         let find = |p: &'_ Plan| p.changes.iter().find(|c| c.address == a).cloned();
         match (find(saved), find(rebuilt)) {
             (Some(x), Some(y)) if x == y => {}
-            (Some(x), Some(y)) => out.push(format!(
-                "change {a} is {} but the plan gives {}",
-                show(&x),
-                show(&y)
-            )),
+            (Some(x), Some(y)) => field_differences(&format!("change {a}"), &x, &y, &mut out),
             (Some(_), None) => out.push(format!("change {a} is not part of the plan")),
             (None, Some(_)) => out.push(format!("change {a} is missing")),
             (None, None) => {}
@@ -262,18 +290,9 @@ fn differences(saved: &Plan, rebuilt: &Plan) -> Vec<String> {
         ));
     }
     if saved.scope != rebuilt.scope {
-        out.push(format!(
-            "scope is {} but the plan gives {}",
-            show(&saved.scope),
-            show(&rebuilt.scope)
-        ));
+        field_differences("scope", &saved.scope, &rebuilt.scope, &mut out);
     }
-    if saved.fingerprint != rebuilt.fingerprint && saved.scope == rebuilt.scope {
-        out.push(format!(
-            "fingerprint {} differs from {}",
-            saved.fingerprint, rebuilt.fingerprint
-        ));
-    }
+    // The fingerprint is checked against the recorded observation by the caller.
     out
 }
 

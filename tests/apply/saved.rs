@@ -46,12 +46,12 @@ async fn a_tampered_saved_plan_is_refused_before_any_mutating_call() {
         (
             "an edited step",
             |d| step_mut(d, "create")["destination"]["region"] = json!("eu-west-1"),
-            "step 4 is",
+            "step 4: destination.region is \"eu-west-1\" but the plan gives \"us-east-1\"",
         ),
         (
             "a dropped dependency",
             |d| step_mut(d, "create")["depends_on"] = json!([]),
-            "step 4 is",
+            "step 4: depends_on is [] but the plan gives [3]",
         ),
         (
             "a change's destination",
@@ -64,7 +64,7 @@ async fn a_tampered_saved_plan_is_refused_before_any_mutating_call() {
                     .unwrap();
                 c["after"]["destination_file_system_id"] = json!("fs-00000055");
             },
-            "change replication.back is",
+            "change replication.back: after.destination_file_system_id is \"fs-00000055\"",
         ),
         (
             "the scope",
@@ -72,7 +72,7 @@ async fn a_tampered_saved_plan_is_refused_before_any_mutating_call() {
                 let regions = d["plan"]["scope"]["regions"].as_array_mut().unwrap();
                 regions.retain(|r| r != "us-west-2");
             },
-            "scope is",
+            "scope: regions is [\"us-east-1\"] but the plan gives [\"us-east-1\",\"us-west-2\"]",
         ),
         (
             "the fingerprint",
