@@ -162,3 +162,120 @@ pub(crate) fn no_dr(plan: &Plan, ends: &BTreeMap<StepId, StepEnd>) -> (Vec<NoDr>
     }
     (out, rerun)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::apply::report::build;
+    use crate::apply::Outcome;
+    use crate::model::{FileSystemId, Region};
+    use crate::plan::{Action, Attributes, Change, DestinationSpec, Scope, Step};
+
+    /// Issue 9: a replace interrupted between its delete and its create
+    /// leaves its source without replication, and the summary says so.
+    #[test]
+    fn a_replace_stopped_after_its_delete_names_its_source_as_without_dr() {
+        let fs = FileSystemId::parse("fs-00000001").unwrap();
+        let east = Region::parse("us-east-1").unwrap();
+        let step = |id, kind, depends_on| Step {
+            id,
+            kind,
+            depends_on,
+            expect: None,
+        };
+        let plan = Plan {
+            changes: vec![Change {
+                address: "replication.a".into(),
+                action: Action::Replace,
+                reason: String::new(),
+                notes: vec![],
+                before: Some(Attributes {
+                    source_file_system_id: fs.to_string(),
+                    source_region: east.to_string(),
+                    destination_region: "us-west-2".into(),
+                    destination_file_system_id: Some("fs-00000002".into()),
+                    destination_availability_zone: None,
+                    destination_kms_key_id: None,
+                    role_arn: None,
+                    status: Some("ENABLED".into()),
+                }),
+                after: None,
+                steps: vec![1, 2, 3],
+            }],
+            steps: vec![
+                step(
+                    1,
+                    StepKind::Delete {
+                        source_file_system_id: fs.clone(),
+                        region: east.clone(),
+                    },
+                    vec![],
+                ),
+                step(
+                    2,
+                    StepKind::WaitDeleted {
+                        source_file_system_id: fs.clone(),
+                        region: east.clone(),
+                    },
+                    vec![1],
+                ),
+                step(
+                    3,
+                    StepKind::Create {
+                        source_file_system_id: fs.clone(),
+                        region: east.clone(),
+                        destination: DestinationSpec {
+                            region: Region::parse("eu-west-1").unwrap(),
+                            availability_zone_name: None,
+                            kms_key_id: None,
+                            file_system_id: None,
+                            role_arn: None,
+                        },
+                    },
+                    vec![2],
+                ),
+            ],
+            unmanaged: vec![],
+            scope: Scope::default(),
+            fingerprint: String::new(),
+        };
+        let why = "interrupted while waiting; run apply again to finish".to_owned();
+        let ends = BTreeMap::from([
+            (1, StepEnd::Done(None)),
+            (2, StepEnd::Skipped(why.clone())),
+            (
+                3,
+                StepEnd::Skipped("not started: apply was interrupted".into()),
+            ),
+        ]);
+        let report = build(&plan, &ends, true, Duration::from_secs(1), &[None]);
+        let a = report.address("replication.a").unwrap();
+        assert_eq!(a.outcome, Outcome::Skipped);
+        assert!(
+            a.detail
+                .as_deref()
+                .unwrap()
+                .starts_with("the old replication was deleted, the new one not created"),
+            "{a:?}"
+        );
+        assert_eq!(report.no_dr.len(), 1, "{:?}", report.no_dr);
+        assert_eq!(report.no_dr[0].label(), "no DR: fs-00000001 (us-east-1)");
+        assert!(
+            report.rerun[0].contains(
+                "a re-run creates fs-00000001 (us-east-1) -> a new file system in eu-west-1"
+            ),
+            "{:?}",
+            report.rerun
+        );
+
+        // Once the create is done, nothing is without replication.
+        let ends = BTreeMap::from([
+            (1, StepEnd::Done(None)),
+            (2, StepEnd::Done(None)),
+            (3, StepEnd::Done(None)),
+        ]);
+        assert!(no_dr(&plan, &ends).0.is_empty());
+    }
+}

@@ -180,14 +180,18 @@ pub(crate) fn build(
             (Some(_), _) => (Outcome::Failed, None),
             (None, None) => (Outcome::Done, note),
             // Every call went through; only a wait was cut short.
-            (None, Some((_, why))) if mutating_done && only_waits_skipped => (
-                Outcome::Done,
-                Some(if created {
-                    format!("created, not yet ENABLED ({why})")
-                } else {
-                    format!("deletion started, not yet finished ({why})")
-                }),
-            ),
+            (None, Some((_, why)))
+                if (created || deleted) && mutating_done && only_waits_skipped =>
+            {
+                (
+                    Outcome::Done,
+                    Some(if created {
+                        format!("created, not yet ENABLED ({why})")
+                    } else {
+                        format!("deletion started, not yet finished ({why})")
+                    }),
+                )
+            }
             (None, Some((_, why))) if deleted && !created && c.action == Action::Replace => (
                 Outcome::Skipped,
                 Some(format!(
@@ -375,5 +379,83 @@ mod tests {
             ),
             "{text}"
         );
+    }
+
+    /// Issue 9: after an interrupt, a create that returned counts as done
+    /// ("created, not yet ENABLED"); a replication in place whose wait was
+    /// cut short is not reported as something this run did.
+    #[test]
+    fn an_interrupted_wait_after_a_create_counts_the_create_as_done() {
+        use crate::model::{FileSystemId, Region};
+        use crate::plan::{Change, DestinationSpec, Scope, Step, StepKind};
+        let fs = FileSystemId::parse("fs-00000001").unwrap();
+        let region = Region::parse("us-east-1").unwrap();
+        let step = |id, kind| Step {
+            id,
+            kind,
+            depends_on: vec![],
+            expect: None,
+        };
+        let wait = || StepKind::WaitEnabled {
+            source_file_system_id: fs.clone(),
+            region: region.clone(),
+        };
+        let change = |address: &str, action, steps| Change {
+            address: address.into(),
+            action,
+            reason: String::new(),
+            notes: vec![],
+            before: None,
+            after: None,
+            steps,
+        };
+        let plan = Plan {
+            changes: vec![
+                change("replication.new", Action::Create, vec![1, 2]),
+                change("replication.old", Action::NoOp, vec![3]),
+            ],
+            steps: vec![
+                step(
+                    1,
+                    StepKind::Create {
+                        source_file_system_id: fs.clone(),
+                        region: region.clone(),
+                        destination: DestinationSpec {
+                            region: Region::parse("us-west-2").unwrap(),
+                            availability_zone_name: None,
+                            kms_key_id: None,
+                            file_system_id: None,
+                            role_arn: None,
+                        },
+                    },
+                ),
+                step(2, wait()),
+                step(3, wait()),
+            ],
+            unmanaged: vec![],
+            scope: Scope::default(),
+            fingerprint: String::new(),
+        };
+        let why = "interrupted while waiting; run apply again to finish".to_owned();
+        let ends = BTreeMap::from([
+            (1, StepEnd::Done(None)),
+            (2, StepEnd::Skipped(why.clone())),
+            (3, StepEnd::Skipped(why)),
+        ]);
+        let report = build(&plan, &ends, true, Duration::from_secs(1), &[None, None]);
+        let new = report.address("replication.new").unwrap();
+        assert_eq!(new.outcome, Outcome::Done);
+        assert!(
+            new.detail
+                .as_deref()
+                .unwrap()
+                .starts_with("created, not yet ENABLED"),
+            "{new:?}"
+        );
+        assert_eq!(
+            report.address("replication.old").unwrap().outcome,
+            Outcome::Skipped
+        );
+        assert!(report.no_dr.is_empty());
     }
 }

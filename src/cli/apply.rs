@@ -293,7 +293,12 @@ async fn run_connected(
         if let Some(first) = stops.next().await {
             code.store(first, std::sync::atomic::Ordering::SeqCst);
             let _ = tx.send(true);
-            eprintln!("\n{} received: finishing the calls in flight, starting nothing new. Press Ctrl-C again to exit at once.", if first == 143 { "SIGTERM" } else { "Interrupt" });
+            let (what, again) = if first == 143 {
+                ("SIGTERM", "Send it again (or press Ctrl-C)")
+            } else {
+                ("Interrupt", "Press Ctrl-C again")
+            };
+            eprintln!("\n{what} received: finishing the calls in flight and restoring any protection lifted for a create that will not run, starting nothing new. {again} to exit at once.");
             if let Some(second) = stops.next().await {
                 std::process::exit(second.into());
             }
