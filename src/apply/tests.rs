@@ -76,6 +76,9 @@ impl Operations for Scripted {
     ) -> Result<Option<FileSystemInfo>, StepError> {
         Ok(None)
     }
+    async fn list_replications(&self, _: &Region) -> Result<Listing, StepError> {
+        Ok(Listing::default())
+    }
 }
 
 struct Quiet;

@@ -12,6 +12,7 @@ mod interrupt;
 mod orphans;
 mod safety;
 mod saved;
+mod waits;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
