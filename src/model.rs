@@ -412,6 +412,7 @@ pub struct Desired {
     /// Availability Zone or an ARN) and the Regions of file system ARNs. A
     /// Region that only came from `--region`, `AWS_REGION` or a profile is
     /// not here. Only these Regions are in reach of `prune`.
+    #[serde(default)]
     pub written_regions: BTreeSet<Region>,
 }
 
@@ -461,6 +462,7 @@ pub struct Removed {
     /// When set, only a replication to this destination file system may be
     /// deleted; a replication of the source to another destination is a
     /// plan error.
+    #[serde(default)]
     pub destination: Option<FileSystemId>,
 }
 
