@@ -11,6 +11,7 @@
 
 use crate::auth::Caller;
 use crate::validate;
+use crate::variants::{ListingScope, OwnerIds};
 use crate::wire::ApiError;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -56,6 +57,9 @@ pub struct FileSystem {
     pub protection: String,
     pub tags: Vec<Tag>,
     pub size_in_bytes: u64,
+    /// Set by DeleteFileSystem: `deleting` until this instant, then gone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<f64>,
 }
 
 impl Default for FileSystem {
@@ -77,6 +81,7 @@ impl Default for FileSystem {
             protection: "ENABLED".into(),
             tags: Vec::new(),
             size_in_bytes: 6144,
+            deleted_at: None,
         }
     }
 }
@@ -91,11 +96,13 @@ impl FileSystem {
     }
 
     fn available(&self, now: f64) -> bool {
-        now >= self.available_at
+        now >= self.available_at && self.deleted_at.is_none()
     }
 
     fn life_cycle_state(&self, now: f64) -> &'static str {
-        if self.available(now) {
+        if self.deleted_at.is_some() {
+            "deleting"
+        } else if self.available(now) {
             "available"
         } else {
             "creating"
@@ -268,7 +275,12 @@ impl Replication {
         Some(self.first_sync_at + ((t - self.first_sync_at) / interval).floor() * interval)
     }
 
-    fn describe(&self, side: Side, now: f64, interval: f64) -> Value {
+    /// Owner ids are left out of a same-account description under
+    /// `--owner-ids cross-account-only`.
+    fn describe(&self, side: Side, now: f64, t: &Timings) -> Value {
+        let interval = t.sync_interval;
+        let owners =
+            t.owner_ids == OwnerIds::Always || self.source_account != self.destination_account;
         let (status, message) = self.status(side, now);
         let mut d = Map::new();
         d.insert("Status".into(), json!(status));
@@ -280,7 +292,9 @@ impl Replication {
         if let Some(t) = self.last_replicated(now, interval) {
             d.insert("LastReplicatedTimestamp".into(), json!(t));
         }
-        d.insert("OwnerId".into(), json!(self.destination_account));
+        if owners {
+            d.insert("OwnerId".into(), json!(self.destination_account));
+        }
         if let Some(m) = message {
             d.insert("StatusMessage".into(), json!(m));
         }
@@ -288,15 +302,18 @@ impl Replication {
             d.insert("RoleArn".into(), json!(r));
         }
         let source_arn = self.source_arn();
-        json!({
+        let mut out = json!({
             "SourceFileSystemId": self.source_file_system_id,
             "SourceFileSystemRegion": self.source_region,
             "SourceFileSystemArn": source_arn,
             "OriginalSourceFileSystemArn": self.original_source_file_system_arn.clone().unwrap_or_else(|| source_arn.clone()),
             "CreationTime": self.creation_time,
-            "SourceFileSystemOwnerId": self.source_account,
             "Destinations": [Value::Object(d)],
-        })
+        });
+        if owners {
+            out["SourceFileSystemOwnerId"] = json!(self.source_account);
+        }
+        out
     }
 }
 
@@ -343,7 +360,7 @@ impl FsRef {
     }
 }
 
-/// Delays in seconds, from the configuration.
+/// Delays in seconds, and the behaviour variants, from the configuration.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Timings {
     pub create: f64,
@@ -351,6 +368,12 @@ pub struct Timings {
     pub delete: f64,
     pub initial_sync: f64,
     pub sync_interval: f64,
+    /// The destination side outlives the source side by this much.
+    pub destination_delete_lag: f64,
+    /// A deleted file system stays `deleting` this long.
+    pub file_system_delete: f64,
+    pub listing_scope: ListingScope,
+    pub owner_ids: OwnerIds,
 }
 
 /// The body of a CreateFileSystem request, already type-checked.
@@ -394,6 +417,8 @@ pub struct Store {
     by_source: BTreeSet<(String, u64)>,
     /// Replications with a side whose deletion has not been swept yet.
     pending: BTreeSet<u64>,
+    /// File systems `deleting`, not swept yet.
+    fs_pending: BTreeSet<String>,
     next_rep_id: u64,
 }
 
@@ -624,6 +649,9 @@ impl Store {
     }
 
     fn insert_fs(&mut self, fs: FileSystem) {
+        if fs.deleted_at.is_some() {
+            self.fs_pending.insert(fs.id.clone());
+        }
         self.fs_views
             .entry(fs.view())
             .or_default()
@@ -657,6 +685,27 @@ impl Store {
     /// gets its protection back to ENABLED; a configuration with both sides
     /// gone disappears.
     pub fn sweep(&mut self, now: f64) {
+        if !self.fs_pending.is_empty() {
+            let due: Vec<String> = self
+                .fs_pending
+                .iter()
+                .filter(|id| {
+                    self.file_systems
+                        .get(*id)
+                        .and_then(|f| f.deleted_at)
+                        .is_none_or(|t| now >= t)
+                })
+                .cloned()
+                .collect();
+            for id in due {
+                self.fs_pending.remove(&id);
+                if let Some(fs) = self.file_systems.remove(&id) {
+                    if let Some(set) = self.fs_views.get_mut(&fs.view()) {
+                        set.remove(&id);
+                    }
+                }
+            }
+        }
         if self.pending.is_empty() {
             return;
         }
@@ -831,6 +880,7 @@ impl Store {
             protection: "ENABLED".into(),
             tags: merge_tags(Vec::new(), input.tags),
             size_in_bytes: 6144,
+            deleted_at: None,
         };
         let out = fs.describe(now);
         self.insert_fs(fs);
@@ -894,7 +944,14 @@ impl Store {
         Ok(Value::Object(out))
     }
 
-    pub fn delete_file_system(&mut self, caller: &Caller, raw_id: &str) -> Result<(), ApiError> {
+    /// Deletes a file system: `deleting` for `--file-system-delete-delay`
+    /// (deleting it again meanwhile is accepted), then gone.
+    pub fn delete_file_system(
+        &mut self,
+        caller: &Caller,
+        raw_id: &str,
+        now: f64,
+    ) -> Result<(), ApiError> {
         let view = (caller.account.clone(), caller.region.clone());
         let id = self.fs_or_not_found(raw_id, &view)?.id.clone();
         if self.by_fs.contains_key(&id) {
@@ -902,10 +959,13 @@ impl Store {
                 "You cannot delete file system '{id}' because it is in a replication configuration. Delete the replication configuration first."
             )));
         }
-        self.file_systems.remove(&id);
-        if let Some(set) = self.fs_views.get_mut(&view) {
-            set.remove(&id);
+        let delay = self.timings.file_system_delete;
+        let fs = self.file_systems.get_mut(&id).expect("found above");
+        if fs.deleted_at.is_none() {
+            fs.deleted_at = Some(now + delay);
         }
+        self.fs_pending.insert(id);
+        self.sweep(now);
         Ok(())
     }
 
@@ -1180,6 +1240,7 @@ impl Store {
                     protection: "REPLICATING".into(),
                     tags: Vec::new(),
                     size_in_bytes: 6144,
+                    deleted_at: None,
                 };
                 let id = fs.id.clone();
                 self.insert_fs(fs);
@@ -1206,7 +1267,7 @@ impl Store {
             stalled_at: None,
         };
         self.next_rep_id += 1;
-        let out = rep.describe(Side::Source, now, self.timings.sync_interval);
+        let out = rep.describe(Side::Source, now, &self.timings);
         self.insert_rep(rep, now);
         Ok(out)
     }
@@ -1227,13 +1288,11 @@ impl Store {
         now: f64,
     ) -> Result<Value, ApiError> {
         let view = (caller.account.clone(), caller.region.clone());
-        let interval = self.timings.sync_interval;
+        let t = &self.timings;
         if let Some(raw) = file_system_id {
             let fs = self.fs_or_not_found(raw, &view)?;
             return match self.rep_of_fs(&fs.id, &view, now) {
-                Some((rep, side)) => {
-                    Ok(json!({"Replications": [rep.describe(side, now, interval)]}))
-                }
+                Some((rep, side)) => Ok(json!({"Replications": [rep.describe(side, now, t)]})),
                 None => Err(ApiError::ReplicationNotFound(format!(
                     "File system '{}' is not in a replication configuration.",
                     fs.id
@@ -1259,11 +1318,15 @@ impl Store {
             let Some(side) = rep.side_for(&view, now) else {
                 continue;
             };
+            // `--listing-scope source`: a destination side is found by id only.
+            if t.listing_scope == ListingScope::Source && side == Side::Destination {
+                continue;
+            }
             if page.len() == max_results {
                 next = Some(*id);
                 break;
             }
-            page.push(rep.describe(side, now, interval));
+            page.push(rep.describe(side, now, t));
         }
         let mut out = json!({"Replications": page});
         if let Some(n) = next {
@@ -1306,6 +1369,7 @@ impl Store {
             return Err(ApiError::fs_not_found(&r.id));
         };
         let delay = self.timings.delete;
+        let lag = self.timings.destination_delete_lag;
         let rep = self.replications.get_mut(&rid).expect("found above");
         if local_only && rep.same_view() {
             return Err(ApiError::BadRequest(
@@ -1318,12 +1382,17 @@ impl Store {
             vec![Side::Source, Side::Destination]
         };
         for s in sides {
-            let slot = match s {
-                Side::Source => &mut rep.source_gone_at,
-                Side::Destination => &mut rep.destination_gone_at,
+            // With both sides deleted, the destination side outlives the
+            // source side by `--destination-delete-lag`.
+            let (slot, extra) = match s {
+                Side::Source => (&mut rep.source_gone_at, 0.0),
+                Side::Destination => (
+                    &mut rep.destination_gone_at,
+                    if local_only { 0.0 } else { lag },
+                ),
             };
             if slot.is_none() {
-                *slot = Some(now + delay);
+                *slot = Some(now + delay + extra);
             }
         }
         self.pending.insert(rid);
@@ -1519,6 +1588,7 @@ mod tests {
             delete: 3.0,
             initial_sync: 1.0,
             sync_interval: 1.0,
+            ..Timings::default()
         });
         let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
         let mut next = |n: usize| {
@@ -1598,7 +1668,7 @@ mod tests {
                 }
                 4 => {
                     let id = pick(&ids, next(ids.len().max(1)));
-                    if store.delete_file_system(&c, &id).is_ok() {
+                    if store.delete_file_system(&c, &id, now).is_ok() {
                         ids.retain(|i| i != &id);
                     }
                 }
