@@ -44,6 +44,8 @@ pub async fn start(state_file: Option<PathBuf>) -> Emulator {
         ..Config::default()
     };
     c.access_key_accounts.insert(KEY_B.into(), ACCOUNT_B.into());
+    // The variant set named by EFS_EMULATOR_VARIANTS, if any.
+    efs_emulator::VariantSet::from_env().apply(&mut c);
     efs_emulator::start(c).await.expect("emulator starts")
 }
 
