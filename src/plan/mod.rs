@@ -26,8 +26,8 @@ pub use fingerprint::fingerprint;
 pub use saved::{SavedPlan, SavedPlanError, SAVED_PLAN_FORMAT_VERSION, SAVED_PLAN_KIND};
 pub use simulate::{simulate_apply, SimulateError};
 pub use types::{
-    Action, Attributes, Change, DestinationSpec, Plan, Scope, Step, StepId, StepKind, Summary,
-    Unmanaged,
+    Action, Attributes, Change, DestinationSpec, Plan, Scope, Side, Step, StepId, StepKind,
+    Summary, Unmanaged,
 };
 
 use crate::model::{
@@ -236,11 +236,16 @@ pub fn plan(desired: &Desired, actual: &Actual, opts: &PlanOptions) -> Result<Pl
         return Err(PlanErrors(errors));
     }
     drafts.retain(|d| selected.contains(&d.address));
-    let steps = graph::build_steps(&mut drafts);
+    let steps = graph::build_steps(&mut drafts, &index.by_source);
 
     let scope = Scope {
         regions: actual.regions.iter().cloned().collect(),
+        // Also the file systems whose replication discovery described by
+        // id, so that a stale-plan check reads them (and it) again.
         file_systems: required_file_systems(desired, &actual.replications)
+            .into_iter()
+            .chain(actual.probed.iter().cloned())
+            .collect::<BTreeSet<_>>()
             .into_iter()
             .collect(),
     };
