@@ -662,6 +662,7 @@ async fn run_step<O: Operations>(
                 ops,
                 region,
                 source_file_system_id,
+                source_file_system_id,
                 Want::Enabled,
                 opts,
                 cancel,
@@ -670,8 +671,27 @@ async fn run_step<O: Operations>(
         }
         StepKind::WaitDeleted {
             source_file_system_id,
-            region,
-        } => wait(ops, region, source_file_system_id, Want::Gone, opts, cancel).await,
+            ..
+        } => {
+            // Each side in turn (the destination side may outlive the source side).
+            let mut attempt = Attempt::Ok;
+            for side in step.kind.sides_to_wait_for() {
+                attempt = wait(
+                    ops,
+                    &side.region,
+                    &side.file_system_id,
+                    source_file_system_id,
+                    Want::Gone,
+                    opts,
+                    cancel.clone(),
+                )
+                .await;
+                if attempt != Attempt::Ok {
+                    break;
+                }
+            }
+            attempt
+        }
     };
     match decide(&step.kind, &attempt, None, opts.fail_fast) {
         Decision::Verify => {
@@ -704,11 +724,14 @@ enum Want {
     Gone,
 }
 
-/// Polls the replication of `source` until it is ENABLED (or gone), with a
-/// growing, bounded interval, until the wait timeout or an interrupt.
+/// Polls the replication of `source`, described by file system `by` in
+/// `region` (the source itself, or the destination side), until it is
+/// ENABLED (or gone), with a growing, bounded interval, until the wait
+/// timeout or an interrupt.
 async fn wait<O: Operations>(
     ops: &O,
     region: &Region,
+    by: &FileSystemId,
     source: &FileSystemId,
     want: Want,
     opts: &ApplyOptions,
@@ -734,7 +757,7 @@ async fn wait<O: Operations>(
         if *cancel.borrow() {
             return Attempt::Interrupted;
         }
-        let found = match ops.replication(region, source).await {
+        let found = match ops.replication(region, by).await {
             Ok(r) => r.filter(|r| &r.source == source),
             Err(e) => return Attempt::Err(e),
         };
