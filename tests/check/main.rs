@@ -49,6 +49,14 @@ pub async fn start(state_file: Option<PathBuf>) -> Emulator {
     efs_emulator::start(c).await.expect("emulator starts")
 }
 
+/// Moves the emulator's clock past every deletion delay, so that a deleted
+/// replication is gone from both sides under every variant set.
+pub async fn settle_deletions(emu: &Emulator) {
+    let c = emu.state().config();
+    let by = c.delete_delay + c.destination_delete_lag + Duration::from_secs(1);
+    emu.advance_clock(by).await.expect("advance the clock");
+}
+
 /// An EFS client of account A (or B with `KEY_B`) for `region`.
 pub fn client(emu: &Emulator, region: &str, key: &str) -> Client {
     let conf = aws_sdk_efs::Config::builder()
