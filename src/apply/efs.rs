@@ -8,8 +8,8 @@
 
 use aws_sdk_efs::types::{DestinationToCreate, ReplicationOverwriteProtection};
 
-use super::{Operations, StepError};
-use crate::discover::{sdk_error, EfsReader};
+use super::{Listing, Operations, StepError};
+use crate::discover::{convert_replication, invalid, sdk_error, EfsReader};
 use crate::model::{ActualReplication, FileSystemId, Region};
 use crate::plan::DestinationSpec;
 
@@ -93,5 +93,26 @@ impl Operations for EfsWriter<'_> {
         file_system: &FileSystemId,
     ) -> Result<Option<ActualReplication>, StepError> {
         Ok(self.reader.replication_of(region, file_system).await?)
+    }
+
+    async fn list_replications(&self, region: &Region) -> Result<Listing, StepError> {
+        const OP: &str = "DescribeReplicationConfigurations";
+        let mut pages = self
+            .reader
+            .client(region)
+            .describe_replication_configurations()
+            .into_paginator()
+            .send();
+        let mut listing = Listing::default();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| StepError::from(sdk_error(OP, region, e)))?;
+            listing.pages += 1;
+            for r in page.replications() {
+                listing
+                    .replications
+                    .push(convert_replication(r).map_err(|m| invalid(OP, region, m))?);
+            }
+        }
+        Ok(listing)
     }
 }

@@ -22,7 +22,7 @@ use std::future::Future;
 
 use futures::stream::{self, StreamExt};
 
-pub(crate) use efs::sdk_error;
+pub(crate) use efs::{convert_replication, invalid, sdk_error};
 pub use efs::{retry_config, ConnectOptions, EfsReader, MAX_ATTEMPTS};
 
 use crate::model::{
