@@ -6,6 +6,7 @@
 //! (`/_emulator/stats`). No test asserts on timing.
 
 mod cli;
+mod codes;
 mod failback;
 mod faults;
 mod interrupt;
