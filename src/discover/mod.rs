@@ -12,6 +12,13 @@
 //! `DescribeFileSystems` where many are needed, by id where few are. It never
 //! writes anything.
 //!
+//! Whether a Region's listing includes replications whose destination is
+//! there, and whether same-account descriptions carry owner ids, is not
+//! documented; discovery concludes nothing from either absence: a
+//! `REPLICATING` file system no listing explains has its replication
+//! described by id (`probe_replicating`), and missing owner ids mean the
+//! same account (`efs.rs`).
+//!
 //! [`model::Actual`]: crate::model::Actual
 
 mod efs;
