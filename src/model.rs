@@ -568,6 +568,9 @@ pub struct Actual {
     pub orphans: Vec<ActualReplication>,
     /// File systems that were described, by Region and id.
     pub file_systems: BTreeMap<(Region, FileSystemId), FileSystemInfo>,
+    /// File systems whose replication was described by id because they were
+    /// `REPLICATING` with no replication into them in any listing.
+    pub probed: BTreeSet<(Region, FileSystemId)>,
 }
 
 /// One replication configuration as `DescribeReplicationConfigurations` reports it.
@@ -579,7 +582,8 @@ pub struct ActualReplication {
     pub source_region: Region,
     /// Source ARN.
     pub source_arn: String,
-    /// Source owner, when reported.
+    /// Source owner: as reported, else the account of the source ARN (EFS
+    /// may leave owner ids out of same-account descriptions).
     pub source_owner: Option<AccountId>,
     /// When the configuration was created.
     pub creation_time: SystemTime,
@@ -598,7 +602,8 @@ pub struct ActualDestination {
     pub region: Region,
     /// Every source change before this instant is on the destination.
     pub last_replicated: Option<SystemTime>,
-    /// Destination owner, when reported.
+    /// Destination owner: as reported, else the source owner (a missing
+    /// owner id means the same account).
     pub owner: Option<AccountId>,
     /// Details for PAUSED/ERROR.
     pub status_message: Option<String>,

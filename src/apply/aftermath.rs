@@ -219,6 +219,7 @@ mod tests {
                     StepKind::WaitDeleted {
                         source_file_system_id: fs.clone(),
                         region: east.clone(),
+                        destination: None,
                     },
                     vec![1],
                 ),

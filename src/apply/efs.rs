@@ -105,30 +105,7 @@ impl Operations for EfsWriter<'_> {
         region: &Region,
         file_system: &FileSystemId,
     ) -> Result<Option<ActualReplication>, StepError> {
-        const OP: &str = "DescribeReplicationConfigurations";
-        match self
-            .reader
-            .client(region)
-            .describe_replication_configurations()
-            .file_system_id(file_system.as_str())
-            .send()
-            .await
-        {
-            Ok(out) => match out.replications().first() {
-                None => Ok(None),
-                Some(r) => convert_replication(r)
-                    .map(Some)
-                    .map_err(|m| invalid(OP, region, m).into()),
-            },
-            Err(e)
-                if e.as_service_error().is_some_and(|s| {
-                    s.is_replication_not_found() || s.is_file_system_not_found()
-                }) =>
-            {
-                Ok(None)
-            }
-            Err(e) => Err(sdk_error(OP, region, e).into()),
-        }
+        Ok(self.reader.replication_of(region, file_system).await?)
     }
 
     async fn file_system(

@@ -515,12 +515,23 @@ async fn run_step<O: Operations>(
             let w = Watch::source(region, source_file_system_id);
             poller.wait(&w, Want::Enabled, opts, cancel).await
         }
-        StepKind::WaitDeleted {
-            source_file_system_id,
-            region,
-        } => {
-            let w = Watch::source(region, source_file_system_id);
-            poller.wait(&w, Want::Gone, opts, cancel).await
+        StepKind::WaitDeleted { .. } => {
+            // The source side, then the destination side when the step
+            // names it (it may outlive the source side; a later step needs
+            // its file system out of the replication).
+            let mut attempt = Attempt::Ok;
+            for (i, side) in step.kind.sides_to_wait_for().into_iter().enumerate() {
+                let w = if i == 0 {
+                    Watch::source(&side.region, &side.file_system_id)
+                } else {
+                    Watch::destination(&side.region, &side.file_system_id)
+                };
+                attempt = poller.wait(&w, Want::Gone, opts, cancel.clone()).await;
+                if attempt != Attempt::Ok {
+                    break;
+                }
+            }
+            attempt
         }
         StepKind::RestoreProtection {
             file_system_id,

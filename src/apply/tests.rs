@@ -253,6 +253,7 @@ async fn a_step_behind_a_failed_address_says_it_failed_not_that_it_was_skipped()
         kind: StepKind::WaitDeleted {
             source_file_system_id: fs(1),
             region: region(),
+            destination: None,
         },
         depends_on: vec![1],
         expect: None,

@@ -5,10 +5,10 @@
 //! (compare-and-swap in apply), and each protection change is followed by
 //! its compensation, which restores the protection if the create fails. Pure.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::types::{Expect, OrphanSide, Step, StepId, StepKind};
-use super::{key_of, Dep, Draft, Key, PlanError};
+use super::types::{Expect, OrphanSide, Side, Step, StepId, StepKind};
+use super::{key_of, CreatePart, Dep, Draft, Key, PlanError};
 use crate::model::ActualReplication;
 
 /// The addresses to plan: all, or the targets and everything they wait for.
@@ -58,10 +58,48 @@ pub(super) fn select(
     }
 }
 
+/// The destination side of replication `k`, when `c` uses its file system
+/// (as its source, or as its existing destination): then the create must
+/// wait until that side is gone too, not only the source side.
+fn needed_destination(
+    c: &CreatePart,
+    k: &Key,
+    by_source: &BTreeMap<Key, &ActualReplication>,
+) -> Option<Side> {
+    let e = by_source.get(k)?;
+    let d = Side {
+        file_system_id: e.destination.file_system_id.clone(),
+        region: e.destination.region.clone(),
+    };
+    let as_source = c.region == d.region && c.source == d.file_system_id;
+    let as_destination = c.spec.region == d.region
+        && c.spec
+            .file_system_id
+            .as_deref()
+            .is_some_and(|f| f.rsplit('/').next() == Some(d.file_system_id.as_str()));
+    (as_source || as_destination).then_some(d)
+}
+
 /// Numbers the steps of the drafts and records each draft's step ids.
-pub(super) fn build_steps(drafts: &mut [Draft<'_>]) -> Vec<Step> {
+/// `by_source` is the observed replications, for the destination side a
+/// wait for a deletion must also watch.
+pub(super) fn build_steps(
+    drafts: &mut [Draft<'_>],
+    by_source: &BTreeMap<Key, &ActualReplication>,
+) -> Vec<Step> {
     let mut steps: Vec<Step> = Vec::new();
     let mut wait_of: HashMap<Key, StepId> = HashMap::new();
+    // Planned deletions whose destination side a create needs gone.
+    let dest_needed: HashMap<Key, Side> = drafts
+        .iter()
+        .filter_map(|dr| dr.create.as_ref())
+        .flat_map(|c| {
+            c.waits_for.iter().filter_map(move |dep| match dep {
+                Dep::Planned(k) => needed_destination(c, k, by_source).map(|d| (k.clone(), d)),
+                Dep::InProgress(_) | Dep::Orphan(_) => None,
+            })
+        })
+        .collect();
     for dr in drafts.iter_mut() {
         if let Some(e) = dr.deletes {
             let del = push_expecting(
@@ -79,6 +117,7 @@ pub(super) fn build_steps(drafts: &mut [Draft<'_>]) -> Vec<Step> {
                 StepKind::WaitDeleted {
                     source_file_system_id: e.source.clone(),
                     region: e.source_region.clone(),
+                    destination: dest_needed.get(&key_of(e)).cloned(),
                 },
                 vec![del],
             );
@@ -132,6 +171,7 @@ pub(super) fn build_steps(drafts: &mut [Draft<'_>]) -> Vec<Step> {
                         StepKind::WaitDeleted {
                             source_file_system_id: k.1.clone(),
                             region: k.0.clone(),
+                            destination: needed_destination(c, k, by_source),
                         },
                         vec![],
                     );

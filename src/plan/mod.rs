@@ -31,8 +31,8 @@ pub use saved::{
 };
 pub use simulate::{simulate_apply, SimulateError};
 pub use types::{
-    Action, Attributes, Change, DestinationSpec, Expect, OrphanSide, Plan, Scope, Step, StepId,
-    StepKind, Summary, Unmanaged,
+    Action, Attributes, Change, DestinationSpec, Expect, OrphanSide, Plan, Scope, Side, Step,
+    StepId, StepKind, Summary, Unmanaged,
 };
 
 use crate::model::{
@@ -294,11 +294,16 @@ pub fn plan(desired: &Desired, actual: &Actual, opts: &PlanOptions) -> Result<Pl
         return Err(PlanErrors(errors));
     }
     drafts.retain(|d| selected.contains(&d.address));
-    let steps = graph::build_steps(&mut drafts);
+    let steps = graph::build_steps(&mut drafts, &index.by_source);
 
     let scope = Scope {
         regions: actual.regions.iter().cloned().collect(),
+        // Also the file systems whose replication discovery described by
+        // id, so that a stale-plan check reads them (and it) again.
         file_systems: required_file_systems(desired, &actual.replications)
+            .into_iter()
+            .chain(actual.probed.iter().cloned())
+            .collect::<BTreeSet<_>>()
             .into_iter()
             .collect(),
     };

@@ -114,6 +114,7 @@ pub fn simulate_apply(actual: &Actual, plan: &Plan) -> Result<Actual, SimulateEr
             StepKind::WaitDeleted {
                 source_file_system_id,
                 region,
+                ..
             } => {
                 if let Some(pos) = state
                     .replications

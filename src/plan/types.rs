@@ -128,13 +128,22 @@ pub enum StepKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         orphan: Option<OrphanSide>,
     },
-    /// Poll until the replication of this source is gone.
+    /// Poll until the replication of this source is gone (from its source
+    /// Region, and from `destination` when given).
     #[serde(rename = "wait-deleted")]
     WaitDeleted {
         /// Source file system of the replication.
         source_file_system_id: FileSystemId,
         /// Region of the source.
         region: Region,
+        /// Also wait until the destination side is gone, described by this
+        /// file system's id in its Region: set when a later step of the plan
+        /// uses that file system (a failback makes it a source, a
+        /// replacement keeps it as the destination). EFS may keep the
+        /// destination side, its file system still in the replication, after
+        /// the source side is gone.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        destination: Option<Side>,
     },
     /// `UpdateFileSystemProtection` of an existing destination to `DISABLED`.
     #[serde(rename = "update-protection")]
@@ -181,7 +190,36 @@ pub enum StepKind {
     },
 }
 
+/// One side of a replication: a file system in its Region.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Side {
+    /// The file system.
+    pub file_system_id: FileSystemId,
+    /// Its Region.
+    pub region: Region,
+}
+
 impl StepKind {
+    /// For a `wait-deleted` step, the file systems to describe by id, each
+    /// in its Region, until none of them is in the replication of the
+    /// step's source: the source, then the destination when the step says
+    /// so. Empty for every other step.
+    pub fn sides_to_wait_for(&self) -> Vec<Side> {
+        match self {
+            StepKind::WaitDeleted {
+                source_file_system_id,
+                region,
+                destination,
+            } => std::iter::once(Side {
+                file_system_id: source_file_system_id.clone(),
+                region: region.clone(),
+            })
+            .chain(destination.clone())
+            .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// The `kind` spelling of this step.
     pub fn name(&self) -> &'static str {
         match self {

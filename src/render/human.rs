@@ -186,7 +186,16 @@ fn describe_step(kind: &StepKind) -> String {
         StepKind::WaitDeleted {
             source_file_system_id,
             region,
+            destination: None,
         } => format!("wait until the replication of {source_file_system_id} ({region}) is gone"),
+        StepKind::WaitDeleted {
+            source_file_system_id,
+            region,
+            destination: Some(d),
+        } => format!(
+            "wait until the replication of {source_file_system_id} ({region}) is gone, its destination side ({} in {}) too",
+            d.file_system_id, d.region
+        ),
         StepKind::UpdateProtection {
             file_system_id,
             region,

@@ -153,6 +153,10 @@ async fn an_unattended_apply_never_overwrites_a_file_system_that_took_writes_aga
         .await
         .unwrap();
     gone(&emu, "us-west-2", &b).await;
+    // EFS may keep the destination side (A still in the replication) for a
+    // while after the source side is gone: the failover is over, and A
+    // writable, only once that side is gone too.
+    gone(&emu, "us-east-1", &a).await;
     let before = mutations(&emu).await.len();
     let dir = world.config_dir();
 

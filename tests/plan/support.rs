@@ -59,7 +59,9 @@ impl Env {
     }
 
     /// An emulator with this configuration.
+    /// The variant set named by `EFS_EMULATOR_VARIANTS` is applied on top.
     pub async fn start_config(config: efs_emulator::Config) -> Env {
+        let config = efs_emulator::VariantSet::from_env().applied(config);
         let emu = efs_emulator::start(config).await.expect("emulator starts");
         Env {
             base: emu.base_url().to_owned(),
