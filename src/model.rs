@@ -552,6 +552,18 @@ pub enum Protection {
     Other(String),
 }
 
+impl Protection {
+    /// The spelling EFS uses for the value.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Protection::Enabled => "ENABLED",
+            Protection::Disabled => "DISABLED",
+            Protection::Replicating => "REPLICATING",
+            Protection::Other(o) => o,
+        }
+    }
+}
+
 /// The observed state of every Region in scope.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Actual {

@@ -55,7 +55,7 @@ pub use progress::{
     json_event, plain_line, Event, JsonReporter, PlainReporter, Reporter, TtyReporter,
 };
 pub use report::{render_summary_human, summary_json, AddressReport, ApplyReport, Outcome};
-pub use stale::{observe, read_scope, what_changed, Observed};
+pub use stale::{read_scope, what_changed};
 pub use wait::{Listing, Poller, Side, Want, Watch};
 
 use crate::model::{ActualReplication, FileSystemId, FileSystemInfo, Region};

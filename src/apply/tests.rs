@@ -387,10 +387,7 @@ async fn an_orphan_delete_is_local_only() {
     let mut plan = failback_plan();
     if let StepKind::Delete { orphan, .. } = &mut plan.steps[0].kind {
         *orphan = Some(crate::plan::OrphanSide {
-            destination_file_system_id: fs(9),
             source_region: Region::parse("us-west-2").unwrap(),
-            creation_time: std::time::UNIX_EPOCH,
-            status: crate::model::ReplicationStatus::Error,
         });
     }
     let (_tx, rx) = watch::channel(false);

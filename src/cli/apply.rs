@@ -21,12 +21,12 @@ use super::common::{extra_regions, load_desired, stderr_color, ConfigArgs};
 use super::connect::connect;
 use super::GlobalArgs;
 use crate::apply::{
-    execute, observe, pending_waits, read_scope, render_summary_human, summary_json, what_changed,
-    ApplyOptions, EfsWriter, JsonReporter, Observed, PlainReporter, Reporter, TtyReporter,
+    execute, pending_waits, read_scope, render_summary_human, summary_json, what_changed,
+    ApplyOptions, EfsWriter, JsonReporter, PlainReporter, Reporter, TtyReporter,
 };
 use crate::discover::discover;
-use crate::model::{FileSystemId, Region};
-use crate::plan::{fingerprint, plan, Plan, PlanOptions, SavedPlan};
+use crate::model::{Actual, FileSystemId, Region};
+use crate::plan::{plan, Observation, Plan, PlanOptions, SavedPlan};
 use crate::render::{render_errors_human, render_errors_json, render_human, HumanOptions};
 
 /// Flags of `apply`.
@@ -87,14 +87,6 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
             saved
                 .verify()
                 .with_context(|| format!("refusing the saved plan {}", p.display()))?;
-            if let (Some(observed), Some(actual)) = (&saved.observed, &saved.actual) {
-                if observed != &observe(&actual.into(), &saved.plan.scope) {
-                    anyhow::bail!(
-                        "refusing the saved plan {}: its `observed` section does not match the observed state it records (changed after it was written); run plan --out again",
-                        p.display()
-                    );
-                }
-            }
             Some(saved)
         }
         None => None,
@@ -126,15 +118,20 @@ async fn run_connected(
     reader: &crate::discover::EfsReader,
 ) -> anyhow::Result<ExitCode> {
     let mut stdout = std::io::stdout();
-    let (plan, observed): (Plan, Option<Observed>) = match (saved, desired) {
+    let (plan, observed): (Plan, Observation) = match (saved, desired) {
         (Some(saved), _) => {
             let path = args
                 .plan_file
                 .as_ref()
                 .expect("saved plans come from --plan");
+            // Verified before: it records the observed state it was made from.
+            let then = Observation::of(
+                &saved.actual.as_ref().map(Actual::from).unwrap_or_default(),
+                &saved.plan.scope,
+            );
             if let Some(code) = refuse_if_stale(
                 &saved.plan,
-                saved.observed.as_ref(),
+                &then,
                 reader,
                 &format!("the saved plan {}", path.display()),
                 args.json,
@@ -143,7 +140,7 @@ async fn run_connected(
             {
                 return Ok(code);
             }
-            (saved.plan, saved.observed)
+            (saved.plan, then)
         }
         (None, Some(desired)) => {
             let actual = discover(reader, &desired, extra).await?;
@@ -152,8 +149,8 @@ async fn run_connected(
             };
             match plan(&desired, &actual, &opts) {
                 Ok(p) => {
-                    let observed = observe(&actual, &p.scope);
-                    (p, Some(observed))
+                    let observed = Observation::of(&actual, &p.scope);
+                    (p, observed)
                 }
                 Err(errors) => {
                     if args.json {
@@ -279,9 +276,7 @@ async fn run_connected(
         }
         writeln!(stdout)?;
         // Time has passed while the plan was read: check it still holds.
-        if let Some(code) =
-            refuse_if_stale(&plan, observed.as_ref(), reader, "the plan", false).await?
-        {
+        if let Some(code) = refuse_if_stale(&plan, &observed, reader, "the plan", false).await? {
             return Ok(code);
         }
     }
@@ -407,16 +402,17 @@ async fn execute_plan(
 /// changed and returns exit code 1.
 async fn refuse_if_stale(
     plan: &Plan,
-    observed: Option<&Observed>,
+    then: &Observation,
     reader: &crate::discover::EfsReader,
     what: &str,
     json: bool,
 ) -> anyhow::Result<Option<ExitCode>> {
     let actual = read_scope(reader, &plan.scope).await?;
-    if fingerprint(&actual, &plan.scope) == plan.fingerprint {
+    let now = Observation::of(&actual, &plan.scope);
+    if now.fingerprint() == plan.fingerprint {
         return Ok(None);
     }
-    let changes = what_changed(plan, &actual, observed);
+    let changes = what_changed(plan, then, &now);
     if json {
         writeln!(
             std::io::stdout(),

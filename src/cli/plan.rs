@@ -18,7 +18,6 @@ use clap::Args;
 use super::common::{extra_regions, load_desired, print_plan_errors, write_atomically, ConfigArgs};
 use super::connect::discover_state;
 use super::{quiet_broken_pipe, GlobalArgs};
-use crate::apply::observe;
 use crate::plan::{plan, PlanOptions, SavedPlan};
 use crate::render::{render_human, render_json, HumanOptions};
 
@@ -74,7 +73,6 @@ pub async fn run(args: PlanArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode
     if let Some(path) = &args.out {
         let created = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
         let saved = SavedPlan {
-            observed: Some(observe(&actual, &plan.scope)),
             desired: Some(desired.clone()),
             targets: args.targets.clone(),
             actual: Some((&actual).into()),

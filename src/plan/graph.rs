@@ -137,10 +137,7 @@ pub(super) fn build_steps(
                     source_file_system_id: o.source.clone(),
                     region: o.destination.region.clone(),
                     orphan: Some(OrphanSide {
-                        destination_file_system_id: o.destination.file_system_id.clone(),
                         source_region: o.source_region.clone(),
-                        creation_time: o.creation_time,
-                        status: o.destination.status.clone(),
                     }),
                 },
                 vec![],

@@ -9,8 +9,8 @@
 
 mod diff;
 mod error;
-mod fingerprint;
 mod graph;
+mod observation;
 mod overwrite;
 mod preflight;
 mod saved;
@@ -25,7 +25,7 @@ mod tests_safety;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 pub use error::{PlanError, PlanErrors};
-pub use fingerprint::fingerprint;
+pub use observation::{fingerprint, Attribute, Difference, Observation, Subject};
 pub use saved::{
     SavedActual, SavedPlan, SavedPlanError, SAVED_PLAN_FORMAT_VERSION, SAVED_PLAN_KIND,
 };
@@ -208,12 +208,7 @@ fn status_str(s: &ReplicationStatus) -> String {
 
 /// The spelling EFS uses for a protection value.
 pub fn protection_str(p: &Protection) -> String {
-    match p {
-        Protection::Enabled => "ENABLED".into(),
-        Protection::Disabled => "DISABLED".into(),
-        Protection::Replicating => "REPLICATING".into(),
-        Protection::Other(o) => o.clone(),
-    }
+    p.as_str().to_owned()
 }
 
 /// The `alias/NAME` part of an alias or alias ARN.

@@ -5,7 +5,8 @@
 //! [`SavedPlan::verify`] plans again from the saved configuration and
 //! observation and refuses the file when anything differs (an edited step,
 //! change, scope or fingerprint). `apply` then re-reads the same scope and
-//! refuses the plan when [`super::fingerprint`] no longer matches.
+//! refuses the plan when the fingerprint of its [`super::Observation`] no
+//! longer matches, naming each difference.
 //!
 //! Pure: the caller owns the file (and writes it atomically).
 
@@ -37,13 +38,6 @@ pub struct SavedPlan {
     pub fingerprint: String,
     /// The plan, steps included.
     pub plan: Plan,
-    /// What the plan observed, attribute by attribute (file systems of its
-    /// scope, replications of its Regions), so that a refusal can name each
-    /// change with its old and new value. Absent in plans saved before it
-    /// existed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub observed:
-        Option<std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>>,
     /// The validated configuration the plan was made from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub desired: Option<Desired>,
@@ -147,7 +141,6 @@ impl SavedPlan {
             created_at,
             fingerprint: plan.fingerprint.clone(),
             plan,
-            observed: None,
             desired: None,
             targets: Vec::new(),
             actual: None,

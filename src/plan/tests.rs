@@ -1,6 +1,8 @@
 //! Unit tests of the planner with constructed desired and actual states, and
 //! property tests: applying a plan (simulated) and planning again gives no
-//! changes, and no create runs before a delete it depends on.
+//! changes, and no create runs before a delete it depends on. A property
+//! test rejects the cases it cannot judge (`prop_assume!`) rather than
+//! passing them.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, UNIX_EPOCH};
@@ -939,62 +941,102 @@ fn ancestors(p: &Plan, id: StepId) -> BTreeSet<StepId> {
     out
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+/// Runs `check` on random (world, configuration, index) triples whose
+/// configuration plans, until `cases` of them passed. The others are
+/// rejected (`prop_assume!`, as is a case `check` rejects), never counted
+/// as passes; more than twice `cases` rejections fail the run, so a generator
+/// that stops producing plannable states fails the test instead of letting
+/// it pass having exercised little.
+fn for_planned_cases(
+    cases: u32,
+    check: impl Fn(&World, &Desired, Plan, prop::sample::Index) -> Result<(), TestCaseError>,
+) {
+    let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
+        cases,
+        max_global_rejects: cases * 2,
+        failure_persistence: None,
+        ..proptest::test_runner::Config::default()
+    });
+    let exercised = std::cell::Cell::new(0u32);
+    let result = runner.run(
+        &(arb_world(), arb_desired(10), any::<prop::sample::Index>()),
+        |(w, spec, pick)| {
+            let d = build_desired(&w, &spec);
+            let p = plan(&d, &w.actual, &PlanOptions::default());
+            prop_assume!(p.is_ok());
+            exercised.set(exercised.get() + 1);
+            check(&w, &d, p.unwrap(), pick)
+        },
+    );
+    eprintln!("{} cases planned, {cases} passed", exercised.get());
+    result.unwrap();
+}
 
-    #[test]
-    fn applying_a_plan_then_planning_again_gives_no_changes(
-        w in arb_world(),
-        spec in arb_desired(10),
-    ) {
-        let d = build_desired(&w, &spec);
-        let Ok(p) = plan(&d, &w.actual, &PlanOptions::default()) else {
-            return Ok(());
-        };
+#[test]
+fn applying_a_plan_then_planning_again_gives_no_changes() {
+    for_planned_cases(400, |w, d, p, _| {
         let after = simulate_apply(&w.actual, &p)
             .map_err(|e| TestCaseError::fail(format!("{e}\nplan: {p:#?}")))?;
-        let again = plan(&d, &after, &PlanOptions::default())
+        let again = plan(d, &after, &PlanOptions::default())
             .map_err(|e| TestCaseError::fail(format!("{e}")))?;
         prop_assert!(!again.has_changes(), "{:#?}", again.changes);
         prop_assert!(again.steps.is_empty());
         // Planning the resulting state against itself is stable too.
-        let third = plan(&d, &after, &PlanOptions::default()).unwrap();
+        let third = plan(d, &after, &PlanOptions::default()).unwrap();
         prop_assert_eq!(&third.fingerprint, &again.fingerprint);
         if d.settings.prune {
             // Only sources in Regions the configuration does not name are left.
             let named = d.regions();
-            prop_assert!(again.unmanaged.iter().all(|u| !named.contains(&u.source_region)));
+            prop_assert!(again
+                .unmanaged
+                .iter()
+                .all(|u| !named.contains(&u.source_region)));
         }
-    }
+        Ok(())
+    });
+}
 
-    #[test]
-    fn no_create_is_ordered_before_a_delete_it_depends_on(
-        w in arb_world(),
-        spec in arb_desired(10),
-    ) {
-        let d = build_desired(&w, &spec);
-        let Ok(p) = plan(&d, &w.actual, &PlanOptions::default()) else {
-            return Ok(());
-        };
+#[test]
+fn no_create_is_ordered_before_a_delete_it_depends_on() {
+    let with_delete = std::cell::Cell::new(0u32);
+    for_planned_cases(400, |w, _, p, _| {
         // Replications deleted by the plan, by the step that deletes them.
         let involved: BTreeMap<StepId, BTreeSet<(Region, FileSystemId)>> = p
             .steps
             .iter()
             .filter_map(|s| match &s.kind {
-                StepKind::Delete { source_file_system_id, region, .. } => {
+                StepKind::Delete {
+                    source_file_system_id,
+                    region,
+                    ..
+                } => {
                     let r = w.actual.replications.iter().find(|r| {
                         &r.source == source_file_system_id && &r.source_region == region
                     })?;
-                    Some((s.id, BTreeSet::from([
-                        (r.source_region.clone(), r.source.clone()),
-                        (r.destination.region.clone(), r.destination.file_system_id.clone()),
-                    ])))
+                    Some((
+                        s.id,
+                        BTreeSet::from([
+                            (r.source_region.clone(), r.source.clone()),
+                            (
+                                r.destination.region.clone(),
+                                r.destination.file_system_id.clone(),
+                            ),
+                        ]),
+                    ))
                 }
                 _ => None,
             })
             .collect();
+        if !involved.is_empty() {
+            with_delete.set(with_delete.get() + 1);
+        }
         for s in &p.steps {
-            let StepKind::Create { source_file_system_id, region, destination } = &s.kind else {
+            let StepKind::Create {
+                source_file_system_id,
+                region,
+                destination,
+            } = &s.kind
+            else {
                 continue;
             };
             let mut mine = BTreeSet::from([(region.clone(), source_file_system_id.clone())]);
@@ -1004,37 +1046,56 @@ proptest! {
             let before = ancestors(&p, s.id);
             for (del, fss) in &involved {
                 if !fss.is_disjoint(&mine) {
-                    prop_assert!(before.contains(del), "create {} does not wait for delete {}", s.id, del);
+                    prop_assert!(
+                        before.contains(del),
+                        "create {} does not wait for delete {}",
+                        s.id,
+                        del
+                    );
                 }
             }
         }
-    }
+        Ok(())
+    });
+    assert!(
+        with_delete.get() >= 50,
+        "only {} plans deleted anything",
+        with_delete.get()
+    );
+}
 
-    #[test]
-    fn a_targeted_plan_carries_everything_it_waits_for(
-        w in arb_world(),
-        spec in arb_desired(10),
-        pick in any::<prop::sample::Index>(),
-    ) {
-        let d = build_desired(&w, &spec);
-        let Ok(full) = plan(&d, &w.actual, &PlanOptions::default()) else {
-            return Ok(());
-        };
-        if full.changes.is_empty() {
-            return Ok(());
-        }
+#[test]
+fn a_targeted_plan_carries_everything_it_waits_for() {
+    for_planned_cases(400, |w, d, full, pick| {
+        prop_assume!(!full.changes.is_empty());
         let target = full.changes[pick.index(full.changes.len())].address.clone();
-        let p = plan(&d, &w.actual, &PlanOptions { targets: vec![target.clone()] })
-            .map_err(|e| TestCaseError::fail(format!("{e}")))?;
+        let p = plan(
+            d,
+            &w.actual,
+            &PlanOptions {
+                targets: vec![target.clone()],
+            },
+        )
+        .map_err(|e| TestCaseError::fail(format!("{e}")))?;
         prop_assert!(p.changes.iter().any(|c| c.address == target));
         // Every dependency is inside the targeted plan, and it runs.
         for s in &p.steps {
             for dep in &s.depends_on {
-                prop_assert!(p.step(*dep).is_some(), "step {} depends on missing {}", s.id, dep);
+                prop_assert!(
+                    p.step(*dep).is_some(),
+                    "step {} depends on missing {}",
+                    s.id,
+                    dep
+                );
             }
         }
         simulate_apply(&w.actual, &p).map_err(|e| TestCaseError::fail(format!("{e}")))?;
-    }
+        Ok(())
+    });
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
 
     #[test]
     fn inconsistent_observed_states_never_panic(

@@ -4,11 +4,9 @@
 //! derives so a saved plan can be written and read back; nothing here does
 //! I/O or knows how a plan is displayed.
 
-use std::time::SystemTime;
-
 use serde::{Deserialize, Serialize};
 
-use crate::model::{AvailabilityZone, FileSystemId, KmsKeyRef, Region, ReplicationStatus, RoleArn};
+use crate::model::{AvailabilityZone, FileSystemId, KmsKeyRef, Region, RoleArn};
 
 /// What a plan does to one address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -124,7 +122,8 @@ pub enum StepKind {
         region: Region,
         /// Present when the call removes an orphaned destination side: it is
         /// made in the destination Region with `DeletionMode =
-        /// LOCAL_CONFIGURATION_ONLY`, and this is what the plan observed of it.
+        /// LOCAL_CONFIGURATION_ONLY`; the step's `expect` holds what the
+        /// plan observed of it.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         orphan: Option<OrphanSide>,
     },
@@ -246,18 +245,13 @@ impl StepKind {
     }
 }
 
-/// What the plan observed of an orphaned destination side it removes, so
-/// that apply can re-read it and compare right before the call.
+/// Marks the delete of an orphaned destination side. What the plan observed
+/// of it (its destination file system and creation time) is the step's
+/// `expect`; its status is the change's `before`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrphanSide {
-    /// The destination file system of the orphaned side (in the step's Region).
-    pub destination_file_system_id: FileSystemId,
     /// The Region of its source, whose side is gone.
     pub source_region: Region,
-    /// When the configuration was created, as observed.
-    pub creation_time: SystemTime,
-    /// Its status, as observed.
-    pub status: ReplicationStatus,
 }
 
 /// The `Destinations[0]` of a `CreateReplicationConfiguration` call.

@@ -13,7 +13,7 @@ use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
 
-use crate::plan::{Action, Attributes, Change, Plan, PlanErrors, StepKind};
+use crate::plan::{Action, Attributes, Change, Expect, Plan, PlanErrors, Step, StepKind};
 
 /// How to render.
 #[derive(Debug, Clone, Copy, Default)]
@@ -168,8 +168,8 @@ fn write_change(
     writeln!(out)
 }
 
-fn describe_step(kind: &StepKind) -> String {
-    match kind {
+fn describe_step(step: &Step) -> String {
+    match &step.kind {
         StepKind::Delete {
             source_file_system_id,
             region,
@@ -178,11 +178,18 @@ fn describe_step(kind: &StepKind) -> String {
         StepKind::Delete {
             source_file_system_id,
             region,
-            orphan: Some(o),
-        } => format!(
-            "remove the orphaned destination side of {source_file_system_id} in {region} ({}; DeletionMode LOCAL_CONFIGURATION_ONLY)",
-            o.destination_file_system_id
-        ),
+            orphan: Some(_),
+        } => match &step.expect {
+            Some(Expect::Replication {
+                destination_file_system_id,
+                ..
+            }) => format!(
+                "remove the orphaned destination side of {source_file_system_id} in {region} ({destination_file_system_id}; DeletionMode LOCAL_CONFIGURATION_ONLY)"
+            ),
+            _ => format!(
+                "remove the orphaned destination side of {source_file_system_id} in {region} (DeletionMode LOCAL_CONFIGURATION_ONLY)"
+            ),
+        },
         StepKind::WaitDeleted {
             source_file_system_id,
             region,
@@ -288,7 +295,7 @@ pub fn render_human(plan: &Plan, out: &mut impl Write, opts: &HumanOptions) -> i
                 let ids: Vec<String> = s.depends_on.iter().map(|d| d.to_string()).collect();
                 format!(" (after {})", ids.join(", "))
             };
-            writeln!(out, "  {:>3}. {}{after}", s.id, describe_step(&s.kind))?;
+            writeln!(out, "  {:>3}. {}{after}", s.id, describe_step(s))?;
         }
         writeln!(out)?;
     }
