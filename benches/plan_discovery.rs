@@ -2,7 +2,7 @@
 //!
 //! 1,000 declared replications across 4 Regions, all in sync, against the
 //! emulator with 50 ms of latency per request. Prints the API calls `plan`
-//! made (from the emulator's `/_emulator/stats`), its wall time, and what a
+//! made (from the emulator's stats, `Emulator::stats`), its wall time, and what a
 //! per-resource refresh (Terraform's `aws_efs_replication_configuration`
 //! reads one `DescribeReplicationConfigurations(FileSystemId)` per resource,
 //! 10 at a time by default) costs on the same emulator.
@@ -34,41 +34,6 @@ fn client(base: &str, region: &str) -> Client {
             .endpoint_url(base)
             .build(),
     )
-}
-
-async fn stats(base: &str) -> serde_json::Value {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let addr = base.trim_start_matches("http://");
-    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    s.write_all(
-        format!("GET /_emulator/stats HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n")
-            .as_bytes(),
-    )
-    .await
-    .unwrap();
-    let mut resp = Vec::new();
-    s.read_to_end(&mut resp).await.unwrap();
-    let resp = String::from_utf8_lossy(&resp);
-    let (head, body) = resp.split_once("\r\n\r\n").unwrap();
-    let body = if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        let mut out = String::new();
-        let mut rest = body;
-        while let Some((size, tail)) = rest.split_once("\r\n") {
-            let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-            if n == 0 || tail.len() < n {
-                break;
-            }
-            out.push_str(&tail[..n]);
-            rest = tail[n..].trim_start_matches("\r\n");
-        }
-        out
-    } else {
-        body.to_owned()
-    };
-    serde_json::from_str(&body).unwrap()
 }
 
 fn by_op(before: &serde_json::Value, after: &serde_json::Value) -> BTreeMap<String, u64> {
@@ -167,7 +132,7 @@ async fn main() {
     let desired = config::load(&cfg_dir, &LoadOptions::default()).expect("config loads");
     let load_time = t_load.elapsed();
 
-    let before = stats(&base).await;
+    let before = emu.stats();
     let t_plan = Instant::now();
     let reader = EfsReader::connect(&ConnectOptions {
         profile: None,
@@ -179,14 +144,14 @@ async fn main() {
     let t_discovered = t_plan.elapsed();
     let p = plan(&desired, &actual, &PlanOptions::default()).expect("plan");
     let plan_time = t_plan.elapsed();
-    let after = stats(&base).await;
+    let after = emu.stats();
     let ops = by_op(&before, &after);
     let calls: u64 = ops.values().sum();
     let s = p.summary();
 
     // A per-resource refresh: one DescribeReplicationConfigurations per
     // declared replication, 10 in flight (Terraform's default parallelism).
-    let before_tf = stats(&base).await;
+    let before_tf = emu.stats();
     let t_tf = Instant::now();
     let _: Vec<()> = stream::iter(desired.replications.iter())
         .map(|d| {
@@ -203,7 +168,7 @@ async fn main() {
         .collect()
         .await;
     let tf_time = t_tf.elapsed();
-    let after_tf = stats(&base).await;
+    let after_tf = emu.stats();
     let tf_calls: u64 = by_op(&before_tf, &after_tf).values().sum();
     emu.shutdown().await;
 

@@ -7,7 +7,10 @@
 //! 3. opens 200 TCP connections at once and sends requests on all of them
 //!    concurrently, counting errors.
 //!
-//! Run: `cargo run --release -p efs-emulator --example bench`
+//! Run: `cargo run --release -p efs-emulator --example bench`, and with
+//! `-- --state [FILE]` to persist the state to a file (a temporary one when
+//! no FILE is given) as `--state` does, so every mutation also writes it;
+//! the state file's size is printed at the end.
 //! It talks only to 127.0.0.1 and must never be used as a test.
 
 use aws_sdk_efs::config::{BehaviorVersion, Credentials, Region};
@@ -53,14 +56,36 @@ fn summary(label: &str, mut v: Vec<f64>) {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let temp = tempfile::tempdir()?;
+    let mut state_file = None;
+    let mut args = std::env::args().skip(1).peekable();
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--state" => {
+                state_file = Some(match args.next_if(|v| !v.starts_with("--")) {
+                    Some(path) => std::path::PathBuf::from(path),
+                    None => temp.path().join("state.json"),
+                })
+            }
+            other => {
+                return Err(
+                    format!("unknown argument {other:?}; the only one is --state [FILE]").into(),
+                )
+            }
+        }
+    }
     let config = efs_emulator::Config {
         enable_delay: Duration::ZERO,
         initial_sync_delay: Duration::ZERO,
+        state_file: state_file.clone(),
         ..efs_emulator::Config::default()
     };
     let emu = efs_emulator::start(config).await?;
     let url = emu.base_url().to_string();
-    println!("emulator at {url}");
+    match &state_file {
+        Some(f) => println!("emulator at {url}, state persisted to {}", f.display()),
+        None => println!("emulator at {url}, state in memory only"),
+    }
 
     // 1. Populate.
     let started = Instant::now();
@@ -97,7 +122,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     // 2. Page through everything PASSES times.
-    let stats_before = admin_stats(&emu).await?;
+    let stats_before = emu.stats();
     let seq_before = stats_before["requests"]
         .as_array()
         .and_then(|a| a.last())
@@ -126,7 +151,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         assert_eq!(seen, REPLICATIONS, "every replication listed once");
     }
-    let stats = admin_stats(&emu).await?;
+    let stats = emu.stats();
     let server_ms: Vec<f64> = stats["requests"]
         .as_array()
         .map(|a| {
@@ -193,23 +218,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     summary("  round trip under 200-connection load", lat);
     emu.shutdown().await;
+    if let Some(f) = &state_file {
+        println!(
+            "state file: {} bytes",
+            std::fs::metadata(f).map(|m| m.len()).unwrap_or(0)
+        );
+    }
     Ok(())
-}
-
-async fn admin_stats(
-    emu: &efs_emulator::Emulator,
-) -> Result<serde_json::Value, Box<dyn std::error::Error>> {
-    let mut s = tokio::net::TcpStream::connect(emu.local_addr()).await?;
-    s.write_all(b"GET /_emulator/stats HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        .await?;
-    let mut buf = Vec::new();
-    s.read_to_end(&mut buf).await?;
-    let start = buf
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or("no header end")?
-        + 4;
-    Ok(serde_json::from_slice(&buf[start..])?)
 }
 
 /// One keep-alive request; returns the status after reading the whole body.

@@ -221,7 +221,7 @@ mod tests {
         assert_ne!(then.fingerprint(), now.fingerprint());
         assert_eq!(
             what_changed(&plan, &then, &now),
-            ["orphaned destination side in fs-00000004 (us-west-2) of fs-00000003 (us-east-1) now exists (it did not when planned)"]
+            ["orphaned destination side in fs-00000004 (us-west-2) of fs-00000003 (us-east-1) now exists (it did not when planned): destination fs-00000004 (us-west-2), role none, status ENABLED, creation time 2023-11-14T22:13:20.000Z"]
         );
 
         orphan.destination.status = ReplicationStatus::Error;

@@ -139,8 +139,8 @@ fn replication_attributes(r: &ActualReplication) -> Vec<Attribute> {
 /// A difference between two observations.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Difference {
-    /// Observed now, not then.
-    Appeared(Subject),
+    /// Observed now, not then, with its attributes now.
+    Appeared(Subject, Vec<Attribute>),
     /// Observed then, not now.
     Disappeared(Subject),
     /// An attribute of something observed both times differs.
@@ -160,7 +160,7 @@ impl Difference {
     /// What the difference is about.
     pub fn subject(&self) -> &Subject {
         match self {
-            Difference::Appeared(s) | Difference::Disappeared(s) => s,
+            Difference::Appeared(s, _) | Difference::Disappeared(s) => s,
             Difference::Changed { subject, .. } => subject,
         }
     }
@@ -169,7 +169,14 @@ impl Difference {
 impl fmt::Display for Difference {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Difference::Appeared(s) => write!(f, "{s} now exists (it did not when planned)"),
+            Difference::Appeared(s, attributes) => {
+                write!(f, "{s} now exists (it did not when planned):")?;
+                for (i, a) in attributes.iter().enumerate() {
+                    let sep = if i == 0 { "" } else { "," };
+                    write!(f, "{sep} {} {}", a.name, a.shown)?;
+                }
+                Ok(())
+            }
             Difference::Disappeared(s) => write!(f, "{s} no longer exists"),
             Difference::Changed {
                 subject,
@@ -300,7 +307,7 @@ impl Observation {
         for s in subjects {
             match (self.subjects.get(s), now.subjects.get(s)) {
                 (Some(_), None) => out.push(Difference::Disappeared(s.clone())),
-                (None, Some(_)) => out.push(Difference::Appeared(s.clone())),
+                (None, Some(now)) => out.push(Difference::Appeared(s.clone(), now.clone())),
                 (Some(then), Some(now)) => {
                     for a in then {
                         let b = now.iter().find(|b| b.name == a.name);

@@ -198,10 +198,12 @@ async fn export_validates_and_plans_to_no_changes() {
     )
     .await;
     let (stdout, stderr) = (text(&o.stdout), text(&o.stderr));
-    assert_ne!(code(&o), 0, "{stdout}\n{stderr}");
+    // Going back to the exported destination would overwrite it: refused
+    // at plan, naming it and the way to consent.
+    assert_eq!(code(&o), 1, "{stdout}\n{stderr}");
     assert!(!stdout.contains("No changes."), "{stdout}");
     assert!(
-        stdout.contains(&c_dest) || stderr.contains(&c_dest),
+        stderr.contains(&c_dest) && stderr.contains("allow_overwrite"),
         "{stdout}\n{stderr}"
     );
     emu.shutdown().await;
