@@ -189,7 +189,9 @@ impl RoleArn {
 }
 
 /// A file system named by id or by ARN, as the config may write it.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// Written as that text (id or ARN) and read back through [`FileSystemRef::parse`].
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(try_from = "String")]
 pub struct FileSystemRef {
     /// The bare id.
     pub id: FileSystemId,
@@ -206,6 +208,31 @@ pub struct FileSystemArn {
     pub region: Region,
     /// Account that owns it.
     pub account: AccountId,
+}
+
+impl Serialize for FileSystemRef {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_api_string())
+    }
+}
+
+impl TryFrom<String> for FileSystemRef {
+    type Error = InvalidValue;
+    fn try_from(s: String) -> Result<Self, InvalidValue> {
+        Self::parse(&s)
+    }
+}
+
+impl From<FileSystemId> for FileSystemRef {
+    fn from(id: FileSystemId) -> Self {
+        FileSystemRef { id, arn: None }
+    }
+}
+
+impl fmt::Display for FileSystemRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_api_string())
+    }
 }
 
 impl FileSystemRef {
@@ -505,8 +532,10 @@ impl Desired {
     }
 }
 
-/// Replication status as EFS reports it.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// Replication status as EFS reports it; serialized as EFS spells it
+/// (`ENABLED`), an unknown value as is.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(from = "String")]
 pub enum ReplicationStatus {
     /// Being created.
     Enabling,
@@ -525,6 +554,20 @@ pub enum ReplicationStatus {
 }
 
 impl ReplicationStatus {
+    /// The status EFS spells `s` (any other value is kept as
+    /// [`ReplicationStatus::Other`]).
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "ENABLING" => ReplicationStatus::Enabling,
+            "ENABLED" => ReplicationStatus::Enabled,
+            "DELETING" => ReplicationStatus::Deleting,
+            "ERROR" => ReplicationStatus::Error,
+            "PAUSED" => ReplicationStatus::Paused,
+            "PAUSING" => ReplicationStatus::Pausing,
+            other => ReplicationStatus::Other(other.to_owned()),
+        }
+    }
+
     /// The spelling EFS uses for the status.
     pub fn as_str(&self) -> &str {
         match self {
@@ -539,8 +582,10 @@ impl ReplicationStatus {
     }
 }
 
-/// `ReplicationOverwriteProtection` of a file system.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// `ReplicationOverwriteProtection` of a file system; serialized as EFS
+/// spells it (`ENABLED`), an unknown value as is.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(from = "String")]
 pub enum Protection {
     /// Default: cannot be a destination.
     Enabled,
@@ -553,6 +598,17 @@ pub enum Protection {
 }
 
 impl Protection {
+    /// The value EFS spells `s` (any other value is kept as
+    /// [`Protection::Other`]).
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "ENABLED" => Protection::Enabled,
+            "DISABLED" => Protection::Disabled,
+            "REPLICATING" => Protection::Replicating,
+            other => Protection::Other(other.to_owned()),
+        }
+    }
+
     /// The spelling EFS uses for the value.
     pub fn as_str(&self) -> &str {
         match self {
@@ -563,6 +619,31 @@ impl Protection {
         }
     }
 }
+
+/// Both enums are written as EFS spells them and read back the same way.
+macro_rules! efs_spelled {
+    ($name:ident) => {
+        impl From<String> for $name {
+            fn from(s: String) -> Self {
+                $name::parse(&s)
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+efs_spelled!(ReplicationStatus);
+efs_spelled!(Protection);
 
 /// The observed state of every Region in scope.
 #[derive(Debug, Clone, Default, PartialEq)]

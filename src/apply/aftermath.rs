@@ -128,17 +128,19 @@ pub(crate) fn no_dr(plan: &Plan, ends: &BTreeMap<StepId, StepEnd>) -> (Vec<NoDr>
                 continue;
             };
             // An orphan's deletion (in the destination Region) took no DR away.
-            if r.as_str() != b.source_region {
+            if r != &b.source_region {
                 continue;
             }
             push(NoDr {
-                file_system_id: b.source_file_system_id.clone(),
-                region: b.source_region.clone(),
+                file_system_id: b.source_file_system_id.to_string(),
+                region: b.source_region.to_string(),
                 address: change.address.clone(),
                 reason: format!(
                     "{}: its replication to {} ({}) was deleted, for {} that was not created",
                     o.address,
-                    b.destination_file_system_id.as_deref().unwrap_or("?"),
+                    b.destination_file_system_id
+                        .as_ref()
+                        .map_or_else(|| "?".to_owned(), |f| f.to_string()),
                     b.destination_region,
                     change.address
                 ),
@@ -192,14 +194,16 @@ mod tests {
                 reason: String::new(),
                 notes: vec![],
                 before: Some(Attributes {
-                    source_file_system_id: fs.to_string(),
-                    source_region: east.to_string(),
-                    destination_region: "us-west-2".into(),
-                    destination_file_system_id: Some("fs-00000002".into()),
+                    source_file_system_id: fs.clone(),
+                    source_region: east.clone(),
+                    destination_region: Region::parse("us-west-2").unwrap(),
+                    destination_file_system_id: Some(
+                        crate::model::FileSystemRef::parse("fs-00000002").unwrap(),
+                    ),
                     destination_availability_zone: None,
                     destination_kms_key_id: None,
                     role_arn: None,
-                    status: Some("ENABLED".into()),
+                    status: Some(crate::model::ReplicationStatus::Enabled),
                 }),
                 after: None,
                 steps: vec![1, 2, 3],

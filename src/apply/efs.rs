@@ -41,7 +41,7 @@ impl Operations for EfsWriter<'_> {
             d = d.kms_key_id(k.to_string());
         }
         if let Some(f) = &destination.file_system_id {
-            d = d.file_system_id(f);
+            d = d.file_system_id(f.to_api_string());
         }
         if let Some(r) = &destination.role_arn {
             d = d.role_arn(r.to_string());

@@ -11,7 +11,7 @@
 //! destructive is sent on a guess.
 
 use crate::model::{FileSystemId, Protection, ReplicationStatus};
-use crate::plan::{protection_str, Expect, Step, StepKind};
+use crate::plan::{Expect, Step, StepKind};
 
 use super::{Operations, StepError};
 
@@ -113,12 +113,7 @@ pub(crate) async fn check<O: Operations>(
                     hint,
                 )));
             };
-            let now = info
-                .protection
-                .as_ref()
-                .map(protection_str)
-                .unwrap_or_else(|| "unknown".to_owned());
-            if &now == want {
+            if info.protection.as_ref() == Some(want) {
                 return Ok(Guard::Proceed);
             }
             if info.protection == Some(Protection::Replicating) {
@@ -150,6 +145,7 @@ pub(crate) async fn check<O: Operations>(
                     hint,
                 )));
             }
+            let now = info.protection.as_ref().map_or("unknown", |p| p.as_str());
             Ok(Guard::Changed(changed_error(
                 OP,
                 region.as_str(),

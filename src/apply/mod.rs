@@ -58,7 +58,7 @@ pub use report::{render_summary_human, summary_json, AddressReport, ApplyReport,
 pub use stale::{read_scope, what_changed};
 pub use wait::{Listing, Poller, Side, Want, Watch};
 
-use crate::model::{ActualReplication, FileSystemId, FileSystemInfo, Region};
+use crate::model::{ActualReplication, FileSystemId, FileSystemInfo, Region, ReplicationStatus};
 use crate::plan::{Action, DestinationSpec, Plan, Step, StepId, StepKind};
 use states::{
     compensates, finish_address, is_mutating, phase, settle_compensations, skip_dependents,
@@ -179,7 +179,7 @@ pub fn pending_waits(plan: &Plan) -> Vec<&str> {
             c.after.is_some()
                 && c.before
                     .as_ref()
-                    .is_some_and(|b| b.status.as_deref() == Some("ENABLING"))
+                    .is_some_and(|b| b.status == Some(ReplicationStatus::Enabling))
         })
         .map(|c| c.address.as_str())
         .collect()
@@ -198,12 +198,7 @@ fn with_pending_waits(plan: &Plan) -> Plan {
             continue;
         }
         let Some(b) = &c.before else { continue };
-        let (Ok(region), Ok(source)) = (
-            Region::parse(&b.source_region),
-            FileSystemId::parse(&b.source_file_system_id),
-        ) else {
-            continue;
-        };
+        let (region, source) = (b.source_region.clone(), b.source_file_system_id.clone());
         plan.steps.push(Step {
             id: next,
             kind: StepKind::WaitEnabled {
@@ -500,8 +495,12 @@ async fn run_step<O: Operations>(
             region,
             replication_overwrite_protection,
         } => to_attempt(
-            ops.update_protection(region, file_system_id, replication_overwrite_protection)
-                .await,
+            ops.update_protection(
+                region,
+                file_system_id,
+                replication_overwrite_protection.as_str(),
+            )
+            .await,
         ),
         StepKind::Create {
             source_file_system_id,
@@ -540,8 +539,12 @@ async fn run_step<O: Operations>(
             ..
         } => {
             let attempt = to_attempt(
-                ops.update_protection(region, file_system_id, replication_overwrite_protection)
-                    .await,
+                ops.update_protection(
+                    region,
+                    file_system_id,
+                    replication_overwrite_protection.as_str(),
+                )
+                .await,
             );
             return match decide(&step.kind, &attempt, None, opts.fail_fast) {
                 Decision::Done { note: None } => Decision::Done {

@@ -184,8 +184,7 @@ fn same_destination(r: &ActualReplication, want: &DestinationSpec) -> bool {
         return false;
     }
     match &want.file_system_id {
-        // An id or an ARN ending in `file-system/fs-...`.
-        Some(fs) => fs.rsplit('/').next() == Some(r.destination.file_system_id.as_str()),
+        Some(fs) => fs.id == r.destination.file_system_id,
         None => true,
     }
 }
@@ -215,7 +214,7 @@ mod tests {
                 region: Region::parse("us-west-2").unwrap(),
                 availability_zone_name: None,
                 kms_key_id: None,
-                file_system_id: Some("fs-00000002".into()),
+                file_system_id: Some(crate::model::FileSystemRef::parse("fs-00000002").unwrap()),
                 role_arn: None,
             },
         }

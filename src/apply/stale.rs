@@ -72,9 +72,8 @@ pub fn what_changed(plan: &Plan, then: &Observation, now: &Observation) -> Vec<S
         };
         plan.changes.iter().find_map(|c| {
             let a = c.before.as_ref().or(c.after.as_ref())?;
-            (a.source_region == source_region.as_str()
-                && a.source_file_system_id == source.as_str())
-            .then_some(c.address.as_str())
+            (&a.source_region == source_region && &a.source_file_system_id == source)
+                .then_some(c.address.as_str())
         })
     };
     let mut out: Vec<String> = then

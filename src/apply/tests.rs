@@ -282,7 +282,7 @@ async fn a_step_behind_a_failed_address_says_it_failed_not_that_it_was_skipped()
 fn overwrite_plan() -> Plan {
     let mut create = create_step(2, 2, vec![1]);
     if let StepKind::Create { destination, .. } = &mut create.kind {
-        destination.file_system_id = Some(fs(9).to_string());
+        destination.file_system_id = Some(fs(9).into());
     }
     Plan {
         changes: vec![change("replication.back", Action::Create, vec![1, 2, 3])],
@@ -292,7 +292,7 @@ fn overwrite_plan() -> Plan {
                 kind: StepKind::UpdateProtection {
                     file_system_id: fs(9),
                     region: region(),
-                    replication_overwrite_protection: "DISABLED".into(),
+                    replication_overwrite_protection: crate::model::Protection::Disabled,
                 },
                 depends_on: vec![],
                 expect: None,
@@ -303,7 +303,7 @@ fn overwrite_plan() -> Plan {
                 kind: StepKind::RestoreProtection {
                     file_system_id: fs(9),
                     region: region(),
-                    replication_overwrite_protection: "ENABLED".into(),
+                    replication_overwrite_protection: crate::model::Protection::Enabled,
                     compensates: 2,
                 },
                 depends_on: vec![1],

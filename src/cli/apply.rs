@@ -25,7 +25,7 @@ use crate::apply::{
     ApplyOptions, EfsWriter, JsonReporter, PlainReporter, Reporter, TtyReporter,
 };
 use crate::discover::discover;
-use crate::model::{Actual, FileSystemId, Region};
+use crate::model::{Actual, FileSystemId, FileSystemRef, Region};
 use crate::plan::{plan, Observation, Plan, PlanOptions, SavedPlan};
 use crate::render::{render_errors_human, render_errors_json, render_human, HumanOptions};
 
@@ -207,18 +207,15 @@ async fn run_connected(
     // Overwriting a file system's data needs consent for this run: a saved
     // plan that showed it, an interactive `yes` to a plan that showed it, or
     // --allow-overwrite naming it; --auto-approve alone is not enough.
-    let overwrites: Vec<(String, String, String)> = plan
+    let overwrites: Vec<(String, FileSystemRef, Region)> = plan
         .overwrites()
         .into_iter()
-        .map(|(a, fs, r)| (a.to_owned(), fs.to_owned(), r.to_string()))
+        .map(|(a, fs, r)| (a.to_owned(), fs.clone(), r.clone()))
         .collect();
     if args.plan_file.is_none() && args.auto_approve {
-        let missing: Vec<&(String, String, String)> = overwrites
+        let missing: Vec<&(String, FileSystemRef, Region)> = overwrites
             .iter()
-            .filter(|(_, fs, _)| {
-                let id = fs.rsplit('/').next().unwrap_or(fs);
-                !args.allow_overwrite.iter().any(|a| a.as_str() == id)
-            })
+            .filter(|(_, fs, _)| !args.allow_overwrite.contains(&fs.id))
             .collect();
         if !missing.is_empty() {
             let list: Vec<String> = missing
@@ -227,9 +224,7 @@ async fn run_connected(
                 .collect();
             let flags: Vec<String> = missing
                 .iter()
-                .map(|(_, fs, _)| {
-                    format!("--allow-overwrite {}", fs.rsplit('/').next().unwrap_or(fs))
-                })
+                .map(|(_, fs, _)| format!("--allow-overwrite {}", fs.id))
                 .collect();
             let message = format!(
                 "this plan overwrites all data on {}, and --auto-approve alone does not approve that. Nothing was changed. To approve it for this run: review the plan and run again with {}, answer yes to it on a terminal (without --auto-approve), or save it with `efs-replicator plan --out FILE` and apply that file with `efs-replicator apply --plan FILE`",

@@ -75,7 +75,7 @@ pub struct Entry {
     /// Destination Region: observed, else declared.
     pub destination_region: String,
     /// Observed status; `None` when the replication does not exist.
-    pub status: Option<String>,
+    pub status: Option<ReplicationStatus>,
     /// StatusMessage reported with the status.
     pub status_message: Option<String>,
     /// LastReplicatedTimestamp.
@@ -262,28 +262,29 @@ pub fn assess(
         // An orphaned destination side is not the replication of its source:
         // never attach the live replication's status to it.
         let orphan = c.address.starts_with(ORPHAN_PREFIX);
-        let observed = Region::parse(&attrs.source_region)
-            .ok()
-            .filter(|_| !orphan)
-            .zip(FileSystemId::parse(&attrs.source_file_system_id).ok())
-            .and_then(|(r, id)| by_source.get(&(&r, &id)).copied());
+        let observed = (!orphan)
+            .then(|| by_source.get(&(&attrs.source_region, &attrs.source_file_system_id)))
+            .flatten()
+            .copied();
         let max_lag = d.and_then(|d| d.max_replication_lag);
         let mut e = Entry {
             address: c.address.clone(),
             action: c.action,
             drift_reason: (c.action != Action::NoOp).then(|| c.reason.clone()),
-            source_file_system_id: attrs.source_file_system_id.clone(),
-            source_region: attrs.source_region.clone(),
+            source_file_system_id: attrs.source_file_system_id.to_string(),
+            source_region: attrs.source_region.to_string(),
             destination_file_system_id: c
                 .before
                 .as_ref()
-                .and_then(|b| b.destination_file_system_id.clone())
+                .and_then(|b| b.destination_file_system_id.as_ref())
+                .map(|f| f.to_string())
                 .or_else(|| {
                     c.after
                         .as_ref()
-                        .and_then(|a| a.destination_file_system_id.clone())
+                        .and_then(|a| a.destination_file_system_id.as_ref())
+                        .map(|f| f.to_string())
                 }),
-            destination_region: attrs.destination_region.clone(),
+            destination_region: attrs.destination_region.to_string(),
             status: if orphan { attrs.status.clone() } else { None },
             status_message: None,
             last_replicated: None,
@@ -294,7 +295,7 @@ pub fn assess(
             notes: c.notes.clone(),
         };
         if let Some(r) = observed {
-            e.status = Some(status_name(&r.destination.status).to_owned());
+            e.status = Some(r.destination.status.clone());
             e.status_message = r.destination.status_message.clone();
             e.last_replicated = r.destination.last_replicated;
             e.destination_file_system_id = Some(r.destination.file_system_id.to_string());

@@ -83,7 +83,10 @@ pub fn render_table(report: &CheckReport, out: &mut impl Write) -> io::Result<()
                     e.destination_file_system_id.as_deref().unwrap_or("(new)"),
                     e.destination_region
                 ),
-                e.status.clone().unwrap_or_else(|| "missing".to_owned()),
+                e.status
+                    .as_ref()
+                    .map_or("missing", |s| s.as_str())
+                    .to_owned(),
                 e.lag.map(human_duration).unwrap_or_else(|| "-".to_owned()),
                 e.max_lag
                     .map(human_duration)
@@ -234,7 +237,7 @@ pub fn render_json(report: &CheckReport, out: &mut impl Write) -> io::Result<()>
                 action: e.action,
                 drift: e.drift(),
                 drift_reason: e.drift_reason.as_deref(),
-                status: e.status.as_deref(),
+                status: e.status.as_ref().map(|s| s.as_str()),
                 status_message: e.status_message.as_deref(),
                 last_replicated_timestamp: e.last_replicated.map(rfc3339),
                 lag_seconds: e.lag.map(|d| d.as_secs()),

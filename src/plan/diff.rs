@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::types::{Action, Attributes, DestinationSpec, Unmanaged};
+use super::types::{Action, Attributes, DestinationSpec, Unmanaged, UnmanagedStatus};
 use super::{
     alias_name, foreign_source, key_id_of, orphan_command, status_str, CreatePart, Dep, Draft,
     Index, Key, PlanError, ORPHAN_PREFIX,
@@ -92,7 +92,6 @@ pub(super) fn check_declarations(desired: &Desired, index: &Index<'_>) -> Vec<Pl
 }
 
 /// The status shown for an orphaned destination side left unmanaged.
-pub(super) const ORPHANED: &str = "ORPHANED (destination side only; its source side is gone)";
 
 /// One draft per address: declared replications, `removed` blocks, and
 /// (with prune) undeclared replications; the rest are unmanaged.
@@ -111,8 +110,7 @@ pub(super) fn drafts<'a>(
         // An existing destination keeps its own zone and key.
         if let Some(info) = declared_destination_key(d).and_then(|k| actual.file_systems.get(&k)) {
             if after.destination_availability_zone.is_none() {
-                after.destination_availability_zone =
-                    info.availability_zone.as_ref().map(|a| a.to_string());
+                after.destination_availability_zone = info.availability_zone.clone();
             }
             if after.destination_kms_key_id.is_none() {
                 after.destination_kms_key_id = info.kms_key_id.clone();
@@ -275,7 +273,7 @@ pub(super) fn drafts<'a>(
                 source_region: e.source_region.clone(),
                 destination_file_system_id: e.destination.file_system_id.clone(),
                 destination_region: e.destination.region.clone(),
-                status: status_str(&e.destination.status),
+                status: UnmanagedStatus::Replication(e.destination.status.clone()),
                 note: foreign.map(|owner| {
                     format!(
                         "inbound: its source belongs to account {owner}; this tool never deletes it"
@@ -297,7 +295,7 @@ pub(super) fn drafts<'a>(
             source_region: o.source_region.clone(),
             destination_file_system_id: o.destination.file_system_id.clone(),
             destination_region: o.destination.region.clone(),
-            status: ORPHANED.to_owned(),
+            status: UnmanagedStatus::Orphaned,
             note: Some(note),
         };
         // DeleteReplicationConfiguration names the source only: in a Region
@@ -365,34 +363,24 @@ pub(super) fn drafts<'a>(
 
 pub(super) fn attributes_of(r: &ActualReplication, dest: Option<&FileSystemInfo>) -> Attributes {
     Attributes {
-        source_file_system_id: r.source.to_string(),
-        source_region: r.source_region.to_string(),
-        destination_region: r.destination.region.to_string(),
-        destination_file_system_id: Some(r.destination.file_system_id.to_string()),
-        destination_availability_zone: dest
-            .and_then(|f| f.availability_zone.as_ref())
-            .map(|a| a.to_string()),
+        source_file_system_id: r.source.clone(),
+        source_region: r.source_region.clone(),
+        destination_region: r.destination.region.clone(),
+        destination_file_system_id: Some(r.destination.file_system_id.clone().into()),
+        destination_availability_zone: dest.and_then(|f| f.availability_zone.clone()),
         destination_kms_key_id: dest.and_then(|f| f.kms_key_id.clone()),
         role_arn: r.destination.role_arn.clone(),
-        status: Some(status_str(&r.destination.status)),
+        status: Some(r.destination.status.clone()),
     }
 }
 
 pub(super) fn desired_attributes(d: &DesiredReplication) -> Attributes {
     Attributes {
-        source_file_system_id: d.source.to_string(),
-        source_region: d.source_region.to_string(),
-        destination_region: d.destination.region.to_string(),
-        destination_file_system_id: d
-            .destination
-            .file_system
-            .as_ref()
-            .map(|f| f.to_api_string()),
-        destination_availability_zone: d
-            .destination
-            .availability_zone
-            .as_ref()
-            .map(|a| a.to_string()),
+        source_file_system_id: d.source.clone(),
+        source_region: d.source_region.clone(),
+        destination_region: d.destination.region.clone(),
+        destination_file_system_id: d.destination.file_system.clone(),
+        destination_availability_zone: d.destination.availability_zone.clone(),
         destination_kms_key_id: d.destination.kms_key.as_ref().map(|k| k.to_string()),
         role_arn: d.destination.role_arn.as_ref().map(|r| r.to_string()),
         status: None,
@@ -404,11 +392,7 @@ pub(super) fn destination_spec(d: &DesiredReplication) -> DestinationSpec {
         region: d.destination.region.clone(),
         availability_zone_name: d.destination.availability_zone.clone(),
         kms_key_id: d.destination.kms_key.clone(),
-        file_system_id: d
-            .destination
-            .file_system
-            .as_ref()
-            .map(|f| f.to_api_string()),
+        file_system_id: d.destination.file_system.clone(),
         role_arn: d.destination.role_arn.clone(),
     }
 }

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::types::{Expect, OrphanSide, Side, Step, StepId, StepKind};
 use super::{key_of, CreatePart, Dep, Draft, Key, PlanError};
-use crate::model::ActualReplication;
+use crate::model::{ActualReplication, Protection};
 
 /// The addresses to plan: all, or the targets and everything they wait for.
 /// A target matching nothing adds an error.
@@ -75,8 +75,8 @@ fn needed_destination(
     let as_destination = c.spec.region == d.region
         && c.spec
             .file_system_id
-            .as_deref()
-            .is_some_and(|f| f.rsplit('/').next() == Some(d.file_system_id.as_str()));
+            .as_ref()
+            .is_some_and(|f| f.id == d.file_system_id);
     (as_source || as_destination).then_some(d)
 }
 
@@ -186,11 +186,11 @@ pub(super) fn build_steps(
                 StepKind::UpdateProtection {
                     file_system_id: pk.1.clone(),
                     region: pk.0.clone(),
-                    replication_overwrite_protection: "DISABLED".to_owned(),
+                    replication_overwrite_protection: Protection::Disabled,
                 },
                 deps,
                 Some(Expect::FileSystem {
-                    replication_overwrite_protection: "ENABLED".to_owned(),
+                    replication_overwrite_protection: Protection::Enabled,
                 }),
             );
             dr.steps.push(p);
@@ -213,7 +213,7 @@ pub(super) fn build_steps(
                 StepKind::RestoreProtection {
                     file_system_id: pk.1.clone(),
                     region: pk.0.clone(),
-                    replication_overwrite_protection: "ENABLED".to_owned(),
+                    replication_overwrite_protection: Protection::Enabled,
                     compensates: create,
                 },
                 vec![p],

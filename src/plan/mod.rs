@@ -32,7 +32,7 @@ pub use saved::{
 pub use simulate::{simulate_apply, SimulateError};
 pub use types::{
     Action, Attributes, Change, DestinationSpec, Expect, OrphanSide, Plan, Scope, Side, Step,
-    StepId, StepKind, Summary, Unmanaged,
+    StepId, StepKind, Summary, Unmanaged, UnmanagedStatus,
 };
 
 use crate::model::{

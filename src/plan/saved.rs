@@ -298,7 +298,9 @@ fn differences(saved: &Plan, rebuilt: &Plan) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Address, FileSystemId, InstanceKey, KmsKeyRef};
+    use crate::model::{
+        Address, FileSystemId, FileSystemRef, InstanceKey, KmsKeyRef, Protection, ReplicationStatus,
+    };
 
     #[test]
     fn values_are_read_through_the_validating_constructors() {
@@ -323,6 +325,36 @@ mod tests {
             let a: Address = serde_json::from_str(&serde_json::to_string(text).unwrap()).unwrap();
             assert_eq!(a.to_string(), text);
         }
+        // File system references: the id or ARN text, read back through parse.
+        for text in [
+            "fs-0123456789abcdef0",
+            "arn:aws:elasticfilesystem:us-west-2:444455556666:file-system/fs-0123456789abcdef0",
+        ] {
+            let json = serde_json::to_string(text).unwrap();
+            let r: FileSystemRef = serde_json::from_str(&json).unwrap();
+            assert_eq!(serde_json::to_string(&r).unwrap(), json);
+        }
+        assert!(serde_json::from_str::<FileSystemRef>("\"arn:aws:nope\"").is_err());
+        // Statuses and protection as EFS spells them, unknown values kept.
+        for (text, status) in [
+            ("\"ENABLING\"", ReplicationStatus::Enabling),
+            ("\"PAUSED\"", ReplicationStatus::Paused),
+            ("\"NEW\"", ReplicationStatus::Other("NEW".into())),
+        ] {
+            assert_eq!(serde_json::to_string(&status).unwrap(), text);
+            assert_eq!(
+                serde_json::from_str::<ReplicationStatus>(text).unwrap(),
+                status
+            );
+        }
+        assert_eq!(
+            serde_json::from_str::<Protection>("\"REPLICATING\"").unwrap(),
+            Protection::Replicating
+        );
+        assert_eq!(
+            serde_json::to_string(&Protection::Disabled).unwrap(),
+            "\"DISABLED\""
+        );
         let a: Address = serde_json::from_str("\"replication.b[\\\"k\\\"]\"").unwrap();
         assert_eq!(a.key, Some(InstanceKey::Str("k".into())));
         for bad in [

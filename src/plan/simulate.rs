@@ -160,11 +160,7 @@ pub fn simulate_apply(actual: &Actual, plan: &Plan) -> Result<Actual, SimulateEr
                         fs.life_cycle_state
                     )));
                 }
-                fs.protection = Some(match replication_overwrite_protection.as_str() {
-                    "DISABLED" => Protection::Disabled,
-                    "ENABLED" => Protection::Enabled,
-                    other => Protection::Other(other.to_owned()),
-                });
+                fs.protection = Some(replication_overwrite_protection.clone());
             }
             StepKind::Create {
                 source_file_system_id,
@@ -198,19 +194,14 @@ pub fn simulate_apply(actual: &Actual, plan: &Plan) -> Result<Actual, SimulateEr
                 }
                 let dest_id = match &destination.file_system_id {
                     Some(api) => {
-                        let id_text = api.rsplit('/').next().unwrap_or(api);
-                        let id = FileSystemId::parse(id_text)
-                            .map_err(|e| refuse(format!("BadRequest: {e}")))?;
+                        let id = api.id.clone();
                         let key = (destination.region.clone(), id.clone());
                         if in_replication(&state, &destination.region, &id, true) {
                             return Err(refuse(format!(
                                 "the destination {id} is already in a replication"
                             )));
                         }
-                        let dest_account = api
-                            .strip_prefix("arn:")
-                            .and_then(|a| a.split(':').nth(3))
-                            .and_then(|a| AccountId::parse(a).ok());
+                        let dest_account = api.arn.as_ref().map(|a| a.account.clone());
                         if dest_account.as_ref().is_some_and(|a| *a != owner)
                             && destination.role_arn.is_none()
                         {

@@ -225,8 +225,8 @@ fn an_orphan_is_removed_locally_before_its_source_replicates_there_again() {
         })
     );
     assert_eq!(
-        orphan.before.as_ref().and_then(|b| b.status.as_deref()),
-        Some("ERROR")
+        orphan.before.as_ref().and_then(|b| b.status.clone()),
+        Some(ReplicationStatus::Error)
     );
     let a = change(&p, "replication.a");
     let create = p.step(a.steps[0]).unwrap();

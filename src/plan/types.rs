@@ -6,7 +6,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{AvailabilityZone, FileSystemId, KmsKeyRef, Region, RoleArn};
+use crate::model::{
+    AvailabilityZone, FileSystemId, FileSystemRef, KmsKeyRef, Protection, Region,
+    ReplicationStatus, RoleArn,
+};
 
 /// What a plan does to one address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -45,21 +48,21 @@ impl Action {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attributes {
     /// Source file system id.
-    pub source_file_system_id: String,
+    pub source_file_system_id: FileSystemId,
     /// Source Region.
-    pub source_region: String,
+    pub source_region: Region,
     /// Destination Region.
-    pub destination_region: String,
+    pub destination_region: Region,
     /// Destination file system (id, or ARN for cross-account).
-    pub destination_file_system_id: Option<String>,
+    pub destination_file_system_id: Option<FileSystemRef>,
     /// One Zone destination AZ; `None` for a Regional destination.
-    pub destination_availability_zone: Option<String>,
+    pub destination_availability_zone: Option<AvailabilityZone>,
     /// KMS key of the destination (as reported: a key ARN; as declared: any form).
     pub destination_kms_key_id: Option<String>,
     /// IAM role for cross-account replication.
     pub role_arn: Option<String>,
     /// Replication status as observed (`before` only).
-    pub status: Option<String>,
+    pub status: Option<ReplicationStatus>,
 }
 
 /// Identifier of a step, unique within a plan. Steps are numbered from 1 in
@@ -104,7 +107,7 @@ pub enum Expect {
     #[serde(rename = "file-system")]
     FileSystem {
         /// `ENABLED` in plans made by this version.
-        replication_overwrite_protection: String,
+        replication_overwrite_protection: Protection,
     },
 }
 
@@ -152,7 +155,7 @@ pub enum StepKind {
         /// Its Region.
         region: Region,
         /// The new value (always `DISABLED` in plans made by this version).
-        replication_overwrite_protection: String,
+        replication_overwrite_protection: Protection,
     },
     /// `CreateReplicationConfiguration`.
     #[serde(rename = "create")]
@@ -175,7 +178,7 @@ pub enum StepKind {
         /// Its Region.
         region: Region,
         /// The value restored (always `ENABLED`).
-        replication_overwrite_protection: String,
+        replication_overwrite_protection: Protection,
         /// The create whose failure this step compensates.
         compensates: StepId,
     },
@@ -231,14 +234,14 @@ impl StepKind {
         }
     }
 
-    /// The existing file system whose data a create overwrites: its id (as
-    /// the API names it: id or ARN) and Region; `None` for other steps and
-    /// for a create of a new file system.
-    pub fn overwrites(&self) -> Option<(&str, &Region)> {
+    /// The existing file system whose data a create overwrites (as the API
+    /// names it: id or ARN) and its Region; `None` for other steps and for
+    /// a create of a new file system.
+    pub fn overwrites(&self) -> Option<(&FileSystemRef, &Region)> {
         match self {
             StepKind::Create { destination, .. } => destination
                 .file_system_id
-                .as_deref()
+                .as_ref()
                 .map(|f| (f, &destination.region)),
             _ => None,
         }
@@ -264,7 +267,7 @@ pub struct DestinationSpec {
     /// KMS key for a new destination.
     pub kms_key_id: Option<KmsKeyRef>,
     /// Existing destination file system (id, or ARN for cross-account).
-    pub file_system_id: Option<String>,
+    pub file_system_id: Option<FileSystemRef>,
     /// Role for cross-account replication.
     pub role_arn: Option<RoleArn>,
 }
@@ -300,13 +303,60 @@ pub struct Unmanaged {
     pub destination_file_system_id: FileSystemId,
     /// Destination Region.
     pub destination_region: Region,
-    /// Replication status.
-    pub status: String,
+    /// Replication status, or that only its destination side is left.
+    pub status: UnmanagedStatus,
     /// Why the plan leaves it alone when that is not simply "not declared"
     /// (another account's source, an orphan it cannot safely remove), and
     /// what to do about it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+}
+
+/// The status shown for an unmanaged replication: as observed, or
+/// orphaned (only its destination side is left). Written as text: the EFS
+/// spelling, or [`UnmanagedStatus::ORPHANED`].
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(from = "String")]
+pub enum UnmanagedStatus {
+    /// The replication's status.
+    Replication(ReplicationStatus),
+    /// A destination side whose source side is gone.
+    Orphaned,
+}
+
+impl UnmanagedStatus {
+    /// How an orphaned destination side is shown.
+    pub const ORPHANED: &'static str = "ORPHANED (destination side only; its source side is gone)";
+
+    /// The text shown and written.
+    pub fn as_str(&self) -> &str {
+        match self {
+            UnmanagedStatus::Replication(s) => s.as_str(),
+            UnmanagedStatus::Orphaned => Self::ORPHANED,
+        }
+    }
+}
+
+impl From<String> for UnmanagedStatus {
+    fn from(s: String) -> Self {
+        if s == Self::ORPHANED {
+            UnmanagedStatus::Orphaned
+        } else {
+            UnmanagedStatus::Replication(ReplicationStatus::parse(&s))
+        }
+    }
+}
+
+impl Serialize for UnmanagedStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl std::fmt::Display for UnmanagedStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Counts of changes by action.
@@ -370,7 +420,7 @@ impl Plan {
 
     /// The existing file systems whose data this plan overwrites, as
     /// (address, file system as the API names it, Region), in step order.
-    pub fn overwrites(&self) -> Vec<(&str, &str, &Region)> {
+    pub fn overwrites(&self) -> Vec<(&str, &FileSystemRef, &Region)> {
         let mut out = Vec::new();
         for s in &self.steps {
             if let Some((fs, region)) = s.kind.overwrites() {

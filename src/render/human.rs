@@ -67,15 +67,20 @@ const FIELDS: [&str; 6] = [
 ];
 const ROLE: &str = "role_arn";
 
-fn field<'a>(a: &'a Attributes, name: &str) -> Option<&'a str> {
+fn field(a: &Attributes, name: &str) -> Option<String> {
     match name {
-        "source_file_system_id" => Some(&a.source_file_system_id),
-        "source_region" => Some(&a.source_region),
-        "destination_region" => Some(&a.destination_region),
-        "destination_file_system_id" => a.destination_file_system_id.as_deref(),
-        "destination_availability_zone" => a.destination_availability_zone.as_deref(),
-        "destination_kms_key_id" => a.destination_kms_key_id.as_deref(),
-        "role_arn" => a.role_arn.as_deref(),
+        "source_file_system_id" => Some(a.source_file_system_id.to_string()),
+        "source_region" => Some(a.source_region.to_string()),
+        "destination_region" => Some(a.destination_region.to_string()),
+        "destination_file_system_id" => {
+            a.destination_file_system_id.as_ref().map(|f| f.to_string())
+        }
+        "destination_availability_zone" => a
+            .destination_availability_zone
+            .as_ref()
+            .map(|z| z.to_string()),
+        "destination_kms_key_id" => a.destination_kms_key_id.clone(),
+        "role_arn" => a.role_arn.clone(),
         _ => None,
     }
 }
@@ -99,7 +104,7 @@ fn write_change(
     out: &mut impl Write,
     p: &Painter,
     c: &Change,
-    overwrites: &[(&str, &str, &crate::model::Region)],
+    overwrites: &[(&str, &crate::model::FileSystemRef, &crate::model::Region)],
 ) -> io::Result<()> {
     let what = match c.action {
         Action::Create => "will be created",
@@ -131,7 +136,7 @@ fn write_change(
             Action::Create => {
                 let Some(a) = after_attrs else { continue };
                 let value = match after {
-                    Some(v) => quoted(v),
+                    Some(v) => quoted(&v),
                     None => match absent_after(name, a) {
                         Some(t) => t.to_owned(),
                         None => continue,
@@ -141,21 +146,21 @@ fn write_change(
             }
             Action::Delete => {
                 let Some(b) = before else { continue };
-                writeln!(out, "      {} {pad} = {} -> null", p.red("-"), quoted(b))?;
+                writeln!(out, "      {} {pad} = {} -> null", p.red("-"), quoted(&b))?;
             }
             Action::Replace => {
                 let Some(a) = after_attrs else { continue };
                 let after_text = match after {
-                    Some(v) => Some(quoted(v)),
+                    Some(v) => Some(quoted(&v)),
                     None => absent_after(name, a).map(str::to_owned),
                 };
                 match (before, after_text) {
                     (None, None) => continue,
-                    (Some(b), Some(a)) if quoted(b) == a => {
+                    (Some(b), Some(a)) if quoted(&b) == a => {
                         writeln!(out, "        {pad} = {a}")?;
                     }
                     (b, a) => {
-                        let b = b.map(quoted).unwrap_or_else(|| "null".to_owned());
+                        let b = b.map(|b| quoted(&b)).unwrap_or_else(|| "null".to_owned());
                         let a = a.unwrap_or_else(|| "null".to_owned());
                         writeln!(out, "      {} {pad} = {b} -> {a}", p.yellow("~"))?;
                     }
@@ -393,10 +398,11 @@ mod tests {
 
     fn attrs(dest_fs: Option<&str>, region: &str) -> Attributes {
         Attributes {
-            source_file_system_id: "fs-00000001".into(),
-            source_region: "us-east-1".into(),
-            destination_region: region.into(),
-            destination_file_system_id: dest_fs.map(str::to_owned),
+            source_file_system_id: crate::model::FileSystemId::parse("fs-00000001").unwrap(),
+            source_region: crate::model::Region::parse("us-east-1").unwrap(),
+            destination_region: crate::model::Region::parse(region).unwrap(),
+            destination_file_system_id: dest_fs
+                .map(|f| crate::model::FileSystemRef::parse(f).unwrap()),
             destination_availability_zone: None,
             destination_kms_key_id: None,
             role_arn: None,
