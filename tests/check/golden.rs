@@ -161,7 +161,10 @@ async fn every_kind_of_problem_is_reported_in_every_format() {
     assert_eq!(by("replication.home").lag, Some(Duration::from_secs(600)));
     assert_eq!(by("replication.db").action, Action::Replace);
     assert_eq!(by("replication.db").health, Some(Health::Unhealthy));
-    assert_eq!(by("replication.media").status.as_deref(), Some("PAUSED"));
+    assert_eq!(
+        by("replication.media").status,
+        Some(efs_replicator::model::ReplicationStatus::Paused)
+    );
     assert_eq!(by("replication.media").action, Action::NoOp);
     assert_eq!(by("replication.media").health, Some(Health::Unhealthy));
     assert_eq!(by("replication.logs").lag, Some(Duration::from_secs(3_000)));
