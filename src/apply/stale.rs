@@ -252,7 +252,8 @@ mod tests {
             Region::parse("us-east-1").unwrap(),
             FileSystemId::parse("fs-00000001").unwrap(),
         );
-        let edits: Vec<Box<dyn Fn(&mut Actual)>> = vec![
+        type Edit<'a> = Box<dyn Fn(&mut Actual) + 'a>;
+        let edits: Vec<Edit> = vec![
             Box::new(|a| {
                 a.replications[0].destination.role_arn = Some("arn:aws:iam::1:role/r".into())
             }),

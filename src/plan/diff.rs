@@ -91,8 +91,6 @@ pub(super) fn check_declarations(desired: &Desired, index: &Index<'_>) -> Vec<Pl
     errors
 }
 
-/// The status shown for an orphaned destination side left unmanaged.
-
 /// One draft per address: declared replications, `removed` blocks, and
 /// (with prune) undeclared replications; the rest are unmanaged.
 pub(super) fn drafts<'a>(
