@@ -91,7 +91,10 @@ async fn a_throttling_fault_takes_the_throttle_status() {
         assert_eq!(admin_post(&emu, "/_emulator/faults", rule).await.0, 201);
         let err = east.describe_file_systems().send().await.unwrap_err();
         assert_eq!(err.code(), Some("ThrottlingException"));
-        assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(status));
+        assert_eq!(
+            err.raw_response().map(|r| r.status().as_u16()),
+            Some(status)
+        );
         let rule = serde_json::json!({"operation": "DescribeFileSystems", "error": "ThrottlingException",
                           "status": 503});
         admin_post(&emu, "/_emulator/faults", rule).await;

@@ -1,0 +1,135 @@
+//! The probe's report: a [`ProbeReport`] built from a run and its
+//! conclusions, written as text ([`render_human`]) or JSON (serde, the same
+//! value; never derived from the text). Pure: writes to the given writer.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::cleanup::{leftovers_text, CleanupReport};
+use super::observe::Observations;
+use super::reason::{conclude, Conclusion, Finding};
+use super::run::{ProbeOptions, ProbeRun};
+
+/// Everything the probe reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProbeReport {
+    /// The probe id in names and tags.
+    pub probe_id: String,
+    /// Region A.
+    pub source_region: String,
+    /// Region B.
+    pub destination_region: String,
+    /// Every step ran (no error, no interrupt).
+    pub completed: bool,
+    /// Stopped by Ctrl-C / SIGTERM.
+    pub interrupted: bool,
+    /// The error that stopped it early.
+    pub error: Option<String>,
+    /// One per behaviour.
+    pub findings: Vec<Finding>,
+    /// The emulator variant flags that reproduce the account, one string.
+    pub emulator_flags: String,
+    /// Timing flags measured on the way, one string.
+    pub timing_flags: String,
+    /// The raw observations.
+    pub observations: Observations,
+    /// What was removed and what is left.
+    pub cleanup: CleanupReport,
+}
+
+impl ProbeReport {
+    /// The report of `run`.
+    pub fn new(opts: &ProbeOptions, run: &ProbeRun) -> ProbeReport {
+        let c = conclude(&run.observations);
+        ProbeReport {
+            probe_id: opts.probe_id.clone(),
+            source_region: opts.source_region.to_string(),
+            destination_region: opts.destination_region.to_string(),
+            completed: run.error.is_none() && !run.interrupted,
+            interrupted: run.interrupted,
+            error: run.error.clone(),
+            findings: c.findings,
+            emulator_flags: c.emulator_flags.join(" "),
+            timing_flags: c.timing_flags.join(" "),
+            observations: run.observations.clone(),
+            cleanup: run.cleanup.clone(),
+        }
+    }
+}
+
+/// Writes the report as text.
+pub fn render_human(r: &ProbeReport, w: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        w,
+        "EFS probe {} ({} -> {}){}",
+        r.probe_id,
+        r.source_region,
+        r.destination_region,
+        if r.interrupted {
+            ": interrupted"
+        } else if r.error.is_some() {
+            ": stopped at an error"
+        } else {
+            ""
+        }
+    )?;
+    if let Some(e) = &r.error {
+        writeln!(w, "  error: {e}")?;
+    }
+    writeln!(w)?;
+    for f in &r.findings {
+        writeln!(w, "{}", f.behaviour.title())?;
+        if !f.observed.is_empty() {
+            writeln!(w, "  observed: {}", f.observed)?;
+        }
+        let line = match &f.conclusion {
+            Conclusion::Flag(flag) => format!("emulator: {flag}"),
+            Conclusion::Matches(m) => format!("emulator: same ({m})"),
+            Conclusion::Differs(d) => format!("emulator: DIFFERS ({d})"),
+            Conclusion::Recorded => "emulator: timing only (see below)".to_owned(),
+            Conclusion::NotObserved(why) => format!("not observed: {why}"),
+        };
+        writeln!(w, "  {line}")?;
+    }
+    writeln!(w)?;
+    if r.emulator_flags.is_empty() {
+        writeln!(w, "No emulator variant was observed.")?;
+    } else {
+        writeln!(w, "Emulator flags that reproduce this account:")?;
+        writeln!(w, "  {}", r.emulator_flags)?;
+    }
+    let unseen: Vec<&str> = r
+        .findings
+        .iter()
+        .filter(|f| matches!(f.conclusion, Conclusion::NotObserved(_)))
+        .map(|f| f.behaviour.key())
+        .collect();
+    if !unseen.is_empty() {
+        writeln!(
+            w,
+            "  (not observed, so not in that line: {})",
+            unseen.join(", ")
+        )?;
+    }
+    if !r.timing_flags.is_empty() {
+        writeln!(w, "Timings seen (emulator flags): {}", r.timing_flags)?;
+    }
+    writeln!(w)?;
+    if r.cleanup.leftovers.is_empty() {
+        writeln!(w, "Cleanup: everything the probe created is deleted.")?;
+        if !r.cleanup.removed.is_empty() {
+            writeln!(
+                w,
+                "  removed after the probe stopped: {}",
+                r.cleanup.removed.join(", ")
+            )?;
+        }
+    } else {
+        write!(w, "Cleanup: {}", leftovers_text(&r.cleanup.leftovers))?;
+    }
+    for e in &r.cleanup.errors {
+        writeln!(w, "  cleanup error: {e}")?;
+    }
+    Ok(())
+}
