@@ -170,7 +170,7 @@ pub fn conclude(obs: &Observations) -> Conclusions {
                 None => (String::new(), not_seen(b)),
             },
             Behaviour::Timeline => match &obs.timeline {
-                Some(t) => timeline(t, &mut timing),
+                Some(t) => timeline(t, &mut timing, obs.skip_reason(b.key())),
                 None => (String::new(), not_seen(b)),
             },
             Behaviour::DestinationDeleteLag => match &obs.delete {
@@ -310,7 +310,11 @@ fn describe_by_destination(d: &DescribeByDestination) -> (String, Conclusion) {
     }
 }
 
-fn timeline(t: &Timeline, timing: &mut Vec<String>) -> (String, Conclusion) {
+fn timeline(
+    t: &Timeline,
+    timing: &mut Vec<String>,
+    cut_short: Option<&str>,
+) -> (String, Conclusion) {
     let mut text = format!("create returned {}", t.created_status);
     for e in &t.events {
         text.push_str(&format!(
@@ -345,6 +349,18 @@ fn timeline(t: &Timeline, timing: &mut Vec<String>) -> (String, Conclusion) {
             Conclusion::NotObserved(format!(
                 "{missing} within --timeout (what was seen is above)"
             )),
+        );
+    }
+    if t.enabled_after_secs.is_none() || t.first_sync_after_secs.is_none() {
+        return (
+            text,
+            Conclusion::NotObserved(
+                cut_short
+                    .unwrap_or(
+                        "the wait ended before ENABLED and a LastReplicatedTimestamp were seen",
+                    )
+                    .to_owned(),
+            ),
         );
     }
     (text, Conclusion::Recorded)

@@ -310,3 +310,19 @@ fn flag_durations_are_one_humantime_token() {
     assert_eq!(secs_text(12.34), "12.3s");
     assert_eq!(secs_text(185.0), "3m 5s");
 }
+
+#[test]
+fn a_timeline_cut_short_is_not_observed() {
+    let mut o = like_defaults();
+    let t = o.timeline.as_mut().unwrap();
+    t.events.clear();
+    t.enabled_after_secs = None;
+    t.first_sync_after_secs = None;
+    o.skip("timeline", "interrupted while waiting for ENABLED");
+    let c = conclude(&o);
+    assert_eq!(
+        finding(&c, Behaviour::Timeline).conclusion,
+        Conclusion::NotObserved("interrupted while waiting for ENABLED".into())
+    );
+    assert!(!c.timing_flags.iter().any(|f| f.contains("enable")));
+}

@@ -197,9 +197,9 @@ impl Prober<'_, '_> {
             .create_file_system(&b, &format!("{name}-target"), &name, &self.opts.probe_id)
             .await?;
         self.ledger.add_file_system(&b, &target);
-        self.wait_available(&a, &source).await?;
-        self.wait_available(&b, &target).await?;
 
+        // The burst comes first, so that it is the first DescribeFileSystems
+        // (any lifecycle state answers it).
         if self.opts.throttle_probe {
             self.check()?;
             self.say(&format!(
@@ -217,6 +217,8 @@ impl Prober<'_, '_> {
                 "not run: add --throttle-probe for a short burst of DescribeFileSystems calls",
             );
         }
+        self.wait_available(&a, &source).await?;
+        self.wait_available(&b, &target).await?;
 
         // A replication into the protected existing file system.
         self.check()?;
@@ -465,6 +467,15 @@ impl Prober<'_, '_> {
                 break Ok(());
             }
         };
+        if let Err(stop) = &result {
+            self.obs.skip(
+                Behaviour::Timeline.key(),
+                match stop {
+                    Stop::Interrupted => "interrupted while waiting for ENABLED",
+                    Stop::Failed(_) => "the wait ended at an error (see above)",
+                },
+            );
+        }
         self.obs.timeline = Some(t);
         result
     }
