@@ -180,6 +180,7 @@ fn confirmed(yes: bool, notice: &mut dyn Write, what: &str) -> anyhow::Result<bo
     notice.flush()?;
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
+    // (Read before any resource exists: nothing to clean up on Ctrl-C here.)
     if line.trim() != "yes" {
         writeln!(notice, "\nCancelled; nothing was created or deleted.")?;
         return Ok(false);

@@ -289,7 +289,7 @@ pub async fn cleanup(
                 Err(e)
                     if e.is("FileSystemInUse")
                         || e.is("IncorrectFileSystemLifeCycleState")
-                        || !e.is_refusal() =>
+                        || e.is_transient() =>
                 {
                     in_use += 1;
                     if start.elapsed() >= timeout && !report.errors.contains(&e.to_string()) {

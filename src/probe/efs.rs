@@ -60,10 +60,33 @@ impl CallError {
         self.code.as_deref() == Some(code)
     }
 
-    /// True for a refusal of the request itself (a 4xx with a code), as
-    /// opposed to a transport failure or a server error.
+    /// True for EFS refusing the request itself (a 4xx with a code): what
+    /// the probe's refused calls are there to see. Not a transport failure,
+    /// a server error, throttling, or a refusal of the caller (credentials,
+    /// a missing IAM permission: HTTP 403), which say nothing about EFS's
+    /// rules.
     pub fn is_refusal(&self) -> bool {
-        self.code.is_some() && self.status.is_some_and(|s| (400..500).contains(&s))
+        let about_caller = self.status == Some(403)
+            || self.code.as_deref().is_some_and(|c| {
+                c.starts_with("AccessDenied")
+                    || c.starts_with("Unrecognized")
+                    || c.starts_with("InvalidClientToken")
+                    || c.starts_with("ExpiredToken")
+                    || c.starts_with("InvalidSignature")
+                    || c.starts_with("SignatureDoesNotMatch")
+                    || c.starts_with("MissingAuthenticationToken")
+                    || c.starts_with("IncompleteSignature")
+            });
+        self.code.is_some()
+            && self.status.is_some_and(|s| (400..500).contains(&s))
+            && !about_caller
+            && !is_throttling(self)
+    }
+
+    /// True when trying again later may succeed: no response, a server
+    /// error, or throttling.
+    pub fn is_transient(&self) -> bool {
+        self.code.is_none() || self.status.is_none_or(|s| s >= 500) || is_throttling(self)
     }
 
     /// The outcome as the probe records it.
@@ -77,7 +100,7 @@ impl CallError {
 }
 
 /// One replication as described.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ReplicationView {
     /// `SourceFileSystemId`.
     pub source_id: String,
@@ -89,8 +112,8 @@ pub struct ReplicationView {
     pub destination_region: String,
     /// `Destinations[0].Status`.
     pub status: String,
-    /// `Destinations[0].LastReplicatedTimestamp` is present.
-    pub last_replicated: bool,
+    /// `Destinations[0].LastReplicatedTimestamp`, epoch seconds.
+    pub last_replicated: Option<f64>,
     /// `SourceFileSystemOwnerId` is present.
     pub source_owner: bool,
     /// `Destinations[0].OwnerId` is present.
@@ -255,7 +278,9 @@ impl<'a> ProbeEfs<'a> {
             status: first
                 .map(|d| d.status().as_str().to_owned())
                 .unwrap_or_default(),
-            last_replicated: first.is_some_and(|d| d.last_replicated_timestamp().is_some()),
+            last_replicated: first
+                .and_then(|d| d.last_replicated_timestamp())
+                .map(|t| t.as_secs_f64()),
             source_owner: out.source_file_system_owner_id().is_some(),
             destination_owner: first.is_some_and(|d| d.owner_id().is_some()),
         })
@@ -432,7 +457,9 @@ fn replication_view(r: &ReplicationConfigurationDescription) -> ReplicationView 
         status: first
             .map(|d| d.status().as_str().to_owned())
             .unwrap_or_default(),
-        last_replicated: first.is_some_and(|d| d.last_replicated_timestamp().is_some()),
+        last_replicated: first
+            .and_then(|d| d.last_replicated_timestamp())
+            .map(|t| t.as_secs_f64()),
         source_owner: r.source_file_system_owner_id().is_some(),
         destination_owner: first.is_some_and(|d| d.owner_id().is_some()),
     }

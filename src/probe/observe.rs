@@ -99,11 +99,15 @@ pub struct TimelineEvent {
     pub status: String,
     /// Whether `LastReplicatedTimestamp` was present then.
     pub last_replicated: bool,
+    /// Its value (epoch seconds), when present.
+    pub last_replicated_unix_secs: Option<f64>,
 }
 
 /// The status timeline after the create.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Timeline {
+    /// When the create call returned (epoch seconds, the probe's clock).
+    pub created_at_unix_secs: f64,
     /// The status in the create response.
     pub created_status: String,
     /// Every change seen, in order.

@@ -32,17 +32,20 @@ fn like_defaults() -> Observations {
             source_region: "us-east-1".into(),
         }),
         timeline: Some(Timeline {
+            created_at_unix_secs: 1_800_000_000.0,
             created_status: "ENABLING".into(),
             events: vec![
                 TimelineEvent {
                     after_secs: 2.1,
                     status: "ENABLED".into(),
                     last_replicated: false,
+                    last_replicated_unix_secs: None,
                 },
                 TimelineEvent {
                     after_secs: 7.2,
                     status: "ENABLED".into(),
                     last_replicated: true,
+                    last_replicated_unix_secs: Some(1_800_000_006.0),
                 },
             ],
             enabled_after_secs: Some(2.1),

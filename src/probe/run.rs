@@ -402,13 +402,14 @@ impl Prober<'_, '_> {
         created_at: Instant,
     ) -> Result<(), Stop> {
         let mut t = Timeline {
+            created_at_unix_secs: unix_now() - created_at.elapsed().as_secs_f64(),
             created_status: created.status.clone(),
             events: Vec::new(),
             enabled_after_secs: None,
             first_sync_after_secs: None,
             timed_out: false,
         };
-        let mut last = (created.status.clone(), created.last_replicated);
+        let mut last = (created.status.clone(), created.last_replicated.is_some());
         self.say(&format!(
             "watching the replication: created {}, waiting up to {} for ENABLED and the first LastReplicatedTimestamp",
             created.status,
@@ -428,28 +429,29 @@ impl Prober<'_, '_> {
                     "the replication of {source} disappeared while it was being watched"
                 )));
             };
-            if (r.status.clone(), r.last_replicated) != last {
+            if (r.status.clone(), r.last_replicated.is_some()) != last {
                 self.say(&format!(
                     "{} after {}{}",
                     r.status,
                     super::reason::secs_text(now),
-                    if r.last_replicated {
+                    if r.last_replicated.is_some() {
                         ", LastReplicatedTimestamp set"
                     } else {
                         ""
                     }
                 ));
-                last = (r.status.clone(), r.last_replicated);
+                last = (r.status.clone(), r.last_replicated.is_some());
                 t.events.push(TimelineEvent {
                     after_secs: now,
                     status: r.status.clone(),
-                    last_replicated: r.last_replicated,
+                    last_replicated: r.last_replicated.is_some(),
+                    last_replicated_unix_secs: r.last_replicated,
                 });
             }
             if r.status == "ENABLED" && t.enabled_after_secs.is_none() {
                 t.enabled_after_secs = Some(now);
             }
-            if r.last_replicated && t.first_sync_after_secs.is_none() {
+            if r.last_replicated.is_some() && t.first_sync_after_secs.is_none() {
                 t.first_sync_after_secs = Some(now);
             }
             if t.enabled_after_secs.is_some() && t.first_sync_after_secs.is_some() {
@@ -660,4 +662,11 @@ fn observe_side(
         }
         None => *gone = Some(now),
     }
+}
+
+fn unix_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or_default()
 }

@@ -544,3 +544,27 @@ fn send(signal: &str, pid: u32) {
         .success();
     assert!(ok);
 }
+
+/// A missing IAM permission on a call the probe expects EFS to refuse is
+/// not taken for EFS's answer: the probe stops with the action to grant.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_permission_is_an_error_not_an_answer() {
+    let emu = efs_emulator::start(probe_config()).await.unwrap();
+    fault(
+        &emu,
+        json!({"operation": "CreateReplicationConfiguration", "error": "AccessDeniedException",
+               "status": 403, "message": "not authorized"}),
+    )
+    .await;
+    let mut opts = options("0000deny", Duration::from_secs(60));
+    opts.throttle_probe = false;
+    let run = probe_lib(&emu, &opts).await;
+    let err = run.error.as_deref().expect("the probe stops");
+    assert!(
+        err.contains("elasticfilesystem:CreateReplicationConfiguration"),
+        "{err}"
+    );
+    assert_eq!(run.observations.errors.protected_destination, None);
+    assert!(run.cleanup.leftovers.is_empty(), "{:?}", run.cleanup);
+    assert_eq!(alive(&emu).await, (vec![], vec![]));
+}
