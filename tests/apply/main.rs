@@ -11,6 +11,7 @@ mod faults;
 mod interrupt;
 mod orphans;
 mod probe;
+mod waits;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

@@ -10,6 +10,7 @@ mod cli;
 mod corpus;
 mod examples;
 mod fuzz;
+mod regions;
 
 use std::path::{Path, PathBuf};
 
