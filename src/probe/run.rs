@@ -267,24 +267,10 @@ impl Prober<'_, '_> {
             }
         }
 
-        // Right after the create: listings, describe by destination, owner ids.
+        // Right after the create: listings and owner ids.
         self.check()?;
         let early = self.listed_in(&b, &source).await?;
         let in_source = self.listed_in(&a, &source).await?;
-        self.obs.describe_by_destination =
-            Some(match self.efs.describe_replication_raw(&b, &dest).await {
-                Ok(Some(r)) => DescribeByDestination::Found {
-                    reports_the_source: r.source_id == source,
-                    source_region: r.source_region,
-                },
-                Ok(None) => DescribeByDestination::Failed(CallOutcome::Failed {
-                    code: None,
-                    status: Some(200),
-                    message: "an empty list".into(),
-                }),
-                Err(e) if e.is_refusal() => DescribeByDestination::Failed(e.outcome()),
-                Err(e) => return Err(e.into()),
-            });
         let described = self.describe(&a, &source).await?;
         if let Some(d) = &described {
             self.obs.owner_ids = Some(OwnerIdObservation {
@@ -317,6 +303,23 @@ impl Prober<'_, '_> {
         if let Some(l) = &mut self.obs.listing {
             l.incoming_listed_later = Some(later);
         }
+        // By the destination's id once it is settled (right after the
+        // create, EFS may still be creating it).
+        self.check()?;
+        self.obs.describe_by_destination =
+            Some(match self.efs.describe_replication_raw(&b, &dest).await {
+                Ok(Some(r)) => DescribeByDestination::Found {
+                    reports_the_source: r.source_id == source,
+                    source_region: r.source_region,
+                },
+                Ok(None) => DescribeByDestination::Failed(CallOutcome::Failed {
+                    code: None,
+                    status: Some(200),
+                    message: "an empty list".into(),
+                }),
+                Err(e) if e.is_refusal() => DescribeByDestination::Failed(e.outcome()),
+                Err(e) => return Err(e.into()),
+            });
 
         // Refusals that need a current replication.
         self.check()?;

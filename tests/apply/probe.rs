@@ -568,3 +568,44 @@ async fn a_missing_permission_is_an_error_not_an_answer() {
     assert!(run.cleanup.leftovers.is_empty(), "{:?}", run.cleanup);
     assert_eq!(alive(&emu).await, (vec![], vec![]));
 }
+
+/// A wait that runs out is reported as such, with what was seen; the
+/// probe goes on with the steps that do not need it and cleans up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wait_that_times_out_is_reported_not_guessed() {
+    let emu = efs_emulator::start(Config {
+        enable_delay: Duration::from_secs(3600),
+        ..probe_config()
+    })
+    .await
+    .unwrap();
+    let mut opts = options("0000slow", Duration::from_millis(800));
+    opts.throttle_probe = false;
+    let run = probe_lib(&emu, &opts).await;
+    assert_eq!(run.error, None);
+    assert!(run.cleanup.leftovers.is_empty(), "{:?}", run.cleanup);
+    assert_eq!(alive(&emu).await, (vec![], vec![]));
+    let t = run.observations.timeline.as_ref().unwrap();
+    assert!(t.timed_out && t.enabled_after_secs.is_none(), "{t:?}");
+    let c = conclude(&run.observations);
+    let timeline = c
+        .findings
+        .iter()
+        .find(|f| f.behaviour == efs_replicator::probe::Behaviour::Timeline)
+        .unwrap();
+    assert!(
+        matches!(&timeline.conclusion, Conclusion::NotObserved(m) if m.contains("ENABLED was not reached")),
+        "{timeline:?}"
+    );
+    // Only the delete's timing was seen.
+    assert_eq!(c.timing_flags.len(), 1, "{:?}", c.timing_flags);
+    assert!(c.timing_flags[0].starts_with("--delete-delay "));
+    // The rest was still observed.
+    assert!(c
+        .emulator_flags
+        .contains(&"--listing-scope both".to_owned()));
+    assert!(c
+        .emulator_flags
+        .iter()
+        .any(|f| f.starts_with("--destination-delete-lag")));
+}
