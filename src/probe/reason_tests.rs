@@ -2,6 +2,7 @@
 //! emulator flags out.
 
 use super::*;
+use crate::probe::observe::sample::like_defaults;
 use crate::probe::observe::*;
 
 fn failed(code: &str, status: u16) -> Option<CallOutcome> {
@@ -10,82 +11,6 @@ fn failed(code: &str, status: u16) -> Option<CallOutcome> {
         status: Some(status),
         message: "m".into(),
     })
-}
-
-/// What an account behaving like the emulator's defaults shows.
-fn like_defaults() -> Observations {
-    Observations {
-        poll_interval_secs: 0.2,
-        listing: Some(ListingObservation {
-            incoming_listed_early: true,
-            incoming_listed_later: Some(true),
-            listed_in_source_region: true,
-        }),
-        owner_ids: Some(OwnerIdObservation {
-            create_source_owner: true,
-            create_destination_owner: true,
-            describe_source_owner: true,
-            describe_destination_owner: true,
-        }),
-        describe_by_destination: Some(DescribeByDestination::Found {
-            reports_the_source: true,
-            source_region: "us-east-1".into(),
-        }),
-        timeline: Some(Timeline {
-            created_at_unix_secs: 1_800_000_000.0,
-            created_status: "ENABLING".into(),
-            events: vec![
-                TimelineEvent {
-                    after_secs: 2.1,
-                    status: "ENABLED".into(),
-                    last_replicated: false,
-                    last_replicated_unix_secs: None,
-                },
-                TimelineEvent {
-                    after_secs: 7.2,
-                    status: "ENABLED".into(),
-                    last_replicated: true,
-                    last_replicated_unix_secs: Some(1_800_000_006.0),
-                },
-            ],
-            enabled_after_secs: Some(2.1),
-            first_sync_after_secs: Some(7.2),
-            timed_out: false,
-        }),
-        delete: Some(DeleteObservation {
-            source_statuses: vec!["DELETING".into()],
-            destination_statuses: vec!["DELETING".into()],
-            source_last_seen_after_secs: Some(1.9),
-            source_gone_after_secs: Some(2.1),
-            // The destination side went between the same two polls.
-            destination_last_seen_after_secs: Some(1.95),
-            destination_gone_after_secs: Some(2.15),
-            destination_listed_after_source_gone: false,
-            timed_out: false,
-            waited_secs: 2.2,
-        }),
-        errors: ErrorProbes {
-            second_replication: failed("BadRequest", 400),
-            protected_destination: failed("BadRequest", 400),
-            protection_change: failed("ReplicationAlreadyExists", 409),
-            delete_replicated_file_system: failed("FileSystemInUse", 409),
-        },
-        file_system_deletes: vec![FileSystemDeleteTrace {
-            file_system_id: "fs-00000001".into(),
-            region: "us-east-1".into(),
-            first_state: Some("deleting".into()),
-            last_seen_after_secs: Some(0.9),
-            gone_after_secs: Some(1.1),
-            timed_out: false,
-        }],
-        throttle: Some(ThrottleObservation::Throttled {
-            calls: 40,
-            status: Some(400),
-            code: "ThrottlingException".into(),
-            message: "Rate exceeded".into(),
-        }),
-        skipped: vec![],
-    }
 }
 
 fn finding(c: &Conclusions, b: Behaviour) -> &Finding {

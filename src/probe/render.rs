@@ -133,3 +133,80 @@ pub fn render_human(r: &ProbeReport, w: &mut dyn Write) -> io::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::probe::cleanup::Leftover;
+    use crate::probe::observe::sample::like_defaults;
+
+    fn report(obs: Observations, cleanup: CleanupReport) -> ProbeReport {
+        let c = conclude(&obs);
+        ProbeReport {
+            probe_id: "0123abcd".into(),
+            source_region: "us-east-1".into(),
+            destination_region: "us-west-2".into(),
+            completed: true,
+            interrupted: false,
+            error: None,
+            findings: c.findings,
+            emulator_flags: c.emulator_flags.join(" "),
+            timing_flags: c.timing_flags.join(" "),
+            observations: obs,
+            cleanup,
+        }
+    }
+
+    #[test]
+    fn the_text_report() {
+        let mut obs = like_defaults();
+        obs.throttle = None;
+        obs.skip("throttle_status", "not run: add --throttle-probe");
+        let mut out = Vec::new();
+        render_human(&report(obs, CleanupReport::default()), &mut out).unwrap();
+        insta::assert_snapshot!(String::from_utf8(out).unwrap());
+    }
+
+    #[test]
+    fn leftovers_are_listed_with_their_commands() {
+        let cleanup = CleanupReport {
+            removed: vec![],
+            leftovers: vec![Leftover {
+                resource: "file system fs-00000001 (us-east-1)".into(),
+                commands: vec![
+                    "aws efs delete-file-system --region us-east-1 --file-system-id fs-00000001"
+                        .into(),
+                ],
+            }],
+            errors: vec!["DeleteFileSystem in us-east-1 failed".into()],
+        };
+        let mut out = Vec::new();
+        render_human(&report(like_defaults(), cleanup), &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains("Cleanup: Not removed (run these by hand"),
+            "{text}"
+        );
+        assert!(text.contains(
+            "    aws efs delete-file-system --region us-east-1 --file-system-id fs-00000001\n"
+        ));
+        assert!(text.contains("  cleanup error: DeleteFileSystem in us-east-1 failed"));
+    }
+
+    #[test]
+    fn the_json_report_carries_findings_and_flags() {
+        let v = serde_json::to_value(report(like_defaults(), CleanupReport::default())).unwrap();
+        assert_eq!(v["findings"][0]["behaviour"], "listing_scope");
+        assert_eq!(v["findings"][0]["conclusion"]["kind"], "flag");
+        assert_eq!(
+            v["findings"][0]["conclusion"]["detail"],
+            "--listing-scope both"
+        );
+        assert_eq!(v["findings"][3]["conclusion"]["kind"], "recorded");
+        assert!(v["emulator_flags"]
+            .as_str()
+            .unwrap()
+            .ends_with("--throttle-status 400"));
+        assert_eq!(v["observations"]["throttle"]["status"], 400);
+    }
+}
