@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use clap::Args;
 use tokio::sync::watch;
 
-use super::common::extra_regions;
+use super::common::region_flags;
 use super::connect::connect;
 use super::GlobalArgs;
 use crate::model::Region;
@@ -58,7 +58,7 @@ pub struct ProbeArgs {
 
 /// Runs `probe`.
 pub async fn run(args: ProbeArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
-    let regions = extra_regions(global)?;
+    let regions = region_flags(global, false)?;
     if args.cleanup {
         if regions.is_empty() {
             anyhow::bail!("probe --cleanup needs the Regions to search: --region A --region B");

@@ -78,7 +78,14 @@ pub fn render_human(r: &ProbeReport, w: &mut dyn Write) -> io::Result<()> {
         writeln!(w, "  error: {e}")?;
     }
     writeln!(w)?;
-    for f in &r.findings {
+    let nothing = r
+        .findings
+        .iter()
+        .all(|f| matches!(f.conclusion, Conclusion::NotObserved(_)));
+    if nothing {
+        writeln!(w, "Nothing was observed.")?;
+    }
+    for f in r.findings.iter().filter(|_| !nothing) {
         writeln!(w, "{}", f.behaviour.title())?;
         if !f.observed.is_empty() {
             writeln!(w, "  observed: {}", f.observed)?;
@@ -92,9 +99,13 @@ pub fn render_human(r: &ProbeReport, w: &mut dyn Write) -> io::Result<()> {
         };
         writeln!(w, "  {line}")?;
     }
-    writeln!(w)?;
+    if !nothing {
+        writeln!(w)?;
+    }
     if r.emulator_flags.is_empty() {
-        writeln!(w, "No emulator variant was observed.")?;
+        if !nothing {
+            writeln!(w, "No emulator variant was observed.")?;
+        }
     } else {
         writeln!(w, "Emulator flags that reproduce this account:")?;
         writeln!(w, "  {}", r.emulator_flags)?;
@@ -105,7 +116,7 @@ pub fn render_human(r: &ProbeReport, w: &mut dyn Write) -> io::Result<()> {
         .filter(|f| matches!(f.conclusion, Conclusion::NotObserved(_)))
         .map(|f| f.behaviour.key())
         .collect();
-    if !unseen.is_empty() {
+    if !unseen.is_empty() && !nothing {
         writeln!(
             w,
             "  (not observed, so not in that line: {})",
