@@ -99,7 +99,11 @@ pub async fn run(args: ProbeArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
         commands: style.clone(),
     };
     let ledger = Ledger::default();
-    let (rx, signals) = watch_signals(ledger.clone(), style);
+    let (rx, signals) = watch_signals(
+        ledger.clone(),
+        style,
+        "stopping, then deleting what the probe created",
+    );
     let efs = ProbeEfs::new(&conn.reader);
     let started = Instant::now();
     let progress = move |msg: &str| {
@@ -193,6 +197,7 @@ fn confirmed(yes: bool, notice: &mut dyn Write, what: &str) -> anyhow::Result<bo
 fn watch_signals(
     ledger: Ledger,
     style: CommandStyle,
+    first: &'static str,
 ) -> (watch::Receiver<bool>, tokio::task::JoinHandle<()>) {
     let (tx, rx) = watch::channel(false);
     let task = tokio::spawn(async move {
@@ -200,7 +205,7 @@ fn watch_signals(
             return;
         }
         let _ = tx.send(true);
-        eprintln!("\nInterrupt received: stopping and deleting what was created. Press Ctrl-C again to exit at once (what is left is then listed).");
+        eprintln!("\nInterrupt received: {first}. Press Ctrl-C again to exit at once (what is left is then listed).");
         if !signal().await {
             return;
         }
@@ -282,7 +287,7 @@ async fn cleanup_connected(
     if !confirmed(args.yes, &mut notice, "delete these")? {
         return Ok(ExitCode::from(1));
     }
-    let (_rx, signals) = watch_signals(ledger.clone(), style.clone());
+    let (_rx, signals) = watch_signals(ledger.clone(), style.clone(), "the cleanup goes on");
     let started = Instant::now();
     let progress = move |msg: &str| {
         eprintln!("[{:>7.1}s] {msg}", started.elapsed().as_secs_f64());
