@@ -31,6 +31,8 @@ struct OwnedReplication {
     source_id: String,
     destination_region: Region,
     destination_id: String,
+    /// DeleteReplicationConfiguration was accepted.
+    delete_requested: bool,
     /// Both sides were seen gone.
     gone: bool,
 }
@@ -118,6 +120,7 @@ impl Ledger {
                 source_id: source_id.to_owned(),
                 destination_region: destination_region.clone(),
                 destination_id: destination_id.to_owned(),
+                delete_requested: false,
                 gone: false,
             });
         }
@@ -127,6 +130,18 @@ impl Ledger {
     pub fn file_system_deleted(&self, id: &str) {
         for f in self.lock().file_systems.iter_mut().filter(|f| f.id == id) {
             f.deleted = true;
+        }
+    }
+
+    /// Marks the replication of `source_id` as being deleted.
+    pub fn replication_delete_requested(&self, source_id: &str) {
+        for r in self
+            .lock()
+            .replications
+            .iter_mut()
+            .filter(|r| r.source_id == source_id)
+        {
+            r.delete_requested = true;
         }
     }
 
@@ -170,6 +185,23 @@ impl Ledger {
             .collect()
     }
 
+    /// Replications not yet gone whose delete was not asked for.
+    pub fn replications_to_delete(&self) -> Vec<(Region, String, Region, String)> {
+        self.lock()
+            .replications
+            .iter()
+            .filter(|r| !r.gone && !r.delete_requested)
+            .map(|r| {
+                (
+                    r.source_region.clone(),
+                    r.source_id.clone(),
+                    r.destination_region.clone(),
+                    r.destination_id.clone(),
+                )
+            })
+            .collect()
+    }
+
     /// True when nothing is left.
     pub fn is_empty(&self) -> bool {
         self.live_file_systems().is_empty() && self.live_replications().is_empty()
@@ -179,12 +211,41 @@ impl Ledger {
     /// remove it by hand.
     pub fn leftovers(&self, style: &CommandStyle) -> Vec<Leftover> {
         let mut out = Vec::new();
-        for (sr, sid, dr, did) in self.live_replications() {
-            out.push(Leftover {
-                resource: format!("replication {sid} ({sr}) -> {did} ({dr})"),
-                commands: vec![style.command(format!(
-                    "delete-replication-configuration --region {sr} --source-file-system-id {sid}"
-                ))],
+        let replications: Vec<OwnedReplication> = self
+            .lock()
+            .replications
+            .iter()
+            .filter(|r| !r.gone)
+            .cloned()
+            .collect();
+        for r in replications {
+            let (sr, sid, dr, did) = (
+                &r.source_region,
+                &r.source_id,
+                &r.destination_region,
+                &r.destination_id,
+            );
+            out.push(if r.delete_requested {
+                Leftover {
+                    resource: format!(
+                        "replication {sid} ({sr}) -> {did} ({dr}): being deleted (DELETING); wait until both sides answer ReplicationNotFound"
+                    ),
+                    commands: vec![
+                        style.command(format!(
+                            "describe-replication-configurations --region {sr} --file-system-id {sid}"
+                        )),
+                        style.command(format!(
+                            "describe-replication-configurations --region {dr} --file-system-id {did}"
+                        )),
+                    ],
+                }
+            } else {
+                Leftover {
+                    resource: format!("replication {sid} ({sr}) -> {did} ({dr})"),
+                    commands: vec![style.command(format!(
+                        "delete-replication-configuration --region {sr} --source-file-system-id {sid}"
+                    ))],
+                }
             });
         }
         for (region, id) in self.live_file_systems() {
@@ -240,13 +301,18 @@ pub async fn cleanup(
 ) -> CleanupReport {
     let mut report = CleanupReport::default();
     let start = Instant::now();
-    for (sr, sid, dr, did) in ledger.live_replications() {
+    for (sr, sid, dr, did) in ledger.replications_to_delete() {
         progress(&format!(
             "deleting replication {sid} ({sr}) -> {did} ({dr})"
         ));
         match efs.delete_replication(&sr, &sid).await {
-            Ok(()) => report.removed.push(format!("replication {sid} -> {did}")),
-            Err(e) if e.is("ReplicationNotFound") || e.is("FileSystemNotFound") => {}
+            Ok(()) => {
+                ledger.replication_delete_requested(&sid);
+                report.removed.push(format!("replication {sid} -> {did}"));
+            }
+            Err(e) if e.is("ReplicationNotFound") || e.is("FileSystemNotFound") => {
+                ledger.replication_delete_requested(&sid)
+            }
             Err(e) => report.errors.push(e.to_string()),
         }
     }
@@ -368,6 +434,18 @@ mod tests {
         assert_eq!(
             left[1].commands,
             ["aws efs delete-file-system --region us-east-1 --file-system-id fs-00000001 --profile 'my profile'"]
+        );
+        l.replication_delete_requested("fs-00000001");
+        let left = l.leftovers(&CommandStyle::default());
+        assert!(left[0].resource.ends_with(
+            "being deleted (DELETING); wait until both sides answer ReplicationNotFound"
+        ));
+        assert_eq!(
+            left[0].commands,
+            [
+                "aws efs describe-replication-configurations --region us-east-1 --file-system-id fs-00000001",
+                "aws efs describe-replication-configurations --region us-west-2 --file-system-id fs-00000002",
+            ]
         );
         l.replication_gone("fs-00000001");
         l.file_system_deleted("fs-00000001");

@@ -497,6 +497,7 @@ impl Prober<'_, '_> {
             "deleting the replication of {source}; watching both sides"
         ));
         self.efs.delete_replication(a, source).await?;
+        self.ledger.replication_delete_requested(source);
         let start = Instant::now();
         let mut d = DeleteObservation {
             source_statuses: Vec::new(),

@@ -516,8 +516,16 @@ async fn a_second_interrupt_lists_the_leftovers_with_commands() {
             "{fs} listed: {stderr}"
         );
     }
+    // The replication is being deleted: the commands watch it go.
+    assert!(stderr.contains("being deleted (DELETING)"), "{stderr}");
     assert!(
-        stderr.contains("aws efs delete-replication-configuration --region us-east-1"),
+        stderr.contains(
+            "aws efs describe-replication-configurations --region us-east-1 --file-system-id"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("delete-replication-configuration"),
         "{stderr}"
     );
 }
