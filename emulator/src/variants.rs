@@ -151,17 +151,12 @@ impl VariantSet {
         }
     }
 
-    /// Sets the variant fields of `config` (and nothing else).
+    /// Sets the variant fields of `config` (and nothing else). `Defaults`
+    /// leaves `config` as it is, so a test that sets a variant itself keeps
+    /// it in the default run.
     pub fn apply(self, config: &mut Config) {
         match self {
-            VariantSet::Defaults => {
-                let d = Config::default();
-                config.listing_scope = d.listing_scope;
-                config.owner_ids = d.owner_ids;
-                config.destination_delete_lag = d.destination_delete_lag;
-                config.throttle_status = d.throttle_status;
-                config.file_system_delete_delay = d.file_system_delete_delay;
-            }
+            VariantSet::Defaults => {}
             VariantSet::AllNondefault => {
                 config.listing_scope = ListingScope::Source;
                 config.owner_ids = OwnerIds::CrossAccountOnly;
@@ -192,9 +187,10 @@ mod tests {
         assert_ne!(n.destination_delete_lag, d.destination_delete_lag);
         assert_ne!(n.throttle_status, d.throttle_status);
         assert_ne!(n.file_system_delete_delay, d.file_system_delete_delay);
-        let back = VariantSet::Defaults.applied(n);
-        assert_eq!(back.listing_scope, d.listing_scope);
-        assert_eq!(back.throttle_status, 400);
+        let kept = VariantSet::Defaults.applied(n.clone());
+        assert_eq!(kept.listing_scope, n.listing_scope);
+        assert_eq!(kept.throttle_status, 429);
+        assert_eq!(d.throttle_status, 400);
     }
 
     #[test]

@@ -9,8 +9,8 @@
 use aws_sdk_efs::types::{DestinationToCreate, ReplicationOverwriteProtection};
 
 use super::{Listing, Operations, StepError};
-use crate::discover::{convert_replication, invalid, sdk_error, EfsReader};
-use crate::model::{ActualReplication, FileSystemId, Region};
+use crate::discover::{convert_replication, invalid, sdk_error, EfsReader, StateReader};
+use crate::model::{ActualReplication, FileSystemId, FileSystemInfo, Region};
 use crate::plan::DestinationSpec;
 
 /// Makes apply's EFS calls.
@@ -92,30 +92,18 @@ impl Operations for EfsWriter<'_> {
         region: &Region,
         file_system: &FileSystemId,
     ) -> Result<Option<ActualReplication>, StepError> {
-        const OP: &str = "DescribeReplicationConfigurations";
-        match self
-            .reader
-            .client(region)
-            .describe_replication_configurations()
-            .file_system_id(file_system.as_str())
-            .send()
+        Ok(self.reader.replication_of(region, file_system).await?)
+    }
+
+    async fn file_system(
+        &self,
+        region: &Region,
+        id: &FileSystemId,
+    ) -> Result<Option<FileSystemInfo>, StepError> {
+        self.reader
+            .describe_file_system(region, id)
             .await
-        {
-            Ok(out) => match out.replications().first() {
-                None => Ok(None),
-                Some(r) => convert_replication(r)
-                    .map(Some)
-                    .map_err(|m| invalid(OP, region, m).into()),
-            },
-            Err(e)
-                if e.as_service_error().is_some_and(|s| {
-                    s.is_replication_not_found() || s.is_file_system_not_found()
-                }) =>
-            {
-                Ok(None)
-            }
-            Err(e) => Err(sdk_error(OP, region, e).into()),
-        }
+            .map_err(Into::into)
     }
 
     async fn list_replications(&self, region: &Region) -> Result<Listing, StepError> {

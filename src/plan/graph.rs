@@ -1,11 +1,15 @@
 //! The step graph: `--target` selection (with the changes a selected change
 //! waits for) and the numbering of API steps with explicit dependencies:
-//! deletions first, then protection changes, creates and waits. Pure.
+//! deletions first, then protection changes, creates and waits. Each
+//! destructive step records what it expects to find right before its call
+//! (compare-and-swap in apply), and each protection change is followed by
+//! its compensation, which restores the protection if the create fails. Pure.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::types::{Step, StepId, StepKind};
-use super::{key_of, Dep, Draft, Key, PlanError};
+use super::types::{Expect, Side, Step, StepId, StepKind};
+use super::{key_of, CreatePart, Dep, Draft, Key, PlanError};
+use crate::model::ActualReplication;
 
 /// The addresses to plan: all, or the targets and everything they wait for.
 /// A target matching nothing adds an error.
@@ -53,25 +57,65 @@ pub(super) fn select(
     }
 }
 
+/// The destination side of replication `k`, when `c` uses its file system
+/// (as its source, or as its existing destination): then the create must
+/// wait until that side is gone too, not only the source side.
+fn needed_destination(
+    c: &CreatePart,
+    k: &Key,
+    by_source: &BTreeMap<Key, &ActualReplication>,
+) -> Option<Side> {
+    let e = by_source.get(k)?;
+    let d = Side {
+        file_system_id: e.destination.file_system_id.clone(),
+        region: e.destination.region.clone(),
+    };
+    let as_source = c.region == d.region && c.source == d.file_system_id;
+    let as_destination = c.spec.region == d.region
+        && c.spec
+            .file_system_id
+            .as_deref()
+            .is_some_and(|f| f.rsplit('/').next() == Some(d.file_system_id.as_str()));
+    (as_source || as_destination).then_some(d)
+}
+
 /// Numbers the steps of the drafts and records each draft's step ids.
-pub(super) fn build_steps(drafts: &mut [Draft<'_>]) -> Vec<Step> {
+/// `by_source` is the observed replications, for the destination side a
+/// wait for a deletion must also watch.
+pub(super) fn build_steps(
+    drafts: &mut [Draft<'_>],
+    by_source: &BTreeMap<Key, &ActualReplication>,
+) -> Vec<Step> {
     let mut steps: Vec<Step> = Vec::new();
     let mut wait_of: HashMap<Key, StepId> = HashMap::new();
+    // Planned deletions whose destination side a create needs gone.
+    let dest_needed: HashMap<Key, Side> = drafts
+        .iter()
+        .filter_map(|dr| dr.create.as_ref())
+        .flat_map(|c| {
+            c.waits_for.iter().filter_map(move |dep| match dep {
+                Dep::Planned(k) => needed_destination(c, k, by_source).map(|d| (k.clone(), d)),
+                Dep::InProgress(_) => None,
+            })
+        })
+        .collect();
     for dr in drafts.iter_mut() {
         if let Some(e) = dr.deletes {
-            let del = push(
+            let del = push_expecting(
                 &mut steps,
                 StepKind::Delete {
                     source_file_system_id: e.source.clone(),
                     region: e.source_region.clone(),
                 },
                 vec![],
+                Some(expect_replication(e)),
             );
             let wait = push(
                 &mut steps,
                 StepKind::WaitDeleted {
                     source_file_system_id: e.source.clone(),
                     region: e.source_region.clone(),
+                    destination: dest_needed.get(&key_of(e)).cloned(),
                 },
                 vec![del],
             );
@@ -84,13 +128,14 @@ pub(super) fn build_steps(drafts: &mut [Draft<'_>]) -> Vec<Step> {
         // wait: the live replication of the same source may be listed there
         // too, and nothing in the plan depends on the orphan being gone.
         if let Some(o) = dr.removes_orphan {
-            let del = push(
+            let del = push_expecting(
                 &mut steps,
                 StepKind::Delete {
                     source_file_system_id: o.source.clone(),
                     region: o.destination.region.clone(),
                 },
                 vec![],
+                Some(expect_replication(o)),
             );
             dr.steps.push(del);
         }
@@ -111,6 +156,7 @@ pub(super) fn build_steps(drafts: &mut [Draft<'_>]) -> Vec<Step> {
                         StepKind::WaitDeleted {
                             source_file_system_id: k.1.clone(),
                             region: k.0.clone(),
+                            destination: needed_destination(c, k, by_source),
                         },
                         vec![],
                     );
@@ -121,8 +167,9 @@ pub(super) fn build_steps(drafts: &mut [Draft<'_>]) -> Vec<Step> {
         }
         deps.sort_unstable();
         deps.dedup();
+        let mut lifted = None;
         if let Some(pk) = &c.protection {
-            let p = push(
+            let p = push_expecting(
                 &mut steps,
                 StepKind::UpdateProtection {
                     file_system_id: pk.1.clone(),
@@ -130,9 +177,13 @@ pub(super) fn build_steps(drafts: &mut [Draft<'_>]) -> Vec<Step> {
                     replication_overwrite_protection: "DISABLED".to_owned(),
                 },
                 deps,
+                Some(Expect::FileSystem {
+                    replication_overwrite_protection: "ENABLED".to_owned(),
+                }),
             );
             dr.steps.push(p);
             deps = vec![p];
+            lifted = Some((p, pk));
         }
         let create = push(
             &mut steps,
@@ -143,6 +194,20 @@ pub(super) fn build_steps(drafts: &mut [Draft<'_>]) -> Vec<Step> {
             },
             deps,
         );
+        dr.steps.push(create);
+        if let Some((p, pk)) = lifted {
+            let restore = push(
+                &mut steps,
+                StepKind::RestoreProtection {
+                    file_system_id: pk.1.clone(),
+                    region: pk.0.clone(),
+                    replication_overwrite_protection: "ENABLED".to_owned(),
+                    compensates: create,
+                },
+                vec![p],
+            );
+            dr.steps.push(restore);
+        }
         let wait = push(
             &mut steps,
             StepKind::WaitEnabled {
@@ -151,7 +216,7 @@ pub(super) fn build_steps(drafts: &mut [Draft<'_>]) -> Vec<Step> {
             },
             vec![create],
         );
-        dr.steps.extend([create, wait]);
+        dr.steps.push(wait);
     }
 
     steps
@@ -159,11 +224,31 @@ pub(super) fn build_steps(drafts: &mut [Draft<'_>]) -> Vec<Step> {
 
 /// Appends a step numbered after the last one and returns its id.
 fn push(steps: &mut Vec<Step>, kind: StepKind, depends_on: Vec<StepId>) -> StepId {
+    push_expecting(steps, kind, depends_on, None)
+}
+
+/// [`push`] for a destructive step, with what it expects to find.
+fn push_expecting(
+    steps: &mut Vec<Step>,
+    kind: StepKind,
+    depends_on: Vec<StepId>,
+    expect: Option<Expect>,
+) -> StepId {
     let id = steps.len() as StepId + 1;
     steps.push(Step {
         id,
         kind,
         depends_on,
+        expect,
     });
     id
+}
+
+/// The replication a delete expects to find: as observed.
+fn expect_replication(r: &ActualReplication) -> Expect {
+    Expect::Replication {
+        destination_file_system_id: r.destination.file_system_id.clone(),
+        destination_region: r.destination.region.clone(),
+        creation_time: humantime::format_rfc3339_millis(r.creation_time).to_string(),
+    }
 }

@@ -76,6 +76,36 @@ pub struct Step {
     pub kind: StepKind,
     /// Steps that must have completed before this one starts.
     pub depends_on: Vec<StepId>,
+    /// What the target of a destructive step (a delete or a protection
+    /// change) must still be right before the call: apply re-reads it and
+    /// refuses the step ("changed since plan") when it differs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expect: Option<Expect>,
+}
+
+/// The state a destructive step was planned against, checked again right
+/// before the call (compare-and-swap).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "of")]
+pub enum Expect {
+    /// The replication to delete, as observed.
+    #[serde(rename = "replication")]
+    Replication {
+        /// Its destination file system.
+        destination_file_system_id: FileSystemId,
+        /// Its destination Region.
+        destination_region: Region,
+        /// Its creation time (RFC 3339, milliseconds), which tells a
+        /// replication recreated since the plan from the one observed.
+        creation_time: String,
+    },
+    /// The file system whose protection changes: the value it must have
+    /// right before the call (after the deletions the step waits for).
+    #[serde(rename = "file-system")]
+    FileSystem {
+        /// `ENABLED` in plans made by this version.
+        replication_overwrite_protection: String,
+    },
 }
 
 /// The operations a plan is made of.
@@ -91,13 +121,22 @@ pub enum StepKind {
         /// Region for an orphaned destination side.
         region: Region,
     },
-    /// Poll until the replication of this source is gone.
+    /// Poll until the replication of this source is gone (from its source
+    /// Region, and from `destination` when given).
     #[serde(rename = "wait-deleted")]
     WaitDeleted {
         /// Source file system of the replication.
         source_file_system_id: FileSystemId,
         /// Region of the source.
         region: Region,
+        /// Also wait until the destination side is gone, described by this
+        /// file system's id in its Region: set when a later step of the plan
+        /// uses that file system (a failback makes it a source, a
+        /// replacement keeps it as the destination). EFS may keep the
+        /// destination side, its file system still in the replication, after
+        /// the source side is gone.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        destination: Option<Side>,
     },
     /// `UpdateFileSystemProtection` of an existing destination to `DISABLED`.
     #[serde(rename = "update-protection")]
@@ -119,6 +158,21 @@ pub enum StepKind {
         /// The destination to create.
         destination: DestinationSpec,
     },
+    /// Compensation: `UpdateFileSystemProtection` of a destination back to
+    /// `ENABLED` after the step it depends on lifted its protection, run
+    /// only when the create `compensates` fails or is skipped (and reported
+    /// as not needed when that create is done).
+    #[serde(rename = "restore-protection")]
+    RestoreProtection {
+        /// The file system whose protection is restored.
+        file_system_id: FileSystemId,
+        /// Its Region.
+        region: Region,
+        /// The value restored (always `ENABLED`).
+        replication_overwrite_protection: String,
+        /// The create whose failure this step compensates.
+        compensates: StepId,
+    },
     /// Poll until the replication of this source reads `ENABLED`.
     #[serde(rename = "wait-enabled")]
     WaitEnabled {
@@ -129,7 +183,36 @@ pub enum StepKind {
     },
 }
 
+/// One side of a replication: a file system in its Region.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Side {
+    /// The file system.
+    pub file_system_id: FileSystemId,
+    /// Its Region.
+    pub region: Region,
+}
+
 impl StepKind {
+    /// For a `wait-deleted` step, the file systems to describe by id, each
+    /// in its Region, until none of them is in the replication of the
+    /// step's source: the source, then the destination when the step says
+    /// so. Empty for every other step.
+    pub fn sides_to_wait_for(&self) -> Vec<Side> {
+        match self {
+            StepKind::WaitDeleted {
+                source_file_system_id,
+                region,
+                destination,
+            } => std::iter::once(Side {
+                file_system_id: source_file_system_id.clone(),
+                region: region.clone(),
+            })
+            .chain(destination.clone())
+            .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// The `kind` spelling of this step.
     pub fn name(&self) -> &'static str {
         match self {
@@ -138,6 +221,20 @@ impl StepKind {
             StepKind::UpdateProtection { .. } => "update-protection",
             StepKind::Create { .. } => "create",
             StepKind::WaitEnabled { .. } => "wait-enabled",
+            StepKind::RestoreProtection { .. } => "restore-protection",
+        }
+    }
+
+    /// The existing file system whose data a create overwrites: its id (as
+    /// the API names it: id or ARN) and Region; `None` for other steps and
+    /// for a create of a new file system.
+    pub fn overwrites(&self) -> Option<(&str, &Region)> {
+        match self {
+            StepKind::Create { destination, .. } => destination
+                .file_system_id
+                .as_deref()
+                .map(|f| (f, &destination.region)),
+            _ => None,
         }
     }
 }
@@ -203,6 +300,9 @@ pub struct Summary {
     pub delete: usize,
     /// Declared replications already as declared.
     pub no_op: usize,
+    /// Existing file systems whose data a create overwrites (destructive:
+    /// needs consent for the run, see docs/apply.md).
+    pub overwrite: usize,
 }
 
 /// What was observed to make the plan: the Regions read and the file systems
@@ -244,7 +344,26 @@ impl Plan {
                 Action::NoOp => s.no_op += 1,
             }
         }
+        s.overwrite = self.overwrites().len();
         s
+    }
+
+    /// The existing file systems whose data this plan overwrites, as
+    /// (address, file system as the API names it, Region), in step order.
+    pub fn overwrites(&self) -> Vec<(&str, &str, &Region)> {
+        let mut out = Vec::new();
+        for s in &self.steps {
+            if let Some((fs, region)) = s.kind.overwrites() {
+                let address = self
+                    .changes
+                    .iter()
+                    .find(|c| c.steps.contains(&s.id))
+                    .map(|c| c.address.as_str())
+                    .unwrap_or("");
+                out.push((address, fs, region));
+            }
+        }
+        out
     }
 
     /// True when some change is not a no-op (applying it would change something).

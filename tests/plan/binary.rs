@@ -179,7 +179,7 @@ async fn json_output_has_the_documented_shape_and_out_saves_the_plan() {
     assert_eq!(doc["changes"][0]["steps"][0]["kind"], "create");
     assert_eq!(
         keys(&doc["summary"]),
-        ["create", "delete", "no_op", "replace"]
+        ["create", "delete", "no_op", "overwrite", "replace"]
     );
     assert_eq!(doc["summary"]["create"], 1);
 
@@ -441,4 +441,30 @@ async fn a_broken_emulator_state_file_is_a_clear_error() {
     assert_eq!(err.matches("line 1 column").count(), 1, "{err}");
     // The broken file is left as it was.
     assert_eq!(std::fs::read_to_string(&broken).unwrap(), "{ not json");
+}
+
+/// The embedded emulator plays the variant set named by
+/// EFS_EMULATOR_VARIANTS (inherited by every binary test, so they run under
+/// each set); an unknown set name is an error naming the variable.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_emulator_variant_set_is_refused() {
+    let (env, state, dir) = seeded().await;
+    let home = env.dir.path().to_path_buf();
+    let out = run(
+        vec![
+            "--emulator".into(),
+            path_str(&state),
+            "plan".into(),
+            path_str(&dir),
+        ],
+        vec![("EFS_EMULATOR_VARIANTS".into(), "all-non-default".into())],
+        home,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("EFS_EMULATOR_VARIANTS") && err.contains("all-nondefault"),
+        "{err}"
+    );
 }

@@ -57,7 +57,9 @@ impl Env {
     }
 
     /// An emulator with this configuration.
+    /// The variant set named by `EFS_EMULATOR_VARIANTS` is applied on top.
     pub async fn start_config(config: efs_emulator::Config) -> Env {
+        let config = efs_emulator::VariantSet::from_env().applied(config);
         let emu = efs_emulator::start(config).await.expect("emulator starts");
         Env {
             base: emu.base_url().to_owned(),
@@ -224,13 +226,16 @@ impl Env {
         (plan(&desired, &actual, &opts), actual)
     }
 
-    /// Replaces every known id with its name.
+    /// Replaces every known id with its name, and creation times (which
+    /// the emulator takes from the clock) with `<time>`.
     pub fn redact(&self, text: &str) -> String {
         let mut out = text.to_owned();
         for (id, name) in &self.names {
             out = out.replace(id, name);
         }
-        out
+        let time = regex::Regex::new(r#""creation_time": "[^"]*""#).unwrap();
+        time.replace_all(&out, r#""creation_time": "<time>""#)
+            .into_owned()
     }
 
     /// The human rendering (plan or errors), redacted.

@@ -1,7 +1,8 @@
 //! The behaviour variants (`--listing-scope`, `--owner-ids`,
 //! `--destination-delete-lag`, `--file-system-delete-delay`; the throttle
 //! status is in `throttling.rs`), each seen through `aws-sdk-efs` under its
-//! default and its other value. Delays are driven with the admin clock.
+//! default and its other value, and the error shapes public evidence
+//! verifies. Delays are driven with the admin clock.
 
 use super::*;
 use aws_sdk_efs::types::{LifeCycleState, ReplicationOverwriteProtection, ReplicationStatus};
@@ -239,4 +240,51 @@ async fn delete_file_system_returns_while_deleting_by_default() {
         describe_fs(&east, &id).await.life_cycle_state(),
         &LifeCycleState::Deleting
     );
+}
+
+/// The error shapes public evidence verifies (EFS_REPLICATION_API.md
+/// section 7), exact: code, status and message.
+#[tokio::test]
+async fn verified_error_shapes_are_exact() {
+    let (emu, east, west) = start_east_west(config()).await;
+    // Protection change on a current destination.
+    let src = create_fs(&east, "src").await;
+    let dst = replicate_to(&east, &src, "us-west-2").await;
+    let err = west
+        .update_file_system_protection()
+        .file_system_id(&dst)
+        .replication_overwrite_protection(ReplicationOverwriteProtection::Disabled)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("ReplicationAlreadyExists"));
+    assert_eq!(
+        err.message(),
+        Some("ReplicationOverwriteProtection cannot be changed while the file system is a replication destination.")
+    );
+    assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(409));
+    // Cross-account without a role.
+    let b_west = client_b(&emu, "us-west-2");
+    let b_fs = create_fs(&b_west, "b-dest").await;
+    let src2 = create_fs(&east, "src2").await;
+    let err = east
+        .create_replication_configuration()
+        .source_file_system_id(&src2)
+        .destinations(
+            DestinationToCreate::builder()
+                .region("us-west-2")
+                .file_system_id(format!(
+                    "arn:aws:elasticfilesystem:us-west-2:{ACCOUNT_B}:file-system/{b_fs}"
+                ))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("BadRequest"));
+    assert_eq!(
+        err.message(),
+        Some("No RoleArn provided.  RoleArn is required for cross-account replication.")
+    );
+    assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(400));
 }
