@@ -490,13 +490,19 @@ async fn a_second_interrupt_lists_the_leftovers_with_commands() {
     let child = cmd.spawn().expect("binary starts");
     wait_for_a_replication(&emu).await;
     send("-INT", child.id());
-    // Cleanup asks for the delete, then waits (an hour here).
+    // Cleanup asks for the delete, then waits (an hour here): once it polls
+    // after the delete, it has recorded that the delete was accepted.
+    let waiting = |log: Vec<(String, String, u64, Option<String>)>| {
+        log.iter()
+            .position(|(op, _, st, _)| op == "DeleteReplicationConfiguration" && *st < 300)
+            .is_some_and(|i| {
+                log[i..]
+                    .iter()
+                    .any(|(op, _, _, _)| op == "DescribeReplicationConfigurations")
+            })
+    };
     let mut tries = 0;
-    while !requests(&emu)
-        .await
-        .iter()
-        .any(|(op, _, st, _)| op == "DeleteReplicationConfiguration" && *st < 300)
-    {
+    while !waiting(requests(&emu).await) {
         tries += 1;
         assert!(tries < 600, "cleanup never deleted the replication");
         tokio::time::sleep(Duration::from_millis(50)).await;
