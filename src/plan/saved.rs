@@ -20,8 +20,10 @@ use crate::model::{Actual, ActualReplication, Desired, FileSystemId, FileSystemI
 
 /// The `kind` marker of a saved plan file.
 pub const SAVED_PLAN_KIND: &str = "efs-replicator-saved-plan";
-/// The `format_version` written by this build.
-pub const SAVED_PLAN_FORMAT_VERSION: &str = "1";
+/// The `format_version` written by this build. Version 2: statuses and
+/// protection as EFS spells them, file system references as their text, and
+/// the fingerprint of [`super::Observation`].
+pub const SAVED_PLAN_FORMAT_VERSION: &str = "2";
 
 /// A plan as written by `plan --out`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -189,13 +191,15 @@ impl SavedPlan {
 
     /// Reads and checks one.
     pub fn read(input: impl Read) -> Result<Self, SavedPlanError> {
-        let saved: SavedPlan = serde_json::from_reader(input)?;
-        if saved.kind != SAVED_PLAN_KIND || saved.format_version != SAVED_PLAN_FORMAT_VERSION {
-            return Err(SavedPlanError::Unsupported {
-                kind: saved.kind,
-                version: saved.format_version,
-            });
+        // The kind and version first, so that a file of another version is
+        // named as such rather than as malformed.
+        let doc: serde_json::Value = serde_json::from_reader(input)?;
+        let text = |k: &str| doc.get(k).and_then(|v| v.as_str()).unwrap_or("").to_owned();
+        let (kind, version) = (text("kind"), text("format_version"));
+        if kind != SAVED_PLAN_KIND || version != SAVED_PLAN_FORMAT_VERSION {
+            return Err(SavedPlanError::Unsupported { kind, version });
         }
+        let saved: SavedPlan = serde_json::from_value(doc)?;
         if saved.fingerprint != saved.plan.fingerprint {
             return Err(SavedPlanError::Inconsistent);
         }
@@ -367,6 +371,18 @@ mod tests {
                 serde_json::from_str::<Address>(&serde_json::to_string(bad).unwrap()).is_err(),
                 "{bad}"
             );
+        }
+    }
+
+    /// A plan saved by the previous format is named as such, not as
+    /// malformed, although its values no longer read.
+    #[test]
+    fn a_saved_plan_of_the_previous_format_is_refused_by_version() {
+        let old = r#"{"format_version": "1", "kind": "efs-replicator-saved-plan",
+            "desired": {"replications": [{"destination": {"file_system": {"id": "fs-00000001", "arn": null}}}]}}"#;
+        match SavedPlan::read(old.as_bytes()) {
+            Err(SavedPlanError::Unsupported { version, .. }) => assert_eq!(version, "1"),
+            other => panic!("{other:?}"),
         }
     }
 
