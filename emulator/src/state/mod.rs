@@ -23,6 +23,7 @@ use serde_json::{json, Map, Value};
 use std::collections::{BTreeSet, HashMap};
 
 mod file_systems;
+pub mod kms;
 mod replication;
 
 /// `(account, region)`: what one caller can see.
@@ -428,6 +429,8 @@ pub struct Store {
     /// File systems `deleting`, not swept yet.
     fs_pending: BTreeSet<String>,
     next_rep_id: u64,
+    /// KMS keys and aliases (`kms.rs`).
+    pub kms: kms::Kms,
 }
 
 /// The state file's document.
@@ -438,6 +441,10 @@ pub struct StateDocument {
     pub clock_offset_seconds: f64,
     pub file_systems: Vec<FileSystem>,
     pub replications: Vec<Replication>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub kms_keys: Vec<kms::KmsKey>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub kms_aliases: Vec<kms::KmsAlias>,
 }
 
 /// A problem in a loaded state document.
@@ -474,6 +481,8 @@ impl Store {
     ) -> Result<Store, LoadError> {
         let mut store = Store::new(timings);
         store.clock_offset = doc.clock_offset_seconds;
+        store.kms = kms::Kms::from_document(doc.kms_keys, doc.kms_aliases, default_account, now)
+            .map_err(|(what, problem)| load_err(what, problem))?;
         for (i, mut fs) in doc.file_systems.into_iter().enumerate() {
             let what = format!("file_systems[{i}] ({})", fs.id);
             if !fs.id.starts_with("fs-") || validate::file_system_id("id", &fs.id).is_err() {
@@ -636,11 +645,14 @@ impl Store {
         file_systems.sort_by(|a, b| a.id.cmp(&b.id));
         let mut replications: Vec<Replication> = self.replications.values().cloned().collect();
         replications.sort_by_key(|r| r.id);
+        let (kms_keys, kms_aliases) = self.kms.to_document();
         StateDocument {
             version: 1,
             clock_offset_seconds: self.clock_offset,
             file_systems,
             replications,
+            kms_keys,
+            kms_aliases,
         }
     }
 
@@ -831,10 +843,14 @@ fn made_up_key_arn(region: &str, account: &str, salt: &str) -> String {
 
 /// The key ARN EFS reports for a `KmsKeyId` as given: key ARNs are kept,
 /// key ids are qualified with the Region and account, and aliases (`alias/NAME`
-/// or an alias ARN) are resolved, as KMS does, to the key they name: here a
+/// or an alias ARN) are resolved, as KMS does, to the key they name: the
+/// target of the alias when the emulated KMS has it (`kms.rs`), else a
 /// stable made-up key per account, Region and alias (`alias/aws/elasticfilesystem`
 /// is the default key). EFS never reports an alias.
-fn kms_arn(k: &str, region: &str, account: &str) -> String {
+fn kms_arn(kms: &kms::Kms, k: &str, region: &str, account: &str) -> String {
+    if let Some(arn) = kms.resolve_alias(k, region, account) {
+        return arn;
+    }
     let alias = |region: &str, account: &str, name: &str| {
         if name == "alias/aws/elasticfilesystem" {
             default_kms_key(region, account)
