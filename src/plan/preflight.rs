@@ -10,7 +10,9 @@ use std::collections::{BTreeSet, HashMap};
 use super::diff::{declared_destination_key, kept_destination_note};
 use super::types::Action;
 use super::{describe_replication, key_of, protection_str, Dep, Draft, Index, Key, PlanError};
-use crate::model::{AccountId, Actual, ActualReplication, Protection, ReplicationStatus};
+use crate::model::{
+    AccountId, Actual, ActualReplication, KeyResolution, Protection, ReplicationStatus,
+};
 
 /// A replication in the way: a dependency if it goes away, else an error.
 fn blocker(
@@ -212,6 +214,35 @@ pub(super) fn preflight(
         }
     }
 
+    errors
+}
+
+/// Declared KMS keys as KMS resolved them: one that does not exist is an
+/// error; one that could not be looked up gets a note naming what to grant.
+pub(super) fn kms_keys(drafts: &mut [Draft<'_>], actual: &Actual) -> Vec<PlanError> {
+    let mut errors = Vec::new();
+    for dr in drafts.iter_mut() {
+        let Some(d) = dr.declared else { continue };
+        let Some(k) = &d.destination.kms_key else {
+            continue;
+        };
+        let region = &d.destination.region;
+        match actual.kms_key(region, k) {
+            Some(KeyResolution::NotFound(message)) => errors.push(PlanError::KmsKeyNotFound {
+                address: dr.address.clone(),
+                key: k.to_string(),
+                region: region.to_string(),
+                message: message.clone(),
+            }),
+            Some(KeyResolution::AccessDenied(message)) => dr.notes.push(format!(
+                "KMS key {k} could not be resolved in {region}: kms:DescribeKey was denied ({message}); grant kms:DescribeKey on it so that the key is compared exactly"
+            )),
+            Some(KeyResolution::Failed(message)) => dr.notes.push(format!(
+                "KMS key {k} could not be resolved in {region} ({message}); the key was compared as written"
+            )),
+            Some(KeyResolution::Key(_)) | None => {}
+        }
+    }
     errors
 }
 

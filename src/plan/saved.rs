@@ -15,7 +15,9 @@ use serde::{Deserialize, Serialize};
 
 use super::types::Plan;
 use super::{fingerprint, plan, PlanOptions};
-use crate::model::{Actual, ActualReplication, Desired, FileSystemId, FileSystemInfo, Region};
+use crate::model::{
+    Actual, ActualReplication, Desired, FileSystemId, FileSystemInfo, Region, ResolvedKey,
+};
 
 /// The `kind` marker of a saved plan file.
 pub const SAVED_PLAN_KIND: &str = "efs-replicator-saved-plan";
@@ -70,6 +72,9 @@ pub struct SavedActual {
     /// the plan's scope).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub probed: Vec<(Region, FileSystemId)>,
+    /// What KMS said about the declared keys.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kms_keys: Vec<ResolvedKey>,
 }
 
 impl From<&Actual> for SavedActual {
@@ -80,6 +85,7 @@ impl From<&Actual> for SavedActual {
             orphans: a.orphans.clone(),
             file_systems: a.file_systems.values().cloned().collect(),
             probed: a.probed.iter().cloned().collect(),
+            kms_keys: a.kms_keys.clone(),
         }
     }
 }
@@ -96,6 +102,7 @@ impl From<&SavedActual> for Actual {
                 .map(|f| ((f.region.clone(), f.id.clone()), f.clone()))
                 .collect(),
             probed: a.probed.iter().cloned().collect(),
+            kms_keys: a.kms_keys.clone(),
         }
     }
 }
