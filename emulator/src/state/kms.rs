@@ -561,11 +561,13 @@ fn is_key_id(s: &str) -> bool {
     uuid::Uuid::parse_str(s).is_ok_and(|u| u.hyphenated().to_string() == s)
 }
 
-/// AliasName: `alias/` then 1 to 250 of `[a-zA-Z0-9/_-]`, not `alias/aws/`.
+/// AliasName: `alias/` then 1 to 250 of `[a-zA-Z0-9/_-]`, not `alias/aws/`
+/// (InvalidAliasNameException; a value outside the model's pattern is a
+/// ValidationException).
 fn check_alias_name(name: &str) -> Result<(), ApiError> {
     let Some(rest) = name.strip_prefix("alias/") else {
         return Err(kms_error(
-            "ValidationException",
+            "InvalidAliasNameException",
             format!("Alias must start with the prefix \"alias/\": '{name}'"),
         ));
     };
@@ -582,7 +584,7 @@ fn check_alias_name(name: &str) -> Result<(), ApiError> {
     }
     if name.starts_with("alias/aws/") {
         return Err(kms_error(
-            "NotAuthorizedException",
+            "InvalidAliasNameException",
             format!("Alias '{name}' is reserved for AWS managed keys (alias/aws/...)"),
         ));
     }

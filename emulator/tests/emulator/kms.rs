@@ -120,14 +120,21 @@ async fn create_alias_errors() {
         .target_key_id(&id)
         .send()
         .await;
-    assert_eq!(kms_code(bad), "ValidationException");
+    assert_eq!(kms_code(bad), "InvalidAliasNameException");
+    let pattern = c
+        .create_alias()
+        .alias_name("alias/a b")
+        .target_key_id(&id)
+        .send()
+        .await;
+    assert_eq!(kms_code(pattern), "ValidationException");
     let reserved = c
         .create_alias()
         .alias_name("alias/aws/mine")
         .target_key_id(&id)
         .send()
         .await;
-    assert_eq!(kms_code(reserved), "NotAuthorizedException");
+    assert_eq!(kms_code(reserved), "InvalidAliasNameException");
 }
 
 #[tokio::test]
