@@ -59,7 +59,7 @@ async fn describe_key_resolves_every_form_of_reference() {
         assert_eq!(m.arn(), Some(arn.as_str()), "{r}");
         assert_eq!(m.key_id(), id, "{r}");
         assert_eq!(m.aws_account_id(), Some(ACCOUNT_A));
-        assert_eq!(m.enabled(), true);
+        assert!(m.enabled());
     }
     // Keys and aliases are per Region and per account.
     let east = kms(&emu, "us-east-1", KEY_A);
