@@ -23,6 +23,10 @@ use crate::model::{AccountId, Desired, KeyResolution, KmsKeyRef, Region, Resolve
 /// How many DescribeKey calls run at once.
 const CONCURRENCY: usize = 16;
 
+/// Attempts per DescribeKey (first one included): few, because an answer
+/// that does not come becomes a note, not a failed plan.
+const MAX_ATTEMPTS: u32 = 3;
+
 /// Resolves a KMS key reference in a Region of an account.
 pub trait KeyResolver {
     /// DescribeKey of `key` in `region`, with the credentials of `account`
@@ -77,7 +81,10 @@ impl KmsResolver {
                     .or_else(|| self.configs.get(&None))
                     .expect("the default configuration is always present");
                 let mut b = aws_sdk_kms::config::Builder::from(config)
-                    .region(aws_sdk_kms::config::Region::new(region.to_string()));
+                    .region(aws_sdk_kms::config::Region::new(region.to_string()))
+                    .retry_config(
+                        aws_config::retry::RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS),
+                    );
                 if let Some(u) = &self.endpoint_url {
                     b = b.endpoint_url(u);
                 }

@@ -352,6 +352,31 @@ mod tests {
         }
     }
 
+    /// Issue 11: the KMS answers a plan was made from are saved with it, so
+    /// that verifying the saved plan plans from the same resolutions.
+    #[test]
+    fn kms_resolutions_survive_a_saved_plan() {
+        use crate::model::{KeyResolution, ResolvedKey};
+        let actual = Actual {
+            kms_keys: vec![ResolvedKey {
+                region: Region::parse("us-west-2").unwrap(),
+                reference: KmsKeyRef::parse("alias/dr").unwrap(),
+                resolution: KeyResolution::Key(
+                    "arn:aws:kms:us-west-2:111122223333:key/11111111-1111-4111-8111-111111111111"
+                        .into(),
+                ),
+            }],
+            ..Actual::default()
+        };
+        let json = serde_json::to_string(&SavedActual::from(&actual)).unwrap();
+        assert!(json.contains("\"kms_keys\""), "{json}");
+        let back: SavedActual = serde_json::from_str(&json).unwrap();
+        assert_eq!(Actual::from(&back), actual);
+        // A bad reference in a saved plan is refused by the constructor.
+        let bad = json.replace("alias/dr", "not a key");
+        assert!(serde_json::from_str::<SavedActual>(&bad).is_err());
+    }
+
     #[test]
     fn a_saved_plan_without_what_it_was_made_from_cannot_be_verified() {
         let plan = Plan {
