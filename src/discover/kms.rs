@@ -84,6 +84,12 @@ impl KmsResolver {
                     .region(aws_sdk_kms::config::Region::new(region.to_string()))
                     .retry_config(
                         aws_config::retry::RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS),
+                    )
+                    .timeout_config(
+                        aws_config::timeout::TimeoutConfig::builder()
+                            .connect_timeout(std::time::Duration::from_secs(5))
+                            .operation_timeout(std::time::Duration::from_secs(30))
+                            .build(),
                     );
                 if let Some(u) = &self.endpoint_url {
                     b = b.endpoint_url(u);
