@@ -7,7 +7,7 @@
 //! (`alias/aws/elasticfilesystem`) always exists, as the key EFS uses by
 //! default. Like the rest of the store, this does no I/O and reads no clock.
 
-use super::{default_kms_key, View};
+use super::View;
 use crate::wire::ApiError;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -606,4 +606,59 @@ fn decode_marker(m: &str) -> Option<String> {
         .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok())
         .collect::<Option<Vec<u8>>>()?;
     String::from_utf8(bytes).ok()
+}
+
+/// The ARN of the account's `aws/elasticfilesystem` key in a Region
+/// (a stable made-up key id per account and Region).
+pub fn default_kms_key(region: &str, account: &str) -> String {
+    made_up_key_arn(region, account, "")
+}
+
+/// A key ARN with a stable made-up UUID derived from the Region, account and
+/// `salt` (an alias name, or empty for the default key).
+fn made_up_key_arn(region: &str, account: &str, salt: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in region.bytes().chain(account.bytes()).chain(salt.bytes()) {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    let hex = format!("{h:016x}{:016x}", h.rotate_left(17) ^ 0x5bd1_e995);
+    format!(
+        "arn:aws:kms:{region}:{account}:key/{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+/// The key ARN EFS reports for a `KmsKeyId` as given: key ARNs are kept,
+/// key ids are qualified with the Region and account, and aliases (`alias/NAME`
+/// or an alias ARN) are resolved, as KMS does, to the key they name: the
+/// target of the alias when the emulated KMS has it (`kms.rs`), else a
+/// stable made-up key per account, Region and alias (`alias/aws/elasticfilesystem`
+/// is the default key). EFS never reports an alias.
+pub(super) fn kms_arn(kms: &Kms, k: &str, region: &str, account: &str) -> String {
+    if let Some(arn) = kms.resolve_alias(k, region, account) {
+        return arn;
+    }
+    let alias = |region: &str, account: &str, name: &str| {
+        if name == "alias/aws/elasticfilesystem" {
+            default_kms_key(region, account)
+        } else {
+            made_up_key_arn(region, account, name)
+        }
+    };
+    if let Some(rest) = k.strip_prefix("arn:") {
+        // arn:PARTITION:kms:REGION:ACCOUNT:alias/NAME
+        let parts: Vec<&str> = rest.splitn(5, ':').collect();
+        match parts.as_slice() {
+            [_, "kms", r, a, res] if res.starts_with("alias/") => alias(r, a, res),
+            _ => k.to_string(),
+        }
+    } else if k.starts_with("alias/") {
+        alias(region, account, k)
+    } else {
+        format!("arn:aws:kms:{region}:{account}:key/{k}")
+    }
 }
