@@ -24,7 +24,6 @@ use crate::apply::{
     execute, pending_waits, read_scope, render_summary_human, summary_json, what_changed,
     ApplyOptions, EfsWriter, JsonReporter, PlainReporter, Reporter, TtyReporter,
 };
-use crate::discover::discover;
 use crate::model::{Actual, FileSystemId, FileSystemRef, Region};
 use crate::plan::{plan, Observation, Plan, PlanOptions, SavedPlan};
 use crate::render::{render_errors_human, render_errors_json, render_human, HumanOptions};
@@ -104,7 +103,7 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
     };
     let extra = extra_regions(global)?;
     let conn = connect(global).await?;
-    let result = run_connected(&args, global, saved, desired, &extra, &conn.reader).await;
+    let result = run_connected(&args, global, saved, desired, &extra, &conn).await;
     conn.close().await;
     result
 }
@@ -115,8 +114,9 @@ async fn run_connected(
     saved: Option<SavedPlan>,
     desired: Option<crate::model::Desired>,
     extra: &[Region],
-    reader: &crate::discover::EfsReader,
+    conn: &super::connect::Connection,
 ) -> anyhow::Result<ExitCode> {
+    let reader = &conn.reader;
     let mut stdout = std::io::stdout();
     let (plan, observed): (Plan, Observation) = match (saved, desired) {
         (Some(saved), _) => {
@@ -143,7 +143,7 @@ async fn run_connected(
             (saved.plan, then)
         }
         (None, Some(desired)) => {
-            let actual = discover(reader, &desired, extra).await?;
+            let actual = super::connect::observe(conn, &desired, extra).await?;
             let opts = PlanOptions {
                 targets: args.targets.clone(),
             };
