@@ -10,6 +10,8 @@ mod codes;
 mod failback;
 mod faults;
 mod interrupt;
+#[path = "../kit/mod.rs"]
+mod kit;
 mod orphans;
 mod probe;
 mod safety;
@@ -27,7 +29,6 @@ use efs_replicator::config::LoadOptions;
 use efs_replicator::discover::{discover, ConnectOptions, EfsReader};
 use efs_replicator::plan::{plan, Plan, PlanOptions};
 use serde_json::{json, Value};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 pub const ACCOUNT: &str = "123456789012";
 
@@ -169,25 +170,14 @@ pub async fn converged(world: &World, emu: &Emulator) -> bool {
 
 /// One admin request; returns the JSON body.
 pub async fn admin(emu: &Emulator, method: &str, path: &str, body: Option<Value>) -> Value {
-    let mut s = tokio::net::TcpStream::connect(emu.local_addr())
-        .await
-        .unwrap();
     let body = body.map(|b| b.to_string()).unwrap_or_default();
-    let req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        emu.local_addr(),
-        body.len()
-    );
-    s.write_all(req.as_bytes()).await.unwrap();
-    let mut buf = Vec::new();
-    s.read_to_end(&mut buf).await.unwrap();
-    let text = String::from_utf8_lossy(&buf);
-    let (head, body) = text.split_once("\r\n\r\n").expect("HTTP response");
+    let addr = emu.local_addr().to_string();
+    let (status, text) = kit::admin_request(&addr, method, path, &body).await;
     assert!(
-        head.starts_with("HTTP/1.1 2"),
-        "admin {method} {path} failed: {head}\n{body}"
+        (200..300).contains(&status),
+        "admin {method} {path} failed: {status}\n{text}"
     );
-    serde_json::from_str(body).unwrap_or_else(|e| panic!("admin body ({e}): {body}"))
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("admin body ({e}): {text}"))
 }
 
 /// Adds a fault rule.

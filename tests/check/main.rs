@@ -10,6 +10,8 @@ mod binary;
 mod cross_account;
 mod export;
 mod golden;
+#[path = "../kit/mod.rs"]
+mod kit;
 mod pipe;
 
 use std::path::{Path, PathBuf};
@@ -22,7 +24,6 @@ use aws_sdk_efs::Client;
 use aws_smithy_types::retry::RetryConfig;
 use efs_emulator::{Config, Emulator};
 use serde_json::Value;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Access key of the default account.
 pub const KEY_A: &str = "AKIDCHECKACCOUNTA";
@@ -115,23 +116,9 @@ pub fn to_region(region: &str) -> DestinationToCreate {
 
 /// Sends one admin request (`/_emulator/...`) and returns status and JSON body.
 pub async fn admin(emu: &Emulator, method: &str, path: &str, body: &str) -> (u16, Value) {
-    let addr = emu.local_addr();
-    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    s.write_all(req.as_bytes()).await.unwrap();
-    let mut buf = Vec::new();
-    s.read_to_end(&mut buf).await.unwrap();
-    let text = String::from_utf8_lossy(&buf).into_owned();
-    let status: u16 = text
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("status line");
-    let body = text.split_once("\r\n\r\n").map(|x| x.1).unwrap_or_default();
-    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+    let addr = emu.local_addr().to_string();
+    let (status, text) = kit::admin_request(&addr, method, path, body).await;
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
 /// Forces the replication of source `fs` into `status` with `message`.

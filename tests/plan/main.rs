@@ -7,6 +7,8 @@
 
 mod binary;
 mod golden;
+#[path = "../kit/mod.rs"]
+mod kit;
 mod kms;
 mod safety;
 mod support;

@@ -299,47 +299,17 @@ impl Env {
     }
 }
 
-/// A minimal HTTP/1.1 request to the emulator's admin API (loopback only).
+/// One request to the emulator's admin API, its JSON body parsed.
 pub async fn admin(
     base: &str,
     method: &str,
     path: &str,
     body: Option<&serde_json::Value>,
 ) -> serde_json::Value {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let addr = base.trim_start_matches("http://");
-    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
     let body = body.map(|b| b.to_string()).unwrap_or_default();
-    let req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    s.write_all(req.as_bytes()).await.unwrap();
-    let mut resp = String::new();
-    s.read_to_string(&mut resp).await.unwrap();
-    let (head, rest) = resp.split_once("\r\n\r\n").expect("HTTP response");
-    let text = if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        dechunk(rest)
-    } else {
-        rest.to_owned()
-    };
+    let addr = base.trim_start_matches("http://");
+    let (_, text) = crate::kit::admin_request(addr, method, path, &body).await;
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("admin {path}: {e}: {text}"))
-}
-
-fn dechunk(mut s: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, rest)) = s.split_once("\r\n") {
-        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-        if n == 0 || rest.len() < n {
-            break;
-        }
-        out.push_str(&rest[..n]);
-        s = rest[n..].trim_start_matches("\r\n");
-    }
-    out
 }
 
 /// Copies a directory's config for a binary run.
