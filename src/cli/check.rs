@@ -15,12 +15,16 @@ use std::time::{Duration, SystemTime};
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 
-use super::common::{extra_regions, load_desired, print_plan_errors, write_atomically, ConfigArgs};
+use super::common::{
+    extra_regions, load_desired_as, print_plan_errors_as, write_atomically, ConfigArgs, ErrorStyle,
+};
 use super::connect::discover_state;
 use super::{quiet_broken_pipe, GlobalArgs};
+use crate::health::markdown::render_markdown;
 use crate::health::render::{render_json, render_prometheus, render_table};
 use crate::health::{assess, HealthOptions};
 use crate::plan::{plan, PlanOptions};
+use crate::render::github::render_report_github;
 
 /// Output formats of `check`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -31,6 +35,11 @@ pub enum CheckFormat {
     Json,
     /// Prometheus text format for node_exporter's textfile collector.
     Prometheus,
+    /// Markdown for a pull-request comment or $GITHUB_STEP_SUMMARY.
+    Markdown,
+    /// The table, with GitHub Actions annotations for errors, unhealthy
+    /// replications and drift.
+    Github,
 }
 
 /// Flags of `check`.
@@ -78,8 +87,13 @@ impl CheckArgs {
 /// Runs `check`.
 pub async fn run(args: CheckArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let format = args.format();
-    let json = format == CheckFormat::Json;
-    let Some(desired) = load_desired(&args.config, global, json)? else {
+    let style = match format {
+        CheckFormat::Json => ErrorStyle::Json,
+        CheckFormat::Markdown => ErrorStyle::Markdown,
+        CheckFormat::Github => ErrorStyle::Github,
+        CheckFormat::Table | CheckFormat::Prometheus => ErrorStyle::Human,
+    };
+    let Some(desired) = load_desired_as(&args.config, global, style)? else {
         return Ok(ExitCode::from(1));
     };
     let extra = extra_regions(global)?;
@@ -88,7 +102,7 @@ pub async fn run(args: CheckArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
     let plan = match planned {
         Ok(p) => p,
         Err(errors) => {
-            print_plan_errors(&errors, json, global)?;
+            print_plan_errors_as(&errors, style, global)?;
             return Ok(ExitCode::from(1));
         }
     };
@@ -104,6 +118,10 @@ pub async fn run(args: CheckArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
             CheckFormat::Table => render_table(&report, &mut w),
             CheckFormat::Json => render_json(&report, &mut w),
             CheckFormat::Prometheus => render_prometheus(&report, &mut w),
+            CheckFormat::Markdown => render_markdown(&report, &mut w),
+            CheckFormat::Github => {
+                render_table(&report, &mut w).and_then(|()| render_report_github(&report, &mut w))
+            }
         }
     };
     match &args.out {
