@@ -186,8 +186,8 @@ pub fn render_markdown(plan: &Plan, out: &mut impl Write) -> io::Result<()> {
     if !danger.is_empty() {
         writeln!(
             out,
-            "> [!WARNING]\n> **{} destroy or overwrite data or replication:**",
-            plural(danger.len(), "action", "actions")
+            "> [!WARNING]\n> **Destructive actions ({}): replications deleted or data overwritten.**",
+            danger.len()
         )?;
         for (c, what, why) in &danger {
             writeln!(out, "> - **{what}** {}: {}", code(&c.address), cell(why))?;

@@ -10,6 +10,7 @@ mod cli;
 mod corpus;
 mod examples;
 mod fuzz;
+mod github;
 
 use std::path::{Path, PathBuf};
 

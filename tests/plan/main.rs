@@ -7,5 +7,6 @@
 
 mod binary;
 mod golden;
+mod markdown;
 mod safety;
 mod support;
