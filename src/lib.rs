@@ -8,12 +8,15 @@
 //! - [`discover`]: reads the observed state from EFS (the only user of
 //!   `aws_sdk_efs` on the read path) into a [`model::Actual`].
 //! - [`plan`]: the pure planner, (Desired, Actual) -> Plan or preflight errors.
-//! - [`render`]: writes a plan as human text or JSON.
+//! - [`render`]: writes a plan as human text, JSON, Markdown (pull-request
+//!   comments) or GitHub Actions annotations.
 //! - [`apply`]: executes a plan's step graph against EFS (waits, error
 //!   policy, progress, summary).
 //! - [`health`]: drift and health of declared replications for `check`
 //!   (pure, `now` passed in), and its table / JSON / Prometheus writers.
 //! - [`export`]: HCL for the replications that exist (`export`).
+//! - [`exporter`]: `check --serve`: checks on an interval and serves
+//!   `/metrics` and `/healthz` (axum).
 //! - [`cli`]: one file per command; flags in, exit code out.
 
 pub mod apply;
@@ -21,6 +24,7 @@ pub mod cli;
 pub mod config;
 pub mod discover;
 pub mod export;
+pub mod exporter;
 pub mod health;
 pub mod model;
 pub mod plan;

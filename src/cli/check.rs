@@ -1,7 +1,9 @@
 //! `efs-replicator check [PATH]`: the plan's discovery and diff, plus the
 //! health of every declared replication (status, replication lag), for
 //! scheduled drift jobs. Prints a table, JSON (`--json`) or Prometheus text
-//! (`--format prometheus`), on stdout or atomically into `--out FILE`.
+//! (`--format prometheus`), Markdown or GitHub annotations, on stdout or
+//! atomically into `--out FILE`; or, with `--serve ADDR`, runs as a
+//! Prometheus exporter (`cli/serve.rs`).
 //!
 //! Exit codes: 0 in sync and healthy, 2 drift or unhealthy, 1 error
 //! (configuration, discovery or preflight). This command never changes
@@ -67,6 +69,13 @@ pub struct CheckArgs {
     /// Count replications in scope that no block declares as drift (exit 2).
     #[arg(long)]
     pub fail_on_unmanaged: bool,
+    /// Run as a Prometheus exporter on ADDR (HOST:PORT): serve /metrics and
+    /// /healthz, checking again every --interval, until SIGTERM or SIGINT.
+    #[arg(long, value_name = "ADDR", conflicts_with_all = ["out", "json", "format"])]
+    pub serve: Option<String>,
+    /// With --serve: how often to check.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration, requires = "serve")]
+    pub interval: Duration,
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -86,6 +95,14 @@ impl CheckArgs {
 
 /// Runs `check`.
 pub async fn run(args: CheckArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
+    let health = HealthOptions {
+        enabling_grace: args.enabling_grace,
+        initial_sync_grace: args.initial_sync_grace,
+        unmanaged_is_drift: args.fail_on_unmanaged,
+    };
+    if let Some(addr) = &args.serve {
+        return super::serve::run(addr, args.interval, args.config.clone(), global, health).await;
+    }
     let format = args.format();
     let style = match format {
         CheckFormat::Json => ErrorStyle::Json,
@@ -106,12 +123,7 @@ pub async fn run(args: CheckArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
             return Ok(ExitCode::from(1));
         }
     };
-    let opts = HealthOptions {
-        enabling_grace: args.enabling_grace,
-        initial_sync_grace: args.initial_sync_grace,
-        unmanaged_is_drift: args.fail_on_unmanaged,
-    };
-    let report = assess(&desired, &actual, &plan, SystemTime::now(), &opts);
+    let report = assess(&desired, &actual, &plan, SystemTime::now(), &health);
     let render = |w: &mut dyn Write| -> std::io::Result<()> {
         let mut w = w;
         match format {

@@ -148,6 +148,18 @@ pub fn default_region(global: &GlobalArgs) -> Option<Region> {
     Region::parse(found.as_ref()).ok()
 }
 
+/// The loader's options from the flags and the environment.
+pub fn load_options(args: &ConfigArgs, global: &GlobalArgs) -> LoadOptions {
+    LoadOptions {
+        vars: args.vars.clone(),
+        var_files: args.var_files.clone(),
+        env_vars: std::env::vars()
+            .filter(|(k, _)| k.starts_with(config::ENV_PREFIX))
+            .collect(),
+        default_region: default_region(global),
+    }
+}
+
 /// Loads the desired state. Prints every diagnostic itself (JSON on stdout
 /// with `json`, else the human form on stderr) and returns `None` when the
 /// configuration has errors.
@@ -168,15 +180,7 @@ pub fn load_desired_as(
     if let Some(r) = global.regions.iter().find(|r| Region::parse(r).is_err()) {
         anyhow::bail!("--region {r:?} is not a valid Region name (e.g. us-east-1)");
     }
-    let opts = LoadOptions {
-        vars: args.vars.clone(),
-        var_files: args.var_files.clone(),
-        env_vars: std::env::vars()
-            .filter(|(k, _)| k.starts_with(config::ENV_PREFIX))
-            .collect(),
-        default_region: default_region(global),
-    };
-    match config::load(&args.path(), &opts) {
+    match config::load(&args.path(), &load_options(args, global)) {
         Ok(d) => Ok(Some(d)),
         Err(diags) => {
             let mut out = std::io::stdout().lock();
