@@ -6,6 +6,8 @@
 //! The emulator stands in for AWS; nothing here reaches beyond loopback.
 
 mod completions;
+mod schema_types;
+mod schemas;
 mod serve;
 
 use std::path::Path;
