@@ -5,6 +5,7 @@
 //!
 //! The emulator stands in for AWS; nothing here reaches beyond loopback.
 
+mod ci;
 mod completions;
 mod schema_types;
 mod schemas;
