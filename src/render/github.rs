@@ -154,4 +154,53 @@ mod tests {
             "::error file=dir%2Cx/main.hcl,line=3::bad: value%0Ahelp: fix\n"
         );
     }
+
+    #[test]
+    fn deletes_and_replaces_are_warnings_and_planning_errors_are_errors() {
+        use crate::plan::{Change, PlanError, Scope};
+        let change = |address: &str, action| Change {
+            address: address.into(),
+            action,
+            reason: "why: 100%".into(),
+            notes: vec![],
+            before: None,
+            after: None,
+            steps: vec![],
+        };
+        let plan = Plan {
+            changes: vec![
+                change("removed.fs-1", Action::Delete),
+                change("replication.a", Action::Create),
+                change("replication.b", Action::Replace),
+                change("replication.c", Action::NoOp),
+            ],
+            steps: vec![],
+            unmanaged: vec![],
+            scope: Scope::default(),
+            fingerprint: "sha256:0".into(),
+        };
+        let mut buf = Vec::new();
+        render_plan_warnings_github(&plan, &mut buf).unwrap();
+        let text = String::from_utf8(buf).unwrap();
+        assert_eq!(
+            text,
+            "::warning title=efs-replicator%3A removed.fs-1::removed.fs-1 will be deleted: why: 100%25\n\
+             ::warning title=efs-replicator%3A replication.b::replication.b must be replaced (deleted, then created): why: 100%25\n"
+        );
+
+        let errors = PlanErrors(vec![PlanError::UnknownTarget {
+            target: "replication.x".into(),
+        }]);
+        let mut buf = Vec::new();
+        render_plan_errors_github(&errors, &mut buf).unwrap();
+        let text = String::from_utf8(buf).unwrap();
+        assert!(
+            text.starts_with("::error title=efs-replicator plan::"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("\n1 problem found while planning; nothing was changed.\n"),
+            "{text}"
+        );
+    }
 }

@@ -185,4 +185,17 @@ async fn every_kind_of_problem_is_reported_in_every_format() {
         "{md}"
     );
     insta::assert_snapshot!("markdown", md);
+    let gh = rendered(&r, efs_replicator::render::github::render_report_github);
+    assert!(
+        gh.contains("::error title=efs-replicator check%3A replication.logs::replication.logs is unhealthy: replication lag 50m exceeds max_replication_lag 15m\n"),
+        "{gh}"
+    );
+    assert!(
+        gh.contains("::warning title=efs-replicator check%3A replication.archive::replication.archive drifted (create): "),
+        "{gh}"
+    );
+    assert!(
+        !gh.contains("replication.home"),
+        "healthy and in sync: no annotation\n{gh}"
+    );
 }
