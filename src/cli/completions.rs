@@ -3,8 +3,7 @@
 //! generated from the same clap definitions that parse the command line, so
 //! they cannot fall behind the flags. `man` prints the page of the program
 //! or of one command; `man --out-dir DIR` writes every page
-//! (`efs-replicator.1`, `efs-replicator-plan.1`, ...), as checked in under
-//! docs/man/.
+//! (`efs-replicator.1`, `efs-replicator-plan.1`, ...) for packaging.
 //!
 //! Nothing here reads a configuration or calls AWS.
 
