@@ -1,8 +1,9 @@
 //! The machine-readable outputs described as Rust types with schemars
 //! derives, from which docs/schemas/*.schema.json are generated: the plan
 //! (`plan --json`, docs/plan-json.md), planning errors, the check report
-//! (`check --json`, docs/drift-jobs.md) and one line of the apply event
-//! stream (`apply --json`, docs/apply.md).
+//! (`check --json`, docs/drift-jobs.md), one line of the apply event
+//! stream (`apply --json`, docs/apply.md), and configuration diagnostics
+//! (`validate --json`, docs/config.md).
 //!
 //! These types are written from the documentation, separately from the
 //! serializers in src/, and every struct denies unknown fields: a field
@@ -474,4 +475,85 @@ pub enum ApplyEvent {
         /// What changed, one sentence each.
         changes: Vec<String>,
     },
+}
+
+/// Configuration errors as JSON: `validate --json`, and `plan`, `check` and
+/// `apply` with `--json` when the configuration does not load.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(transform = all_required)]
+#[schemars(title = "efs-replicator configuration diagnostics JSON")]
+pub struct DiagnosticsDocument {
+    /// Number of diagnostics.
+    pub error_count: u64,
+    /// Every problem found, sorted by file and position.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// One configuration problem.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(transform = all_required)]
+pub struct Diagnostic {
+    /// The file, as given on the command line; null without a place.
+    pub path: Option<String>,
+    /// 1-based line.
+    pub line: Option<u64>,
+    /// 1-based column, in characters.
+    pub column: Option<u64>,
+    /// Where the span ends (exclusive).
+    pub end: Option<LineCol>,
+    /// Always `error` today.
+    pub severity: Severity,
+    /// What is wrong.
+    pub message: String,
+    /// What to do about it.
+    pub help: Option<String>,
+}
+
+/// A line and column.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(transform = all_required)]
+pub struct LineCol {
+    /// 1-based line.
+    pub line: u64,
+    /// 1-based column.
+    pub column: u64,
+}
+
+/// How bad a diagnostic is.
+#[derive(Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The configuration cannot be used.
+    Error,
+}
+
+/// `validate --json`: the configuration is valid, or its diagnostics.
+#[derive(Deserialize, JsonSchema)]
+#[serde(untagged)]
+#[schemars(title = "efs-replicator validate JSON")]
+pub enum ValidateDocument {
+    /// The configuration is valid.
+    Valid(Valid),
+    /// The configuration has errors.
+    Invalid(DiagnosticsDocument),
+}
+
+/// A valid configuration.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(transform = all_required)]
+pub struct Valid {
+    /// Always true.
+    pub valid: bool,
+    /// The declared addresses.
+    pub replications: Vec<String>,
+    /// Number of removed blocks.
+    pub removed: u64,
+    /// Always 0.
+    pub error_count: u64,
+    /// Always empty.
+    pub diagnostics: Vec<Diagnostic>,
 }

@@ -4,7 +4,9 @@
 //! document the test suites emit validates: the plan and check JSON golden
 //! snapshots of tests/plan and tests/check, and fresh `plan --json`,
 //! `check --json` and `apply --json` output of the binary against the
-//! emulator (a create, a failed create, planning errors, a stale saved plan).
+//! emulator (a create, a failed create, planning errors, a stale saved plan),
+//! and the configuration diagnostics of the whole invalid-config corpus and
+//! of `validate --json` / `plan --json` on valid and invalid configurations.
 //! The schemas are strict enough to fail: an unknown or missing field is
 //! rejected.
 
@@ -15,7 +17,10 @@ use aws_sdk_efs::config::{BehaviorVersion, Credentials, Region};
 use schemars::schema_for;
 use serde_json::Value;
 
-use crate::schema_types::{ApplyEvent, CheckDocument, PlanDocument, PlanErrorsDocument};
+use crate::schema_types::{
+    ApplyEvent, CheckDocument, DiagnosticsDocument, PlanDocument, PlanErrorsDocument,
+    ValidateDocument,
+};
 use crate::{binary, root, text};
 
 /// (file name under docs/schemas, generated schema).
@@ -29,6 +34,11 @@ fn generated() -> Vec<(&'static str, Value)> {
         ),
         ("check.schema.json", json(schema_for!(CheckDocument))),
         ("apply-event.schema.json", json(schema_for!(ApplyEvent))),
+        (
+            "config-diagnostics.schema.json",
+            json(schema_for!(DiagnosticsDocument)),
+        ),
+        ("validate.schema.json", json(schema_for!(ValidateDocument))),
     ]
 }
 
@@ -61,7 +71,11 @@ fn assert_valid(schema: &str, doc: &Value, origin: &str) {
 
 /// Which schema a document of `plan`, `check` or `apply` output follows.
 fn schema_of(doc: &Value) -> &'static str {
-    if doc.get("type").is_some() {
+    if doc.get("valid").is_some() {
+        "validate.schema.json"
+    } else if doc.get("diagnostics").is_some() {
+        "config-diagnostics.schema.json"
+    } else if doc.get("type").is_some() {
         "apply-event.schema.json"
     } else if doc.get("errors").is_some() {
         "plan-errors.schema.json"
@@ -296,4 +310,49 @@ async fn fresh_plan_check_and_apply_output_validates() {
     let events = validate_output("apply --plan --json (stale)", &out, true);
     assert_eq!(events[0]["type"], "stale_plan");
     emu.shutdown().await;
+}
+
+#[test]
+fn configuration_diagnostics_and_validate_output_validate() {
+    let dir = root().join("testdata/config/invalid");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|x| x != "hcl") {
+            continue;
+        }
+        let diags = efs_replicator::config::load(&path, &Default::default()).expect_err("invalid");
+        let mut buf = Vec::new();
+        diags.render_json(&mut buf).unwrap();
+        let doc: Value = serde_json::from_slice(&buf).unwrap();
+        assert_valid(
+            "config-diagnostics.schema.json",
+            &doc,
+            &path.display().to_string(),
+        );
+        assert_valid("validate.schema.json", &doc, &path.display().to_string());
+        n += 1;
+    }
+    assert!(n >= 30, "{n} corpus files");
+
+    let bad = "testdata/config/invalid/04-unknown-attribute.hcl";
+    let state = tempfile::tempdir().unwrap();
+    let state = state.path().join("state.json");
+    for args in [
+        vec!["validate", "--json", "examples/quickstart"],
+        vec!["validate", "--json", bad],
+        vec!["plan", "--json", bad, "--emulator", state.to_str().unwrap()],
+        vec![
+            "check",
+            "--json",
+            bad,
+            "--emulator",
+            state.to_str().unwrap(),
+        ],
+    ] {
+        let out = binary(&args).output().unwrap();
+        let doc: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", text(&out.stdout)));
+        assert_valid(schema_of(&doc), &doc, &format!("{args:?}"));
+    }
 }
