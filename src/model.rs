@@ -384,6 +384,8 @@ pub struct Settings {
     pub prune: bool,
     /// Default health threshold.
     pub max_replication_lag: Option<Duration>,
+    /// Accept Region names this build does not know (newer Regions).
+    pub skip_region_validation: bool,
 }
 
 impl Desired {

@@ -8,7 +8,7 @@
 
 use aws_sdk_efs::types::{DestinationToCreate, ReplicationOverwriteProtection};
 
-use super::{Operations, StepError};
+use super::{Listing, Operations, StepError};
 use crate::discover::{convert_replication, invalid, sdk_error, EfsReader};
 use crate::model::{ActualReplication, FileSystemId, Region};
 use crate::plan::DestinationSpec;
@@ -116,5 +116,26 @@ impl Operations for EfsWriter<'_> {
             }
             Err(e) => Err(sdk_error(OP, region, e).into()),
         }
+    }
+
+    async fn list_replications(&self, region: &Region) -> Result<Listing, StepError> {
+        const OP: &str = "DescribeReplicationConfigurations";
+        let mut pages = self
+            .reader
+            .client(region)
+            .describe_replication_configurations()
+            .into_paginator()
+            .send();
+        let mut listing = Listing::default();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| StepError::from(sdk_error(OP, region, e)))?;
+            listing.pages += 1;
+            for r in page.replications() {
+                listing
+                    .replications
+                    .push(convert_replication(r).map_err(|m| invalid(OP, region, m))?);
+            }
+        }
+        Ok(listing)
     }
 }

@@ -7,7 +7,9 @@
 //! is decided by [`policy::decide`] alone: a failed step skips every step
 //! that depends on it, independent steps go on unless `--fail-fast`. An
 //! interrupt stops launching, lets in-flight calls finish and cuts waits
-//! short. Progress goes to a [`Reporter`]; the result is an [`ApplyReport`].
+//! short. Waits go through one [`Poller`] (`wait.rs`), which reads each
+//! Region once per interval for all of its waits. Progress goes to a
+//! [`Reporter`]; the result is an [`ApplyReport`].
 //!
 //! The executor must never do anything the plan does not list: it adds no
 //! mutating step, deletes nothing by itself, and only disables overwrite
@@ -24,6 +26,7 @@ pub mod policy;
 mod progress;
 mod report;
 mod stale;
+mod wait;
 
 #[cfg(test)]
 mod tests;
@@ -44,9 +47,10 @@ pub use progress::{
 };
 pub use report::{render_summary_human, summary_json, AddressReport, ApplyReport, Outcome};
 pub use stale::{observe, read_scope, what_changed, Observed};
+pub use wait::{Listing, Poller, Side, Want, Watch};
 
 use crate::discover::DiscoverError;
-use crate::model::{ActualReplication, FileSystemId, Region, ReplicationStatus};
+use crate::model::{ActualReplication, FileSystemId, Region};
 use crate::plan::{Action, DestinationSpec, Plan, Step, StepId, StepKind};
 
 /// A step that failed: the operation, the Region, the AWS error code (when
@@ -174,6 +178,12 @@ pub trait Operations: Sync {
         region: &Region,
         file_system: &FileSystemId,
     ) -> impl Future<Output = Result<Option<ActualReplication>, StepError>> + Send;
+    /// Every replication configuration `region` lists: one paginated
+    /// `DescribeReplicationConfigurations` (waits poll many at once with it).
+    fn list_replications(
+        &self,
+        region: &Region,
+    ) -> impl Future<Output = Result<Listing, StepError>> + Send;
 }
 
 /// How to run a plan.
@@ -355,6 +365,8 @@ pub async fn execute<O: Operations>(
         })
         .collect();
     let (cancel_tx, cancel_rx) = watch::channel(false);
+    let poller = Poller::new(ops);
+    let poller = &poller;
     let mut running: FuturesUnordered<StepFuture<'_>> = FuturesUnordered::new();
     let mut mutating_in_flight = 0usize;
     let mut stop: Option<Stop> = None;
@@ -413,7 +425,7 @@ pub async fn execute<O: Operations>(
                 }
                 let cancel = cancel_rx.clone();
                 running.push(Box::pin(async move {
-                    (id, run_step(ops, step, opts, cancel).await)
+                    (id, run_step(ops, poller, step, opts, cancel).await)
                 }));
             }
             // A --no-wait shortcut may have finished an address or made
@@ -632,6 +644,7 @@ fn states_view(states: &BTreeMap<StepId, State>) -> BTreeMap<StepId, report::Ste
 /// One step: the call (or the wait), then the policy's decision.
 async fn run_step<O: Operations>(
     ops: &O,
+    poller: &Poller<'_, O>,
     step: &Step,
     opts: &ApplyOptions,
     cancel: watch::Receiver<bool>,
@@ -658,20 +671,16 @@ async fn run_step<O: Operations>(
             source_file_system_id,
             region,
         } => {
-            wait(
-                ops,
-                region,
-                source_file_system_id,
-                Want::Enabled,
-                opts,
-                cancel,
-            )
-            .await
+            let w = Watch::source(region, source_file_system_id);
+            poller.wait(&w, Want::Enabled, opts, cancel).await
         }
         StepKind::WaitDeleted {
             source_file_system_id,
             region,
-        } => wait(ops, region, source_file_system_id, Want::Gone, opts, cancel).await,
+        } => {
+            let w = Watch::source(region, source_file_system_id);
+            poller.wait(&w, Want::Gone, opts, cancel).await
+        }
     };
     match decide(&step.kind, &attempt, None, opts.fail_fast) {
         Decision::Verify => {
@@ -695,98 +704,6 @@ fn to_attempt(r: Result<(), StepError>) -> Attempt {
     match r {
         Ok(()) => Attempt::Ok,
         Err(e) => Attempt::Err(e),
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Want {
-    Enabled,
-    Gone,
-}
-
-/// Polls the replication of `source` until it is ENABLED (or gone), with a
-/// growing, bounded interval, until the wait timeout or an interrupt.
-async fn wait<O: Operations>(
-    ops: &O,
-    region: &Region,
-    source: &FileSystemId,
-    want: Want,
-    opts: &ApplyOptions,
-    mut cancel: watch::Receiver<bool>,
-) -> Attempt {
-    let op = match want {
-        Want::Enabled => "wait-enabled",
-        Want::Gone => "wait-deleted",
-    };
-    let deadline = Instant::now() + opts.wait_timeout;
-    let mut interval = opts.poll_initial.max(Duration::from_millis(10));
-    let mut last;
-    let fail = |message: String, hint: String| {
-        Attempt::Err(StepError {
-            operation: op.to_owned(),
-            region: region.to_string(),
-            code: None,
-            message,
-            hint,
-        })
-    };
-    loop {
-        if *cancel.borrow() {
-            return Attempt::Interrupted;
-        }
-        let found = match ops.replication(region, source).await {
-            Ok(r) => r.filter(|r| &r.source == source),
-            Err(e) => return Attempt::Err(e),
-        };
-        match (want, found) {
-            (Want::Gone, None) => return Attempt::Ok,
-            (Want::Gone, Some(r)) => last = r.destination.status.as_str().to_owned(),
-            (Want::Enabled, None) => {
-                return fail(
-                    format!("the replication of {source} ({region}) disappeared while waiting for it to become ENABLED"),
-                    "someone deleted it meanwhile; run plan and apply again".to_owned(),
-                )
-            }
-            (Want::Enabled, Some(r)) => match &r.destination.status {
-                ReplicationStatus::Enabled => return Attempt::Ok,
-                s @ (ReplicationStatus::Error | ReplicationStatus::Paused) => {
-                    return fail(
-                        format!(
-                            "the replication of {source} ({region}) to {} ({}) reached {} while waiting for ENABLED: {}",
-                            r.destination.file_system_id,
-                            r.destination.region,
-                            s.as_str(),
-                            r.destination
-                                .status_message
-                                .as_deref()
-                                .unwrap_or("no status message")
-                        ),
-                        "fix the cause the status message names (e.g. the KMS key or role of the destination), then delete the replication with a removed block, or wait for EFS to recover, and run apply again".to_owned(),
-                    )
-                }
-                s => last = s.as_str().to_owned(),
-            },
-        }
-        let now = Instant::now();
-        if now >= deadline {
-            let what = match want {
-                Want::Enabled => "ENABLED",
-                Want::Gone => "deleted",
-            };
-            return fail(
-                format!(
-                    "timed out after {} waiting for the replication of {source} ({region}) to be {what}: it is still {last}",
-                    humantime::format_duration(opts.wait_timeout)
-                ),
-                "it may still finish on its own: run apply again later, or raise --wait-timeout".to_owned(),
-            );
-        }
-        let sleep = interval.min(deadline - now);
-        tokio::select! {
-            _ = tokio::time::sleep(sleep) => {}
-            _ = cancel.wait_for(|c| *c) => return Attempt::Interrupted,
-        }
-        interval = (interval * 3 / 2).min(opts.poll_max.max(Duration::from_millis(10)));
     }
 }
 

@@ -62,6 +62,9 @@ impl Operations for Scripted {
     ) -> Result<Option<ActualReplication>, StepError> {
         Ok(None)
     }
+    async fn list_replications(&self, _: &Region) -> Result<Listing, StepError> {
+        Ok(Listing::default())
+    }
 }
 
 struct Quiet;

@@ -76,6 +76,10 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
         }
         None => None,
     };
+    if saved.is_some() {
+        // Without a configuration, only --region names Regions to check.
+        super::common::region_flags(global, false)?;
+    }
     let desired = match &saved {
         Some(_) => None,
         None => match load_desired(&args.config, global, args.json)? {

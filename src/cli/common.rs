@@ -55,6 +55,29 @@ pub fn extra_regions(global: &GlobalArgs) -> anyhow::Result<Vec<Region>> {
         .collect::<Result<_, _>>()?)
 }
 
+/// How to skip the check of `--region` flags, for its error message.
+const SKIP_FLAG: &str =
+    "pass --skip-region-validation (or set EFS_REPLICATOR_SKIP_REGION_VALIDATION=true)";
+
+/// The `--region` flags, each a valid Region name and, unless `skip` or
+/// `--skip-region-validation`, a known one (`config::regions`); an unknown
+/// one is an error with the closest known names.
+pub fn region_flags(global: &GlobalArgs, skip: bool) -> anyhow::Result<Vec<Region>> {
+    let mut out = Vec::new();
+    for r in &global.regions {
+        let region = Region::parse(r).map_err(|_| {
+            anyhow::anyhow!("--region {r:?} is not a valid Region name (e.g. us-east-1)")
+        })?;
+        if !(skip || global.skip_region_validation) {
+            if let Some((msg, help)) = config::regions::unknown(r, SKIP_FLAG) {
+                anyhow::bail!("--region {msg}; {help}");
+            }
+        }
+        out.push(region);
+    }
+    Ok(out)
+}
+
 /// Prints why no plan could be made: JSON on stdout with `json`, else for
 /// people on stderr; a closed pipe is not an error.
 pub fn print_plan_errors(
@@ -157,6 +180,7 @@ pub fn load_options(args: &ConfigArgs, global: &GlobalArgs) -> LoadOptions {
             .filter(|(k, _)| k.starts_with(config::ENV_PREFIX))
             .collect(),
         default_region: default_region(global),
+        skip_region_validation: global.skip_region_validation,
     }
 }
 
@@ -181,7 +205,10 @@ pub fn load_desired_as(
         anyhow::bail!("--region {r:?} is not a valid Region name (e.g. us-east-1)");
     }
     match config::load(&args.path(), &load_options(args, global)) {
-        Ok(d) => Ok(Some(d)),
+        Ok(d) => {
+            region_flags(global, d.settings.skip_region_validation)?;
+            Ok(Some(d))
+        }
         Err(diags) => {
             let mut out = std::io::stdout().lock();
             let human = || diags.render_human(&mut std::io::stderr().lock(), stderr_color(global));

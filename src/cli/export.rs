@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::Args;
 
-use super::common::{default_region, write_atomically};
+use super::common::{default_region, region_flags, write_atomically};
 use super::connect::connect;
 use super::{quiet_broken_pipe, GlobalArgs};
 use crate::export::{read, to_hcl};
@@ -30,10 +30,7 @@ pub struct ExportArgs {
 /// Runs `export`.
 pub async fn run(args: ExportArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let mut regions: Vec<Region> = Vec::new();
-    for r in &global.regions {
-        let r = Region::parse(r).map_err(|_| {
-            anyhow::anyhow!("--region {r:?} is not a valid Region name (e.g. us-east-1)")
-        })?;
+    for r in region_flags(global, false)? {
         if !regions.contains(&r) {
             regions.push(r);
         }

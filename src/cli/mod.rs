@@ -46,6 +46,16 @@ pub struct GlobalArgs {
     /// validate and fmt, which make no EFS call.
     #[arg(long, global = true, value_name = "STATE_FILE")]
     pub emulator: Option<PathBuf>,
+    /// Accept Region names this build does not know (a Region newer than
+    /// its list), in --region and in the configuration. Also
+    /// EFS_REPLICATOR_SKIP_REGION_VALIDATION=true.
+    #[arg(
+        long,
+        global = true,
+        env = "EFS_REPLICATOR_SKIP_REGION_VALIDATION",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub skip_region_validation: bool,
 }
 
 #[derive(Debug, Parser)]

@@ -13,7 +13,7 @@ use std::time::{Duration, SystemTime};
 
 use anyhow::Context as _;
 
-use super::common::{extra_regions, load_options, ConfigArgs};
+use super::common::{extra_regions, load_options, region_flags, ConfigArgs};
 use super::connect::discover_state;
 use super::GlobalArgs;
 use crate::config;
@@ -54,6 +54,8 @@ pub async fn check_once(opts: &ServeOptions) -> Result<CheckReport, String> {
             None => format!("configuration: {diags}"),
         }
     })?;
+    region_flags(&opts.global, desired.settings.skip_region_validation)
+        .map_err(|e| format!("{e:#}"))?;
     let actual = discover_state(&opts.global, &desired, &opts.extra)
         .await
         .map_err(|e| format!("reading EFS: {e:#}"))?;

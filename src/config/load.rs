@@ -50,7 +50,12 @@ const DESTINATION_ATTRS: &[&str] = &[
     "allow_overwrite",
 ];
 const REMOVED_ATTRS: &[&str] = &["source_file_system_id", "source_region"];
-const SETTINGS_ATTRS: &[&str] = &["region", "prune", "max_replication_lag"];
+const SETTINGS_ATTRS: &[&str] = &[
+    "region",
+    "prune",
+    "max_replication_lag",
+    "skip_region_validation",
+];
 const VARIABLE_ATTRS: &[&str] = &["type", "default", "description"];
 
 /// Loads `path` (a file or a directory of `*.hcl` files).
@@ -163,6 +168,9 @@ struct Loader {
     suppressed: usize,
     /// Variables whose given value was refused (already reported).
     refused_vars: BTreeSet<String>,
+    /// Every Region name read, where, and as what: checked against the
+    /// known Regions once the settings are known.
+    regions_read: Vec<(usize, Option<Range<usize>>, Region, String)>,
 }
 
 fn header_span(b: &Block) -> Option<Range<usize>> {
@@ -660,9 +668,21 @@ impl Loader {
     ) -> Option<(Region, Option<Range<usize>>)> {
         let (s, span) = self.string(fi, name, got, ctx)?;
         match Region::parse(&s) {
-            Ok(r) => Some((r, span)),
+            Ok(r) => {
+                self.regions_read
+                    .push((fi, span.clone(), r.clone(), format!("{ctx}{name}")));
+                Some((r, span))
+            }
             Err(e) => {
-                self.invalid(fi, span, &format!("{ctx}{name}"), e);
+                match super::regions::closest(&s).as_slice() {
+                    [] => self.invalid(fi, span, &format!("{ctx}{name}"), e),
+                    close => self.at_help(
+                        fi,
+                        span,
+                        format!("{ctx}{name}: {s:?} is not a valid region"),
+                        format!("did you mean \"{}\"?", close.join("\" or \"")),
+                    ),
+                }
                 None
             }
         }
@@ -716,6 +736,9 @@ impl Loader {
         let settings = self.settings(&settings, &scope);
         let (reps, placed) = self.replications(&replications, &scope, &settings, opts);
         let removed = self.removed(&removed, &scope, &settings, opts);
+        if !(settings.skip_region_validation || opts.skip_region_validation) {
+            self.check_regions();
+        }
         self.cross_checks(&reps, &placed, &removed);
         let mut reps = reps;
         reps.sort_by(|a, b| a.address.cmp(&b.address));
@@ -1090,7 +1113,28 @@ impl Loader {
         out.prune = self.bool(fi, "prune", got, "settings: ").unwrap_or(false);
         let got = self.eval_attr(fi, attrs.get("max_replication_lag"), scope);
         out.max_replication_lag = self.duration(fi, "max_replication_lag", got, "settings: ");
+        let got = self.eval_attr(fi, attrs.get("skip_region_validation"), scope);
+        out.skip_region_validation = self
+            .bool(fi, "skip_region_validation", got, "settings: ")
+            .unwrap_or(false);
         out
+    }
+
+    /// Reports every Region name read that is not a known Region, once per
+    /// place (an attribute shared by `for_each` instances is read for each).
+    fn check_regions(&mut self) {
+        let mut seen = HashSet::new();
+        for (fi, span, r, what) in std::mem::take(&mut self.regions_read) {
+            if !seen.insert((fi, span.clone(), r.clone())) {
+                continue;
+            }
+            if let Some((msg, help)) = super::regions::unknown(
+                r.as_str(),
+                "set skip_region_validation = true in the settings block (or pass --skip-region-validation)",
+            ) {
+                self.at_help(fi, span, format!("{what}: {msg}"), help);
+            }
+        }
     }
 
     /// Resolves the Region of a source: ARN, `source_region`, settings, default.
@@ -1107,6 +1151,12 @@ impl Loader {
         opts: &LoadOptions,
     ) -> Option<Region> {
         if let Some(arn) = &source.arn {
+            self.regions_read.push((
+                fi,
+                source_span.clone(),
+                arn.region.clone(),
+                format!("{ctx}source_file_system_id (the Region of its ARN)"),
+            ));
             if let Some((r, span)) = &source_region {
                 if *r != arn.region {
                     self.at_help(
@@ -1483,6 +1533,14 @@ impl Loader {
         let arn_region = fs
             .as_ref()
             .and_then(|(f, span)| f.arn.as_ref().map(|a| (a.region.clone(), span.clone())));
+        if let Some((r, span)) = &arn_region {
+            self.regions_read.push((
+                fi,
+                span.clone(),
+                r.clone(),
+                format!("{dctx}file_system_id (the Region of its ARN)"),
+            ));
+        }
         let resolved = match (&region, &az_region) {
             (Some((r, _)), Some((Some(azr), az, span))) => {
                 if azr != r {

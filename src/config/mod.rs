@@ -14,6 +14,7 @@ pub mod format;
 mod functions;
 mod load;
 mod refs;
+pub mod regions;
 
 use std::path::{Path, PathBuf};
 
@@ -33,6 +34,9 @@ pub struct LoadOptions {
     /// From `--region`, else the AWS config (offline): the last fallback for
     /// a source Region.
     pub default_region: Option<crate::model::Region>,
+    /// Accept Region names missing from [`regions`] (`--skip-region-validation`;
+    /// `settings { skip_region_validation = true }` does the same from the file).
+    pub skip_region_validation: bool,
 }
 
 /// Loads and validates the configuration at `path` (a `.hcl` file or a

@@ -10,6 +10,7 @@ mod failback;
 mod faults;
 mod interrupt;
 mod orphans;
+mod waits;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

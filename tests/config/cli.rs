@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 use super::root;
 
 /// Runs the binary with the AWS environment cleared.
-fn run(args: &[&str], dir: &Path, env: &[(&str, &str)]) -> Output {
+pub(super) fn run(args: &[&str], dir: &Path, env: &[(&str, &str)]) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_efs-replicator"));
     c.args(args)
         .current_dir(dir)
@@ -26,7 +26,7 @@ fn run(args: &[&str], dir: &Path, env: &[(&str, &str)]) -> Output {
     c.output().expect("the binary runs")
 }
 
-fn text(b: &[u8]) -> String {
+pub(super) fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 

@@ -11,6 +11,7 @@ mod corpus;
 mod examples;
 mod fuzz;
 mod github;
+mod regions;
 
 use std::path::{Path, PathBuf};
 
