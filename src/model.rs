@@ -31,17 +31,32 @@ fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
     cell.get_or_init(|| Regex::new(pattern).expect("pattern from the service model compiles"))
 }
 
+/// A string newtype: serialized as the bare string, and deserialized (a
+/// saved plan) only through its validating `parse`, like configuration input.
 macro_rules! string_newtype {
     ($(#[$m:meta])* $name:ident) => {
         $(#[$m])*
-        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-        #[serde(transparent)]
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+        #[serde(try_from = "String")]
         pub struct $name(String);
 
         impl $name {
             /// The value as the EFS API spells it.
             pub fn as_str(&self) -> &str {
                 &self.0
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&self.0)
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = InvalidValue;
+            fn try_from(s: String) -> Result<Self, InvalidValue> {
+                Self::parse(&s)
             }
         }
 
@@ -237,9 +252,22 @@ impl FileSystemRef {
 
 /// A KMS key as the config names it. EFS reports the key of a file system as
 /// a key ARN; a config may use a key id, an alias or either ARN.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(try_from = "String")]
 pub struct KmsKeyRef(String);
+
+impl Serialize for KmsKeyRef {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for KmsKeyRef {
+    type Error = InvalidValue;
+    fn try_from(s: String) -> Result<Self, InvalidValue> {
+        Self::parse(&s)
+    }
+}
 
 impl KmsKeyRef {
     /// Accepts a value matching the service model's `KmsKeyId` pattern.
@@ -294,7 +322,9 @@ pub enum InstanceKey {
 
 /// The address of a declared replication: `replication.NAME` or
 /// `replication.NAME["key"]` (Terraform's resource address convention).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// Deserialized (a saved plan) from its text, which must read back the same.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(try_from = "String")]
 pub struct Address {
     /// The block label.
     pub name: String,
@@ -319,8 +349,50 @@ impl Serialize for Address {
     }
 }
 
+impl TryFrom<String> for Address {
+    type Error = InvalidValue;
+    /// Parses `replication.NAME`, `replication.NAME[N]` or
+    /// `replication.NAME["key"]`.
+    fn try_from(text: String) -> Result<Self, InvalidValue> {
+        let bad = || InvalidValue {
+            what: "address",
+            value: text.clone(),
+            expected: "replication.NAME, replication.NAME[N] or replication.NAME[\"key\"]",
+        };
+        let rest = text.strip_prefix("replication.").ok_or_else(bad)?;
+        let (name, key) = match rest.find('[') {
+            None => (rest, None),
+            Some(i) => {
+                let inner = rest[i..]
+                    .strip_prefix('[')
+                    .and_then(|k| k.strip_suffix(']'))
+                    .ok_or_else(bad)?;
+                let key = if inner.starts_with('"') {
+                    InstanceKey::Str(serde_json::from_str(inner).map_err(|_| bad())?)
+                } else {
+                    InstanceKey::Int(inner.parse().map_err(|_| bad())?)
+                };
+                (&rest[..i], Some(key))
+            }
+        };
+        let ok_name = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        let address = Address {
+            name: name.to_owned(),
+            key,
+        };
+        if ok_name && address.to_string() == text {
+            Ok(address)
+        } else {
+            Err(bad())
+        }
+    }
+}
+
 /// The validated desired state: the only thing the planner sees of the config.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Desired {
     /// Declared replications, sorted by address, addresses unique.
     pub replications: Vec<DesiredReplication>,
@@ -331,7 +403,7 @@ pub struct Desired {
 }
 
 /// One declared replication (one instance, after `for_each` expansion).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DesiredReplication {
     /// `replication.NAME` or `replication.NAME["key"]`.
     pub address: Address,
@@ -350,7 +422,7 @@ pub struct DesiredReplication {
 }
 
 /// The `destination` block of a declared replication.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DesiredDestination {
     /// Destination Region: as written, or derived from the AZ.
     pub region: Region,
@@ -367,7 +439,7 @@ pub struct DesiredDestination {
 }
 
 /// A `removed` block: delete the replication of this source if it exists.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Removed {
     /// Source file system of the replication to delete.
     pub source: FileSystemId,
@@ -376,7 +448,7 @@ pub struct Removed {
 }
 
 /// The `settings` block.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Settings {
     /// Default source Region.
     pub region: Option<Region>,
@@ -480,7 +552,7 @@ pub struct Actual {
 }
 
 /// One replication configuration as `DescribeReplicationConfigurations` reports it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ActualReplication {
     /// Source file system id.
     pub source: FileSystemId,
@@ -497,7 +569,7 @@ pub struct ActualReplication {
 }
 
 /// The destination of an observed replication.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ActualDestination {
     /// Replication status.
     pub status: ReplicationStatus,
@@ -516,7 +588,7 @@ pub struct ActualDestination {
 }
 
 /// A file system as `DescribeFileSystems` reports it (the parts the plan needs).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FileSystemInfo {
     /// Id.
     pub id: FileSystemId,

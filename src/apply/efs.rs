@@ -9,8 +9,8 @@
 use aws_sdk_efs::types::{DestinationToCreate, ReplicationOverwriteProtection};
 
 use super::{Listing, Operations, StepError};
-use crate::discover::{convert_replication, invalid, sdk_error, EfsReader};
-use crate::model::{ActualReplication, FileSystemId, Region};
+use crate::discover::{convert_replication, invalid, sdk_error, EfsReader, StateReader};
+use crate::model::{ActualReplication, FileSystemId, FileSystemInfo, Region};
 use crate::plan::DestinationSpec;
 
 /// Makes apply's EFS calls.
@@ -116,6 +116,17 @@ impl Operations for EfsWriter<'_> {
             }
             Err(e) => Err(sdk_error(OP, region, e).into()),
         }
+    }
+
+    async fn file_system(
+        &self,
+        region: &Region,
+        id: &FileSystemId,
+    ) -> Result<Option<FileSystemInfo>, StepError> {
+        self.reader
+            .describe_file_system(region, id)
+            .await
+            .map_err(Into::into)
     }
 
     async fn list_replications(&self, region: &Region) -> Result<Listing, StepError> {

@@ -13,7 +13,11 @@
 //!
 //! The executor must never do anything the plan does not list: it adds no
 //! mutating step, deletes nothing by itself, and only disables overwrite
-//! protection where the plan has an `update-protection` step. The one thing
+//! protection where the plan has an `update-protection` step. Right before
+//! each destructive call it re-reads the target and refuses the step when it
+//! changed since the plan (`guard.rs`); a `restore-protection` step runs
+//! only when the create it compensates fails or is skipped, even after an
+//! interrupt. The one thing
 //! it adds is read-only: unless `--no-wait`, a declared replication that is
 //! already in place but was still ENABLING when planned (e.g. after an
 //! interrupted apply) is waited for like a new one ([`pending_waits`]), so
@@ -21,11 +25,15 @@
 //! [`Operations`] trait ([`EfsWriter`] over `aws-sdk-efs`); retries of
 //! transient errors belong to the SDK's retry configuration, not to this module.
 
+mod aftermath;
 mod efs;
+mod error;
+mod guard;
 pub mod policy;
 mod progress;
 mod report;
 mod stale;
+mod states;
 mod wait;
 
 #[cfg(test)]
@@ -37,10 +45,11 @@ use std::pin::Pin;
 use std::time::{Duration, Instant};
 
 use futures::stream::{FuturesUnordered, StreamExt};
-use serde::Serialize;
 use tokio::sync::watch;
 
+pub use aftermath::NoDr;
 pub use efs::EfsWriter;
+pub use error::StepError;
 pub use policy::{decide, Attempt, Decision};
 pub use progress::{
     json_event, plain_line, Event, JsonReporter, PlainReporter, Reporter, TtyReporter,
@@ -49,105 +58,12 @@ pub use report::{render_summary_human, summary_json, AddressReport, ApplyReport,
 pub use stale::{observe, read_scope, what_changed, Observed};
 pub use wait::{Listing, Poller, Side, Want, Watch};
 
-use crate::discover::DiscoverError;
-use crate::model::{ActualReplication, FileSystemId, Region};
+use crate::model::{ActualReplication, FileSystemId, FileSystemInfo, Region};
 use crate::plan::{Action, DestinationSpec, Plan, Step, StepId, StepKind};
-
-/// A step that failed: the operation, the Region, the AWS error code (when
-/// EFS answered), the message and what to do. A wait that ends badly (the
-/// replication reached ERROR, or the wait timed out) is no failed call: its
-/// `operation` is the step's name (`wait-enabled`, `wait-deleted`) and it is
-/// worded as what happened.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct StepError {
-    /// The EFS operation, e.g. `CreateReplicationConfiguration`, or the
-    /// wait step (`wait-enabled`, `wait-deleted`).
-    pub operation: String,
-    /// The Region it was called in.
-    pub region: String,
-    /// The AWS error code, when the service answered.
-    pub code: Option<String>,
-    /// The service's (or the wait's) message.
-    pub message: String,
-    /// What to do about it.
-    pub hint: String,
-}
-
-impl StepError {
-    /// True when the step was a wait, not an EFS call.
-    pub fn is_wait(&self) -> bool {
-        self.operation.starts_with("wait-")
-    }
-
-    /// What happened, without the hint: `<operation> in <region> failed:
-    /// <code>: <message>` for a call, the message alone for a wait.
-    pub fn what(&self) -> String {
-        if self.is_wait() {
-            return self.message.clone();
-        }
-        match &self.code {
-            Some(c) => format!(
-                "{} in {} failed: {c}: {}",
-                self.operation, self.region, self.message
-            ),
-            None => format!(
-                "{} in {} failed: {}",
-                self.operation, self.region, self.message
-            ),
-        }
-    }
-}
-
-impl std::fmt::Display for StepError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}; {}", self.what(), self.hint)
-    }
-}
-
-impl std::error::Error for StepError {}
-
-impl From<DiscoverError> for StepError {
-    fn from(e: DiscoverError) -> Self {
-        match e {
-            DiscoverError::Api {
-                operation,
-                region,
-                code,
-                message,
-                hint,
-            } => StepError {
-                operation: operation.to_owned(),
-                region,
-                code: Some(code),
-                message,
-                hint,
-            },
-            DiscoverError::Transport {
-                operation,
-                region,
-                message,
-                hint,
-            } => StepError {
-                operation: operation.to_owned(),
-                region,
-                code: None,
-                message,
-                hint,
-            },
-            DiscoverError::InvalidResponse {
-                operation,
-                region,
-                message,
-            } => StepError {
-                operation: operation.to_owned(),
-                region,
-                code: None,
-                message,
-                hint: "the response could not be used; check --endpoint-url".to_owned(),
-            },
-        }
-    }
-}
+use states::{
+    compensates, finish_address, is_mutating, phase, settle_compensations, skip_dependents,
+    skip_pending, states_view, stop_reason, State, Stop, Track,
+};
 
 /// The EFS calls apply makes. Implemented over `aws-sdk-efs` by [`EfsWriter`].
 pub trait Operations: Sync {
@@ -178,6 +94,13 @@ pub trait Operations: Sync {
         region: &Region,
         file_system: &FileSystemId,
     ) -> impl Future<Output = Result<Option<ActualReplication>, StepError>> + Send;
+    /// `DescribeFileSystems` of one file system, `None` when it does not
+    /// exist: the re-read before a protection change.
+    fn file_system(
+        &self,
+        region: &Region,
+        id: &FileSystemId,
+    ) -> impl Future<Output = Result<Option<FileSystemInfo>, StepError>> + Send;
     /// Every replication configuration `region` lists: one paginated
     /// `DescribeReplicationConfigurations` (waits poll many at once with it).
     fn list_replications(
@@ -218,56 +141,6 @@ impl Default for ApplyOptions {
             progress_interval: Duration::from_secs(10),
         }
     }
-}
-
-/// Where a step stands.
-#[derive(Debug, Clone)]
-enum State {
-    Pending,
-    Running,
-    Done(Option<String>),
-    Failed(StepError),
-    Skipped(String),
-}
-
-impl State {
-    fn finished(&self) -> bool {
-        !matches!(self, State::Pending | State::Running)
-    }
-}
-
-/// Why launching stopped.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Stop {
-    FailFast(String),
-    Interrupted,
-}
-
-/// True for steps that call a mutating EFS operation.
-fn is_mutating(kind: &StepKind) -> bool {
-    matches!(
-        kind,
-        StepKind::Create { .. } | StepKind::Delete { .. } | StepKind::UpdateProtection { .. }
-    )
-}
-
-/// What an address is doing while one of its steps runs.
-fn phase(kind: &StepKind) -> &'static str {
-    match kind {
-        StepKind::Delete { .. } => "deleting",
-        StepKind::WaitDeleted { .. } => "waiting for the deletion",
-        StepKind::UpdateProtection { .. } => "disabling overwrite protection",
-        StepKind::Create { .. } => "creating",
-        StepKind::WaitEnabled { .. } => "waiting for ENABLED",
-    }
-}
-
-/// Progress of one address.
-#[derive(Debug)]
-struct Track {
-    started: Option<Instant>,
-    phase: &'static str,
-    ended: bool,
 }
 
 type StepFuture<'a> = Pin<Box<dyn Future<Output = (StepId, Decision)> + Send + 'a>>;
@@ -315,6 +188,7 @@ fn with_pending_waits(plan: &Plan) -> Plan {
                 region,
             },
             depends_on: vec![],
+            expect: None,
         });
         c.steps.push(next);
         next += 1;
@@ -322,9 +196,11 @@ fn with_pending_waits(plan: &Plan) -> Plan {
     plan
 }
 
-/// Runs the plan's steps. `interrupt` turning `true` (Ctrl-C) stops
-/// launching new steps, cuts waits short and lets in-flight calls finish.
-/// Unless `opts.no_wait`, it also waits for the plan's [`pending_waits`].
+/// Runs the plan's steps. `interrupt` turning `true` (Ctrl-C, SIGTERM)
+/// stops launching new steps, cuts waits short and lets in-flight calls
+/// finish; compensations (restoring a protection lifted for a create that
+/// then failed or was skipped) still run. Unless `opts.no_wait`, it also
+/// waits for the plan's [`pending_waits`].
 pub async fn execute<O: Operations>(
     plan: &Plan,
     ops: &O,
@@ -349,6 +225,23 @@ pub async fn execute<O: Operations>(
         .iter()
         .enumerate()
         .flat_map(|(i, c)| c.steps.iter().map(move |s| (*s, i)))
+        .collect();
+    // The source of the create each protection change prepares.
+    let creates_from: HashMap<StepId, &FileSystemId> = plan
+        .steps
+        .iter()
+        .filter_map(|s| match &s.kind {
+            StepKind::Create {
+                source_file_system_id,
+                ..
+            } => Some(
+                s.depends_on
+                    .iter()
+                    .map(move |d| (*d, source_file_system_id)),
+            ),
+            _ => None,
+        })
+        .flatten()
         .collect();
     let has_dependents: std::collections::BTreeSet<StepId> = plan
         .steps
@@ -380,18 +273,33 @@ pub async fn execute<O: Operations>(
 
     loop {
         skip_dependents(&steps, &mut states, &owner, plan);
+        if let Some(s) = &stop {
+            // Nothing new starts, but compensations still run: mark the
+            // rest skipped now so that they can tell.
+            skip_pending(&steps, &mut states, &stop_reason(s));
+            skip_dependents(&steps, &mut states, &owner, plan);
+        }
+        settle_compensations(&steps, &mut states);
         for (i, c) in plan.changes.iter().enumerate() {
             finish_address(i, c, &states, &mut tracks, reporter);
         }
-        if stop.is_none() {
+        {
             let ready: Vec<StepId> = states
                 .iter()
                 .filter(|(id, st)| {
+                    let step = steps[id];
+                    let deps_done = step
+                        .depends_on
+                        .iter()
+                        .all(|d| matches!(states.get(d), Some(State::Done(_))));
                     matches!(st, State::Pending)
-                        && steps[id]
-                            .depends_on
-                            .iter()
-                            .all(|d| matches!(states.get(d), Some(State::Done(_))))
+                        && deps_done
+                        && match compensates(&step.kind) {
+                            Some(c) => {
+                                matches!(states.get(&c), Some(State::Failed(_) | State::Skipped(_)))
+                            }
+                            None => stop.is_none(),
+                        }
                 })
                 .map(|(id, _)| *id)
                 .collect();
@@ -424,8 +332,9 @@ pub async fn execute<O: Operations>(
                     mutating_in_flight += 1;
                 }
                 let cancel = cancel_rx.clone();
+                let from = creates_from.get(&id).copied();
                 running.push(Box::pin(async move {
-                    (id, run_step(ops, poller, step, opts, cancel).await)
+                    (id, run_step(ops, poller, step, opts, cancel, from).await)
                 }));
             }
             // A --no-wait shortcut may have finished an address or made
@@ -501,8 +410,7 @@ pub async fn execute<O: Operations>(
     }
 
     let reason = match &stop {
-        Some(Stop::Interrupted) => "not started: apply was interrupted".to_owned(),
-        Some(Stop::FailFast(a)) => format!("not started: --fail-fast stopped after {a} failed"),
+        Some(s) => stop_reason(s),
         None => "not started".to_owned(),
     };
     for st in states.values_mut() {
@@ -523,132 +431,37 @@ pub async fn execute<O: Operations>(
     )
 }
 
-/// Marks every pending step that depends on a failed or skipped step as
-/// skipped, naming the address whose failure caused it; repeats until stable.
-fn skip_dependents(
-    steps: &BTreeMap<StepId, &Step>,
-    states: &mut BTreeMap<StepId, State>,
-    owner: &HashMap<StepId, usize>,
-    plan: &Plan,
-) {
-    loop {
-        let mut changed = false;
-        let ids: Vec<StepId> = states.keys().copied().collect();
-        for id in ids {
-            if !matches!(states[&id], State::Pending) {
-                continue;
-            }
-            let blocked = steps[&id]
-                .depends_on
-                .iter()
-                .find_map(|d| match states.get(d) {
-                    Some(State::Failed(_)) => Some(format!(
-                        "depends on {} ({}), which failed",
-                        address_of(*d, owner, plan),
-                        steps[d].kind.name()
-                    )),
-                    Some(State::Skipped(why)) => {
-                        let a = address_of(*d, owner, plan);
-                        let own = address_of(id, owner, plan);
-                        Some(if a == own {
-                            why.clone()
-                        } else if address_failed(*d, owner, plan, states) {
-                            format!("depends on {a}, which failed")
-                        } else {
-                            format!("depends on {a}, which was skipped")
-                        })
-                    }
-                    None => Some(format!("depends on step {d}, which is not in the plan")),
-                    _ => None,
-                });
-            if let Some(why) = blocked {
-                states.insert(id, State::Skipped(why));
-                changed = true;
-            }
-        }
-        if !changed {
-            return;
-        }
-    }
-}
-
-/// True when a step of the address that owns step `id` failed.
-fn address_failed(
-    id: StepId,
-    owner: &HashMap<StepId, usize>,
-    plan: &Plan,
-    states: &BTreeMap<StepId, State>,
-) -> bool {
-    owner.get(&id).is_some_and(|i| {
-        plan.changes[*i]
-            .steps
-            .iter()
-            .any(|s| matches!(states.get(s), Some(State::Failed(_))))
-    })
-}
-
-fn address_of(id: StepId, owner: &HashMap<StepId, usize>, plan: &Plan) -> String {
-    owner
-        .get(&id)
-        .map(|i| plan.changes[*i].address.clone())
-        .unwrap_or_else(|| format!("step {id}"))
-}
-
-/// Reports the completion of an address once all its steps are finished.
-fn finish_address(
-    i: usize,
-    change: &crate::plan::Change,
-    states: &BTreeMap<StepId, State>,
-    tracks: &mut [Track],
-    reporter: &dyn Reporter,
-) {
-    let t = &mut tracks[i];
-    if t.ended || change.steps.is_empty() {
-        return;
-    }
-    let all_done = change
-        .steps
-        .iter()
-        .all(|s| matches!(states.get(s), Some(State::Done(_))));
-    if all_done {
-        t.ended = true;
-        let note = change.steps.iter().rev().find_map(|s| match states.get(s) {
-            Some(State::Done(Some(n))) => Some(n.clone()),
-            _ => None,
-        });
-        reporter.event(&Event::Complete {
-            address: &change.address,
-            action: change.action,
-            elapsed: t.started.map(|s| s.elapsed()).unwrap_or_default(),
-            note: note.as_deref(),
-        });
-    }
-}
-
-/// The final state of each step, as the report reads it.
-fn states_view(states: &BTreeMap<StepId, State>) -> BTreeMap<StepId, report::StepEnd> {
-    states
-        .iter()
-        .map(|(id, s)| {
-            let end = match s {
-                State::Done(n) => report::StepEnd::Done(n.clone()),
-                State::Failed(e) => report::StepEnd::Failed(e.clone()),
-                State::Skipped(r) => report::StepEnd::Skipped(r.clone()),
-                State::Pending | State::Running => report::StepEnd::Skipped("not started".into()),
-            };
-            (*id, end)
-        })
-        .collect()
-}
-
-/// One step: the call (or the wait), then the policy's decision.
+/// One step: for a destructive one the compare-and-swap re-read, then the
+/// call (or the wait), then the policy's decision. `creates_from` is the
+/// source of the create a protection change prepares.
 async fn run_step<O: Operations>(
     ops: &O,
     poller: &Poller<'_, O>,
     step: &Step,
     opts: &ApplyOptions,
     cancel: watch::Receiver<bool>,
+    creates_from: Option<&FileSystemId>,
 ) -> Decision {
+    match guard::check(ops, step, creates_from).await {
+        Ok(guard::Guard::Proceed) => {}
+        Ok(guard::Guard::Done(note)) => return Decision::Done { note: Some(note) },
+        Ok(guard::Guard::Changed(error)) => {
+            return Decision::Fail {
+                error,
+                stop_launching: opts.fail_fast,
+            }
+        }
+        Err(mut error) => {
+            error.hint = format!(
+                "{}; nothing was changed: apply re-reads the target right before each destructive call and does not act on a guess",
+                error.hint
+            );
+            return Decision::Fail {
+                error,
+                stop_launching: opts.fail_fast,
+            };
+        }
+    }
     let attempt = match &step.kind {
         StepKind::Delete {
             source_file_system_id,
@@ -680,6 +493,37 @@ async fn run_step<O: Operations>(
         } => {
             let w = Watch::source(region, source_file_system_id);
             poller.wait(&w, Want::Gone, opts, cancel).await
+        }
+        StepKind::RestoreProtection {
+            file_system_id,
+            region,
+            replication_overwrite_protection,
+            ..
+        } => {
+            let attempt = to_attempt(
+                ops.update_protection(region, file_system_id, replication_overwrite_protection)
+                    .await,
+            );
+            return match decide(&step.kind, &attempt, None, opts.fail_fast) {
+                Decision::Done { note: None } => Decision::Done {
+                    note: Some(format!(
+                        "overwrite protection of {file_system_id} ({region}) set back to {replication_overwrite_protection}"
+                    )),
+                },
+                Decision::Fail {
+                    mut error,
+                    stop_launching,
+                } => {
+                    error.hint = format!(
+                        "set it back yourself: aws efs update-file-system-protection --file-system-id {file_system_id} --replication-overwrite-protection {replication_overwrite_protection} --region {region}"
+                    );
+                    Decision::Fail {
+                        error,
+                        stop_launching,
+                    }
+                }
+                d => d,
+            };
         }
     };
     match decide(&step.kind, &attempt, None, opts.fail_fast) {

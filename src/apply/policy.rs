@@ -152,6 +152,18 @@ pub fn decide(
                 note: Some("the file system is already a replication destination".to_owned()),
             }
         }
+        StepKind::RestoreProtection { file_system_id, .. }
+            if code == "ReplicationAlreadyExists" =>
+        {
+            // The create it compensates went through after all (e.g. it
+            // timed out on the way back): the file system is a destination
+            // now, which protects it as well.
+            Decision::Done {
+                note: Some(format!(
+                    "{file_system_id} is a replication destination now, so its protection is REPLICATING"
+                )),
+            }
+        }
         _ => fail(error.clone()),
     }
 }

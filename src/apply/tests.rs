@@ -1,5 +1,5 @@
 //! Executor tests with scripted operations: dependency skipping,
-//! `--fail-fast`, the parallelism bound, and interrupts.
+//! `--fail-fast`, the parallelism bound, interrupts, and compensations.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -13,10 +13,17 @@ struct Scripted {
     fail: Vec<String>,
     in_flight: AtomicUsize,
     max_in_flight: AtomicUsize,
+    /// Turns this channel on when a call starts that reads like the string.
+    interrupt_on: Option<(String, watch::Sender<bool>)>,
 }
 
 impl Scripted {
     async fn call(&self, what: String) -> Result<(), StepError> {
+        if let Some((on, tx)) = &self.interrupt_on {
+            if &what == on {
+                let _ = tx.send(true);
+            }
+        }
         let n = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         self.max_in_flight.fetch_max(n, Ordering::SeqCst);
         tokio::time::sleep(Duration::from_millis(5)).await;
@@ -51,15 +58,22 @@ impl Operations for Scripted {
         &self,
         _: &Region,
         f: &FileSystemId,
-        _: &str,
+        v: &str,
     ) -> Result<(), StepError> {
-        self.call(format!("protect {f}")).await
+        self.call(format!("protect {f} {v}")).await
     }
     async fn replication(
         &self,
         _: &Region,
         _: &FileSystemId,
     ) -> Result<Option<ActualReplication>, StepError> {
+        Ok(None)
+    }
+    async fn file_system(
+        &self,
+        _: &Region,
+        _: &FileSystemId,
+    ) -> Result<Option<FileSystemInfo>, StepError> {
         Ok(None)
     }
     async fn list_replications(&self, _: &Region) -> Result<Listing, StepError> {
@@ -107,6 +121,7 @@ fn create_step(id: StepId, src: u32, deps: Vec<StepId>) -> Step {
             },
         },
         depends_on: deps,
+        expect: None,
     }
 }
 
@@ -126,6 +141,7 @@ fn failback_plan() -> Plan {
                     region: region(),
                 },
                 depends_on: vec![],
+                expect: None,
             },
             create_step(2, 2, vec![1]),
             create_step(3, 3, vec![]),
@@ -235,6 +251,7 @@ async fn a_step_behind_a_failed_address_says_it_failed_not_that_it_was_skipped()
             region: region(),
         },
         depends_on: vec![1],
+        expect: None,
     });
     plan.steps[1].depends_on = vec![4];
     let ops = Scripted {
@@ -253,4 +270,106 @@ async fn a_step_behind_a_failed_address_says_it_failed_not_that_it_was_skipped()
         back.detail.as_deref(),
         Some("depends on removed.a, which failed")
     );
+}
+
+/// replication.back: lift the protection of fs 9 (1), create into it (2),
+/// restore the protection if the create fails (3).
+fn overwrite_plan() -> Plan {
+    let mut create = create_step(2, 2, vec![1]);
+    if let StepKind::Create { destination, .. } = &mut create.kind {
+        destination.file_system_id = Some(fs(9).to_string());
+    }
+    Plan {
+        changes: vec![change("replication.back", Action::Create, vec![1, 2, 3])],
+        steps: vec![
+            Step {
+                id: 1,
+                kind: StepKind::UpdateProtection {
+                    file_system_id: fs(9),
+                    region: region(),
+                    replication_overwrite_protection: "DISABLED".into(),
+                },
+                depends_on: vec![],
+                expect: None,
+            },
+            create,
+            Step {
+                id: 3,
+                kind: StepKind::RestoreProtection {
+                    file_system_id: fs(9),
+                    region: region(),
+                    replication_overwrite_protection: "ENABLED".into(),
+                    compensates: 2,
+                },
+                depends_on: vec![1],
+                expect: None,
+            },
+        ],
+        unmanaged: vec![],
+        scope: Scope::default(),
+        fingerprint: String::new(),
+    }
+}
+
+/// Issue 9: a create that fails after the protection of its destination
+/// was lifted has the protection set back; one that succeeds does not.
+#[tokio::test]
+async fn a_failed_create_has_the_lifted_protection_restored() {
+    let ops = Scripted {
+        fail: vec![format!("create {}", fs(2))],
+        ..Scripted::default()
+    };
+    let (_tx, rx) = watch::channel(false);
+    let report = execute(&overwrite_plan(), &ops, &opts(), &Quiet, rx).await;
+    let calls = ops.calls.lock().unwrap().clone();
+    assert_eq!(
+        calls,
+        vec![
+            format!("protect {} DISABLED", fs(9)),
+            format!("create {}", fs(2)),
+            format!("protect {} ENABLED", fs(9)),
+        ]
+    );
+    let back = report.address("replication.back").unwrap();
+    assert_eq!(back.outcome, Outcome::Failed);
+    assert_eq!(back.error.as_ref().unwrap().message, "no");
+    assert!(
+        back.compensation
+            .as_deref()
+            .unwrap()
+            .contains("set back to ENABLED"),
+        "{back:?}"
+    );
+
+    let ops = Scripted::default();
+    let (_tx, rx) = watch::channel(false);
+    let report = execute(&overwrite_plan(), &ops, &opts(), &Quiet, rx).await;
+    assert_eq!(ops.calls.lock().unwrap().len(), 2);
+    let back = report.address("replication.back").unwrap();
+    assert_eq!(back.outcome, Outcome::Done);
+    assert_eq!(back.compensation, None);
+}
+
+/// Issue 9: an interrupt after the protection was lifted skips the create,
+/// and the compensation still runs.
+#[tokio::test]
+async fn an_interrupt_between_lifting_and_creating_restores_the_protection() {
+    let (tx, rx) = watch::channel(false);
+    let ops = Scripted {
+        interrupt_on: Some((format!("protect {} DISABLED", fs(9)), tx)),
+        ..Scripted::default()
+    };
+    let report = execute(&overwrite_plan(), &ops, &opts(), &Quiet, rx).await;
+    let calls = ops.calls.lock().unwrap().clone();
+    assert_eq!(
+        calls,
+        vec![
+            format!("protect {} DISABLED", fs(9)),
+            format!("protect {} ENABLED", fs(9)),
+        ]
+    );
+    assert!(report.interrupted);
+    let back = report.address("replication.back").unwrap();
+    assert_eq!(back.outcome, Outcome::Skipped);
+    assert!(back.compensation.is_some(), "{back:?}");
 }

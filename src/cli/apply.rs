@@ -4,8 +4,9 @@
 //! progress on stdout, prints the closing summary.
 //!
 //! Exit codes: 0 everything done (or nothing to do), 1 an error, a refusal
-//! (no approval, stale saved plan) or any failed step, 130 interrupted
-//! (Ctrl-C). Without a terminal, apply never acts unless `--auto-approve`
+//! (no approval, stale or altered saved plan, an overwrite not approved for
+//! this run) or any failed step, 130 interrupted by Ctrl-C (SIGINT), 143 by
+//! SIGTERM. Without a terminal, apply never acts unless `--auto-approve`
 //! (or `--plan FILE`) says so.
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -24,7 +25,7 @@ use crate::apply::{
     ApplyOptions, EfsWriter, JsonReporter, Observed, PlainReporter, Reporter, TtyReporter,
 };
 use crate::discover::discover;
-use crate::model::Region;
+use crate::model::{FileSystemId, Region};
 use crate::plan::{fingerprint, plan, Plan, PlanOptions, SavedPlan};
 use crate::render::{render_errors_human, render_errors_json, render_human, HumanOptions};
 
@@ -58,6 +59,16 @@ pub struct ApplyArgs {
     /// Stream progress as JSON lines on stdout (needs --auto-approve or --plan).
     #[arg(long)]
     pub json: bool,
+    /// Approve, for this run, overwriting all data on this existing file
+    /// system (repeatable). With --auto-approve, every file system the plan
+    /// overwrites must be named here; `allow_overwrite = true` in the
+    /// configuration is required as well.
+    #[arg(long = "allow-overwrite", value_name = "FILE_SYSTEM_ID", value_parser = parse_file_system_id)]
+    pub allow_overwrite: Vec<FileSystemId>,
+}
+
+fn parse_file_system_id(s: &str) -> Result<FileSystemId, String> {
+    FileSystemId::parse(s).map_err(|e| e.to_string())
 }
 
 /// Runs `apply`.
@@ -69,10 +80,22 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
         Some(p) => {
             let f = std::fs::File::open(p)
                 .with_context(|| format!("could not open the saved plan {}", p.display()))?;
-            Some(
-                SavedPlan::read(std::io::BufReader::new(f))
-                    .with_context(|| format!("could not read the saved plan {}", p.display()))?,
-            )
+            let saved = SavedPlan::read(std::io::BufReader::new(f))
+                .with_context(|| format!("could not read the saved plan {}", p.display()))?;
+            // Bound to what was shown: planning again from what it records
+            // must give exactly its steps, changes, scope and fingerprint.
+            saved
+                .verify()
+                .with_context(|| format!("refusing the saved plan {}", p.display()))?;
+            if let (Some(observed), Some(actual)) = (&saved.observed, &saved.actual) {
+                if observed != &observe(&actual.into(), &saved.plan.scope) {
+                    anyhow::bail!(
+                        "refusing the saved plan {}: its `observed` section does not match the observed state it records (changed after it was written); run plan --out again",
+                        p.display()
+                    );
+                }
+            }
+            Some(saved)
         }
         None => None,
     };
@@ -184,10 +207,64 @@ async fn run_connected(
         }
         return Ok(ExitCode::SUCCESS);
     }
+    // Overwriting a file system's data needs consent for this run: a saved
+    // plan that showed it, an interactive `yes` to a plan that showed it, or
+    // --allow-overwrite naming it; --auto-approve alone is not enough.
+    let overwrites: Vec<(String, String, String)> = plan
+        .overwrites()
+        .into_iter()
+        .map(|(a, fs, r)| (a.to_owned(), fs.to_owned(), r.to_string()))
+        .collect();
+    if args.plan_file.is_none() && args.auto_approve {
+        let missing: Vec<&(String, String, String)> = overwrites
+            .iter()
+            .filter(|(_, fs, _)| {
+                let id = fs.rsplit('/').next().unwrap_or(fs);
+                !args.allow_overwrite.iter().any(|a| a.as_str() == id)
+            })
+            .collect();
+        if !missing.is_empty() {
+            let list: Vec<String> = missing
+                .iter()
+                .map(|(a, fs, r)| format!("{fs} ({r}) by {a}"))
+                .collect();
+            let flags: Vec<String> = missing
+                .iter()
+                .map(|(_, fs, _)| {
+                    format!("--allow-overwrite {}", fs.rsplit('/').next().unwrap_or(fs))
+                })
+                .collect();
+            let message = format!(
+                "this plan overwrites all data on {}, and --auto-approve alone does not approve that. Nothing was changed. To approve it for this run: review the plan and run again with {}, answer yes to it on a terminal (without --auto-approve), or save it with `efs-replicator plan --out FILE` and apply that file with `efs-replicator apply --plan FILE`",
+                list.join(", "),
+                flags.join(" ")
+            );
+            if args.json {
+                writeln!(
+                    stdout,
+                    "{}",
+                    serde_json::json!({"type": "overwrite_not_approved", "message": message, "file_systems": missing.iter().map(|(a, fs, r)| serde_json::json!({"address": a, "file_system_id": fs, "region": r})).collect::<Vec<_>>()})
+                )?;
+            }
+            eprintln!("error: {message}.");
+            return Ok(ExitCode::from(1));
+        }
+    }
     if plan.has_changes() && args.plan_file.is_none() && !args.auto_approve {
         if !std::io::stdin().is_terminal() {
             eprintln!("error: apply needs approval, and stdin is not a terminal so it cannot ask.\n  Review the plan above and run again with --auto-approve, or save it with `efs-replicator plan --out FILE` and apply that file with `efs-replicator apply --plan FILE`.");
             return Ok(ExitCode::from(1));
+        }
+        if !overwrites.is_empty() {
+            let list: Vec<String> = overwrites
+                .iter()
+                .map(|(_, fs, r)| format!("{fs} ({r})"))
+                .collect();
+            write!(
+                stdout,
+                "\nThese actions OVERWRITE all data on {}; 'yes' approves that for this run.",
+                list.join(", ")
+            )?;
         }
         write!(stdout, "\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ")?;
         stdout.flush()?;
@@ -209,15 +286,25 @@ async fn run_connected(
         }
     }
 
-    // From here on Ctrl-C stops launching, lets in-flight calls finish and
-    // prints the summary; a second Ctrl-C exits at once.
+    // From here on Ctrl-C (SIGINT) or SIGTERM stops launching, lets
+    // in-flight calls finish (and compensations run) and prints the
+    // summary; a second signal exits at once.
     let (tx, rx) = tokio::sync::watch::channel(false);
+    let exit_code = std::sync::Arc::new(std::sync::atomic::AtomicU8::new(130));
+    let mut stops = StopSignals::new();
+    let code = exit_code.clone();
     let signals = tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
+        if let Some(first) = stops.next().await {
+            code.store(first, std::sync::atomic::Ordering::SeqCst);
             let _ = tx.send(true);
-            eprintln!("\nInterrupt received: finishing the calls in flight, starting nothing new. Press Ctrl-C again to exit at once.");
-            if tokio::signal::ctrl_c().await.is_ok() {
-                std::process::exit(130);
+            let (what, again) = if first == 143 {
+                ("SIGTERM", "Send it again (or press Ctrl-C)")
+            } else {
+                ("Interrupt", "Press Ctrl-C again")
+            };
+            eprintln!("\n{what} received: finishing the calls in flight and restoring any protection lifted for a create that will not run, starting nothing new. {again} to exit at once.");
+            if let Some(second) = stops.next().await {
+                std::process::exit(second.into());
             }
         }
     });
@@ -247,12 +334,45 @@ async fn run_connected(
         )?;
     }
     Ok(if report.interrupted {
-        ExitCode::from(130)
+        ExitCode::from(exit_code.load(std::sync::atomic::Ordering::SeqCst))
     } else if report.succeeded() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
+}
+
+/// SIGINT (Ctrl-C) and, on Unix, SIGTERM, registered when created.
+struct StopSignals {
+    #[cfg(unix)]
+    term: Option<tokio::signal::unix::Signal>,
+}
+
+impl StopSignals {
+    fn new() -> Self {
+        StopSignals {
+            #[cfg(unix)]
+            term: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok(),
+        }
+    }
+
+    /// Waits for the next signal; returns the exit code it stands for
+    /// (130 for SIGINT, 143 for SIGTERM), `None` when none can be received.
+    async fn next(&mut self) -> Option<u8> {
+        #[cfg(unix)]
+        let term = async {
+            match &mut self.term {
+                Some(t) => t.recv().await,
+                None => std::future::pending().await,
+            }
+        };
+        #[cfg(not(unix))]
+        let term = std::future::pending::<Option<()>>();
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r.ok().map(|()| 130),
+            r = term => r.map(|()| 143),
+        }
+    }
 }
 
 fn never() -> tokio::sync::watch::Receiver<bool> {

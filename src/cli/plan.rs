@@ -114,6 +114,9 @@ pub async fn run(args: PlanArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode
         let created = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
         let saved = SavedPlan {
             observed: Some(observe(&actual, &plan.scope)),
+            desired: Some(desired.clone()),
+            targets: args.targets.clone(),
+            actual: Some((&actual).into()),
             ..SavedPlan::new(plan.clone(), created)
         };
         write_atomically(path, |w| saved.write(w))

@@ -83,6 +83,17 @@ pub enum PlanError {
         /// Why the change was planned.
         reason: String,
     },
+    /// The change would create a replication into an existing file system
+    /// (overwriting all its data) for a declaration marked `prevent_destroy`.
+    #[error("{address}: prevent_destroy is set but the plan would overwrite all data on the existing file system {file_system} ({region}) by replicating into it; if that is intended, remove prevent_destroy for this run, otherwise point the destination elsewhere")]
+    PreventOverwrite {
+        /// Address of the declaration.
+        address: String,
+        /// The file system that would be overwritten.
+        file_system: String,
+        /// Its Region.
+        region: String,
+    },
     /// A file system the declaration needs is held by a replication that the
     /// config does not mark for deletion.
     #[error("{address}: {role} {file_system} ({region}) is in the replication {existing}, which is not marked for deletion; {hint}")]
@@ -127,6 +138,7 @@ impl PlanError {
             | PlanError::DestinationProtected { address, .. }
             | PlanError::MissingRole { address, .. }
             | PlanError::PreventDestroy { address, .. }
+            | PlanError::PreventOverwrite { address, .. }
             | PlanError::Conflict { address, .. }
             | PlanError::Inconsistent { address, .. } => Some(address),
             PlanError::UnknownTarget { .. } => None,
@@ -142,7 +154,9 @@ impl PlanError {
             PlanError::DestinationNotAvailable { .. } => "destination_not_available",
             PlanError::DestinationProtected { .. } => "destination_protected",
             PlanError::MissingRole { .. } => "missing_role",
-            PlanError::PreventDestroy { .. } => "prevent_destroy",
+            PlanError::PreventDestroy { .. } | PlanError::PreventOverwrite { .. } => {
+                "prevent_destroy"
+            }
             PlanError::Conflict { .. } => "conflict",
             PlanError::Inconsistent { .. } => "inconsistent",
             PlanError::UnknownTarget { .. } => "unknown_target",

@@ -1,11 +1,15 @@
 //! The step graph: `--target` selection (with the changes a selected change
 //! waits for) and the numbering of API steps with explicit dependencies:
-//! deletions first, then protection changes, creates and waits. Pure.
+//! deletions first, then protection changes, creates and waits. Each
+//! destructive step records what it expects to find right before its call
+//! (compare-and-swap in apply), and each protection change is followed by
+//! its compensation, which restores the protection if the create fails. Pure.
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::types::{Step, StepId, StepKind};
+use super::types::{Expect, Step, StepId, StepKind};
 use super::{key_of, Dep, Draft, Key, PlanError};
+use crate::model::ActualReplication;
 
 /// The addresses to plan: all, or the targets and everything they wait for.
 /// A target matching nothing adds an error.
@@ -59,13 +63,14 @@ pub(super) fn build_steps(drafts: &mut [Draft<'_>]) -> Vec<Step> {
     let mut wait_of: HashMap<Key, StepId> = HashMap::new();
     for dr in drafts.iter_mut() {
         if let Some(e) = dr.deletes {
-            let del = push(
+            let del = push_expecting(
                 &mut steps,
                 StepKind::Delete {
                     source_file_system_id: e.source.clone(),
                     region: e.source_region.clone(),
                 },
                 vec![],
+                Some(expect_replication(e)),
             );
             let wait = push(
                 &mut steps,
@@ -84,13 +89,14 @@ pub(super) fn build_steps(drafts: &mut [Draft<'_>]) -> Vec<Step> {
         // wait: the live replication of the same source may be listed there
         // too, and nothing in the plan depends on the orphan being gone.
         if let Some(o) = dr.removes_orphan {
-            let del = push(
+            let del = push_expecting(
                 &mut steps,
                 StepKind::Delete {
                     source_file_system_id: o.source.clone(),
                     region: o.destination.region.clone(),
                 },
                 vec![],
+                Some(expect_replication(o)),
             );
             dr.steps.push(del);
         }
@@ -121,8 +127,9 @@ pub(super) fn build_steps(drafts: &mut [Draft<'_>]) -> Vec<Step> {
         }
         deps.sort_unstable();
         deps.dedup();
+        let mut lifted = None;
         if let Some(pk) = &c.protection {
-            let p = push(
+            let p = push_expecting(
                 &mut steps,
                 StepKind::UpdateProtection {
                     file_system_id: pk.1.clone(),
@@ -130,9 +137,13 @@ pub(super) fn build_steps(drafts: &mut [Draft<'_>]) -> Vec<Step> {
                     replication_overwrite_protection: "DISABLED".to_owned(),
                 },
                 deps,
+                Some(Expect::FileSystem {
+                    replication_overwrite_protection: "ENABLED".to_owned(),
+                }),
             );
             dr.steps.push(p);
             deps = vec![p];
+            lifted = Some((p, pk));
         }
         let create = push(
             &mut steps,
@@ -143,6 +154,20 @@ pub(super) fn build_steps(drafts: &mut [Draft<'_>]) -> Vec<Step> {
             },
             deps,
         );
+        dr.steps.push(create);
+        if let Some((p, pk)) = lifted {
+            let restore = push(
+                &mut steps,
+                StepKind::RestoreProtection {
+                    file_system_id: pk.1.clone(),
+                    region: pk.0.clone(),
+                    replication_overwrite_protection: "ENABLED".to_owned(),
+                    compensates: create,
+                },
+                vec![p],
+            );
+            dr.steps.push(restore);
+        }
         let wait = push(
             &mut steps,
             StepKind::WaitEnabled {
@@ -151,7 +176,7 @@ pub(super) fn build_steps(drafts: &mut [Draft<'_>]) -> Vec<Step> {
             },
             vec![create],
         );
-        dr.steps.extend([create, wait]);
+        dr.steps.push(wait);
     }
 
     steps
@@ -159,11 +184,31 @@ pub(super) fn build_steps(drafts: &mut [Draft<'_>]) -> Vec<Step> {
 
 /// Appends a step numbered after the last one and returns its id.
 fn push(steps: &mut Vec<Step>, kind: StepKind, depends_on: Vec<StepId>) -> StepId {
+    push_expecting(steps, kind, depends_on, None)
+}
+
+/// [`push`] for a destructive step, with what it expects to find.
+fn push_expecting(
+    steps: &mut Vec<Step>,
+    kind: StepKind,
+    depends_on: Vec<StepId>,
+    expect: Option<Expect>,
+) -> StepId {
     let id = steps.len() as StepId + 1;
     steps.push(Step {
         id,
         kind,
         depends_on,
+        expect,
     });
     id
+}
+
+/// The replication a delete expects to find: as observed.
+fn expect_replication(r: &ActualReplication) -> Expect {
+    Expect::Replication {
+        destination_file_system_id: r.destination.file_system_id.clone(),
+        destination_region: r.destination.region.clone(),
+        creation_time: humantime::format_rfc3339_millis(r.creation_time).to_string(),
+    }
 }

@@ -11,6 +11,7 @@ mod diff;
 mod error;
 mod fingerprint;
 mod graph;
+mod overwrite;
 mod preflight;
 mod saved;
 mod simulate;
@@ -23,11 +24,13 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 pub use error::{PlanError, PlanErrors};
 pub use fingerprint::fingerprint;
-pub use saved::{SavedPlan, SavedPlanError, SAVED_PLAN_FORMAT_VERSION, SAVED_PLAN_KIND};
+pub use saved::{
+    SavedActual, SavedPlan, SavedPlanError, SAVED_PLAN_FORMAT_VERSION, SAVED_PLAN_KIND,
+};
 pub use simulate::{simulate_apply, SimulateError};
 pub use types::{
-    Action, Attributes, Change, DestinationSpec, Plan, Scope, Step, StepId, StepKind, Summary,
-    Unmanaged,
+    Action, Attributes, Change, DestinationSpec, Expect, Plan, Scope, Step, StepId, StepKind,
+    Summary, Unmanaged,
 };
 
 use crate::model::{
@@ -223,6 +226,7 @@ pub fn plan(desired: &Desired, actual: &Actual, opts: &PlanOptions) -> Result<Pl
     ));
     preflight::note_kept_destinations(&mut drafts);
     errors.extend(preflight::prevent_destroy(&drafts));
+    errors.extend(overwrite::prevent_overwrite(&drafts));
 
     let selected = graph::select(&drafts, &opts.targets, &deleted_by, &mut errors);
     errors.retain(|e| e.address().is_none_or(|a| selected.contains(a)));

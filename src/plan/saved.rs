@@ -1,15 +1,21 @@
 //! Saved plans (`plan --out FILE`): the plan, the scope it observed and the
-//! fingerprint of that state, as versioned JSON (docs/plan-json.md). `apply`
-//! reads one back, re-reads the same scope, and refuses it when
-//! [`super::fingerprint`] no longer matches.
+//! fingerprint of that state, as versioned JSON (docs/plan-json.md), with
+//! the validated configuration and the observed state it was made from.
+//! Reading one goes through the model's validating constructors;
+//! [`SavedPlan::verify`] plans again from the saved configuration and
+//! observation and refuses the file when anything differs (an edited step,
+//! change, scope or fingerprint). `apply` then re-reads the same scope and
+//! refuses the plan when [`super::fingerprint`] no longer matches.
 //!
-//! Pure serialization: the caller owns the file (and writes it atomically).
+//! Pure: the caller owns the file (and writes it atomically).
 
 use std::io::{Read, Write};
 
 use serde::{Deserialize, Serialize};
 
 use super::types::Plan;
+use super::{fingerprint, plan, PlanOptions};
+use crate::model::{Actual, ActualReplication, Desired, FileSystemInfo, Region};
 
 /// The `kind` marker of a saved plan file.
 pub const SAVED_PLAN_KIND: &str = "efs-replicator-saved-plan";
@@ -17,7 +23,7 @@ pub const SAVED_PLAN_KIND: &str = "efs-replicator-saved-plan";
 pub const SAVED_PLAN_FORMAT_VERSION: &str = "1";
 
 /// A plan as written by `plan --out`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SavedPlan {
     /// Always [`SAVED_PLAN_FORMAT_VERSION`] when written by this build.
     pub format_version: String,
@@ -38,6 +44,54 @@ pub struct SavedPlan {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observed:
         Option<std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>>,
+    /// The validated configuration the plan was made from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desired: Option<Desired>,
+    /// The `--target` addresses the plan was made with.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<String>,
+    /// The observed state the plan was made from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actual: Option<SavedActual>,
+}
+
+/// [`Actual`] as saved: the same values, file systems as a list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedActual {
+    /// The Regions that were read.
+    pub regions: Vec<Region>,
+    /// The replications found.
+    pub replications: Vec<ActualReplication>,
+    /// Orphaned destination sides found.
+    pub orphans: Vec<ActualReplication>,
+    /// The file systems described.
+    pub file_systems: Vec<FileSystemInfo>,
+}
+
+impl From<&Actual> for SavedActual {
+    fn from(a: &Actual) -> Self {
+        SavedActual {
+            regions: a.regions.iter().cloned().collect(),
+            replications: a.replications.clone(),
+            orphans: a.orphans.clone(),
+            file_systems: a.file_systems.values().cloned().collect(),
+        }
+    }
+}
+
+impl From<&SavedActual> for Actual {
+    fn from(a: &SavedActual) -> Self {
+        Actual {
+            regions: a.regions.iter().cloned().collect(),
+            replications: a.replications.clone(),
+            orphans: a.orphans.clone(),
+            file_systems: a
+                .file_systems
+                .iter()
+                .map(|f| ((f.region.clone(), f.id.clone()), f.clone()))
+                .collect(),
+        }
+    }
 }
 
 /// Why a saved plan could not be read.
@@ -59,6 +113,14 @@ pub enum SavedPlanError {
     /// The fingerprint at top level and in the plan disagree (edited by hand?).
     #[error("saved plan is inconsistent: its fingerprints differ; run plan again")]
     Inconsistent,
+    /// It does not record the configuration and observation it was made
+    /// from, so it cannot be checked (written by an older version).
+    #[error("saved plan does not record the configuration and observed state it was made from (written by an older version), so it cannot be checked against what was shown; run plan --out again with this version")]
+    Unverifiable,
+    /// Planning again from its own configuration and observation gives
+    /// something else: the file was changed after it was written.
+    #[error("saved plan was changed after it was written: planning again from the configuration and observed state it records gives a different plan:\n{}\nrun plan --out again and review the new plan", .0.iter().map(|d| format!("  - {d}")).collect::<Vec<_>>().join("\n"))]
+    Altered(Vec<String>),
 }
 
 // The JSON error is part of the message; exposing it as the source too
@@ -80,6 +142,43 @@ impl SavedPlan {
             fingerprint: plan.fingerprint.clone(),
             plan,
             observed: None,
+            desired: None,
+            targets: Vec::new(),
+            actual: None,
+        }
+    }
+
+    /// Plans again from the saved configuration and observation and
+    /// compares the result with the saved plan: every step, change, the
+    /// unmanaged list, the scope and the fingerprint must be the same.
+    pub fn verify(&self) -> Result<(), SavedPlanError> {
+        let (Some(desired), Some(saved_actual)) = (&self.desired, &self.actual) else {
+            return Err(SavedPlanError::Unverifiable);
+        };
+        let actual = Actual::from(saved_actual);
+        let opts = PlanOptions {
+            targets: self.targets.clone(),
+        };
+        let rebuilt = match plan(desired, &actual, &opts) {
+            Ok(p) => p,
+            Err(e) => {
+                return Err(SavedPlanError::Altered(vec![format!(
+                    "its configuration and observed state do not plan: {e}"
+                )]))
+            }
+        };
+        let mut diffs = differences(&self.plan, &rebuilt);
+        let observed_fp = fingerprint(&actual, &self.plan.scope);
+        if observed_fp != self.plan.fingerprint {
+            diffs.push(format!(
+                "fingerprint {} is not that of the observed state it records ({observed_fp})",
+                self.plan.fingerprint
+            ));
+        }
+        if diffs.is_empty() {
+            Ok(())
+        } else {
+            Err(SavedPlanError::Altered(diffs))
         }
     }
 
@@ -102,5 +201,166 @@ impl SavedPlan {
             return Err(SavedPlanError::Inconsistent);
         }
         Ok(saved)
+    }
+}
+
+/// Compact JSON of a value, for naming what differs.
+fn show<T: Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|e| format!("<{e}>"))
+}
+
+/// `what: FIELD is X but the plan gives Y`, one per differing leaf field.
+fn field_differences<T: Serialize>(what: &str, saved: &T, rebuilt: &T, out: &mut Vec<String>) {
+    fn walk(path: &str, a: &serde_json::Value, b: &serde_json::Value, out: &mut Vec<String>) {
+        match (a, b) {
+            (serde_json::Value::Object(x), serde_json::Value::Object(y)) => {
+                let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+                for k in keys {
+                    let null = serde_json::Value::Null;
+                    let sub = if path.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{path}.{k}")
+                    };
+                    walk(
+                        &sub,
+                        x.get(k).unwrap_or(&null),
+                        y.get(k).unwrap_or(&null),
+                        out,
+                    );
+                }
+            }
+            _ if a == b => {}
+            _ => out.push(format!("{path} is {a} but the plan gives {b}")),
+        }
+    }
+    let (Ok(a), Ok(b)) = (serde_json::to_value(saved), serde_json::to_value(rebuilt)) else {
+        out.push(format!("{what} differs"));
+        return;
+    };
+    let mut fields = Vec::new();
+    walk("", &a, &b, &mut fields);
+    for f in fields {
+        out.push(format!("{what}: {f}"));
+    }
+}
+
+/// What differs between the saved plan and the rebuilt one, one sentence each.
+fn differences(saved: &Plan, rebuilt: &Plan) -> Vec<String> {
+    let mut out = Vec::new();
+    let ids: std::collections::BTreeSet<_> = saved
+        .steps
+        .iter()
+        .chain(&rebuilt.steps)
+        .map(|s| s.id)
+        .collect();
+    for id in ids {
+        match (saved.step(id), rebuilt.step(id)) {
+            (Some(a), Some(b)) if a == b => {}
+            (Some(a), Some(b)) => field_differences(&format!("step {id}"), a, b, &mut out),
+            (Some(_), None) => out.push(format!("step {id} is not part of the plan")),
+            (None, Some(b)) => out.push(format!("step {id} is missing: {}", show(b))),
+            (None, None) => {}
+        }
+    }
+    let addresses: std::collections::BTreeSet<&str> = saved
+        .changes
+        .iter()
+        .chain(&rebuilt.changes)
+        .map(|c| c.address.as_str())
+        .collect();
+    for a in addresses {
+        let find = |p: &'_ Plan| p.changes.iter().find(|c| c.address == a).cloned();
+        match (find(saved), find(rebuilt)) {
+            (Some(x), Some(y)) if x == y => {}
+            (Some(x), Some(y)) => field_differences(&format!("change {a}"), &x, &y, &mut out),
+            (Some(_), None) => out.push(format!("change {a} is not part of the plan")),
+            (None, Some(_)) => out.push(format!("change {a} is missing")),
+            (None, None) => {}
+        }
+    }
+    if saved.steps.len() == rebuilt.steps.len() && saved.steps != rebuilt.steps && out.is_empty() {
+        out.push("the steps are in another order".to_owned());
+    }
+    if saved.unmanaged != rebuilt.unmanaged {
+        out.push(format!(
+            "unmanaged is {} but the plan gives {}",
+            show(&saved.unmanaged),
+            show(&rebuilt.unmanaged)
+        ));
+    }
+    if saved.scope != rebuilt.scope {
+        field_differences("scope", &saved.scope, &rebuilt.scope, &mut out);
+    }
+    // The fingerprint is checked against the recorded observation by the caller.
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Address, FileSystemId, InstanceKey, KmsKeyRef};
+
+    #[test]
+    fn values_are_read_through_the_validating_constructors() {
+        let e = serde_json::from_str::<FileSystemId>("\"fs-XYZ\"").unwrap_err();
+        assert!(
+            e.to_string().contains("is not a valid file system id"),
+            "{e}"
+        );
+        assert!(serde_json::from_str::<Region>("\"Not A Region\"").is_err());
+        assert!(serde_json::from_str::<KmsKeyRef>("\"key\"").is_err());
+        // Same JSON as before: the bare string.
+        let id = FileSystemId::parse("fs-0123456789abcdef0").unwrap();
+        assert_eq!(
+            serde_json::to_string(&id).unwrap(),
+            "\"fs-0123456789abcdef0\""
+        );
+        for text in [
+            "replication.a",
+            "replication.a[3]",
+            "replication.a[\"eu-west-1\"]",
+        ] {
+            let a: Address = serde_json::from_str(&serde_json::to_string(text).unwrap()).unwrap();
+            assert_eq!(a.to_string(), text);
+        }
+        let a: Address = serde_json::from_str("\"replication.b[\\\"k\\\"]\"").unwrap();
+        assert_eq!(a.key, Some(InstanceKey::Str("k".into())));
+        for bad in [
+            "replication.",
+            "removed.fs-1",
+            "replication.a[x]",
+            "replication.a b",
+        ] {
+            assert!(
+                serde_json::from_str::<Address>(&serde_json::to_string(bad).unwrap()).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_saved_plan_without_what_it_was_made_from_cannot_be_verified() {
+        let plan = Plan {
+            changes: vec![],
+            steps: vec![],
+            unmanaged: vec![],
+            scope: Default::default(),
+            fingerprint: "sha256:0".into(),
+        };
+        let saved = SavedPlan::new(plan, "2026-11-29T00:00:00Z".into());
+        assert!(matches!(saved.verify(), Err(SavedPlanError::Unverifiable)));
+        let saved = SavedPlan {
+            desired: Some(Desired::default()),
+            actual: Some(SavedActual::from(&Actual::default())),
+            ..saved
+        };
+        // The empty plan of an empty state has another fingerprint.
+        match saved.verify() {
+            Err(SavedPlanError::Altered(d)) => {
+                assert!(d.iter().any(|d| d.contains("fingerprint")), "{d:?}")
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

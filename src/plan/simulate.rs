@@ -86,6 +86,9 @@ pub fn simulate_apply(actual: &Actual, plan: &Plan) -> Result<Actual, SimulateEr
                     state.orphans.remove(pos);
                 }
             }
+            // A compensation runs only when its create fails; a simulated
+            // apply is one where every step succeeds.
+            StepKind::RestoreProtection { .. } => {}
             StepKind::WaitDeleted {
                 source_file_system_id,
                 region,

@@ -409,7 +409,12 @@ fn failback_orders_delete_wait_protection_create_wait() {
     assert_eq!(back.action, Action::Create);
     assert_eq!(
         kinds(&p, back),
-        ["update-protection", "create", "wait-enabled"]
+        [
+            "update-protection",
+            "create",
+            "restore-protection",
+            "wait-enabled"
+        ]
     );
     let wait_deleted = p.step(del.steps[1]).unwrap();
     assert_eq!(wait_deleted.kind.name(), "wait-deleted");
@@ -421,6 +426,14 @@ fn failback_orders_delete_wait_protection_create_wait() {
     }
     let create = p.step(back.steps[1]).unwrap();
     assert_eq!(create.depends_on, vec![prot.id]);
+    // Its compensation restores the protection only if the create fails.
+    let restore = p.step(back.steps[2]).unwrap();
+    assert_eq!(restore.depends_on, vec![prot.id]);
+    assert!(matches!(
+        &restore.kind,
+        StepKind::RestoreProtection { compensates, replication_overwrite_protection, .. }
+            if *compensates == create.id && replication_overwrite_protection == "ENABLED"
+    ));
     // And it really ends where the config says.
     let after = simulate_apply(&w.actual, &p).unwrap();
     let again = plan(&d, &after, &PlanOptions::default()).unwrap();
@@ -490,7 +503,12 @@ fn existing_destination_needs_consent_to_disable_protection() {
     let p = run(&d, &w).unwrap();
     assert_eq!(
         kinds(&p, change(&p, "replication.a")),
-        ["update-protection", "create", "wait-enabled"]
+        [
+            "update-protection",
+            "create",
+            "restore-protection",
+            "wait-enabled"
+        ]
     );
 
     // Already DISABLED: no protection step, no consent needed.
@@ -1108,6 +1126,7 @@ fn deleting_or_replacing_says_the_old_destination_is_kept() {
             "wait-deleted",
             "update-protection",
             "create",
+            "restore-protection",
             "wait-enabled"
         ]
     );
@@ -1316,4 +1335,44 @@ fn kms_key_declared_against_a_reported_alias_is_unverified_not_a_diff() {
             c.notes
         );
     }
+}
+
+/// Issue 9: a create into an existing file system overwrites its data: the
+/// plan counts it, gives each lifted protection its compensation, records
+/// what each destructive step expects, and `prevent_destroy` blocks it.
+#[test]
+fn an_overwrite_is_counted_compensated_and_blocked_by_prevent_destroy() {
+    let (d, w) = failback();
+    let p = run(&d, &w).unwrap();
+    assert_eq!(p.summary().overwrite, 1);
+    let overwrites = p.overwrites();
+    assert_eq!(overwrites.len(), 1);
+    assert_eq!(overwrites[0].0, "replication.back");
+    assert_eq!(overwrites[0].1, fsid(1).as_str());
+    for s in &p.steps {
+        let destructive = matches!(
+            s.kind,
+            StepKind::Delete { .. } | StepKind::UpdateProtection { .. }
+        );
+        assert_eq!(s.expect.is_some(), destructive, "{s:?}");
+    }
+    // A new destination overwrites nothing.
+    let p = run(
+        &desired(vec![decl("a", 1, "us-east-1", "us-west-2")]),
+        &World::new(&["us-east-1", "us-west-2"]).fs(1, "us-east-1"),
+    )
+    .unwrap();
+    assert_eq!(p.summary().overwrite, 0);
+
+    let (mut d, w) = failback();
+    d.replications[0].prevent_destroy = true;
+    let errs = run(&d, &w).unwrap_err();
+    assert!(
+        errs.0.iter().any(|e| matches!(
+            e,
+            PlanError::PreventOverwrite { address, file_system, .. }
+                if address == "replication.back" && file_system == fsid(1).as_str()
+        )),
+        "{errs}"
+    );
 }

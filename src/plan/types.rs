@@ -76,6 +76,36 @@ pub struct Step {
     pub kind: StepKind,
     /// Steps that must have completed before this one starts.
     pub depends_on: Vec<StepId>,
+    /// What the target of a destructive step (a delete or a protection
+    /// change) must still be right before the call: apply re-reads it and
+    /// refuses the step ("changed since plan") when it differs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expect: Option<Expect>,
+}
+
+/// The state a destructive step was planned against, checked again right
+/// before the call (compare-and-swap).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "of")]
+pub enum Expect {
+    /// The replication to delete, as observed.
+    #[serde(rename = "replication")]
+    Replication {
+        /// Its destination file system.
+        destination_file_system_id: FileSystemId,
+        /// Its destination Region.
+        destination_region: Region,
+        /// Its creation time (RFC 3339, milliseconds), which tells a
+        /// replication recreated since the plan from the one observed.
+        creation_time: String,
+    },
+    /// The file system whose protection changes: the value it must have
+    /// right before the call (after the deletions the step waits for).
+    #[serde(rename = "file-system")]
+    FileSystem {
+        /// `ENABLED` in plans made by this version.
+        replication_overwrite_protection: String,
+    },
 }
 
 /// The operations a plan is made of.
@@ -119,6 +149,21 @@ pub enum StepKind {
         /// The destination to create.
         destination: DestinationSpec,
     },
+    /// Compensation: `UpdateFileSystemProtection` of a destination back to
+    /// `ENABLED` after the step it depends on lifted its protection, run
+    /// only when the create `compensates` fails or is skipped (and reported
+    /// as not needed when that create is done).
+    #[serde(rename = "restore-protection")]
+    RestoreProtection {
+        /// The file system whose protection is restored.
+        file_system_id: FileSystemId,
+        /// Its Region.
+        region: Region,
+        /// The value restored (always `ENABLED`).
+        replication_overwrite_protection: String,
+        /// The create whose failure this step compensates.
+        compensates: StepId,
+    },
     /// Poll until the replication of this source reads `ENABLED`.
     #[serde(rename = "wait-enabled")]
     WaitEnabled {
@@ -138,6 +183,20 @@ impl StepKind {
             StepKind::UpdateProtection { .. } => "update-protection",
             StepKind::Create { .. } => "create",
             StepKind::WaitEnabled { .. } => "wait-enabled",
+            StepKind::RestoreProtection { .. } => "restore-protection",
+        }
+    }
+
+    /// The existing file system whose data a create overwrites: its id (as
+    /// the API names it: id or ARN) and Region; `None` for other steps and
+    /// for a create of a new file system.
+    pub fn overwrites(&self) -> Option<(&str, &Region)> {
+        match self {
+            StepKind::Create { destination, .. } => destination
+                .file_system_id
+                .as_deref()
+                .map(|f| (f, &destination.region)),
+            _ => None,
         }
     }
 }
@@ -203,6 +262,9 @@ pub struct Summary {
     pub delete: usize,
     /// Declared replications already as declared.
     pub no_op: usize,
+    /// Existing file systems whose data a create overwrites (destructive:
+    /// needs consent for the run, see docs/apply.md).
+    pub overwrite: usize,
 }
 
 /// What was observed to make the plan: the Regions read and the file systems
@@ -244,7 +306,26 @@ impl Plan {
                 Action::NoOp => s.no_op += 1,
             }
         }
+        s.overwrite = self.overwrites().len();
         s
+    }
+
+    /// The existing file systems whose data this plan overwrites, as
+    /// (address, file system as the API names it, Region), in step order.
+    pub fn overwrites(&self) -> Vec<(&str, &str, &Region)> {
+        let mut out = Vec::new();
+        for s in &self.steps {
+            if let Some((fs, region)) = s.kind.overwrites() {
+                let address = self
+                    .changes
+                    .iter()
+                    .find(|c| c.steps.contains(&s.id))
+                    .map(|c| c.address.as_str())
+                    .unwrap_or("");
+                out.push((address, fs, region));
+            }
+        }
+        out
     }
 
     /// True when some change is not a no-op (applying it would change something).

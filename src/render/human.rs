@@ -3,6 +3,9 @@
 //! change sorted by address with attribute-level before/after, the step
 //! order, notes, unmanaged replications, and a closing summary line
 //! (`Plan: N to create, N to replace, N to delete.` or `No changes.`).
+//! Overwriting an existing file system's data is destructive and says so in
+//! its own words: `!` in the legend, a line in the change, its step, and
+//! `N to overwrite` in the summary line.
 //!
 //! Colour only when the caller asks for it; no terminal detection here.
 
@@ -92,7 +95,12 @@ fn quoted(v: &str) -> String {
     format!("{v:?}")
 }
 
-fn write_change(out: &mut impl Write, p: &Painter, c: &Change) -> io::Result<()> {
+fn write_change(
+    out: &mut impl Write,
+    p: &Painter,
+    c: &Change,
+    overwrites: &[(&str, &str, &crate::model::Region)],
+) -> io::Result<()> {
     let what = match c.action {
         Action::Create => "will be created",
         Action::Delete => "will be deleted",
@@ -101,6 +109,16 @@ fn write_change(out: &mut impl Write, p: &Painter, c: &Change) -> io::Result<()>
     };
     writeln!(out, "  {} {what}", p.bold(&format!("# {}", c.address)))?;
     writeln!(out, "  # ({})", c.reason)?;
+    for (_, fs, region) in overwrites.iter().filter(|o| o.0 == c.address) {
+        writeln!(
+            out,
+            "  {} {}",
+            p.red("!"),
+            p.bold(&format!(
+                "OVERWRITES all data on the existing file system {fs} ({region}): destructive, needs approval for this run"
+            ))
+        )?;
+    }
     writeln!(out, "{} {} {{", p.symbol(c.action), c.address)?;
     let names: Vec<&str> = FIELDS.iter().copied().chain([ROLE]).collect();
     let width = names.iter().map(|n| n.len()).max().unwrap_or(0);
@@ -179,13 +197,26 @@ fn describe_step(kind: &StepKind) -> String {
                     None => format!("a new file system in {}", destination.region),
                 },
             };
-            format!("create the replication {source_file_system_id} ({region}) -> {dest}")
+            let overwriting = if destination.file_system_id.is_some() {
+                ", OVERWRITING all its data"
+            } else {
+                ""
+            };
+            format!("create the replication {source_file_system_id} ({region}) -> {dest}{overwriting}")
         }
         StepKind::WaitEnabled {
             source_file_system_id,
             region,
         } => format!(
             "wait until the replication of {source_file_system_id} ({region}) is ENABLED"
+        ),
+        StepKind::RestoreProtection {
+            file_system_id,
+            region,
+            replication_overwrite_protection,
+            compensates,
+        } => format!(
+            "only if step {compensates} fails or is skipped: set replication overwrite protection of {file_system_id} ({region}) back to {replication_overwrite_protection}"
         ),
     }
 }
@@ -213,11 +244,19 @@ pub fn render_human(plan: &Plan, out: &mut impl Write, opts: &HumanOptions) -> i
                 p.green("+")
             )?;
         }
+        if summary.overwrite > 0 {
+            writeln!(
+                out,
+                "  {} overwrite (all data on an existing file system is replaced)",
+                p.red("!")
+            )?;
+        }
         writeln!(out)?;
         writeln!(out, "efs-replicator will perform the following actions:")?;
         writeln!(out)?;
+        let overwrites = plan.overwrites();
         for c in &plan.changes {
-            write_change(out, &p, c)?;
+            write_change(out, &p, c, &overwrites)?;
         }
         writeln!(
             out,
@@ -272,9 +311,14 @@ pub fn render_human(plan: &Plan, out: &mut impl Write, opts: &HumanOptions) -> i
         writeln!(out)?;
     }
     if plan.has_changes() {
+        let overwrite = if summary.overwrite > 0 {
+            format!(", {} to overwrite", summary.overwrite)
+        } else {
+            String::new()
+        };
         writeln!(
             out,
-            "{} {} to create, {} to replace, {} to delete.",
+            "{} {} to create, {} to replace, {} to delete{overwrite}.",
             p.bold("Plan:"),
             summary.create,
             summary.replace,

@@ -72,63 +72,45 @@ pub fn details(out: &mut impl Write, summary: &str, body: &str) -> io::Result<()
     writeln!(out, "</details>")
 }
 
-/// The existing file system a change replicates into, with whether its
-/// replication overwrite protection is lifted first: such a create
-/// overwrites the destination's data.
-fn overwrite(plan: &Plan, c: &Change) -> Option<(String, bool)> {
-    let steps = || c.steps.iter().filter_map(|id| plan.step(*id));
-    let target = steps().find_map(|s| match &s.kind {
-        StepKind::Create { destination, .. } => destination
-            .file_system_id
-            .as_ref()
-            .map(|f| format!("{f} ({})", destination.region)),
-        _ => None,
-    })?;
-    let lifted = steps().any(|s| matches!(s.kind, StepKind::UpdateProtection { .. }));
-    Some((target, lifted))
-}
-
 /// The changes that destroy something, with one sentence each saying what:
-/// deletes and replaces, then overwrites of an existing destination.
-fn destructive(plan: &Plan) -> Vec<(&Change, &'static str, String)> {
+/// deletes and replaces, then overwrites of an existing destination's data
+/// (the plan's own list, [`Plan::overwrites`]).
+fn destructive(plan: &Plan) -> Vec<(&str, &'static str, String)> {
     let mut out = Vec::new();
     for c in &plan.changes {
         match c.action {
-            Action::Delete => out.push((c, "delete", c.reason.clone())),
+            Action::Delete => out.push((c.address.as_str(), "delete", c.reason.clone())),
             Action::Replace => out.push((
-                c,
+                c.address.as_str(),
                 "replace",
                 format!("{}; the current replication is deleted first", c.reason),
             )),
             _ => {}
         }
     }
-    for c in &plan.changes {
-        if c.action == Action::NoOp {
-            continue;
-        }
-        if let Some((target, lifted)) = overwrite(plan, c) {
-            let how = if lifted {
-                "its replication overwrite protection is set to DISABLED (allow_overwrite) and"
-            } else {
-                "its protection is already DISABLED and"
-            };
-            out.push((
-                c,
-                "overwrite",
-                format!("replicates into the existing file system {target}: {how} its data is overwritten by the source"),
-            ));
-        }
+    for (address, fs, region) in plan.overwrites() {
+        let lifted = plan
+            .changes
+            .iter()
+            .find(|c| c.address == address)
+            .is_some_and(|c| {
+                c.steps
+                    .iter()
+                    .filter_map(|id| plan.step(*id))
+                    .any(|s| matches!(s.kind, StepKind::UpdateProtection { .. }))
+            });
+        let how = if lifted {
+            "its replication overwrite protection is set to DISABLED (allow_overwrite) and"
+        } else {
+            "its protection is already DISABLED and"
+        };
+        out.push((
+            address,
+            "overwrite",
+            format!("replicates into the existing file system {fs} ({region}): {how} all its data is overwritten by the source"),
+        ));
     }
     out
-}
-
-/// How many changes overwrite an existing destination's data.
-pub fn overwrite_count(plan: &Plan) -> usize {
-    plan.changes
-        .iter()
-        .filter(|c| c.action != Action::NoOp && overwrite(plan, c).is_some())
-        .count()
 }
 
 fn symbol(action: Action) -> &'static str {
@@ -159,17 +141,16 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 /// Writes the plan as Markdown (see the module documentation).
 pub fn render_markdown(plan: &Plan, out: &mut impl Write) -> io::Result<()> {
     let s = plan.summary();
-    let overwrites = overwrite_count(plan);
     writeln!(out, "### efs-replicator plan")?;
     writeln!(out)?;
     if plan.has_changes() {
         writeln!(
             out,
-            "**Plan: {} to create, {} to replace, {} to delete, {}.** {} unchanged, {} unmanaged.",
+            "**Plan: {} to create, {} to replace, {} to delete, {} to overwrite.** {} unchanged, {} unmanaged.",
             s.create,
             s.replace,
             s.delete,
-            plural(overwrites, "overwrite", "overwrites"),
+            s.overwrite,
             s.no_op,
             plan.unmanaged.len()
         )?;
@@ -189,8 +170,8 @@ pub fn render_markdown(plan: &Plan, out: &mut impl Write) -> io::Result<()> {
             "> [!WARNING]\n> **Destructive actions ({}): replications deleted or data overwritten.**",
             danger.len()
         )?;
-        for (c, what, why) in &danger {
-            writeln!(out, "> - **{what}** {}: {}", code(&c.address), cell(why))?;
+        for (address, what, why) in &danger {
+            writeln!(out, "> - **{what}** {}: {}", code(address), cell(why))?;
         }
         writeln!(out)?;
     }

@@ -209,7 +209,7 @@ async fn plain_progress_lines_name_the_address() {
 /// Runs the binary on a pseudo-terminal (util-linux `script`), typing `input`.
 /// Fails the test when `script` is missing: a silent pass would hide that
 /// the terminal path is not tested.
-async fn run_on_tty(emu: &Emulator, args: &[&str], input: &str) -> Output {
+pub(super) async fn run_on_tty(emu: &Emulator, args: &[&str], input: &str) -> Output {
     if let Err(e) = std::process::Command::new("script")
         .arg("--version")
         .output()

@@ -12,7 +12,7 @@ use super::*;
 
 /// Starts with A (us-east-1) replicating to a new B (us-west-2), ENABLED;
 /// returns the id of B.
-async fn replicated(emu: &Emulator) -> String {
+pub(super) async fn replicated(emu: &Emulator) -> String {
     let reader = reader(emu).await;
     let east = reader.client(&efs_replicator::model::Region::parse("us-east-1").unwrap());
     let out = east
@@ -42,7 +42,7 @@ async fn replicated(emu: &Emulator) -> String {
     b
 }
 
-fn failback_config(b: &str) -> String {
+pub(super) fn failback_config(b: &str) -> String {
     format!(
         r#"settings {{
   region = "us-east-1"

@@ -1,6 +1,8 @@
-//! Ctrl-C through the built binary: SIGINT while replications are being
-//! waited for stops apply, prints the summary and exits 130; a re-run
-//! changes nothing but waits for the replications still ENABLING.
+//! Ctrl-C and SIGTERM through the built binary: a signal while
+//! replications are being waited for stops apply, prints a summary that
+//! counts the creates that went through as done ("created, not yet
+//! ENABLED") and exits 130 (SIGINT) or 143 (SIGTERM); a re-run changes
+//! nothing but waits for the replications still ENABLING.
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -43,7 +45,9 @@ async fn sigint_during_waits_prints_the_summary_and_exits_130() {
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(130), "{stdout}\n{stderr}");
     assert!(stdout.contains("Apply interrupted"), "{stdout}");
-    assert!(stdout.contains("0 done, 0 failed, 3 skipped"), "{stdout}");
+    // Issue 9: the creates went through, so they count as done.
+    assert!(stdout.contains("3 done, 0 failed, 0 skipped"), "{stdout}");
+    assert!(stdout.contains("created, not yet ENABLED"), "{stdout}");
     assert!(stdout.contains("interrupted while waiting"), "{stdout}");
     assert!(stderr.contains("Interrupt received"), "{stderr}");
     // Nothing was created twice, nothing was deleted.
@@ -106,4 +110,52 @@ async fn sigint_during_waits_prints_the_summary_and_exits_130() {
     assert_eq!(last.status.code(), Some(0), "{stdout}\n{stderr}");
     assert!(stdout.contains("No changes."), "{stdout}");
     assert!(!stdout.contains("waiting"), "{stdout}");
+}
+
+/// Issue 9: SIGTERM (what CI runners, systemd and Kubernetes send) is
+/// handled like Ctrl-C: nothing new starts, the summary is printed and
+/// counts the four creates that returned as done, and the exit code is 143.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_during_waits_is_handled_like_sigint_and_exits_143() {
+    let ns: Vec<u32> = (1..=4).collect();
+    let world = World::new(&ns.iter().map(|n| (*n, "us-east-1")).collect::<Vec<_>>());
+    world.write_config(&creates(ns.clone(), "us-east-1", "us-west-2"));
+    let emu = world
+        .start(Config {
+            enable_delay: Duration::from_secs(3600),
+            ..config()
+        })
+        .await;
+    let dir = world.config_dir();
+    let mut cmd = bin(emu.base_url(), &["apply", path_str(&dir), "--auto-approve"]);
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let child = cmd.spawn().expect("binary starts");
+    let pid = child.id().to_string();
+    let mut tries = 0;
+    while mutations(&emu).await.len() < 4 {
+        tries += 1;
+        assert!(tries < 600, "the creates never happened");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let kill = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill runs");
+    assert!(kill.success());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(143), "{stdout}\n{stderr}");
+    assert!(stderr.contains("SIGTERM received"), "{stderr}");
+    assert!(stdout.contains("Apply interrupted"), "{stdout}");
+    assert!(stdout.contains("4 done, 0 failed, 0 skipped"), "{stdout}");
+    for n in &ns {
+        assert!(
+            stdout.contains(&format!("replication.r{n}  created, not yet ENABLED")),
+            "{stdout}"
+        );
+    }
+    assert_eq!(mutations(&emu).await.len(), 4);
 }

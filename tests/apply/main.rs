@@ -10,6 +10,8 @@ mod failback;
 mod faults;
 mod interrupt;
 mod orphans;
+mod safety;
+mod saved;
 mod waits;
 
 use std::path::{Path, PathBuf};

@@ -179,7 +179,7 @@ async fn json_output_has_the_documented_shape_and_out_saves_the_plan() {
     assert_eq!(doc["changes"][0]["steps"][0]["kind"], "create");
     assert_eq!(
         keys(&doc["summary"]),
-        ["create", "delete", "no_op", "replace"]
+        ["create", "delete", "no_op", "overwrite", "replace"]
     );
     assert_eq!(doc["summary"]["create"], 1);
 

@@ -249,6 +249,7 @@ async fn failback() {
             "wait-deleted",
             "update-protection",
             "create",
+            "restore-protection",
             "wait-enabled"
         ]
     );

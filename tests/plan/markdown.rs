@@ -83,7 +83,7 @@ async fn failback_calls_out_the_delete_and_the_overwrite_before_the_table() {
         text.contains("> - **overwrite** `replication.back`: replicates into the existing file system <fs:a> (us-east-1)"),
         "{text}"
     );
-    assert!(text.contains("1 overwrite."), "{text}");
+    assert!(text.contains("1 to overwrite."), "{text}");
     assert!(
         text.contains("<details><summary>Full plan</summary>"),
         "{text}"
@@ -181,7 +181,7 @@ async fn the_binary_prints_markdown_and_keeps_json_and_its_alias() {
     let md = String::from_utf8_lossy(&md.stdout).into_owned();
     assert!(md.starts_with("### efs-replicator plan\n"), "{md}");
     assert!(
-        md.contains("**Plan: 1 to create, 0 to replace, 0 to delete, 0 overwrites.**"),
+        md.contains("**Plan: 1 to create, 0 to replace, 0 to delete, 0 to overwrite.**"),
         "{md}"
     );
 

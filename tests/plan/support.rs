@@ -224,13 +224,16 @@ impl Env {
         (plan(&desired, &actual, &opts), actual)
     }
 
-    /// Replaces every known id with its name.
+    /// Replaces every known id with its name, and creation times (which
+    /// the emulator takes from the clock) with `<time>`.
     pub fn redact(&self, text: &str) -> String {
         let mut out = text.to_owned();
         for (id, name) in &self.names {
             out = out.replace(id, name);
         }
-        out
+        let time = regex::Regex::new(r#""creation_time": "[^"]*""#).unwrap();
+        time.replace_all(&out, r#""creation_time": "<time>""#)
+            .into_owned()
     }
 
     /// The human rendering (plan or errors), redacted.

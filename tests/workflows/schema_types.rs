@@ -16,9 +16,12 @@ use schemars::{JsonSchema, Schema};
 use serde::Deserialize;
 use serde_json::Value;
 
+/// Fields left out of the output when empty rather than written as null.
+const LEFT_OUT_WHEN_EMPTY: [&str; 1] = ["expect"];
+
 /// Every property is required: the outputs always write every field (null
-/// when absent), except where a type says otherwise. Applied to objects and
-/// to each variant of a tagged enum.
+/// when absent), except those in [`LEFT_OUT_WHEN_EMPTY`]. Applied to objects
+/// and to each variant of a tagged enum.
 fn all_required(schema: &mut Schema) {
     fn walk(v: &mut Value) {
         if let Some(obj) = v.as_object_mut() {
@@ -27,7 +30,12 @@ fn all_required(schema: &mut Schema) {
     }
     fn walk_object(obj: &mut serde_json::Map<String, Value>) {
         if let Some(Value::Object(props)) = obj.get("properties") {
-            let keys: Vec<Value> = props.keys().cloned().map(Value::String).collect();
+            let keys: Vec<Value> = props
+                .keys()
+                .filter(|k| !LEFT_OUT_WHEN_EMPTY.contains(&k.as_str()))
+                .cloned()
+                .map(Value::String)
+                .collect();
             obj.insert("required".into(), Value::Array(keys));
         }
         for key in ["oneOf", "anyOf"] {
@@ -140,6 +148,9 @@ pub enum Step {
         source_file_system_id: String,
         /// Region of the call.
         region: String,
+        /// What apply must find right before the call (compare-and-swap).
+        #[serde(default)]
+        expect: Option<Expect>,
     },
     /// Poll until the replication is gone.
     #[serde(rename = "wait-deleted")]
@@ -166,6 +177,26 @@ pub enum Step {
         region: String,
         /// Always `DISABLED`.
         replication_overwrite_protection: String,
+        /// What apply must find right before the call (compare-and-swap).
+        #[serde(default)]
+        expect: Option<Expect>,
+    },
+    /// Compensation: protection set back to ENABLED, only when the create
+    /// it compensates fails or is skipped.
+    #[serde(rename = "restore-protection")]
+    RestoreProtection {
+        /// Unique in the plan, from 1.
+        id: u32,
+        /// Steps that must complete first.
+        depends_on: Vec<u32>,
+        /// The file system.
+        file_system_id: String,
+        /// Its Region.
+        region: String,
+        /// Always `ENABLED`.
+        replication_overwrite_protection: String,
+        /// The create step whose failure this compensates.
+        compensates: u32,
     },
     /// CreateReplicationConfiguration.
     #[serde(rename = "create")]
@@ -192,6 +223,29 @@ pub enum Step {
         source_file_system_id: String,
         /// Region of the source.
         region: String,
+    },
+}
+
+/// The state a destructive step was planned against; `of` says which.
+#[derive(Deserialize, JsonSchema)]
+#[serde(tag = "of", deny_unknown_fields)]
+#[schemars(transform = all_required)]
+pub enum Expect {
+    /// The replication to delete, as observed.
+    #[serde(rename = "replication")]
+    Replication {
+        /// Its destination file system.
+        destination_file_system_id: String,
+        /// Its destination Region.
+        destination_region: String,
+        /// Its creation time (RFC 3339, milliseconds).
+        creation_time: String,
+    },
+    /// The file system whose protection changes.
+    #[serde(rename = "file-system")]
+    FileSystem {
+        /// The value it must have right before the call (`ENABLED`).
+        replication_overwrite_protection: String,
     },
 }
 
@@ -242,6 +296,8 @@ pub struct Summary {
     pub delete: u64,
     /// Replications already as declared.
     pub no_op: u64,
+    /// Existing file systems whose data a create overwrites.
+    pub overwrite: u64,
 }
 
 /// `plan --json` (and `check --json`, `apply --json`) when no plan could be made.
@@ -391,6 +447,37 @@ pub struct AddressReport {
     /// Seconds from its first step to its end.
     #[serde(default)]
     pub elapsed_seconds: Option<f64>,
+    /// What its compensation did (protection set back), or why it could not.
+    #[serde(default)]
+    pub compensation: Option<String>,
+}
+
+/// A file system left in no replication by the run.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(transform = all_required)]
+pub struct NoDr {
+    /// The file system id.
+    pub file_system_id: String,
+    /// Its Region.
+    pub region: String,
+    /// The address whose create did not happen.
+    pub address: String,
+    /// Why it has no replication now.
+    pub reason: String,
+}
+
+/// A file system the plan overwrites without the run's consent.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(transform = all_required)]
+pub struct Overwritten {
+    /// The address of the create.
+    pub address: String,
+    /// The file system (id or ARN).
+    pub file_system_id: String,
+    /// Its Region.
+    pub region: String,
 }
 
 /// One line of `efs-replicator apply --json`; `type` says which event.
@@ -466,6 +553,19 @@ pub enum ApplyEvent {
         elapsed_seconds: f64,
         /// Per address, sorted.
         addresses: Vec<AddressReport>,
+        /// File systems now in no replication.
+        no_dr: Vec<NoDr>,
+        /// What a re-run does, one sentence each.
+        rerun: Vec<String>,
+    },
+    /// Instead of everything else when `--auto-approve` lacks
+    /// `--allow-overwrite` for a file system the plan overwrites.
+    #[serde(rename = "overwrite_not_approved")]
+    OverwriteNotApproved {
+        /// What to do.
+        message: String,
+        /// The file systems that need consent.
+        file_systems: Vec<Overwritten>,
     },
     /// Instead of everything else when a saved plan is refused.
     #[serde(rename = "stale_plan")]

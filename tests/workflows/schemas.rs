@@ -108,7 +108,7 @@ fn checked_in_schemas_are_the_generated_ones() {
 fn the_schemas_reject_unknown_and_missing_fields() {
     let plan = serde_json::json!({
         "format_version": "1", "changes": [], "unmanaged": [],
-        "summary": {"create": 0, "replace": 0, "delete": 0, "no_op": 0}
+        "summary": {"create": 0, "replace": 0, "delete": 0, "no_op": 0, "overwrite": 0}
     });
     assert_valid("plan.schema.json", &plan, "an empty plan");
     let v = validator("plan.schema.json");

@@ -129,6 +129,13 @@ impl Operations for Fake {
                 || (&r.destination.region == region && &r.destination.file_system_id == file_system)
         }))
     }
+    async fn file_system(
+        &self,
+        _: &Region,
+        _: &FileSystemId,
+    ) -> Result<Option<crate::model::FileSystemInfo>, StepError> {
+        unreachable!("the poller does not describe file systems")
+    }
     async fn list_replications(&self, region: &Region) -> Result<Listing, StepError> {
         self.lists.fetch_add(1, Ordering::SeqCst);
         let replications = self

@@ -1,0 +1,180 @@
+//! Compare-and-swap before each destructive call. Right before a delete or
+//! a protection change, [`check`] re-reads its target (the replication by
+//! `DescribeReplicationConfigurations`, the file system by
+//! `DescribeFileSystems`, through the same read code as discovery) and
+//! compares it with what the step's [`Expect`] recorded at plan time: the
+//! destination and creation time of a replication, the protection of a file
+//! system. The step proceeds only when they agree; otherwise it fails with
+//! "changed since plan" and its dependents are skipped.
+//!
+//! Reads only; never writes. A re-read that fails fails the step: nothing
+//! destructive is sent on a guess.
+
+use crate::model::{FileSystemId, Protection, ReplicationStatus};
+use crate::plan::{protection_str, Expect, Step, StepKind};
+
+use super::{Operations, StepError};
+
+/// What the re-read says about the step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Guard {
+    /// The target is as planned: make the call.
+    Proceed,
+    /// The call is not needed (already done, e.g. by a concurrent apply); the note says why.
+    Done(String),
+    /// The target changed since the plan: the step fails without the call.
+    Changed(StepError),
+}
+
+/// Re-reads the target of `step` and compares it with its expectation.
+/// `creates_from` is the source of the create a protection change prepares.
+pub(crate) async fn check<O: Operations>(
+    ops: &O,
+    step: &Step,
+    creates_from: Option<&FileSystemId>,
+) -> Result<Guard, StepError> {
+    let Some(expect) = &step.expect else {
+        return Ok(Guard::Proceed);
+    };
+    match (&step.kind, expect) {
+        (
+            StepKind::Delete {
+                source_file_system_id: source,
+                region,
+            },
+            Expect::Replication {
+                destination_file_system_id,
+                destination_region,
+                creation_time,
+            },
+        ) => {
+            let changed = |now: String| {
+                Guard::Changed(changed_error(
+                    "DeleteReplicationConfiguration",
+                    region.as_str(),
+                    format!(
+                        "changed since plan: the replication of {source} ({region}) {now}; the plan saw it going to {destination_file_system_id} ({destination_region}), created {creation_time}"
+                    ),
+                    "nothing was deleted; run plan again and review the new plan (another apply or a person may have changed it meanwhile)",
+                ))
+            };
+            // Read where the call is made: by the source id in the source
+            // Region, by the destination id for an orphaned destination side
+            // deleted in its own Region.
+            let by = if region == destination_region {
+                destination_file_system_id
+            } else {
+                source
+            };
+            let found = ops
+                .replication(region, by)
+                .await?
+                .filter(|r| &r.source == source);
+            Ok(match found {
+                None => Guard::Done("already deleted".to_owned()),
+                Some(r) => {
+                    let created = humantime::format_rfc3339_millis(r.creation_time).to_string();
+                    if &r.destination.file_system_id == destination_file_system_id
+                        && &r.destination.region == destination_region
+                        && &created == creation_time
+                    {
+                        if r.destination.status == ReplicationStatus::Deleting {
+                            Guard::Done("already being deleted".to_owned())
+                        } else {
+                            Guard::Proceed
+                        }
+                    } else {
+                        changed(format!(
+                            "now goes to {} ({}), created {created}",
+                            r.destination.file_system_id, r.destination.region
+                        ))
+                    }
+                }
+            })
+        }
+        (
+            StepKind::UpdateProtection {
+                file_system_id: fs,
+                region,
+                ..
+            },
+            Expect::FileSystem {
+                replication_overwrite_protection: want,
+            },
+        ) => {
+            const OP: &str = "UpdateFileSystemProtection";
+            let hint = "overwrite protection was not changed; run plan again and review the new plan (another apply or a person may have changed it meanwhile)";
+            let Some(info) = ops.file_system(region, fs).await? else {
+                return Ok(Guard::Changed(changed_error(
+                    OP,
+                    region.as_str(),
+                    format!("changed since plan: file system {fs} ({region}) no longer exists"),
+                    hint,
+                )));
+            };
+            let now = info
+                .protection
+                .as_ref()
+                .map(protection_str)
+                .unwrap_or_else(|| "unknown".to_owned());
+            if &now == want {
+                return Ok(Guard::Proceed);
+            }
+            if info.protection == Some(Protection::Replicating) {
+                let r = ops.replication(region, fs).await?;
+                if let (Some(r), Some(src)) = (&r, creates_from) {
+                    if &r.source == src && &r.destination.file_system_id == fs {
+                        return Ok(Guard::Done(format!(
+                            "{fs} is already the destination of the replication of {src}"
+                        )));
+                    }
+                }
+                let of = r
+                    .map(|r| {
+                        format!(
+                            " of {} ({}) -> {} ({})",
+                            r.source,
+                            r.source_region,
+                            r.destination.file_system_id,
+                            r.destination.region
+                        )
+                    })
+                    .unwrap_or_default();
+                return Ok(Guard::Changed(changed_error(
+                    OP,
+                    region.as_str(),
+                    format!(
+                        "changed since plan: file system {fs} ({region}) is now in a replication{of} (overwrite protection REPLICATING; the plan expected {want})"
+                    ),
+                    hint,
+                )));
+            }
+            Ok(Guard::Changed(changed_error(
+                OP,
+                region.as_str(),
+                format!(
+                    "changed since plan: file system {fs} ({region}) now has overwrite protection {now} (the plan expected {want})"
+                ),
+                hint,
+            )))
+        }
+        // An expectation that does not fit its step (a hand-edited plan
+        // would be refused before this): refuse rather than guess.
+        (kind, _) => Ok(Guard::Changed(changed_error(
+            kind.name(),
+            "",
+            format!("the step's expectation does not fit a {} step", kind.name()),
+            "run plan again",
+        ))),
+    }
+}
+
+fn changed_error(operation: &str, region: &str, message: String, hint: &str) -> StepError {
+    StepError {
+        operation: format!("check before {operation}"),
+        region: region.to_owned(),
+        code: None,
+        message,
+        hint: hint.to_owned(),
+    }
+}

@@ -1,0 +1,427 @@
+//! Issue 9, the apply half: no apply removes disaster-recovery replication
+//! or overwrites data beyond what was declared, approved for this run, and
+//! still true at the moment of the call. Scenarios through the binary and
+//! the library against the emulator; what EFS saw is read from its request
+//! log.
+
+use efs_replicator::apply::Outcome;
+use efs_replicator::model::Region;
+use serde_json::json;
+
+use super::failback::{failback_config, replicated};
+use super::*;
+
+/// Marks file system `n` of the world's seed state as not encrypted.
+fn unencrypted(world: &World, n: u32) {
+    let path = world.state_file();
+    let mut state: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    for fs in state["file_systems"].as_array_mut().unwrap() {
+        if fs["id"] == fsid(n) {
+            fs["encrypted"] = json!(false);
+        }
+    }
+    std::fs::write(&path, serde_json::to_vec_pretty(&state).unwrap()).unwrap();
+}
+
+/// The overwrite protection of a file system, as EFS reports it.
+async fn protection(emu: &Emulator, region: &str, id: &str) -> String {
+    let reader = reader(emu).await;
+    let out = reader
+        .client(&Region::parse(region).unwrap())
+        .describe_file_systems()
+        .file_system_id(id)
+        .send()
+        .await
+        .unwrap();
+    out.file_systems()[0]
+        .file_system_protection()
+        .and_then(|p| p.replication_overwrite_protection())
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_default()
+}
+
+/// Waits until `source` (in `region`) is in no replication.
+async fn gone(emu: &Emulator, region: &str, source: &str) {
+    let reader = reader(emu).await;
+    let client = reader.client(&Region::parse(region).unwrap());
+    for _ in 0..200 {
+        let found = client
+            .describe_replication_configurations()
+            .file_system_id(source)
+            .send()
+            .await
+            .map(|o| !o.replications().is_empty())
+            .unwrap_or(false);
+        if !found {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the replication of {source} never went away");
+}
+
+/// Item 2: the failback of an unencrypted original. EFS refuses the create
+/// (the replica B is encrypted, A is not) after the replication A -> B was
+/// deleted and A's protection lifted: apply sets A's protection back to
+/// ENABLED, and the summary names both file systems as without DR and says
+/// what a re-run does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_failing_after_the_protection_was_lifted_restores_it_and_names_what_has_no_dr() {
+    let world = World::new(&[(1, "us-east-1")]);
+    unencrypted(&world, 1);
+    let emu = world.start(config()).await;
+    let a = fsid(1);
+    let b = replicated(&emu).await;
+    world.write_config(&failback_config(&b));
+    let before = mutations(&emu).await.len();
+    fault(
+        &emu,
+        json!({"operation": "CreateReplicationConfiguration", "error": "ConflictException",
+               "status": 409, "count": 1, "region": "us-west-2",
+               "message": format!("Source file system {b} is encrypted but destination file system {a} is not")}),
+    )
+    .await;
+
+    let out = run_bin(
+        &emu,
+        &[
+            "apply",
+            path_str(&world.config_dir()),
+            "--auto-approve",
+            "--allow-overwrite",
+            &a,
+        ],
+    )
+    .await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    // Delete, lift, (create refused), restore: in that order.
+    let m = |op: &str| (op.to_owned(), "us-east-1".to_owned());
+    assert_eq!(
+        mutations(&emu).await.split_off(before),
+        vec![
+            m("DeleteReplicationConfiguration"),
+            m("UpdateFileSystemProtection"),
+            m("UpdateFileSystemProtection"),
+        ]
+    );
+    let log = requests(&emu).await;
+    let create = log
+        .iter()
+        .position(|r| r.0 == "CreateReplicationConfiguration" && r.1 == "us-west-2" && r.2 == 409)
+        .expect("the create was refused");
+    let restore = log
+        .iter()
+        .rposition(|r| r.0 == "UpdateFileSystemProtection")
+        .unwrap();
+    assert!(create < restore, "{log:?}");
+    assert_eq!(protection(&emu, "us-east-1", &a).await, "ENABLED");
+
+    assert!(
+        stdout.contains(&format!(
+            "compensation: overwrite protection of {a} (us-east-1) set back to ENABLED"
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("no DR: {b} (us-west-2)")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("no DR: {a} (us-east-1)")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "replication.back: a re-run creates {b} (us-west-2) -> {a} (us-east-1)"
+        )),
+        "{stdout}"
+    );
+    assert!(stdout.contains("is encrypted but destination"), "{stdout}");
+}
+
+/// Item 3: after a failback B -> A, a second failover deletes B -> A and A
+/// takes writes again. The configuration still declares B -> A with
+/// `allow_overwrite = true`; an unattended `apply --auto-approve` must not
+/// wipe A: it stops before any mutating call and says how to approve.
+/// `prevent_destroy` on the block makes the overwrite a plan error; a `yes`
+/// on a terminal approves it for one run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unattended_apply_never_overwrites_a_file_system_that_took_writes_again() {
+    let world = World::new(&[(1, "us-east-1")]);
+    let emu = world.start(config()).await;
+    let a = fsid(1);
+    let b = replicated(&emu).await;
+    world.write_config(&failback_config(&b));
+    let (_, report) = apply_lib(&world, &emu, &options()).await;
+    assert!(report.succeeded(), "{report:#?}");
+    // Second failover: B -> A is deleted, A is writable again.
+    let reader = reader(&emu).await;
+    reader
+        .client(&Region::parse("us-west-2").unwrap())
+        .delete_replication_configuration()
+        .source_file_system_id(&b)
+        .send()
+        .await
+        .unwrap();
+    gone(&emu, "us-west-2", &b).await;
+    let before = mutations(&emu).await.len();
+    let dir = world.config_dir();
+
+    let out = run_bin(&emu, &["apply", path_str(&dir), "--auto-approve"]).await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains(&format!(
+            "OVERWRITES all data on the existing file system {a} (us-east-1)"
+        )),
+        "{stdout}"
+    );
+    assert!(stdout.contains("1 to overwrite."), "{stdout}");
+    assert!(stderr.contains("Nothing was changed"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("--allow-overwrite {a}")),
+        "{stderr}"
+    );
+    assert_eq!(mutations(&emu).await.len(), before);
+
+    // Naming another file system approves nothing; --json says so too.
+    let out = run_bin(
+        &emu,
+        &[
+            "apply",
+            path_str(&dir),
+            "--auto-approve",
+            "--json",
+            "--allow-overwrite",
+            &fsid(0x99),
+        ],
+    )
+    .await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("\"type\":\"overwrite_not_approved\""),
+        "{stdout}"
+    );
+    assert_eq!(mutations(&emu).await.len(), before);
+
+    // prevent_destroy on the owning block: a plan error.
+    world.write_config(&failback_config(&b).replace(
+        "replication \"back\" {\n",
+        "replication \"back\" {\n  prevent_destroy = true\n",
+    ));
+    let out = run_bin(
+        &emu,
+        &[
+            "apply",
+            path_str(&dir),
+            "--auto-approve",
+            "--allow-overwrite",
+            &a,
+        ],
+    )
+    .await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(
+        format!("{stdout}{stderr}").contains(&format!(
+            "prevent_destroy is set but the plan would overwrite all data on the existing file system {a}"
+        )),
+        "{stdout}\n{stderr}"
+    );
+    assert_eq!(mutations(&emu).await.len(), before);
+
+    // A `yes` typed on a terminal to a plan that showed the overwrite
+    // approves it.
+    world.write_config(&failback_config(&b));
+    let out = super::cli::run_on_tty(&emu, &["apply", path_str(&dir)], "yes\n").await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains(&format!(
+            "These actions OVERWRITE all data on {a} (us-east-1); 'yes' approves that for this run."
+        )),
+        "{stdout}"
+    );
+    assert_eq!(
+        mutations(&emu).await.split_off(before),
+        vec![
+            (
+                "UpdateFileSystemProtection".to_owned(),
+                "us-east-1".to_owned()
+            ),
+            (
+                "CreateReplicationConfiguration".to_owned(),
+                "us-west-2".to_owned()
+            ),
+        ]
+    );
+}
+
+/// Item 7: the replication a plan deletes is recreated to another
+/// destination after the plan was made (another apply, a person). The
+/// re-read right before the delete sees it: no delete is sent, the address
+/// fails with "changed since plan", and the create that waited for the
+/// delete is skipped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replication_recreated_since_the_plan_is_not_deleted() {
+    let world = World::new(&[(1, "us-east-1"), (3, "us-east-1")]);
+    let emu = world.start(config()).await;
+    let a = fsid(1);
+    let b = replicated(&emu).await;
+    world.write_config(&failback_config(&b));
+    let reader = reader(&emu).await;
+    let p = make_plan(&world, &reader).await;
+    // Meanwhile A -> B is deleted and A replicated elsewhere (a new file
+    // system in eu-west-1).
+    let east = reader.client(&Region::parse("us-east-1").unwrap());
+    east.delete_replication_configuration()
+        .source_file_system_id(&a)
+        .send()
+        .await
+        .unwrap();
+    gone(&emu, "us-east-1", &a).await;
+    east.create_replication_configuration()
+        .source_file_system_id(&a)
+        .destinations(
+            aws_sdk_efs::types::DestinationToCreate::builder()
+                .region("eu-west-1")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let before = mutations(&emu).await.len();
+
+    let (_tx, rx) = tokio::sync::watch::channel(false);
+    let report = execute(
+        &p,
+        &EfsWriter::new(&reader),
+        &options(),
+        &Recorder::default(),
+        rx,
+    )
+    .await;
+    let removed = report.address(&format!("removed.{a}")).unwrap();
+    assert_eq!(removed.outcome, Outcome::Failed, "{report:#?}");
+    let e = removed.error.as_ref().unwrap();
+    assert!(e.message.starts_with("changed since plan"), "{e:?}");
+    assert!(e.message.contains("eu-west-1"), "{e:?}");
+    assert_eq!(
+        report.address("replication.back").unwrap().outcome,
+        Outcome::Skipped
+    );
+    // Nothing was sent: the new replication is intact.
+    assert_eq!(mutations(&emu).await.len(), before);
+    // The one delete EFS ever saw is the concurrent actor's.
+    let deletes = requests(&emu)
+        .await
+        .into_iter()
+        .filter(|r| r.0 == "DeleteReplicationConfiguration")
+        .count();
+    assert_eq!(deletes, 1);
+}
+
+/// Item 7: the destination's protection changed after the plan (here a
+/// concurrent actor disabled it): the protection step fails with "changed
+/// since plan" without a call, and the create is not sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_protection_changed_since_the_plan_is_not_touched() {
+    let world = World::new(&[(1, "us-east-1"), (2, "us-west-2")]);
+    world.write_config(&format!(
+        "settings {{\n  region = \"us-east-1\"\n}}\nreplication \"r\" {{\n  source_file_system_id = \"{}\"\n  destination {{\n    region = \"us-west-2\"\n    file_system_id = \"{}\"\n    allow_overwrite = true\n  }}\n}}\n",
+        fsid(1),
+        fsid(2)
+    ));
+    let emu = world.start(config()).await;
+    let reader = reader(&emu).await;
+    let p = make_plan(&world, &reader).await;
+    reader
+        .client(&Region::parse("us-west-2").unwrap())
+        .update_file_system_protection()
+        .file_system_id(fsid(2))
+        .replication_overwrite_protection(
+            aws_sdk_efs::types::ReplicationOverwriteProtection::Disabled,
+        )
+        .send()
+        .await
+        .unwrap();
+    let before = mutations(&emu).await.len();
+    let (_tx, rx) = tokio::sync::watch::channel(false);
+    let report = execute(
+        &p,
+        &EfsWriter::new(&reader),
+        &options(),
+        &Recorder::default(),
+        rx,
+    )
+    .await;
+    let r = report.address("replication.r").unwrap();
+    assert_eq!(r.outcome, Outcome::Failed, "{report:#?}");
+    let e = r.error.as_ref().unwrap();
+    assert_eq!(e.operation, "check before UpdateFileSystemProtection");
+    assert!(
+        e.message
+            .contains("now has overwrite protection DISABLED (the plan expected ENABLED)"),
+        "{e:?}"
+    );
+    assert_eq!(mutations(&emu).await.len(), before);
+}
+
+/// Item 7: two applies of the same saved failback plan at once. Whichever
+/// reaches each destructive call first makes it; the other re-reads the
+/// target first and either finds the change already made (done) or fails
+/// the address with "changed since plan". Either way one replication B -> A
+/// is created, A ends as its destination, and neither run undoes the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_concurrent_applies_of_one_saved_plan_do_not_undo_each_other() {
+    let world = World::new(&[(1, "us-east-1")]);
+    let emu = world.start(config()).await;
+    let a = fsid(1);
+    let b = replicated(&emu).await;
+    world.write_config(&failback_config(&b));
+    let saved = world.dir.path().join("plan.json");
+    let out = run_bin(
+        &emu,
+        &[
+            "plan",
+            path_str(&world.config_dir()),
+            "--out",
+            path_str(&saved),
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    let before = mutations(&emu).await.len();
+
+    let args = ["apply", "--plan", path_str(&saved)];
+    let (one, two) = tokio::join!(run_bin(&emu, &args), run_bin(&emu, &args));
+    for out in [&one, &two] {
+        let (stdout, stderr) = text(out);
+        match out.status.code() {
+            Some(0) => {}
+            Some(1) => assert!(
+                stdout.contains("changed since plan") || stderr.contains("stale"),
+                "a run that did not finish says why: {stdout}\n{stderr}"
+            ),
+            other => panic!("exit {other:?}: {stdout}\n{stderr}"),
+        }
+    }
+    assert!(
+        one.status.success() || two.status.success(),
+        "one of them finishes: {:?} {:?}",
+        text(&one),
+        text(&two)
+    );
+    // One replication B -> A was created, and A is its destination.
+    let creates = mutations(&emu)
+        .await
+        .split_off(before)
+        .into_iter()
+        .filter(|m| m.0 == "CreateReplicationConfiguration")
+        .count();
+    assert_eq!(creates, 1);
+    assert_eq!(protection(&emu, "us-east-1", &a).await, "REPLICATING");
+    assert!(converged(&world, &emu).await);
+}
