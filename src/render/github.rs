@@ -89,8 +89,9 @@ pub fn render_plan_errors_github(errors: &PlanErrors, out: &mut impl Write) -> i
     )
 }
 
-/// Writes a `::warning` for every delete and replace of the plan, so a
-/// reviewer sees destructive changes in the run's annotations.
+/// Writes a `::warning` for every delete and replace of the plan and every
+/// existing file system it overwrites, so a reviewer sees destructive
+/// changes in the run's annotations.
 pub fn render_plan_warnings_github(plan: &Plan, out: &mut impl Write) -> io::Result<()> {
     for c in &plan.changes {
         let what = match c.action {
@@ -103,6 +104,14 @@ pub fn render_plan_warnings_github(plan: &Plan, out: &mut impl Write) -> io::Res
             "warning",
             &[("title", format!("efs-replicator: {}", c.address))],
             &format!("{} {what}: {}", c.address, c.reason),
+        )?;
+    }
+    for (address, fs, region) in plan.overwrites() {
+        command(
+            out,
+            "warning",
+            &[("title", format!("efs-replicator: {address}"))],
+            &format!("{address} overwrites all data on the existing file system {fs} ({region})"),
         )?;
     }
     Ok(())

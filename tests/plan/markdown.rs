@@ -89,6 +89,16 @@ async fn failback_calls_out_the_delete_and_the_overwrite_before_the_table() {
         "{text}"
     );
     insta::assert_snapshot!("failback_markdown", text);
+    // The same destructive actions as GitHub annotations.
+    let mut buf = Vec::new();
+    efs_replicator::render::github::render_plan_warnings_github(plan.as_ref().unwrap(), &mut buf)
+        .unwrap();
+    let gh = env.redact(&String::from_utf8(buf).unwrap());
+    assert_eq!(
+        gh,
+        "::warning title=efs-replicator%3A removed.<fs:a>::removed.<fs:a> will be deleted: named in a removed block\n\
+         ::warning title=efs-replicator%3A replication.back::replication.back overwrites all data on the existing file system <fs:a> (us-east-1)\n"
+    );
 }
 
 #[tokio::test]
