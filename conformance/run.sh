@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Conformance suite of efs-emulator against independent clients (boto3, AWS CLI).
 #
-# Builds the emulator, starts two instances on ephemeral loopback ports (one
-# plain, one with --throttle-rps), runs pytest on this folder against them and
+# Builds the emulator, starts four instances on ephemeral loopback ports (one
+# plain, one with --throttle-rps, one with --throttle-rps and
+# --throttle-status 429, one with every other behaviour variant at its
+# non-default value), runs pytest on this folder against them and
 # exits with pytest's status. The emulators are always stopped on exit. It
 # never contacts anything but 127.0.0.1. Extra arguments go to pytest
 # (e.g. `conformance/run.sh -k pagination -x`).
@@ -92,8 +94,14 @@ start main "${COMMON[@]}"
 EFS_EMULATOR_URL="$STARTED_URL"
 start throttled "${COMMON[@]}" --throttle-rps 2
 EFS_EMULATOR_THROTTLED_URL="$STARTED_URL"
-export EFS_EMULATOR_URL EFS_EMULATOR_THROTTLED_URL EFS_EMULATOR_BIN
-echo "conformance: emulator at $EFS_EMULATOR_URL, throttled emulator at $EFS_EMULATOR_THROTTLED_URL"
+start throttled429 "${COMMON[@]}" --throttle-rps 2 --throttle-status 429
+EFS_EMULATOR_THROTTLED_429_URL="$STARTED_URL"
+start variants "${COMMON[@]}" --listing-scope source --owner-ids cross-account-only \
+    --destination-delete-lag 3s --file-system-delete-delay 2s
+EFS_EMULATOR_VARIANTS_URL="$STARTED_URL"
+export EFS_EMULATOR_URL EFS_EMULATOR_THROTTLED_URL EFS_EMULATOR_THROTTLED_429_URL \
+    EFS_EMULATOR_VARIANTS_URL EFS_EMULATOR_BIN
+echo "conformance: emulator at $EFS_EMULATOR_URL, throttled at $EFS_EMULATOR_THROTTLED_URL (400) and $EFS_EMULATOR_THROTTLED_429_URL (429), variants at $EFS_EMULATOR_VARIANTS_URL"
 
 set +e
 PYTHONDONTWRITEBYTECODE=1 python3 -m pytest "$HERE" -p no:cacheprovider -q "$@"

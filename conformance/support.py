@@ -35,6 +35,10 @@ import wire  # noqa: E402
 
 URL = os.environ.get("EFS_EMULATOR_URL", "")
 THROTTLED_URL = os.environ.get("EFS_EMULATOR_THROTTLED_URL", "")
+# The same with --throttle-status 429.
+THROTTLED_429_URL = os.environ.get("EFS_EMULATOR_THROTTLED_429_URL", "")
+# Every other behaviour variant at its non-default value (run.sh).
+VARIANTS_URL = os.environ.get("EFS_EMULATOR_VARIANTS_URL", "")
 
 SECRET = "conformance-secret-key"
 # Access key of the default account (the emulator's --account-id).

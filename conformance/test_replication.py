@@ -215,12 +215,16 @@ def test_existing_destination_needs_protection_disabled_then_becomes_replicating
     assert protection(d, dst["FileSystemId"]) == "REPLICATING"
     # a current destination's protection cannot be changed
     for value in ("ENABLED", "DISABLED"):
-        expect_error(
+        err = expect_error(
             d,
             "ReplicationAlreadyExists",
             d.update_file_system_protection,
             FileSystemId=dst["FileSystemId"],
             ReplicationOverwriteProtection=value,
+        )
+        # AWS's wording (terraform-provider-aws #36811; spec section 7)
+        assert err.response["Error"]["Message"] == (
+            "ReplicationOverwriteProtection cannot be changed while the file system is a replication destination."
         )
     assert protection(d, dst["FileSystemId"]) == "REPLICATING"
 
@@ -318,13 +322,16 @@ def test_cross_account_needs_role_arn_and_shows_both_owners():
     assert dst["OwnerId"] == ACCOUNT_B
     b.update_file_system_protection(FileSystemId=dst["FileSystemId"], ReplicationOverwriteProtection="DISABLED")
     dst_arn = arn(DST, ACCOUNT_B, dst["FileSystemId"])
-    expect_error(
+    err = expect_error(
         a,
         "BadRequest",
         a.create_replication_configuration,
         SourceFileSystemId=src["FileSystemId"],
         Destinations=[{"FileSystemId": dst_arn}],
     )
+    # AWS's wording, two spaces included (terraform-provider-aws #42814)
+    assert err.response["Error"]["Message"] == "No RoleArn provided.  RoleArn is required for cross-account replication."
+    assert err.response["ResponseMetadata"]["HTTPStatusCode"] == 400
     assert protection(b, dst["FileSystemId"]) == "DISABLED"
     role = f"arn:aws:iam::{ACCOUNT_A}:role/efs-replication"
     out = a.create_replication_configuration(

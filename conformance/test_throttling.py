@@ -3,8 +3,10 @@ calls gets must be one botocore classifies as retryable throttling, retrying
 clients must get through, reads must not be throttled, and buckets are per
 account and region.
 
-Runs against the second emulator instance that run.sh starts with
---throttle-rps (EFS_EMULATOR_THROTTLED_URL); skipped when that is not set.
+Runs against the emulator instances that run.sh starts with --throttle-rps
+(EFS_EMULATOR_THROTTLED_URL: HTTP 400, as EFS answers; and
+EFS_EMULATOR_THROTTLED_429_URL: --throttle-status 429); skipped when the
+first is not set.
 """
 
 import time
@@ -13,21 +15,33 @@ import pytest
 from botocore.exceptions import ClientError, ConnectionClosedError
 from botocore.retries import standard
 
-from support import THROTTLED_URL, client, early_answer_keeps_connection, new_fs, signed_headers
+from support import THROTTLED_429_URL, THROTTLED_URL, client, early_answer_keeps_connection, new_fs, signed_headers
 
 pytestmark = pytest.mark.skipif(not THROTTLED_URL, reason="EFS_EMULATOR_THROTTLED_URL not set")
 
 REGION = "sa-east-1"
 
 
-def throttled_client(region=REGION, account="A", retries=None, strict=True):
-    return client(region, account, url=THROTTLED_URL, retries=retries, strict=strict)
+def throttled_client(region=REGION, account="A", retries=None, strict=True, url=None):
+    return client(region, account, url=url or THROTTLED_URL, retries=retries, strict=strict)
 
 
-def drain(fs_id, n=30):
+# (instance URL, the status its ThrottlingException has)
+INSTANCES = [
+    pytest.param(THROTTLED_URL, 400, id="status-400"),
+    pytest.param(
+        THROTTLED_429_URL,
+        429,
+        id="status-429",
+        marks=pytest.mark.skipif(not THROTTLED_429_URL, reason="EFS_EMULATOR_THROTTLED_429_URL not set"),
+    ),
+]
+
+
+def drain(fs_id, n=30, url=None):
     """Empties the bucket of account A in REGION. Not strict: the wire shape
     of the throttling error is the subject of the first test only."""
-    c = throttled_client(strict=False)
+    c = throttled_client(strict=False, url=url)
     for _ in range(n):
         try:
             c.update_file_system_protection(FileSystemId=fs_id, ReplicationOverwriteProtection="DISABLED")
@@ -57,14 +71,18 @@ def fs_id():
     return new_fs(throttled_client(retries=patient("standard"), strict=False))["FileSystemId"]
 
 
-def test_burst_is_throttled_with_a_retryable_throttling_error(fs_id):
-    c = throttled_client()
+@pytest.mark.parametrize("url,status", INSTANCES)
+def test_burst_is_throttled_with_a_retryable_throttling_error(url, status):
+    c = throttled_client(url=url)
+    fs_id = new_fs(throttled_client(retries=patient("standard"), strict=False, url=url))["FileSystemId"]
     errors = burst(c, fs_id)
     assert errors, "40 mutating calls in a burst were never throttled"
     for e in errors:
         resp = e.response
         code = resp["Error"]["Code"]
-        assert resp["ResponseMetadata"]["HTTPStatusCode"] == 429, resp
+        assert code == "ThrottlingException", resp
+        assert resp["Error"]["Message"] == "Rate exceeded", resp
+        assert resp["ResponseMetadata"]["HTTPStatusCode"] == status, resp
         ctx = standard.RetryContext(
             attempt_number=1,
             operation_model=c.meta.service_model.operation_model("UpdateFileSystemProtection"),
@@ -94,12 +112,16 @@ def test_buckets_are_per_account_and_region(fs_id):
     throttled_client(REGION, "B").create_file_system(CreationToken=f"conf-thr-b-{time.time_ns()}")
 
 
+@pytest.mark.parametrize("url,status", INSTANCES)
 @pytest.mark.parametrize("mode", ["standard", "legacy"])
-def test_retrying_client_gets_through(fs_id, mode):
+def test_retrying_client_gets_through(mode, url, status):
+    """Legacy mode retries ThrottlingException with 400 by its
+    `throttling_exception` policy and any 429 by `too_many_requests`."""
     attempts = []
-    c = throttled_client(retries=patient(mode), strict=False)
+    fs_id = new_fs(throttled_client(retries=patient("standard"), strict=False, url=url))["FileSystemId"]
+    c = throttled_client(retries=patient(mode), strict=False, url=url)
     c.meta.events.register("before-send.efs", lambda **kw: attempts.append(1))
-    drain(fs_id)
+    drain(fs_id, url=url)
     for _ in range(4):
         c.update_file_system_protection(FileSystemId=fs_id, ReplicationOverwriteProtection="DISABLED")
     assert len(attempts) > 4, "expected botocore to retry throttled calls"

@@ -295,6 +295,13 @@ impl KmsKeyRef {
         self.0.starts_with("alias/") || self.0.contains(":alias/")
     }
 
+    /// The Region named by a key or alias ARN (`None` for an id or alias name).
+    pub fn region(&self) -> Option<&str> {
+        self.0
+            .strip_prefix("arn:")
+            .and_then(|rest| rest.split(':').nth(2))
+    }
+
     /// The key id part (`UUID` or `mrk-...`) when this names a key, not an alias.
     pub fn key_id(&self) -> Option<&str> {
         if self.is_alias() {
@@ -400,6 +407,13 @@ pub struct Desired {
     pub removed: Vec<Removed>,
     /// The `settings` block (defaults when absent).
     pub settings: Settings,
+    /// The Regions written in the configuration text: `source_region`,
+    /// `settings.region`, destination Regions (written, or read from an
+    /// Availability Zone or an ARN) and the Regions of file system ARNs. A
+    /// Region that only came from `--region`, `AWS_REGION` or a profile is
+    /// not here. Only these Regions are in reach of `prune`.
+    #[serde(default)]
+    pub written_regions: BTreeSet<Region>,
 }
 
 /// One declared replication (one instance, after `for_each` expansion).
@@ -445,6 +459,11 @@ pub struct Removed {
     pub source: FileSystemId,
     /// Its Region.
     pub source_region: Region,
+    /// When set, only a replication to this destination file system may be
+    /// deleted; a replication of the source to another destination is a
+    /// plan error.
+    #[serde(default)]
+    pub destination: Option<FileSystemId>,
 }
 
 /// The `settings` block.
@@ -549,6 +568,9 @@ pub struct Actual {
     pub orphans: Vec<ActualReplication>,
     /// File systems that were described, by Region and id.
     pub file_systems: BTreeMap<(Region, FileSystemId), FileSystemInfo>,
+    /// File systems whose replication was described by id because they were
+    /// `REPLICATING` with no replication into them in any listing.
+    pub probed: BTreeSet<(Region, FileSystemId)>,
 }
 
 /// One replication configuration as `DescribeReplicationConfigurations` reports it.
@@ -560,7 +582,8 @@ pub struct ActualReplication {
     pub source_region: Region,
     /// Source ARN.
     pub source_arn: String,
-    /// Source owner, when reported.
+    /// Source owner: as reported, else the account of the source ARN (EFS
+    /// may leave owner ids out of same-account descriptions).
     pub source_owner: Option<AccountId>,
     /// When the configuration was created.
     pub creation_time: SystemTime,
@@ -579,7 +602,8 @@ pub struct ActualDestination {
     pub region: Region,
     /// Every source change before this instant is on the destination.
     pub last_replicated: Option<SystemTime>,
-    /// Destination owner, when reported.
+    /// Destination owner: as reported, else the source owner (a missing
+    /// owner id means the same account).
     pub owner: Option<AccountId>,
     /// Details for PAUSED/ERROR.
     pub status_message: Option<String>,
@@ -616,7 +640,10 @@ pub struct FileSystemInfo {
 
 /// The Region of a known commercial Availability Zone name.
 pub fn region_of_availability_zone(az: &str) -> Option<Region> {
-    let (region, suffix) = az.split_at(az.len().checked_sub(1)?);
+    // The last character, whatever its width: the name is user input and a
+    // byte split could fall inside a multi-byte character.
+    let last = az.chars().next_back()?;
+    let (region, suffix) = az.split_at(az.len() - last.len_utf8());
     let known = AVAILABILITY_ZONES
         .iter()
         .find(|(r, _)| *r == region)
@@ -694,6 +721,13 @@ mod tests {
         assert!(region_of_availability_zone("us-east-1z").is_none());
         assert!(region_of_availability_zone("ap-northeast-1b").is_none());
         assert!(region_of_availability_zone("").is_none());
+        // Issue 9: a multi-byte last character used to panic the byte split.
+        assert!(region_of_availability_zone("us-east-1é").is_none());
+        assert!(region_of_availability_zone("é").is_none());
+        assert!(AvailabilityZone::parse("us-east-1é")
+            .unwrap()
+            .region()
+            .is_none());
     }
 
     #[test]
@@ -705,6 +739,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(arn.key_id(), Some("1234abcd-12ab-34cd-56ef-1234567890ab"));
+        assert_eq!(arn.region(), Some("us-east-1"));
+        assert_eq!(alias.region(), None);
         assert!(KmsKeyRef::parse("not a key").is_err());
     }
 

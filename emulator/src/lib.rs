@@ -12,6 +12,9 @@
 //! - [`state`]: the data and the replication semantics; no I/O, no clock.
 //! - [`persist`]: the state file (atomic replace).
 //! - [`admin`]: `/_emulator/` stats, reset, faults, clock.
+//! - [`variants`]: the behaviour variants for undocumented EFS behaviour
+//!   (listing scope, owner ids, delete lags, throttling status) and named
+//!   sets of them.
 //!
 //! Start reading at [`start`] and [`app`]. The library never prints; the
 //! binary (`main.rs`) prints the listening line.
@@ -23,6 +26,7 @@ pub mod persist;
 pub mod state;
 pub mod throttle;
 pub mod validate;
+pub mod variants;
 pub mod wire;
 
 use axum::body::Body;
@@ -40,6 +44,7 @@ use crate::admin::{Faults, RequestRecord, Stats};
 use crate::persist::{PersistError, Persister};
 use crate::state::{Store, Timings};
 use crate::throttle::Throttle;
+pub use crate::variants::{ListingScope, OwnerIds, VariantSet};
 use crate::wire::{ApiError, Query};
 
 /// Largest accepted request body.
@@ -70,6 +75,22 @@ pub struct Config {
     pub latency: Duration,
     /// Mutating calls per second per account and Region; `None` = unlimited.
     pub throttle_rps: Option<f64>,
+    /// Which replications an unfiltered DescribeReplicationConfigurations
+    /// lists in a Region (`--listing-scope`).
+    pub listing_scope: ListingScope,
+    /// Whether same-account replication descriptions carry owner ids
+    /// (`--owner-ids`).
+    pub owner_ids: OwnerIds,
+    /// After a deletion, how long the destination side stays (DELETING, its
+    /// file system still REPLICATING) once the source side is gone
+    /// (`--destination-delete-lag`).
+    pub destination_delete_lag: Duration,
+    /// HTTP status of `ThrottlingException`: 400 (as EFS answers) or 429
+    /// (`--throttle-status`).
+    pub throttle_status: u16,
+    /// DeleteFileSystem leaves the file system `deleting` this long
+    /// (`--file-system-delete-delay`).
+    pub file_system_delete_delay: Duration,
 }
 
 impl Default for Config {
@@ -86,6 +107,11 @@ impl Default for Config {
             sync_interval: Duration::from_secs(60),
             latency: Duration::ZERO,
             throttle_rps: None,
+            listing_scope: ListingScope::Both,
+            owner_ids: OwnerIds::Always,
+            destination_delete_lag: Duration::ZERO,
+            throttle_status: variants::DEFAULT_THROTTLE_STATUS,
+            file_system_delete_delay: variants::DEFAULT_FILE_SYSTEM_DELETE_DELAY,
         }
     }
 }
@@ -158,6 +184,12 @@ impl AppState {
                 )));
             }
         }
+        if !matches!(config.throttle_status, 400 | 429) {
+            return Err(StartError::Config(format!(
+                "throttle status must be 400 or 429, got {}",
+                config.throttle_status
+            )));
+        }
         let secs = |d: Duration| d.as_secs_f64();
         let timings = Timings {
             create: secs(config.create_delay),
@@ -165,6 +197,10 @@ impl AppState {
             delete: secs(config.delete_delay),
             initial_sync: secs(config.initial_sync_delay),
             sync_interval: secs(config.sync_interval),
+            destination_delete_lag: secs(config.destination_delete_lag),
+            file_system_delete: secs(config.file_system_delete_delay),
+            listing_scope: config.listing_scope,
+            owner_ids: config.owner_ids,
         };
         if let Some(path) = &config.state_file {
             let dir = match path.parent() {
@@ -388,12 +424,11 @@ fn precheck(
     if op.is_mutating() {
         if let Some(t) = &state.throttle {
             if !t.try_acquire(&caller.account, &caller.region) {
-                return Err(ApiError::Throttling(format!(
-                    "Rate exceeded: more than {} mutating calls per second for account {} in {}",
-                    state.config.throttle_rps.unwrap_or_default(),
-                    caller.account,
-                    caller.region
-                )));
+                // AWS's wording, exactly (the budget is in the README).
+                return Err(ApiError::Throttling {
+                    status: state.config.throttle_status,
+                    message: "Rate exceeded".into(),
+                });
             }
         }
     }

@@ -6,6 +6,7 @@
 
 use anyhow::Context;
 use clap::Parser;
+use efs_emulator::{ListingScope, OwnerIds};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::net::SocketAddr;
@@ -49,6 +50,23 @@ struct Args {
     /// Mutating calls per second per account and Region (ThrottlingException beyond).
     #[arg(long, value_name = "N")]
     throttle_rps: Option<f64>,
+    /// Whether an unfiltered DescribeReplicationConfigurations also lists
+    /// replications whose destination is in the Region: both | source.
+    #[arg(long, default_value = "both", value_parser = clap::value_parser!(ListingScope))]
+    listing_scope: ListingScope,
+    /// Owner ids in replication descriptions: always | cross-account-only.
+    #[arg(long, default_value = "always", value_parser = clap::value_parser!(OwnerIds))]
+    owner_ids: OwnerIds,
+    /// After a delete, the destination side stays DELETING this long after
+    /// the source side is gone.
+    #[arg(long, default_value = "0s", value_parser = humantime::parse_duration)]
+    destination_delete_lag: Duration,
+    /// HTTP status of ThrottlingException: 400 (as EFS answers) or 429.
+    #[arg(long, default_value = "400", value_parser = efs_emulator::variants::parse_throttle_status)]
+    throttle_status: u16,
+    /// DeleteFileSystem leaves the file system `deleting` this long.
+    #[arg(long, default_value = "1s", value_parser = humantime::parse_duration)]
+    file_system_delete_delay: Duration,
 }
 
 fn parse_key_account(s: &str) -> Result<(String, String), String> {
@@ -96,6 +114,11 @@ async fn run(args: Args) -> anyhow::Result<()> {
         sync_interval: args.sync_interval,
         latency: args.latency,
         throttle_rps: args.throttle_rps,
+        listing_scope: args.listing_scope,
+        owner_ids: args.owner_ids,
+        destination_delete_lag: args.destination_delete_lag,
+        throttle_status: args.throttle_status,
+        file_system_delete_delay: args.file_system_delete_delay,
     };
     let emulator = efs_emulator::start(config).await?;
     {

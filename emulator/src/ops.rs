@@ -61,7 +61,7 @@ pub fn execute(
         Operation::DeleteFileSystem => {
             let id = label()?;
             validate::file_system_id("FileSystemId", id)?;
-            store.delete_file_system(caller, id).map(|_| None)
+            store.delete_file_system(caller, id, now).map(|_| None)
         }
         Operation::UpdateFileSystemProtection => {
             let id = label()?;

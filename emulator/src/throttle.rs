@@ -1,11 +1,12 @@
 //! Request-rate limiting for `--throttle-rps`: one token bucket per
 //! (account, Region), charged by mutating calls only. Over the limit the
-//! emulator answers `ThrottlingException` with HTTP 429. The Rust SDK
+//! emulator answers `ThrottlingException` "Rate exceeded" with HTTP 400, as
+//! EFS does (or 429 with `--throttle-status 429`). The Rust SDK
 //! (`aws-runtime` `THROTTLING_ERRORS`) and botocore's standard/adaptive retry
-//! modes (`_THROTTLED_ERROR_CODES`) classify by code, so they see throttling;
-//! botocore's legacy mode (`_retry.json`) retries any 429
-//! (`too_many_requests`), and 429 is the status the EFS model gives its own
-//! throttling error (`TooManyRequests`).
+//! modes (`_THROTTLED_ERROR_CODES`) classify by code, so they see throttling
+//! with either status; botocore's legacy mode (`_retry.json`) retries
+//! `ThrottlingException` with 400 (`throttling_exception`) and any 429
+//! (`too_many_requests`).
 //!
 //! It uses the monotonic clock (not the emulator's adjustable clock) and
 //! must never block: a call either gets a token now or is refused.

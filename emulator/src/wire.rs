@@ -387,9 +387,10 @@ pub enum ApiError {
     /// 500: the emulator failed internally (e.g. the state file write).
     #[error("{0}")]
     InternalServerError(String),
-    /// 429 `ThrottlingException`: over the `--throttle-rps` budget.
-    #[error("{0}")]
-    Throttling(String),
+    /// `ThrottlingException`: over the `--throttle-rps` budget; HTTP 400 as
+    /// EFS answers it, or 429 with `--throttle-status 429`.
+    #[error("{message}")]
+    Throttling { status: u16, message: String },
     /// 403 `MissingAuthenticationTokenException`: no SigV4 Authorization.
     #[error("{0}")]
     MissingAuthentication(String),
@@ -428,7 +429,7 @@ impl ApiError {
             ApiError::FileSystemInUse(_) => "FileSystemInUse",
             ApiError::UnsupportedAvailabilityZone(_) => "UnsupportedAvailabilityZone",
             ApiError::InternalServerError(_) => "InternalServerError",
-            ApiError::Throttling(_) => "ThrottlingException",
+            ApiError::Throttling { .. } => "ThrottlingException",
             ApiError::MissingAuthentication(_) => "MissingAuthenticationTokenException",
             ApiError::IncompleteSignature(_) => "IncompleteSignatureException",
             ApiError::UnknownOperation(_) => "UnknownOperationException",
@@ -444,7 +445,7 @@ impl ApiError {
                 StatusCode::FORBIDDEN
             }
             ApiError::UnknownOperation(_) => StatusCode::NOT_FOUND,
-            ApiError::Custom { status, .. } => {
+            ApiError::Custom { status, .. } | ApiError::Throttling { status, .. } => {
                 StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST)
             }
             other => StatusCode::from_u16(modeled_status(other.code()).unwrap_or(400))
@@ -470,7 +471,10 @@ impl ApiError {
             "ConflictException" => Some(ApiError::ConflictException(message.clone())),
             "FileSystemInUse" => Some(ApiError::FileSystemInUse(message.clone())),
             "InternalServerError" => Some(ApiError::InternalServerError(message.clone())),
-            "ThrottlingException" => Some(ApiError::Throttling(message.clone())),
+            "ThrottlingException" => Some(ApiError::Throttling {
+                status: 400,
+                message: message.clone(),
+            }),
             _ => None,
         };
         match (known, status) {
@@ -498,7 +502,9 @@ pub fn modeled_status(code: &str) -> Option<u16> {
         | "ReplicationAlreadyExists"
         | "FileSystemAlreadyExists"
         | "FileSystemInUse" => 409,
-        "TooManyRequests" | "ThrottlingException" => 429,
+        "TooManyRequests" => 429,
+        // Not an EFS model shape; EFS is seen answering it with 400.
+        "ThrottlingException" => 400,
         "InternalServerError" => 500,
         "InsufficientThroughputCapacity" => 503,
         _ => return None,

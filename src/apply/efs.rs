@@ -6,7 +6,7 @@
 //! It makes exactly the call it is asked for: it never deletes, creates or
 //! changes protection on its own initiative, and never retries by hand.
 
-use aws_sdk_efs::types::{DestinationToCreate, ReplicationOverwriteProtection};
+use aws_sdk_efs::types::{DeletionMode, DestinationToCreate, ReplicationOverwriteProtection};
 
 use super::{Listing, Operations, StepError};
 use crate::discover::{convert_replication, invalid, sdk_error, EfsReader, StateReader};
@@ -69,6 +69,19 @@ impl Operations for EfsWriter<'_> {
             .map_err(|e| sdk_error(OP, region, e).into())
     }
 
+    async fn delete_local(&self, region: &Region, source: &FileSystemId) -> Result<(), StepError> {
+        const OP: &str = "DeleteReplicationConfiguration";
+        self.reader
+            .client(region)
+            .delete_replication_configuration()
+            .source_file_system_id(source.as_str())
+            .deletion_mode(DeletionMode::LocalConfigurationOnly)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| sdk_error(OP, region, e).into())
+    }
+
     async fn update_protection(
         &self,
         region: &Region,
@@ -92,30 +105,7 @@ impl Operations for EfsWriter<'_> {
         region: &Region,
         file_system: &FileSystemId,
     ) -> Result<Option<ActualReplication>, StepError> {
-        const OP: &str = "DescribeReplicationConfigurations";
-        match self
-            .reader
-            .client(region)
-            .describe_replication_configurations()
-            .file_system_id(file_system.as_str())
-            .send()
-            .await
-        {
-            Ok(out) => match out.replications().first() {
-                None => Ok(None),
-                Some(r) => convert_replication(r)
-                    .map(Some)
-                    .map_err(|m| invalid(OP, region, m).into()),
-            },
-            Err(e)
-                if e.as_service_error().is_some_and(|s| {
-                    s.is_replication_not_found() || s.is_file_system_not_found()
-                }) =>
-            {
-                Ok(None)
-            }
-            Err(e) => Err(sdk_error(OP, region, e).into()),
-        }
+        Ok(self.reader.replication_of(region, file_system).await?)
     }
 
     async fn file_system(

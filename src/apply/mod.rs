@@ -80,6 +80,29 @@ pub trait Operations: Sync {
         region: &Region,
         source: &FileSystemId,
     ) -> impl Future<Output = Result<(), StepError>> + Send;
+    /// `DeleteReplicationConfiguration` with `DeletionMode =
+    /// LOCAL_CONFIGURATION_ONLY`: removes only the side in `region` (an
+    /// orphaned destination side, in its own Region). An implementation
+    /// that cannot make this call refuses it rather than delete more.
+    fn delete_local(
+        &self,
+        region: &Region,
+        source: &FileSystemId,
+    ) -> impl Future<Output = Result<(), StepError>> + Send {
+        let region = region.to_string();
+        let source = source.to_string();
+        async move {
+            Err(StepError {
+                operation: "DeleteReplicationConfiguration".into(),
+                region,
+                code: None,
+                message: format!(
+                    "this client cannot remove the local side of the replication of {source} only"
+                ),
+                hint: "nothing was deleted; remove it with the AWS CLI (--deletion-mode LOCAL_CONFIGURATION_ONLY)".into(),
+            })
+        }
+    }
     /// `UpdateFileSystemProtection` of `file_system` to `value` (`DISABLED`).
     fn update_protection(
         &self,
@@ -466,7 +489,12 @@ async fn run_step<O: Operations>(
         StepKind::Delete {
             source_file_system_id,
             region,
-        } => to_attempt(ops.delete(region, source_file_system_id).await),
+            orphan,
+        } => to_attempt(if orphan.is_some() {
+            ops.delete_local(region, source_file_system_id).await
+        } else {
+            ops.delete(region, source_file_system_id).await
+        }),
         StepKind::UpdateProtection {
             file_system_id,
             region,
@@ -487,12 +515,23 @@ async fn run_step<O: Operations>(
             let w = Watch::source(region, source_file_system_id);
             poller.wait(&w, Want::Enabled, opts, cancel).await
         }
-        StepKind::WaitDeleted {
-            source_file_system_id,
-            region,
-        } => {
-            let w = Watch::source(region, source_file_system_id);
-            poller.wait(&w, Want::Gone, opts, cancel).await
+        StepKind::WaitDeleted { .. } => {
+            // The source side, then the destination side when the step
+            // names it (it may outlive the source side; a later step needs
+            // its file system out of the replication).
+            let mut attempt = Attempt::Ok;
+            for (i, side) in step.kind.sides_to_wait_for().into_iter().enumerate() {
+                let w = if i == 0 {
+                    Watch::source(&side.region, &side.file_system_id)
+                } else {
+                    Watch::destination(&side.region, &side.file_system_id)
+                };
+                attempt = poller.wait(&w, Want::Gone, opts, cancel.clone()).await;
+                if attempt != Attempt::Ok {
+                    break;
+                }
+            }
+            attempt
         }
         StepKind::RestoreProtection {
             file_system_id,

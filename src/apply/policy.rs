@@ -49,10 +49,14 @@ pub enum Decision {
     },
 }
 
-/// Error codes a create gets when the source is already in a replication
-/// (EFS answers `BadRequest` or `ValidationException`; other services and
-/// emulators say `ReplicationAlreadyExists` or `ConflictException`).
-const ALREADY_CODES: &[&str] = &[
+/// Error codes a create may get when the source is already in a
+/// replication, when an existing destination's protection is not
+/// `DISABLED`, or when the destination Region does not support replication.
+/// Which code EFS uses for each is not documented and not seen publicly
+/// (EFS_REPLICATION_API.md section 7), so any of these plausible ones means
+/// any of those conditions: the replication is read to tell "already
+/// there, as wanted" from a real refusal.
+pub const ALREADY_CODES: &[&str] = &[
     "BadRequest",
     "ValidationException",
     "ReplicationAlreadyExists",
@@ -139,7 +143,13 @@ pub fn decide(
                         )),
                     }
                 }
-                _ => fail(error.clone()),
+                _ => {
+                    let mut e = error.clone();
+                    e.hint = format!(
+                        "EFS answers {code} when the source is already in a replication, when the existing destination's overwrite protection is not DISABLED, or when the destination Region does not support replication (which code it uses for each is not documented): run plan to see which, and fix it"
+                    );
+                    fail(e)
+                }
             },
         },
         StepKind::Delete { .. } if GONE_CODES.contains(&code) => Decision::Done {
@@ -255,6 +265,54 @@ mod tests {
         ));
     }
 
+    /// Issue 10: for the conditions whose error code is not documented
+    /// ("source already in a replication", "destination protection not
+    /// DISABLED", unsupported Region) every plausible code is read as them:
+    /// the replication is looked at, and a refusal says which conditions it
+    /// may be. Pins the set.
+    #[test]
+    fn every_plausible_code_for_the_undocumented_create_refusals_is_verified() {
+        assert_eq!(
+            ALREADY_CODES,
+            [
+                "BadRequest",
+                "ValidationException",
+                "ReplicationAlreadyExists",
+                "ConflictException"
+            ]
+        );
+        let ours = rep("fs-00000002", "us-west-2", ReplicationStatus::Enabled);
+        for code in ALREADY_CODES {
+            let e = Attempt::Err(err(code));
+            assert_eq!(
+                decide(&create(), &e, None, false),
+                Decision::Verify,
+                "{code}"
+            );
+            assert!(
+                matches!(
+                    decide(&create(), &e, Some(Some(&ours)), false),
+                    Decision::Done { .. }
+                ),
+                "{code}"
+            );
+            match decide(&create(), &e, Some(None), false) {
+                Decision::Fail { error, .. } => {
+                    for condition in ["already in a replication", "not DISABLED", "Region"] {
+                        assert!(error.hint.contains(condition), "{code}: {}", error.hint);
+                    }
+                }
+                d => panic!("{code}: {d:?}"),
+            }
+        }
+        // Any other code is a failure at once, without a read.
+        let other = Attempt::Err(err("IncorrectFileSystemLifeCycleState"));
+        assert!(matches!(
+            decide(&create(), &other, None, false),
+            Decision::Fail { .. }
+        ));
+    }
+
     #[test]
     fn failures_stop_launching_only_with_fail_fast_and_transient_ones_say_they_were_retried() {
         let e = Attempt::Err(err("InternalServerError"));
@@ -282,6 +340,7 @@ mod tests {
         let del = StepKind::Delete {
             source_file_system_id: FileSystemId::parse("fs-00000001").unwrap(),
             region: Region::parse("us-east-1").unwrap(),
+            orphan: None,
         };
         assert!(matches!(
             decide(&del, &Attempt::Err(err("ReplicationNotFound")), None, false),

@@ -11,7 +11,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use futures::stream::{self, StreamExt};
 
-use crate::discover::{finish, insert_described, reconcile_views, DiscoverErrors, StateReader};
+use crate::discover::{
+    finish, insert_described, probe_replicating, reconcile_views, DiscoverErrors, StateReader,
+};
 use crate::model::{Actual, ActualReplication, FileSystemInfo, Protection, ReplicationStatus};
 use crate::plan::{protection_str, Plan, Scope, StepKind};
 
@@ -42,11 +44,19 @@ pub async fn read_scope<R: StateReader>(
             Err(e) => errors.push(e),
         }
     }
+    insert_described(&mut actual, describes, &mut errors);
     // The same reading of the views as discovery, so fingerprints agree.
+    let (found, probed) = probe_replicating(reader, &actual.file_systems, &views).await;
+    for f in found {
+        match f {
+            Ok(v) => views.extend(v),
+            Err(e) => errors.push(e),
+        }
+    }
+    actual.probed = probed;
     let (replications, orphans) = reconcile_views(&actual.regions, views);
     actual.replications = replications;
     actual.orphans = orphans;
-    insert_described(&mut actual, describes, &mut errors);
     finish(actual, errors)
 }
 

@@ -54,10 +54,19 @@ pub async fn connect(global: &GlobalArgs) -> anyhow::Result<Connection> {
         if global.endpoint_url.is_some() {
             anyhow::bail!("--emulator and --endpoint-url cannot be used together: the emulator is the endpoint");
         }
-        let config = efs_emulator::Config {
+        let mut config = efs_emulator::Config {
             state_file: Some(state.clone()),
             ..efs_emulator::Config::default()
         };
+        // The embedded emulator plays the behaviour variant set named by
+        // EFS_EMULATOR_VARIANTS (emulator/README.md), so that the binary's
+        // tests run under every set too; unset, the defaults.
+        let variants = efs_emulator::variants::VARIANTS_ENV;
+        if let Ok(v) = std::env::var(variants) {
+            efs_emulator::VariantSet::parse(&v)
+                .map_err(|e| anyhow::anyhow!("{variants}: {e}"))?
+                .apply(&mut config);
+        }
         let emulator = efs_emulator::start(config).await.with_context(|| {
             format!(
                 "could not start the embedded emulator with state file {}",

@@ -210,6 +210,48 @@ impl StateReader for EfsReader {
             Err(e) => Err(sdk_error(OP, region, e)),
         }
     }
+
+    async fn describe_replication(
+        &self,
+        region: &Region,
+        id: &FileSystemId,
+    ) -> Result<Option<ActualReplication>, DiscoverError> {
+        self.replication_of(region, id).await
+    }
+}
+
+impl EfsReader {
+    /// `DescribeReplicationConfigurations` by file system id (either side);
+    /// `None` on ReplicationNotFound or FileSystemNotFound.
+    pub async fn replication_of(
+        &self,
+        region: &Region,
+        id: &FileSystemId,
+    ) -> Result<Option<ActualReplication>, DiscoverError> {
+        const OP: &str = "DescribeReplicationConfigurations";
+        match self
+            .client(region)
+            .describe_replication_configurations()
+            .file_system_id(id.as_str())
+            .send()
+            .await
+        {
+            Ok(out) => match out.replications().first() {
+                None => Ok(None),
+                Some(r) => convert_replication(r)
+                    .map(Some)
+                    .map_err(|m| invalid(OP, region, m)),
+            },
+            Err(e)
+                if e.as_service_error().is_some_and(|s| {
+                    s.is_replication_not_found() || s.is_file_system_not_found()
+                }) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(sdk_error(OP, region, e)),
+        }
+    }
 }
 
 pub(crate) fn invalid(operation: &'static str, region: &Region, message: String) -> DiscoverError {
@@ -364,14 +406,40 @@ pub(crate) fn convert_replication(
             r.source_file_system_id()
         )
     })?;
+    let mut destination = convert_destination(dest)?;
+    let (source_owner, dest_owner) = owners(
+        account(r.source_file_system_owner_id()),
+        r.source_file_system_arn(),
+        destination.owner.take(),
+    );
+    destination.owner = dest_owner;
     Ok(ActualReplication {
         source: FileSystemId::parse(r.source_file_system_id()).map_err(|e| e.to_string())?,
         source_region: Region::parse(r.source_file_system_region()).map_err(|e| e.to_string())?,
         source_arn: r.source_file_system_arn().to_owned(),
-        source_owner: account(r.source_file_system_owner_id()),
+        source_owner,
         creation_time: time(r.creation_time())?,
-        destination: convert_destination(dest)?,
+        destination,
     })
+}
+
+/// The source and destination accounts of a replication description.
+///
+/// Whether EFS sends `SourceFileSystemOwnerId` and `Destination.OwnerId` for
+/// same-account replications is unverified (one documentation example shows
+/// them). Where they are left out, they mean "the same account", never
+/// "unknown": a cross-account description must carry them, because the
+/// `RoleArn` and the destination ARN are in different accounts. So the source
+/// account comes from the id, else from the (required) source ARN, and a
+/// missing destination owner is the source account.
+fn owners(
+    source_owner: Option<AccountId>,
+    source_arn: &str,
+    dest_owner: Option<AccountId>,
+) -> (Option<AccountId>, Option<AccountId>) {
+    let source = source_owner.or_else(|| account(source_arn.split(':').nth(4)));
+    let dest = dest_owner.or_else(|| source.clone());
+    (source, dest)
 }
 
 fn convert_file_system(
@@ -423,6 +491,24 @@ mod tests {
         assert!(h.contains("eu-west-1"));
     }
 
+    /// Issue 10: a same-account description without owner ids was taken as
+    /// "accounts unknown", so a leftover destination side could stand in for
+    /// its source's replication. Reported ids are kept as they are.
+    #[test]
+    fn missing_owner_ids_mean_the_same_account() {
+        let a = |s: &str| AccountId::parse(s).ok();
+        let arn = "arn:aws:elasticfilesystem:us-east-1:111122223333:file-system/fs-00000001";
+        assert_eq!(
+            owners(None, arn, None),
+            (a("111122223333"), a("111122223333"))
+        );
+        assert_eq!(
+            owners(a("111122223333"), arn, a("444455556666")),
+            (a("111122223333"), a("444455556666"))
+        );
+        assert_eq!(owners(None, "not-an-arn", None), (None, None));
+    }
+
     #[test]
     fn sdk_values_convert_to_model_values() {
         let r = ReplicationConfigurationDescription::builder()
@@ -447,6 +533,11 @@ mod tests {
             .unwrap();
         let a = convert_replication(&r).unwrap();
         assert_eq!(a.source.as_str(), "fs-00000001");
+        // No owner ids (as `--owner-ids cross-account-only` answers for one
+        // account): both sides are the ARN's account, not unknown.
+        let same = AccountId::parse("111122223333").unwrap();
+        assert_eq!(a.source_owner.as_ref(), Some(&same));
+        assert_eq!(a.destination.owner.as_ref(), Some(&same));
         assert_eq!(a.destination.status, ReplicationStatus::Enabling);
         assert_eq!(a.destination.region.as_str(), "us-west-2");
 

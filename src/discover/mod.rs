@@ -12,6 +12,13 @@
 //! `DescribeFileSystems` where many are needed, by id where few are. It never
 //! writes anything.
 //!
+//! Whether a Region's listing includes replications whose destination is
+//! there, and whether same-account descriptions carry owner ids, is not
+//! documented; discovery concludes nothing from either absence: a
+//! `REPLICATING` file system no listing explains has its replication
+//! described by id (`probe_replicating`), and missing owner ids mean the
+//! same account (`efs.rs`).
+//!
 //! [`model::Actual`]: crate::model::Actual
 
 mod efs;
@@ -25,7 +32,10 @@ use futures::stream::{self, StreamExt};
 pub(crate) use efs::{convert_replication, invalid, sdk_error};
 pub use efs::{retry_config, ConnectOptions, EfsReader, MAX_ATTEMPTS};
 
-use crate::model::{Actual, ActualReplication, Desired, FileSystemId, FileSystemInfo, Region};
+use crate::model::{
+    Actual, ActualReplication, Desired, FileSystemId, FileSystemInfo, Protection, Region,
+    ReplicationStatus,
+};
 use crate::plan::required_file_systems;
 
 /// Above this many file systems possibly needed in a Region, the whole Region
@@ -151,6 +161,14 @@ pub trait StateReader: Sync {
         region: &Region,
         id: &FileSystemId,
     ) -> impl Future<Output = Result<Option<FileSystemInfo>, DiscoverError>> + Send;
+    /// The replication a file system of `region` is in, as source or as
+    /// destination (`DescribeReplicationConfigurations` with `FileSystemId`,
+    /// which finds either side); `None` when it is in none or does not exist.
+    fn describe_replication(
+        &self,
+        region: &Region,
+        id: &FileSystemId,
+    ) -> impl Future<Output = Result<Option<ActualReplication>, DiscoverError>> + Send;
 }
 
 /// The Regions to read: every Region the config names, plus `extra`.
@@ -234,6 +252,53 @@ pub async fn discover<R: StateReader>(
     if !errors.is_empty() {
         return Err(DiscoverErrors(errors));
     }
+
+    // Phase 1b: whether a Region's unfiltered listing includes replications
+    // whose destination is there is undocumented. When no listing showed
+    // one, a declared source without a replication may still have a
+    // destination side left in its destination Region (an orphan): list the
+    // file systems there, so that phase 1c can find it by its protection.
+    let incoming_listed = views.iter().any(|(l, r)| l != &r.source_region);
+    if !incoming_listed {
+        let seen: BTreeSet<(&Region, &FileSystemId)> = views
+            .iter()
+            .map(|(_, r)| (&r.source_region, &r.source))
+            .collect();
+        let to_list: BTreeSet<&Region> = desired
+            .replications
+            .iter()
+            .filter(|d| !seen.contains(&(&d.source_region, &d.source)))
+            .map(|d| &d.destination.region)
+            .filter(|r| regions.contains(*r) && !list_all.contains(*r))
+            .collect();
+        let listed =
+            futures::future::join_all(to_list.iter().map(|r| reader.list_file_systems(r))).await;
+        for l in listed {
+            match l {
+                Ok(fss) => {
+                    for f in fss {
+                        actual
+                            .file_systems
+                            .insert((f.region.clone(), f.id.clone()), f);
+                    }
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+    }
+    // Phase 1c: file systems that are REPLICATING with no replication into
+    // them in any listing, described by id.
+    let (found, probed) = probe_replicating(reader, &actual.file_systems, &views).await;
+    for f in found {
+        match f {
+            Ok(v) => views.extend(v),
+            Err(e) => errors.push(e),
+        }
+    }
+    actual.probed = probed;
+    if !errors.is_empty() {
+        return Err(DiscoverErrors(errors));
+    }
     let (replications, orphans) = reconcile_views(&regions, views);
     actual.replications = replications;
     actual.orphans = orphans;
@@ -251,6 +316,44 @@ pub async fn discover<R: StateReader>(
         .await;
     insert_described(&mut actual, found, &mut errors);
     finish(actual, errors)
+}
+
+/// Describes by id, in its Region, the replication of every file system in
+/// `file_systems` whose protection is `REPLICATING` although no view shows a
+/// replication into it: its replication was not listed (a Region's listing
+/// may leave out replications whose destination is there, or whose source
+/// is in a Region or account not read). Returns the views found (with the
+/// Region they were read in) and the file systems described this way, which
+/// a plan's scope includes so that a stale-plan check reads them again.
+pub(crate) async fn probe_replicating<R: StateReader>(
+    reader: &R,
+    file_systems: &BTreeMap<(Region, FileSystemId), FileSystemInfo>,
+    views: &[(Region, ActualReplication)],
+) -> (
+    Vec<Result<Option<(Region, ActualReplication)>, DiscoverError>>,
+    BTreeSet<(Region, FileSystemId)>,
+) {
+    let explained: BTreeSet<(&Region, &FileSystemId)> = views
+        .iter()
+        .map(|(_, r)| (&r.destination.region, &r.destination.file_system_id))
+        .collect();
+    let probe: BTreeSet<(Region, FileSystemId)> = file_systems
+        .iter()
+        .filter(|(_, f)| f.protection == Some(Protection::Replicating))
+        .filter(|((r, id), _)| !explained.contains(&(r, id)))
+        .map(|(k, _)| k.clone())
+        .collect();
+    let found = stream::iter(probe.iter())
+        .map(|(r, id)| async move {
+            reader
+                .describe_replication(r, id)
+                .await
+                .map(|v| v.map(|v| (r.clone(), v)))
+        })
+        .buffered(CONCURRENT_DESCRIBES)
+        .collect()
+        .await;
+    (found, probe)
 }
 
 /// Adds every file system that was found to `actual` and every failed
@@ -294,9 +397,17 @@ pub(crate) fn finish(
 /// The source Region's view is authoritative: a destination-side view never
 /// stands in for it. A destination-side view is kept as the replication only
 /// when its source side cannot be seen (source Region not read, or the source
-/// in another account); when the source Region was read under the same
-/// account and reports no replication of that source to that destination,
-/// the view is an orphan.
+/// in another account), or when it is `DELETING`: a deletion whose
+/// destination side outlives its source side, its file system still in the
+/// replication until it goes (a deletion in progress, which a plan waits
+/// for, never an orphan to delete). When the source Region was read under
+/// the same account and reports no replication of that source to that
+/// destination, any other destination-side view is an orphan.
+///
+/// Views may come from unfiltered listings or from describing a file system
+/// by id ([`StateReader::describe_replication`]); a Region's listing may or
+/// may not include replications whose destination is there, so nothing here
+/// concludes anything from a view's absence in a destination Region.
 pub fn reconcile_views(
     regions: &BTreeSet<Region>,
     views: Vec<(Region, ActualReplication)>,
@@ -330,7 +441,7 @@ pub fn reconcile_views(
         let source_side_visible = regions.contains(&r.source_region)
             && r.source_owner.is_some()
             && r.source_owner == r.destination.owner;
-        if source_side_visible {
+        if source_side_visible && r.destination.status != ReplicationStatus::Deleting {
             orphans.entry((k, dest_of(&r))).or_insert(r);
         } else {
             by_source.entry(k).or_insert(r);
@@ -377,6 +488,11 @@ mod tests {
         reps: Vec<ActualReplication>,
         fss: Vec<FileSystemInfo>,
         calls: Mutex<Vec<String>>,
+        /// Unfiltered listings include replications whose destination is
+        /// in the Region (`--listing-scope both`).
+        incoming: bool,
+        /// Destination sides whose source side is gone: found by id only.
+        orphans: Vec<ActualReplication>,
     }
 
     impl StateReader for Scripted {
@@ -391,7 +507,9 @@ mod tests {
             Ok(self
                 .reps
                 .iter()
-                .filter(|r| &r.source_region == region || &r.destination.region == region)
+                .filter(|r| {
+                    &r.source_region == region || (self.incoming && &r.destination.region == region)
+                })
                 .cloned()
                 .collect())
         }
@@ -420,6 +538,25 @@ mod tests {
                 .fss
                 .iter()
                 .find(|f| &f.region == region && &f.id == id)
+                .cloned())
+        }
+        async fn describe_replication(
+            &self,
+            region: &Region,
+            id: &FileSystemId,
+        ) -> Result<Option<ActualReplication>, DiscoverError> {
+            self.calls
+                .lock()
+                .unwrap()
+                .push(format!("describe-repl {region} {id}"));
+            Ok(self
+                .reps
+                .iter()
+                .chain(&self.orphans)
+                .find(|r| {
+                    (&r.source_region == region && &r.source == id)
+                        || (&r.destination.region == region && &r.destination.file_system_id == id)
+                })
                 .cloned())
         }
     }
@@ -487,6 +624,8 @@ mod tests {
             reps: vec![rep(1, "us-east-1", 2, "us-west-2")],
             fss: vec![fs(1, "us-east-1"), fs(2, "us-west-2")],
             calls: Mutex::new(vec![]),
+            incoming: true,
+            orphans: vec![],
         };
         let desired = Desired {
             replications: vec![decl(1, 1, "us-east-1", "us-west-2")],
@@ -524,6 +663,8 @@ mod tests {
                 .flat_map(|i| [fs(i, "us-east-1"), fs(1000 + i, "us-west-2")])
                 .collect(),
             calls: Mutex::new(vec![]),
+            incoming: true,
+            orphans: vec![],
         };
         let desired = Desired {
             replications: (1..=n)
@@ -592,5 +733,111 @@ mod tests {
         cross.source_owner = Some(AccountId::parse("444455556666").unwrap());
         let (reps, orphans) = reconcile_views(&regions, vec![(eu, cross)]);
         assert_eq!((reps.len(), orphans.len()), (1, 0));
+    }
+
+    fn replicating(mut f: FileSystemInfo) -> FileSystemInfo {
+        f.protection = Some(Protection::Replicating);
+        f
+    }
+
+    /// Issue 10: a deletion whose destination side outlives its source side
+    /// (`--destination-delete-lag`) left a DELETING destination-side view
+    /// that was taken for an orphan, so nothing waited for its file system
+    /// to leave the replication. It is a deletion in progress.
+    #[test]
+    fn a_deleting_destination_side_after_its_source_side_is_a_deletion_in_progress() {
+        let regions: BTreeSet<Region> = ["us-east-1", "us-west-2"]
+            .iter()
+            .map(|r| Region::parse(r).unwrap())
+            .collect();
+        let mut v = rep(1, "us-east-1", 2, "us-west-2");
+        v.source_owner = Some(AccountId::parse("111122223333").unwrap());
+        v.destination.owner = v.source_owner.clone();
+        v.destination.status = ReplicationStatus::Deleting;
+        let west = Region::parse("us-west-2").unwrap();
+        let (reps, orphans) = reconcile_views(&regions, vec![(west.clone(), v.clone())]);
+        assert_eq!(reps, vec![v.clone()]);
+        assert!(orphans.is_empty());
+        // Not DELETING: an orphan, as before.
+        v.destination.status = ReplicationStatus::Error;
+        let (reps, orphans) = reconcile_views(&regions, vec![(west, v.clone())]);
+        assert!(reps.is_empty());
+        assert_eq!(orphans, vec![v]);
+    }
+
+    /// Issue 10: under `--listing-scope source` the destination Region's
+    /// listing does not show incoming replications, so a declared source
+    /// that is the destination of a replication from a Region not read
+    /// looked free. Its REPLICATING protection gets it described by id.
+    #[tokio::test]
+    async fn a_replicating_file_system_no_listing_explains_is_described_by_id() {
+        let mut incoming = rep(9, "ap-south-1", 1, "us-east-1");
+        incoming.source_owner = Some(AccountId::parse("111122223333").unwrap());
+        incoming.destination.owner = incoming.source_owner.clone();
+        for listed in [true, false] {
+            let reader = Scripted {
+                reps: vec![incoming.clone()],
+                fss: vec![replicating(fs(1, "us-east-1")), fs(2, "us-west-2")],
+                calls: Mutex::new(vec![]),
+                incoming: listed,
+                orphans: vec![],
+            };
+            let desired = Desired {
+                replications: vec![decl(1, 1, "us-east-1", "us-west-2")],
+                ..Desired::default()
+            };
+            let actual = discover(&reader, &desired, &[]).await.unwrap();
+            assert_eq!(
+                actual.replications,
+                vec![incoming.clone()],
+                "listed: {listed}"
+            );
+            let calls = reader.calls.lock().unwrap().clone();
+            let by_id = calls
+                .iter()
+                .filter(|c| c.starts_with("describe-repl"))
+                .count();
+            assert_eq!(by_id, usize::from(!listed), "{calls:?}");
+            assert_eq!(actual.probed.len(), usize::from(!listed));
+        }
+    }
+
+    /// Issue 10: under `--listing-scope source` an orphan (a destination
+    /// side left by a source-side LOCAL_CONFIGURATION_ONLY deletion) is not
+    /// listed in its Region. When no listing shows any incoming replication,
+    /// the destination Regions of declared sources without a replication
+    /// are listed, and their unexplained REPLICATING file systems described.
+    #[tokio::test]
+    async fn an_orphan_no_listing_shows_is_found_through_its_file_system() {
+        let mut orphan = rep(1, "us-east-1", 3, "us-west-2");
+        orphan.source_owner = Some(AccountId::parse("111122223333").unwrap());
+        orphan.destination.owner = orphan.source_owner.clone();
+        orphan.destination.status = ReplicationStatus::Error;
+        // Scripted lists by source Region only: the source side is gone, so
+        // the orphan shows in no listing at all.
+        let mut reader = Scripted {
+            reps: vec![],
+            fss: vec![fs(1, "us-east-1"), replicating(fs(3, "us-west-2"))],
+            calls: Mutex::new(vec![]),
+            incoming: false,
+            orphans: vec![],
+        };
+        let desired = Desired {
+            replications: vec![decl(1, 1, "us-east-1", "us-west-2")],
+            ..Desired::default()
+        };
+        let actual = discover(&reader, &desired, &[]).await.unwrap();
+        assert!(actual.orphans.is_empty(), "nothing to describe yet");
+        reader.orphans = vec![orphan.clone()];
+        reader.calls = Mutex::new(vec![]);
+        let actual = discover(&reader, &desired, &[]).await.unwrap();
+        assert_eq!(actual.orphans, vec![orphan]);
+        assert!(actual.replications.is_empty());
+        let calls = reader.calls.lock().unwrap().clone();
+        assert!(calls.contains(&"list-fs us-west-2".to_owned()), "{calls:?}");
+        assert!(
+            calls.contains(&"describe-repl us-west-2 fs-00000003".to_owned()),
+            "{calls:?}"
+        );
     }
 }

@@ -235,6 +235,25 @@ impl StateReader for Scripted {
             .get(&(region.clone(), id.clone()))
             .cloned())
     }
+    async fn describe_replication(
+        &self,
+        region: &Region,
+        id: &FileSystemId,
+    ) -> Result<Option<ActualReplication>, crate::discover::DiscoverError> {
+        self.calls
+            .lock()
+            .unwrap()
+            .push(format!("describe-repl {region} {id}"));
+        Ok(self
+            .actual
+            .replications
+            .iter()
+            .find(|r| {
+                (&r.source_region == region && &r.source == id)
+                    || (&r.destination.region == region && &r.destination.file_system_id == id)
+            })
+            .cloned())
+    }
 }
 
 #[test]

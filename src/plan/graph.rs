@@ -5,10 +5,10 @@
 //! (compare-and-swap in apply), and each protection change is followed by
 //! its compensation, which restores the protection if the create fails. Pure.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::types::{Expect, Step, StepId, StepKind};
-use super::{key_of, Dep, Draft, Key, PlanError};
+use super::types::{Expect, OrphanSide, Side, Step, StepId, StepKind};
+use super::{key_of, CreatePart, Dep, Draft, Key, PlanError};
 use crate::model::ActualReplication;
 
 /// The addresses to plan: all, or the targets and everything they wait for.
@@ -40,12 +40,13 @@ pub(super) fn select(
             let mut more = Vec::new();
             for dr in drafts.iter().filter(|d| sel.contains(&d.address)) {
                 for dep in dr.create.iter().flat_map(|c| c.waits_for.iter()) {
-                    if let Dep::Planned(k) = dep {
-                        if let Some(owner) = deleted_by.get(k) {
-                            if !sel.contains(owner) {
-                                more.push(owner.clone());
-                            }
-                        }
+                    let owner = match dep {
+                        Dep::Planned(k) => deleted_by.get(k),
+                        Dep::Orphan(address) => Some(address),
+                        Dep::InProgress(_) => None,
+                    };
+                    if let Some(owner) = owner.filter(|o| !sel.contains(*o)) {
+                        more.push(owner.clone());
                     }
                 }
             }
@@ -57,10 +58,48 @@ pub(super) fn select(
     }
 }
 
+/// The destination side of replication `k`, when `c` uses its file system
+/// (as its source, or as its existing destination): then the create must
+/// wait until that side is gone too, not only the source side.
+fn needed_destination(
+    c: &CreatePart,
+    k: &Key,
+    by_source: &BTreeMap<Key, &ActualReplication>,
+) -> Option<Side> {
+    let e = by_source.get(k)?;
+    let d = Side {
+        file_system_id: e.destination.file_system_id.clone(),
+        region: e.destination.region.clone(),
+    };
+    let as_source = c.region == d.region && c.source == d.file_system_id;
+    let as_destination = c.spec.region == d.region
+        && c.spec
+            .file_system_id
+            .as_deref()
+            .is_some_and(|f| f.rsplit('/').next() == Some(d.file_system_id.as_str()));
+    (as_source || as_destination).then_some(d)
+}
+
 /// Numbers the steps of the drafts and records each draft's step ids.
-pub(super) fn build_steps(drafts: &mut [Draft<'_>]) -> Vec<Step> {
+/// `by_source` is the observed replications, for the destination side a
+/// wait for a deletion must also watch.
+pub(super) fn build_steps(
+    drafts: &mut [Draft<'_>],
+    by_source: &BTreeMap<Key, &ActualReplication>,
+) -> Vec<Step> {
     let mut steps: Vec<Step> = Vec::new();
     let mut wait_of: HashMap<Key, StepId> = HashMap::new();
+    // Planned deletions whose destination side a create needs gone.
+    let dest_needed: HashMap<Key, Side> = drafts
+        .iter()
+        .filter_map(|dr| dr.create.as_ref())
+        .flat_map(|c| {
+            c.waits_for.iter().filter_map(move |dep| match dep {
+                Dep::Planned(k) => needed_destination(c, k, by_source).map(|d| (k.clone(), d)),
+                Dep::InProgress(_) | Dep::Orphan(_) => None,
+            })
+        })
+        .collect();
     for dr in drafts.iter_mut() {
         if let Some(e) = dr.deletes {
             let del = push_expecting(
@@ -68,6 +107,7 @@ pub(super) fn build_steps(drafts: &mut [Draft<'_>]) -> Vec<Step> {
                 StepKind::Delete {
                     source_file_system_id: e.source.clone(),
                     region: e.source_region.clone(),
+                    orphan: None,
                 },
                 vec![],
                 Some(expect_replication(e)),
@@ -77,6 +117,7 @@ pub(super) fn build_steps(drafts: &mut [Draft<'_>]) -> Vec<Step> {
                 StepKind::WaitDeleted {
                     source_file_system_id: e.source.clone(),
                     region: e.source_region.clone(),
+                    destination: dest_needed.get(&key_of(e)).cloned(),
                 },
                 vec![del],
             );
@@ -84,20 +125,28 @@ pub(super) fn build_steps(drafts: &mut [Draft<'_>]) -> Vec<Step> {
             dr.steps.extend([del, wait]);
         }
     }
+    let mut orphan_step: HashMap<String, StepId> = HashMap::new();
     for dr in drafts.iter_mut() {
-        // An orphan is deleted where it lives, the destination Region; no
-        // wait: the live replication of the same source may be listed there
-        // too, and nothing in the plan depends on the orphan being gone.
+        // An orphan is deleted where it lives, the destination Region, with
+        // LOCAL_CONFIGURATION_ONLY; no wait (its removal cannot be polled by
+        // source), and a create of the same source into that Region follows it.
         if let Some(o) = dr.removes_orphan {
             let del = push_expecting(
                 &mut steps,
                 StepKind::Delete {
                     source_file_system_id: o.source.clone(),
                     region: o.destination.region.clone(),
+                    orphan: Some(OrphanSide {
+                        destination_file_system_id: o.destination.file_system_id.clone(),
+                        source_region: o.source_region.clone(),
+                        creation_time: o.creation_time,
+                        status: o.destination.status.clone(),
+                    }),
                 },
                 vec![],
                 Some(expect_replication(o)),
             );
+            orphan_step.insert(dr.address.clone(), del);
             dr.steps.push(del);
         }
     }
@@ -111,12 +160,18 @@ pub(super) fn build_steps(drafts: &mut [Draft<'_>]) -> Vec<Step> {
                         deps.push(*w);
                     }
                 }
+                Dep::Orphan(address) => {
+                    if let Some(s) = orphan_step.get(address) {
+                        deps.push(*s);
+                    }
+                }
                 Dep::InProgress(k) => {
                     let w = push(
                         &mut steps,
                         StepKind::WaitDeleted {
                             source_file_system_id: k.1.clone(),
                             region: k.0.clone(),
+                            destination: needed_destination(c, k, by_source),
                         },
                         vec![],
                     );

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::types::Plan;
 use super::{fingerprint, plan, PlanOptions};
-use crate::model::{Actual, ActualReplication, Desired, FileSystemInfo, Region};
+use crate::model::{Actual, ActualReplication, Desired, FileSystemId, FileSystemInfo, Region};
 
 /// The `kind` marker of a saved plan file.
 pub const SAVED_PLAN_KIND: &str = "efs-replicator-saved-plan";
@@ -66,6 +66,10 @@ pub struct SavedActual {
     pub orphans: Vec<ActualReplication>,
     /// The file systems described.
     pub file_systems: Vec<FileSystemInfo>,
+    /// File systems whose replication was described by id (they are part of
+    /// the plan's scope).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub probed: Vec<(Region, FileSystemId)>,
 }
 
 impl From<&Actual> for SavedActual {
@@ -75,6 +79,7 @@ impl From<&Actual> for SavedActual {
             replications: a.replications.clone(),
             orphans: a.orphans.clone(),
             file_systems: a.file_systems.values().cloned().collect(),
+            probed: a.probed.iter().cloned().collect(),
         }
     }
 }
@@ -90,6 +95,7 @@ impl From<&SavedActual> for Actual {
                 .iter()
                 .map(|f| ((f.region.clone(), f.id.clone()), f.clone()))
                 .collect(),
+            probed: a.probed.iter().cloned().collect(),
         }
     }
 }

@@ -4,9 +4,11 @@
 //! derives so a saved plan can be written and read back; nothing here does
 //! I/O or knows how a plan is displayed.
 
+use std::time::SystemTime;
+
 use serde::{Deserialize, Serialize};
 
-use crate::model::{AvailabilityZone, FileSystemId, KmsKeyRef, Region, RoleArn};
+use crate::model::{AvailabilityZone, FileSystemId, KmsKeyRef, Region, ReplicationStatus, RoleArn};
 
 /// What a plan does to one address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -120,14 +122,28 @@ pub enum StepKind {
         /// Region the call is made in: the source Region, or the destination
         /// Region for an orphaned destination side.
         region: Region,
+        /// Present when the call removes an orphaned destination side: it is
+        /// made in the destination Region with `DeletionMode =
+        /// LOCAL_CONFIGURATION_ONLY`, and this is what the plan observed of it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        orphan: Option<OrphanSide>,
     },
-    /// Poll until the replication of this source is gone.
+    /// Poll until the replication of this source is gone (from its source
+    /// Region, and from `destination` when given).
     #[serde(rename = "wait-deleted")]
     WaitDeleted {
         /// Source file system of the replication.
         source_file_system_id: FileSystemId,
         /// Region of the source.
         region: Region,
+        /// Also wait until the destination side is gone, described by this
+        /// file system's id in its Region: set when a later step of the plan
+        /// uses that file system (a failback makes it a source, a
+        /// replacement keeps it as the destination). EFS may keep the
+        /// destination side, its file system still in the replication, after
+        /// the source side is gone.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        destination: Option<Side>,
     },
     /// `UpdateFileSystemProtection` of an existing destination to `DISABLED`.
     #[serde(rename = "update-protection")]
@@ -174,7 +190,36 @@ pub enum StepKind {
     },
 }
 
+/// One side of a replication: a file system in its Region.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Side {
+    /// The file system.
+    pub file_system_id: FileSystemId,
+    /// Its Region.
+    pub region: Region,
+}
+
 impl StepKind {
+    /// For a `wait-deleted` step, the file systems to describe by id, each
+    /// in its Region, until none of them is in the replication of the
+    /// step's source: the source, then the destination when the step says
+    /// so. Empty for every other step.
+    pub fn sides_to_wait_for(&self) -> Vec<Side> {
+        match self {
+            StepKind::WaitDeleted {
+                source_file_system_id,
+                region,
+                destination,
+            } => std::iter::once(Side {
+                file_system_id: source_file_system_id.clone(),
+                region: region.clone(),
+            })
+            .chain(destination.clone())
+            .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// The `kind` spelling of this step.
     pub fn name(&self) -> &'static str {
         match self {
@@ -199,6 +244,20 @@ impl StepKind {
             _ => None,
         }
     }
+}
+
+/// What the plan observed of an orphaned destination side it removes, so
+/// that apply can re-read it and compare right before the call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrphanSide {
+    /// The destination file system of the orphaned side (in the step's Region).
+    pub destination_file_system_id: FileSystemId,
+    /// The Region of its source, whose side is gone.
+    pub source_region: Region,
+    /// When the configuration was created, as observed.
+    pub creation_time: SystemTime,
+    /// Its status, as observed.
+    pub status: ReplicationStatus,
 }
 
 /// The `Destinations[0]` of a `CreateReplicationConfiguration` call.
@@ -249,6 +308,11 @@ pub struct Unmanaged {
     pub destination_region: Region,
     /// Replication status.
     pub status: String,
+    /// Why the plan leaves it alone when that is not simply "not declared"
+    /// (another account's source, an orphan it cannot safely remove), and
+    /// what to do about it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// Counts of changes by action.

@@ -173,11 +173,29 @@ fn describe_step(kind: &StepKind) -> String {
         StepKind::Delete {
             source_file_system_id,
             region,
+            orphan: None,
         } => format!("delete the replication of {source_file_system_id} ({region})"),
+        StepKind::Delete {
+            source_file_system_id,
+            region,
+            orphan: Some(o),
+        } => format!(
+            "remove the orphaned destination side of {source_file_system_id} in {region} ({}; DeletionMode LOCAL_CONFIGURATION_ONLY)",
+            o.destination_file_system_id
+        ),
         StepKind::WaitDeleted {
             source_file_system_id,
             region,
+            destination: None,
         } => format!("wait until the replication of {source_file_system_id} ({region}) is gone"),
+        StepKind::WaitDeleted {
+            source_file_system_id,
+            region,
+            destination: Some(d),
+        } => format!(
+            "wait until the replication of {source_file_system_id} ({region}) is gone, its destination side ({} in {}) too",
+            d.file_system_id, d.region
+        ),
         StepKind::UpdateProtection {
             file_system_id,
             region,
@@ -307,6 +325,9 @@ pub fn render_human(plan: &Plan, out: &mut impl Write, opts: &HumanOptions) -> i
                 u.destination_region,
                 u.status
             )?;
+            if let Some(n) = &u.note {
+                writeln!(out, "      {n}")?;
+            }
         }
         writeln!(out)?;
     }

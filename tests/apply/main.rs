@@ -6,12 +6,14 @@
 //! (`/_emulator/stats`). No test asserts on timing.
 
 mod cli;
+mod codes;
 mod failback;
 mod faults;
 mod interrupt;
 mod orphans;
 mod safety;
 mod saved;
+mod slow;
 mod waits;
 
 use std::path::{Path, PathBuf};
@@ -86,9 +88,11 @@ impl World {
         std::fs::write(self.config_dir().join("main.hcl"), hcl).unwrap();
     }
 
-    /// Starts the emulator on this world's state file.
+    /// Starts the emulator on this world's state file, with the variant set
+    /// named by `EFS_EMULATOR_VARIANTS` applied on top of `config`.
     pub async fn start(&self, mut config: Config) -> Emulator {
         config.state_file = Some(self.state_file());
+        efs_emulator::VariantSet::from_env().apply(&mut config);
         efs_emulator::start(config).await.expect("emulator starts")
     }
 }

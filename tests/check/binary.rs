@@ -283,6 +283,10 @@ async fn deleted_replication_exits_2_as_drift() {
         .send()
         .await
         .expect("DeleteReplicationConfiguration");
+    // Gone from both sides (the destination side may outlive the source
+    // side: `--destination-delete-lag`); while it is still DELETING, check
+    // rightly reports that instead.
+    settle_deletions(&s.emu).await;
     let o = s.check(&[]).await;
     assert_code(&o, 2);
     let out = text(&o.stdout);

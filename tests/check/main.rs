@@ -44,7 +44,17 @@ pub async fn start(state_file: Option<PathBuf>) -> Emulator {
         ..Config::default()
     };
     c.access_key_accounts.insert(KEY_B.into(), ACCOUNT_B.into());
+    // The variant set named by EFS_EMULATOR_VARIANTS, if any.
+    efs_emulator::VariantSet::from_env().apply(&mut c);
     efs_emulator::start(c).await.expect("emulator starts")
+}
+
+/// Moves the emulator's clock past every deletion delay, so that a deleted
+/// replication is gone from both sides under every variant set.
+pub async fn settle_deletions(emu: &Emulator) {
+    let c = emu.state().config();
+    let by = c.delete_delay + c.destination_delete_lag + Duration::from_secs(1);
+    emu.advance_clock(by).await.expect("advance the clock");
 }
 
 /// An EFS client of account A (or B with `KEY_B`) for `region`.

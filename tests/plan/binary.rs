@@ -40,7 +40,7 @@ fn run_with_env(args: &[&str], env: &[(&str, &str)], home: &Path) -> Output {
     cmd.output().expect("binary runs")
 }
 
-async fn run(args: Vec<String>, env: Vec<(String, String)>, home: PathBuf) -> Output {
+pub(crate) async fn run(args: Vec<String>, env: Vec<(String, String)>, home: PathBuf) -> Output {
     tokio::task::spawn_blocking(move || {
         let a: Vec<&str> = args.iter().map(String::as_str).collect();
         let e: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
@@ -50,7 +50,7 @@ async fn run(args: Vec<String>, env: Vec<(String, String)>, home: PathBuf) -> Ou
     .unwrap()
 }
 
-fn text(b: &[u8]) -> String {
+pub(crate) fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
@@ -441,4 +441,30 @@ async fn a_broken_emulator_state_file_is_a_clear_error() {
     assert_eq!(err.matches("line 1 column").count(), 1, "{err}");
     // The broken file is left as it was.
     assert_eq!(std::fs::read_to_string(&broken).unwrap(), "{ not json");
+}
+
+/// The embedded emulator plays the variant set named by
+/// EFS_EMULATOR_VARIANTS (inherited by every binary test, so they run under
+/// each set); an unknown set name is an error naming the variable.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_emulator_variant_set_is_refused() {
+    let (env, state, dir) = seeded().await;
+    let home = env.dir.path().to_path_buf();
+    let out = run(
+        vec![
+            "--emulator".into(),
+            path_str(&state),
+            "plan".into(),
+            path_str(&dir),
+        ],
+        vec![("EFS_EMULATOR_VARIANTS".into(), "all-non-default".into())],
+        home,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("EFS_EMULATOR_VARIANTS") && err.contains("all-nondefault"),
+        "{err}"
+    );
 }

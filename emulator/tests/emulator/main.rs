@@ -12,6 +12,7 @@ mod file_systems;
 mod persistence;
 mod replication;
 mod throttling;
+mod variants;
 
 use aws_sdk_efs::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_efs::error::ProvideErrorMetadata;
@@ -41,6 +42,7 @@ pub fn config() -> Config {
         delete_delay: Duration::ZERO,
         initial_sync_delay: Duration::ZERO,
         sync_interval: Duration::ZERO,
+        file_system_delete_delay: Duration::ZERO,
         ..Config::default()
     };
     c.access_key_accounts.insert(KEY_B.into(), ACCOUNT_B.into());

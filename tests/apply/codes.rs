@@ -1,0 +1,75 @@
+//! Issue 10: EFS's error code for a create refused because the source is
+//! already in a replication, because an existing destination's protection
+//! is not DISABLED, or because the destination Region does not support
+//! replication is not documented. Apply reads every plausible code
+//! (BadRequest, ValidationException, ReplicationAlreadyExists,
+//! ConflictException) as those conditions, through the real SDK: the
+//! replication is looked at, and a create that meets its own replication is
+//! done, while a real refusal fails naming the conditions.
+
+use efs_replicator::apply::policy::ALREADY_CODES;
+use efs_replicator::apply::Outcome;
+use serde_json::json;
+
+use super::*;
+
+/// Plans r1 (fs 1 -> new destination in us-west-2); the create then meets
+/// `code` (a fault rule), with the replication made meanwhile or not.
+async fn create_refused_with(
+    code: &str,
+    made_meanwhile: bool,
+) -> efs_replicator::apply::ApplyReport {
+    let world = World::new(&[(1, "us-east-1")]);
+    world.write_config(&creates([1], "us-east-1", "us-west-2"));
+    let emu = world.start(config()).await;
+    let reader = reader(&emu).await;
+    let p = make_plan(&world, &reader).await;
+    if made_meanwhile {
+        reader
+            .client(&efs_replicator::model::Region::parse("us-east-1").unwrap())
+            .create_replication_configuration()
+            .source_file_system_id(fsid(1))
+            .destinations(
+                aws_sdk_efs::types::DestinationToCreate::builder()
+                    .region("us-west-2")
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("the same replication, made meanwhile");
+    }
+    fault(
+        &emu,
+        json!({"operation": "CreateReplicationConfiguration", "error": code, "count": 1}),
+    )
+    .await;
+    let (_tx, rx) = tokio::sync::watch::channel(false);
+    let report = execute(
+        &p,
+        &EfsWriter::new(&reader),
+        &options(),
+        &Recorder::default(),
+        rx,
+    )
+    .await;
+    emu.shutdown().await;
+    report
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_plausible_code_is_read_as_the_undocumented_refusals() {
+    assert_eq!(ALREADY_CODES.len(), 4);
+    for code in ALREADY_CODES {
+        let report = create_refused_with(code, true).await;
+        assert!(report.succeeded(), "{code}: {report:#?}");
+        let r1 = report.address("replication.r1").unwrap();
+        assert_eq!(r1.outcome, Outcome::Done, "{code}");
+
+        let report = create_refused_with(code, false).await;
+        let r1 = report.address("replication.r1").unwrap();
+        assert_eq!(r1.outcome, Outcome::Failed, "{code}: {report:#?}");
+        let e = r1.error.as_ref().unwrap();
+        assert_eq!(e.code.as_deref(), Some(*code));
+        assert!(e.hint.contains("not DISABLED"), "{code}: {}", e.hint);
+    }
+}
