@@ -9,45 +9,14 @@
 //! serializers in src/, and every struct denies unknown fields: a field
 //! added to, renamed in or dropped from an output without updating this
 //! description makes the emitted documents fail validation in `schemas.rs`.
+//! The schemas are generated for the serialize contract: every field is
+//! required (an absent value is written as null) except those marked
+//! `skip_serializing_if`, which the output leaves out when empty.
 
 #![allow(dead_code)]
 
-use schemars::{JsonSchema, Schema};
+use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::Value;
-
-/// Fields left out of the output when empty rather than written as null.
-const LEFT_OUT_WHEN_EMPTY: [&str; 1] = ["expect"];
-
-/// Every property is required: the outputs always write every field (null
-/// when absent), except those in [`LEFT_OUT_WHEN_EMPTY`]. Applied to objects
-/// and to each variant of a tagged enum.
-fn all_required(schema: &mut Schema) {
-    fn walk(v: &mut Value) {
-        if let Some(obj) = v.as_object_mut() {
-            walk_object(obj);
-        }
-    }
-    fn walk_object(obj: &mut serde_json::Map<String, Value>) {
-        if let Some(Value::Object(props)) = obj.get("properties") {
-            let keys: Vec<Value> = props
-                .keys()
-                .filter(|k| !LEFT_OUT_WHEN_EMPTY.contains(&k.as_str()))
-                .cloned()
-                .map(Value::String)
-                .collect();
-            obj.insert("required".into(), Value::Array(keys));
-        }
-        for key in ["oneOf", "anyOf"] {
-            if let Some(Value::Array(variants)) = obj.get_mut(key) {
-                variants.iter_mut().for_each(walk);
-            }
-        }
-    }
-    if let Some(obj) = schema.as_object_mut() {
-        walk_object(obj);
-    }
-}
 
 /// `"1"`, the only format_version of these documents.
 #[derive(Deserialize, JsonSchema)]
@@ -77,7 +46,6 @@ pub enum Action {
 /// `efs-replicator plan --json`: the plan.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(transform = all_required)]
 #[schemars(title = "efs-replicator plan JSON")]
 pub struct PlanDocument {
     /// Schema version.
@@ -93,7 +61,6 @@ pub struct PlanDocument {
 /// What the plan does at one address.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(transform = all_required)]
 pub struct Change {
     /// `replication.NAME[...]`, `removed.fs-...`, `unmanaged.fs-...` or `orphan.fs-...`.
     pub address: String,
@@ -112,7 +79,6 @@ pub struct Change {
 /// The attributes of a replication.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(transform = all_required)]
 pub struct Attributes {
     /// Source file system id.
     pub source_file_system_id: String,
@@ -135,7 +101,6 @@ pub struct Attributes {
 /// One API step of the plan; `kind` says which.
 #[derive(Deserialize, JsonSchema)]
 #[serde(tag = "kind", deny_unknown_fields)]
-#[schemars(transform = all_required)]
 pub enum Step {
     /// DeleteReplicationConfiguration.
     #[serde(rename = "delete")]
@@ -148,8 +113,12 @@ pub enum Step {
         source_file_system_id: String,
         /// Region of the call.
         region: String,
+        /// Set when it removes an orphaned destination side (called in the
+        /// destination Region with LOCAL_CONFIGURATION_ONLY): what was observed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        orphan: Option<OrphanSide>,
         /// What apply must find right before the call (compare-and-swap).
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         expect: Option<Expect>,
     },
     /// Poll until the replication is gone.
@@ -163,6 +132,9 @@ pub enum Step {
         source_file_system_id: String,
         /// Region of the source.
         region: String,
+        /// Also wait until this file system is out of the replication.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        destination: Option<Side>,
     },
     /// UpdateFileSystemProtection of an existing destination.
     #[serde(rename = "update-protection")]
@@ -178,7 +150,7 @@ pub enum Step {
         /// Always `DISABLED`.
         replication_overwrite_protection: String,
         /// What apply must find right before the call (compare-and-swap).
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         expect: Option<Expect>,
     },
     /// Compensation: protection set back to ENABLED, only when the create
@@ -226,10 +198,62 @@ pub enum Step {
     },
 }
 
+/// A file system in its Region.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Side {
+    /// The file system.
+    pub file_system_id: String,
+    /// Its Region.
+    pub region: String,
+}
+
+/// What the plan observed of an orphaned destination side.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrphanSide {
+    /// The destination file system of the orphaned side.
+    pub destination_file_system_id: String,
+    /// The Region of its source, whose side is gone.
+    pub source_region: String,
+    /// When the configuration was created.
+    pub creation_time: EpochTime,
+    /// Its status: `"Enabled"`, `"Error"`, ..., or `{"Other": "..."}`.
+    pub status: ObservedStatus,
+}
+
+/// An instant as `{"secs_since_epoch", "nanos_since_epoch"}`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EpochTime {
+    /// Whole seconds since 1970-01-01T00:00:00Z.
+    pub secs_since_epoch: u64,
+    /// Nanoseconds within the second.
+    pub nanos_since_epoch: u32,
+}
+
+/// A replication status as the plan stores it.
+#[derive(Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum ObservedStatus {
+    /// A status EFS documents (`"Enabled"`, `"Error"`, ...).
+    Known(String),
+    /// Any other status, as EFS spelled it.
+    Other(OtherStatus),
+}
+
+/// `{"Other": "..."}`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OtherStatus {
+    /// The status as EFS spelled it.
+    #[serde(rename = "Other")]
+    pub other: String,
+}
+
 /// The state a destructive step was planned against; `of` says which.
 #[derive(Deserialize, JsonSchema)]
 #[serde(tag = "of", deny_unknown_fields)]
-#[schemars(transform = all_required)]
 pub enum Expect {
     /// The replication to delete, as observed.
     #[serde(rename = "replication")]
@@ -252,7 +276,6 @@ pub enum Expect {
 /// The destination of a create step.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(transform = all_required)]
 pub struct Destination {
     /// Destination Region.
     pub region: String,
@@ -269,7 +292,6 @@ pub struct Destination {
 /// A replication in scope that no block declares.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(transform = all_required)]
 pub struct Unmanaged {
     /// Source file system id.
     pub source_file_system_id: String,
@@ -286,7 +308,6 @@ pub struct Unmanaged {
 /// Counts of changes by action.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(transform = all_required)]
 pub struct Summary {
     /// Replications to create.
     pub create: u64,
@@ -303,7 +324,6 @@ pub struct Summary {
 /// `plan --json` (and `check --json`, `apply --json`) when no plan could be made.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(transform = all_required)]
 #[schemars(title = "efs-replicator planning errors JSON")]
 pub struct PlanErrorsDocument {
     /// Schema version.
@@ -315,7 +335,6 @@ pub struct PlanErrorsDocument {
 /// One planning error.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(transform = all_required)]
 pub struct PlanError {
     /// The address it concerns, if any.
     pub address: Option<String>,
@@ -328,7 +347,6 @@ pub struct PlanError {
 /// `efs-replicator check --json`: drift and health.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(transform = all_required)]
 #[schemars(title = "efs-replicator check JSON")]
 pub struct CheckDocument {
     /// Schema version.
@@ -348,7 +366,6 @@ pub struct CheckDocument {
 /// Counts of a check.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(transform = all_required)]
 pub struct CheckSummary {
     /// Declared replications.
     pub declared: u64,
@@ -363,7 +380,6 @@ pub struct CheckSummary {
 /// One address of a check.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(transform = all_required)]
 pub struct CheckEntry {
     /// The address.
     pub address: String,
@@ -402,7 +418,6 @@ pub struct CheckEntry {
 /// The failed step of an address.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(transform = all_required)]
 pub struct StepError {
     /// The EFS operation or the wait step.
     pub operation: String,
@@ -439,23 +454,22 @@ pub struct AddressReport {
     /// How it ended.
     pub outcome: Outcome,
     /// The error of the failed step.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<StepError>,
     /// Why it was skipped, or how it was done.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// Seconds from its first step to its end.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub elapsed_seconds: Option<f64>,
     /// What its compensation did (protection set back), or why it could not.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compensation: Option<String>,
 }
 
 /// A file system left in no replication by the run.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(transform = all_required)]
 pub struct NoDr {
     /// The file system id.
     pub file_system_id: String,
@@ -470,7 +484,6 @@ pub struct NoDr {
 /// A file system the plan overwrites without the run's consent.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(transform = all_required)]
 pub struct Overwritten {
     /// The address of the create.
     pub address: String,
@@ -483,7 +496,6 @@ pub struct Overwritten {
 /// One line of `efs-replicator apply --json`; `type` says which event.
 #[derive(Deserialize, JsonSchema)]
 #[serde(tag = "type", deny_unknown_fields)]
-#[schemars(transform = all_required)]
 #[schemars(title = "efs-replicator apply event (one JSON line)")]
 pub enum ApplyEvent {
     /// The first step of the address started.
@@ -581,7 +593,6 @@ pub enum ApplyEvent {
 /// `apply` with `--json` when the configuration does not load.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(transform = all_required)]
 #[schemars(title = "efs-replicator configuration diagnostics JSON")]
 pub struct DiagnosticsDocument {
     /// Number of diagnostics.
@@ -593,7 +604,6 @@ pub struct DiagnosticsDocument {
 /// One configuration problem.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(transform = all_required)]
 pub struct Diagnostic {
     /// The file, as given on the command line; null without a place.
     pub path: Option<String>,
@@ -614,7 +624,6 @@ pub struct Diagnostic {
 /// A line and column.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(transform = all_required)]
 pub struct LineCol {
     /// 1-based line.
     pub line: u64,
@@ -644,7 +653,6 @@ pub enum ValidateDocument {
 /// A valid configuration.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(transform = all_required)]
 pub struct Valid {
     /// Always true.
     pub valid: bool,

@@ -14,7 +14,6 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use aws_sdk_efs::config::{BehaviorVersion, Credentials, Region};
-use schemars::schema_for;
 use serde_json::Value;
 
 use crate::schema_types::{
@@ -23,22 +22,28 @@ use crate::schema_types::{
 };
 use crate::{binary, root, text};
 
+/// The schema of `T` as written (the serialize contract: a field is required
+/// unless it is left out when empty).
+fn schema<T: schemars::JsonSchema>() -> Value {
+    let schema = schemars::generate::SchemaSettings::draft2020_12()
+        .for_serialize()
+        .into_generator()
+        .into_root_schema_for::<T>();
+    serde_json::to_value(schema).unwrap()
+}
+
 /// (file name under docs/schemas, generated schema).
 fn generated() -> Vec<(&'static str, Value)> {
-    let json = |s: schemars::Schema| serde_json::to_value(s).unwrap();
     vec![
-        ("plan.schema.json", json(schema_for!(PlanDocument))),
-        (
-            "plan-errors.schema.json",
-            json(schema_for!(PlanErrorsDocument)),
-        ),
-        ("check.schema.json", json(schema_for!(CheckDocument))),
-        ("apply-event.schema.json", json(schema_for!(ApplyEvent))),
+        ("plan.schema.json", schema::<PlanDocument>()),
+        ("plan-errors.schema.json", schema::<PlanErrorsDocument>()),
+        ("check.schema.json", schema::<CheckDocument>()),
+        ("apply-event.schema.json", schema::<ApplyEvent>()),
         (
             "config-diagnostics.schema.json",
-            json(schema_for!(DiagnosticsDocument)),
+            schema::<DiagnosticsDocument>(),
         ),
-        ("validate.schema.json", json(schema_for!(ValidateDocument))),
+        ("validate.schema.json", schema::<ValidateDocument>()),
     ]
 }
 
