@@ -17,6 +17,9 @@
 //! - [`export`]: HCL for the replications that exist (`export`).
 //! - [`exporter`]: `check --serve`: checks on an interval and serves
 //!   `/metrics` and `/healthz` (axum).
+//! - [`probe`]: settles undocumented EFS behaviours on an account and names
+//!   the emulator flags that reproduce them (`probe`); the only module that
+//!   creates and deletes file systems (its own, tagged).
 //! - [`cli`]: one file per command; flags in, exit code out.
 
 pub mod apply;
@@ -28,4 +31,5 @@ pub mod exporter;
 pub mod health;
 pub mod model;
 pub mod plan;
+pub mod probe;
 pub mod render;
