@@ -6,7 +6,8 @@
 //!   validates, and produces a [`model::Desired`] or diagnostics.
 //! - [`model`]: the validated desired state and the observed actual state.
 //! - [`discover`]: reads the observed state from EFS (the only user of
-//!   `aws_sdk_efs` on the read path) into a [`model::Actual`].
+//!   `aws_sdk_efs` on the read path) into a [`model::Actual`], and resolves
+//!   declared KMS keys with `aws_sdk_kms` (its only user).
 //! - [`plan`]: the pure planner, (Desired, Actual) -> Plan or preflight errors.
 //! - [`render`]: writes a plan as human text, JSON, Markdown (pull-request
 //!   comments) or GitHub Actions annotations.
