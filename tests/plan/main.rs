@@ -10,5 +10,6 @@ mod golden;
 #[path = "../kit/mod.rs"]
 mod kit;
 mod kms;
+mod markdown;
 mod safety;
 mod support;
