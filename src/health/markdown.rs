@@ -96,7 +96,7 @@ pub fn render_markdown(report: &CheckReport, out: &mut impl Write) -> io::Result
                     e.destination_file_system_id.as_deref().unwrap_or("new"),
                     e.destination_region
                 )),
-                cell(e.status.as_deref().unwrap_or("missing")),
+                cell(e.status.as_ref().map_or("missing", |s| s.as_str())),
                 cell(&e.lag.map(human_duration).unwrap_or_else(|| "-".into())),
                 drift_word(e),
                 match e.health {
@@ -135,7 +135,7 @@ pub fn render_markdown(report: &CheckReport, out: &mut impl Write) -> io::Result
                     "{} ({})",
                     u.destination_file_system_id, u.destination_region
                 )),
-                cell(&u.status)
+                cell(u.status.as_str())
             )?;
         }
         writeln!(out)?;

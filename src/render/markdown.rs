@@ -187,10 +187,16 @@ pub fn render_markdown(plan: &Plan, out: &mut impl Write) -> io::Result<()> {
             let attrs = c.after.as_ref().or(c.before.as_ref());
             let (src, dst) = match attrs {
                 Some(a) => (
-                    endpoint(Some(&a.source_file_system_id), &a.source_region),
                     endpoint(
-                        a.destination_file_system_id.as_deref(),
-                        &a.destination_region,
+                        Some(a.source_file_system_id.as_str()),
+                        a.source_region.as_str(),
+                    ),
+                    endpoint(
+                        a.destination_file_system_id
+                            .as_ref()
+                            .map(|f| f.to_string())
+                            .as_deref(),
+                        a.destination_region.as_str(),
                     ),
                 ),
                 None => ("-".to_owned(), "-".to_owned()),
@@ -228,7 +234,7 @@ pub fn render_markdown(plan: &Plan, out: &mut impl Write) -> io::Result<()> {
                     Some(u.destination_file_system_id.as_str()),
                     u.destination_region.as_str()
                 )),
-                cell(&u.status)
+                cell(u.status.as_str())
             )?;
         }
         writeln!(out)?;

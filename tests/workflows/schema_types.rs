@@ -114,7 +114,7 @@ pub enum Step {
         /// Region of the call.
         region: String,
         /// Set when it removes an orphaned destination side (called in the
-        /// destination Region with LOCAL_CONFIGURATION_ONLY): what was observed.
+        /// destination Region with LOCAL_CONFIGURATION_ONLY).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         orphan: Option<OrphanSide>,
         /// What apply must find right before the call (compare-and-swap).
@@ -208,47 +208,13 @@ pub struct Side {
     pub region: String,
 }
 
-/// What the plan observed of an orphaned destination side.
+/// Marks the delete of an orphaned destination side; what the plan observed
+/// of it is the step's `expect` and the change's `before`.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrphanSide {
-    /// The destination file system of the orphaned side.
-    pub destination_file_system_id: String,
     /// The Region of its source, whose side is gone.
     pub source_region: String,
-    /// When the configuration was created.
-    pub creation_time: EpochTime,
-    /// Its status: `"Enabled"`, `"Error"`, ..., or `{"Other": "..."}`.
-    pub status: ObservedStatus,
-}
-
-/// An instant as `{"secs_since_epoch", "nanos_since_epoch"}`.
-#[derive(Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct EpochTime {
-    /// Whole seconds since 1970-01-01T00:00:00Z.
-    pub secs_since_epoch: u64,
-    /// Nanoseconds within the second.
-    pub nanos_since_epoch: u32,
-}
-
-/// A replication status as the plan stores it.
-#[derive(Deserialize, JsonSchema)]
-#[serde(untagged)]
-pub enum ObservedStatus {
-    /// A status EFS documents (`"Enabled"`, `"Error"`, ...).
-    Known(String),
-    /// Any other status, as EFS spelled it.
-    Other(OtherStatus),
-}
-
-/// `{"Other": "..."}`.
-#[derive(Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct OtherStatus {
-    /// The status as EFS spelled it.
-    #[serde(rename = "Other")]
-    pub other: String,
 }
 
 /// The state a destructive step was planned against; `of` says which.
