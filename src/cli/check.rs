@@ -10,13 +10,13 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 
 use super::common::{extra_regions, load_desired, print_plan_errors, write_atomically, ConfigArgs};
-use super::connect::discover_state;
+use super::connect::discover_state_at;
 use super::{quiet_broken_pipe, GlobalArgs};
 use crate::health::render::{render_json, render_prometheus, render_table};
 use crate::health::{assess, HealthOptions};
@@ -83,7 +83,9 @@ pub async fn run(args: CheckArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
         return Ok(ExitCode::from(1));
     };
     let extra = extra_regions(global)?;
-    let actual = discover_state(global, &desired, &extra).await?;
+    // Lag is measured against the service's clock: with --emulator, the
+    // emulator's (which `POST /_emulator/clock` moves).
+    let (actual, now) = discover_state_at(global, &desired, &extra).await?;
     let planned = plan(&desired, &actual, &PlanOptions::default());
     let plan = match planned {
         Ok(p) => p,
@@ -97,7 +99,7 @@ pub async fn run(args: CheckArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
         initial_sync_grace: args.initial_sync_grace,
         unmanaged_is_drift: args.fail_on_unmanaged,
     };
-    let report = assess(&desired, &actual, &plan, SystemTime::now(), &opts);
+    let report = assess(&desired, &actual, &plan, now, &opts);
     let render = |w: &mut dyn Write| -> std::io::Result<()> {
         let mut w = w;
         match format {
