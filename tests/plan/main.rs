@@ -7,5 +7,6 @@
 
 mod binary;
 mod golden;
+mod newcomer;
 mod safety;
 mod support;
