@@ -22,14 +22,16 @@ use crate::health::render::{render_json, render_prometheus, render_table};
 use crate::health::{assess, HealthOptions};
 use crate::plan::{plan, PlanOptions};
 
-/// Output formats of `check`.
+/// Output formats of `check`: `table`, `json`, `prometheus`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+// Plain comments, not doc comments, on the variants: a described possible
+// value turns `--help` into clap's long format; `--format` describes them.
 pub enum CheckFormat {
-    /// An aligned table with details and a summary line.
+    // An aligned table with details and a summary line.
     Table,
-    /// JSON (schema in docs/drift-jobs.md).
+    // JSON (schema in docs/drift-jobs.md).
     Json,
-    /// Prometheus text format for node_exporter's textfile collector.
+    // Prometheus text format for node_exporter's textfile collector.
     Prometheus,
 }
 
@@ -38,7 +40,9 @@ pub enum CheckFormat {
 pub struct CheckArgs {
     #[command(flatten)]
     pub config: ConfigArgs,
-    /// Output format.
+    /// Output format: an aligned table, JSON (schema in
+    /// docs/drift-jobs.md) or Prometheus text for node_exporter's textfile
+    /// collector.
     #[arg(long, value_enum, default_value = "table", conflicts_with = "json")]
     pub format: CheckFormat,
     /// Same as --format json.

@@ -312,21 +312,49 @@ fn a_directory_is_read_as_one_configuration() {
 }
 
 #[test]
-fn help_says_which_global_flags_a_command_ignores_and_what_region_means() {
+fn help_hides_the_global_flags_a_command_ignores_and_says_what_region_means() {
     let dir = tempfile::tempdir().unwrap();
     let help = |cmd: &str| {
         let out = run(&[cmd, "--help"], dir.path(), &[]);
         assert_eq!(out.status.code(), Some(0));
         text(&out.stdout)
     };
+    // Issue 15: validate and fmt do not list the flags they ignore.
     for cmd in ["validate", "fmt"] {
         let h = help(cmd);
-        assert!(
-            h.contains("--endpoint-url and --emulator are ignored"),
-            "{cmd}: {h}"
-        );
+        for flag in ["--endpoint-url", "--emulator"] {
+            assert!(!h.contains(flag), "{cmd} lists {flag}: {h}");
+        }
+        assert!(h.contains("--no-color"), "{cmd}: {h}");
     }
-    assert!(help("fmt").contains("--region, --profile, --endpoint-url and --emulator are ignored"));
+    let fmt = help("fmt");
+    for flag in ["--region", "--profile", "--skip-region-validation"] {
+        assert!(!fmt.contains(flag), "fmt lists {flag}: {fmt}");
+    }
+    assert!(help("validate").contains("--profile"));
+    for cmd in ["plan", "apply", "check", "export"] {
+        assert!(help(cmd).contains("--emulator <STATE_FILE>"), "{cmd}");
+    }
+    // ... and still accept them, for scripts that pass the same flags to
+    // every command.
+    std::fs::write(dir.path().join("a.hcl"), NO_REGION).unwrap();
+    let out = run(
+        &["fmt", "--check", "--endpoint-url", "http://127.0.0.1:9", "--region", "eu-west-1"],
+        dir.path(),
+        &[],
+    );
+    assert_ne!(
+        text(&out.stderr).contains("unexpected argument"),
+        true,
+        "{}",
+        text(&out.stderr)
+    );
+    std::fs::remove_file(dir.path().join("a.hcl")).unwrap();
+    // check --help uses the short format like the others: no blank line
+    // between a flag and its description.
+    let check = help("check");
+    assert!(check.contains("--json  "), "{check}");
+    assert!(check.contains("[possible values: table, json, prometheus]"), "{check}");
     let export = help("export");
     assert!(
         !export.contains("default source Region"),
