@@ -392,7 +392,9 @@ mod tests {
             address: "replication.home",
             action: Action::Create,
             elapsed: Duration::from_secs(1),
-            note: Some("already present with the desired destination fs-0123456789abcdef0 (us-west-2)"),
+            note: Some(
+                "already present with the desired destination fs-0123456789abcdef0 (us-west-2)",
+            ),
         };
         assert_eq!(
             plain_line(&e),
@@ -436,7 +438,12 @@ mod tests {
             progress("replication.a", Action::Create, "waiting for ENABLED", 30),
             progress("replication.b", Action::Create, "waiting for ENABLED", 30),
             progress("replication.c", Action::Create, "creating", 30),
-            progress("removed.fs-1", Action::Delete, "waiting for the deletion", 50),
+            progress(
+                "removed.fs-1",
+                Action::Delete,
+                "waiting for the deletion",
+                50,
+            ),
             progress("replication.d", Action::NoOp, "waiting for ENABLED", 30),
         ];
         assert_eq!(

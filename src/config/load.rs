@@ -1958,7 +1958,31 @@ pub(crate) fn syntax_diagnostic(fi: usize, text: &str, e: &hcl::edit::parser::Er
             % 2
             == 1
     });
-    let d = if at_end {
+    let unclosed = if at_end {
+        super::depth::unclosed(text)
+    } else {
+        None
+    };
+    let d = if let Some(open) = unclosed {
+        // The end of the file says nothing about where the fix goes: point
+        // at the bracket that is never closed.
+        let close = match text.as_bytes()[open] {
+            b'{' => '}',
+            b'[' => ']',
+            _ => ')',
+        };
+        let eof = super::diagnostics::line_col(text, off);
+        Diagnostic::at(
+            fi,
+            Some(open..open + 1),
+            "syntax error: unexpected end of file: this bracket is never closed",
+        )
+        .with_label("opened here")
+        .with_help(format!(
+            "add the matching `{close}` (the file ends at line {} without it)",
+            eof.line
+        ))
+    } else if at_end {
         Diagnostic::at(fi, Some(off..end), "syntax error: unexpected end of file")
             .with_help("a block, string or bracket opened earlier is not closed")
     } else {

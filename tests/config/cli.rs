@@ -204,6 +204,38 @@ fn fmt_check_prints_a_diff_and_leaves_files_alone() {
         "{diff}"
     );
     assert_eq!(std::fs::read_to_string(&f).unwrap(), UNFORMATTED);
+    // Issue 15: stderr names the file.
+    let err = text(&out.stderr);
+    assert!(err.contains("main.hcl: not formatted"), "{err}");
+    assert!(err.contains("1 of 1 file(s) not formatted"), "{err}");
+}
+
+#[test]
+fn fmt_check_with_a_syntax_error_does_not_speak_of_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.hcl"), UNFORMATTED).unwrap();
+    std::fs::write(dir.path().join("b.hcl"), "replication \"b\" {\n").unwrap();
+    let out = run(&["fmt", "--check"], dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(!err.contains("no file was changed"), "{err}");
+    assert!(err.contains("a.hcl: not formatted"), "{err}");
+    assert!(err.contains("could not be checked"), "{err}");
+}
+
+#[test]
+fn a_file_that_is_not_utf8_is_located() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.hcl"), b"# caf\xe9\n").unwrap();
+    for cmd in ["validate", "fmt"] {
+        let out = run(&[cmd], dir.path(), &[]);
+        assert_eq!(out.status.code(), Some(1));
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("line 1, column 6 (byte offset 5)"),
+            "{cmd}: {err}"
+        );
+    }
 }
 
 #[test]
@@ -244,7 +276,10 @@ fn fmt_writes_nothing_when_any_file_has_a_syntax_error() {
     let out = run(&["fmt"], dir.path(), &[]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        text(&out.stderr).starts_with("b.hcl:1:18: error: syntax error"),
+        // Issue 15: an unclosed block points at its opening brace.
+        text(&out.stderr).starts_with(
+            "b.hcl:1:17: error: syntax error: unexpected end of file: this bracket is never closed"
+        ),
         "{}",
         text(&out.stderr)
     );
@@ -339,7 +374,14 @@ fn help_hides_the_global_flags_a_command_ignores_and_says_what_region_means() {
     // every command.
     std::fs::write(dir.path().join("a.hcl"), NO_REGION).unwrap();
     let out = run(
-        &["fmt", "--check", "--endpoint-url", "http://127.0.0.1:9", "--region", "eu-west-1"],
+        &[
+            "fmt",
+            "--check",
+            "--endpoint-url",
+            "http://127.0.0.1:9",
+            "--region",
+            "eu-west-1",
+        ],
         dir.path(),
         &[],
     );
@@ -354,7 +396,10 @@ fn help_hides_the_global_flags_a_command_ignores_and_says_what_region_means() {
     // between a flag and its description.
     let check = help("check");
     assert!(check.contains("--json  "), "{check}");
-    assert!(check.contains("[possible values: table, json, prometheus]"), "{check}");
+    assert!(
+        check.contains("[possible values: table, json, prometheus]"),
+        "{check}"
+    );
     let export = help("export");
     assert!(
         !export.contains("default source Region"),

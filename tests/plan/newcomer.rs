@@ -27,21 +27,33 @@ replication "home" {
 
     let state = home.join("new-state.json");
     let o = run(
-        vec!["plan".into(), path_str(&dir), "--emulator".into(), path_str(&state)],
+        vec![
+            "plan".into(),
+            path_str(&dir),
+            "--emulator".into(),
+            path_str(&state),
+        ],
         vec![],
         home.clone(),
     )
     .await;
     let err = text(&o.stderr);
     assert!(
-        err.contains(&format!("emulator state file {} does not exist", state.display()))
-            && err.contains("creating it"),
+        err.contains(&format!(
+            "emulator state file {} does not exist",
+            state.display()
+        )) && err.contains("creating it"),
         "{err}"
     );
 
     let missing = home.join("no-such-dir").join("state.json");
     let o = run(
-        vec!["plan".into(), path_str(&dir), "--emulator".into(), path_str(&missing)],
+        vec![
+            "plan".into(),
+            path_str(&dir),
+            "--emulator".into(),
+            path_str(&missing),
+        ],
         vec![],
         home.clone(),
     )
@@ -122,8 +134,10 @@ replication "home" {
     let o = check().await;
     assert_eq!(o.status.code(), Some(2), "{}", text(&o.stdout));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let lag = v["replications"][0]["lag_seconds"].as_u64().unwrap_or_else(|| {
-        panic!("no lag_seconds: {v}");
-    });
+    let lag = v["replications"][0]["lag_seconds"]
+        .as_u64()
+        .unwrap_or_else(|| {
+            panic!("no lag_seconds: {v}");
+        });
     assert!(lag >= 7200, "{v}");
 }
