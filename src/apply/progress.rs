@@ -412,7 +412,7 @@ mod tests {
         );
     }
 
-    fn progress(address: &str, action: Action, phase: &'static str, s: u64) -> Event<'_> {
+    fn progress<'a>(address: &'a str, action: Action, phase: &'a str, s: u64) -> Event<'a> {
         Event::Progress {
             address,
             action,
