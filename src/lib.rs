@@ -15,6 +15,7 @@
 //!   (pure, `now` passed in), and its table / JSON / Prometheus writers.
 //! - [`export`]: HCL for the replications that exist (`export`).
 //! - [`cli`]: one file per command; flags in, exit code out.
+//! - [`shown`]: user values as messages echo them (cut when huge).
 
 pub mod apply;
 pub mod cli;
@@ -25,3 +26,4 @@ pub mod health;
 pub mod model;
 pub mod plan;
 pub mod render;
+pub mod shown;

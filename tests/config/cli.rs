@@ -417,3 +417,31 @@ fn help_hides_the_global_flags_a_command_ignores_and_says_what_region_means() {
     let out = run(&["--region", "eu-west-1", "validate"], dir.path(), &[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 }
+
+/// Issue 15: a huge value is not echoed whole, neither in the message nor
+/// in the source snippet.
+#[test]
+fn a_huge_value_is_cut_in_diagnostics() {
+    let dir = tempfile::tempdir().unwrap();
+    let v = "x".repeat(20_000);
+    std::fs::write(
+        dir.path().join("a.hcl"),
+        format!("replication \"a\" {{\n  source_file_system_id = \"{v}\"\n  source_region = \"us-east-1\"\n  destination {{\n    region = \"{v}\"\n  }}\n}}\n"),
+    )
+    .unwrap();
+    let out = run(&["validate"], dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.len() < 4_000, "{} bytes: {err}", err.len());
+    assert_eq!(
+        err.matches("... (20000 bytes) is not a valid").count(),
+        2,
+        "{err}"
+    );
+    assert!(
+        err.contains("a.hcl:2:27: error: source_file_system_id"),
+        "{err}"
+    );
+    let out = run(&["validate", "--json"], dir.path(), &[]);
+    assert!(out.stdout.len() < 4_000, "{}", text(&out.stdout));
+}
