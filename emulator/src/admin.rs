@@ -160,10 +160,7 @@ pub fn router() -> Router<Arc<AppState>> {
 /// address: a browser sends one with every cross-origin POST, so a web
 /// page cannot reset or reconfigure a running emulator. Clients that are
 /// not browsers (tests, curl, boto3) send no `Origin` and are not affected.
-async fn same_origin_only(
-    req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
+async fn same_origin_only(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     use axum::http::{header, Method};
     if req.method() != Method::GET && req.method() != Method::HEAD {
         if let Some(origin) = req.headers().get(header::ORIGIN) {
@@ -211,9 +208,13 @@ fn parse<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, Box<Response>>
 /// The `GET /_emulator/stats` document.
 pub(crate) fn stats_json(s: &AppState) -> Value {
     let mut v = s.stats().to_json();
-    let (fs, reps) = s.store().counts();
+    let store = s.store();
+    let (fs, reps) = store.counts();
+    let (keys, aliases) = store.kms.counts();
     v["file_systems"] = json!(fs);
     v["replications"] = json!(reps);
+    v["kms_keys"] = json!(keys);
+    v["kms_aliases"] = json!(aliases);
     v
 }
 
@@ -256,14 +257,12 @@ async fn add_fault(State(s): State<Arc<AppState>>, body: Bytes) -> Response {
             "operation and error are required, e.g. {\"operation\":\"CreateReplicationConfiguration\",\"error\":\"InternalServerError\",\"count\":2}",
         );
     }
-    if !crate::wire::Operation::ALL
+    let names: Vec<&str> = crate::wire::Operation::ALL
         .iter()
-        .any(|o| o.name() == rule.operation)
-    {
-        let names: Vec<&str> = crate::wire::Operation::ALL
-            .iter()
-            .map(|o| o.name())
-            .collect();
+        .map(|o| o.name())
+        .chain(crate::kms::OPERATIONS)
+        .collect();
+    if !names.contains(&rule.operation.as_str()) {
         return admin_error(
             StatusCode::BAD_REQUEST,
             format!("operation must be one of {}", names.join(", ")),

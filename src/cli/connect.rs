@@ -2,7 +2,8 @@
 //! (`--profile`, `--endpoint-url`, `--emulator STATE_FILE`). With
 //! `--emulator`, the bundled emulator is started in-process on 127.0.0.1:0
 //! with that state file and the SDK is pointed at it with fixed dummy
-//! credentials, so no AWS configuration is needed.
+//! credentials, so no AWS configuration is needed. EFS and KMS clients are
+//! built from the same configuration and endpoint.
 //!
 //! The emulator handle must be shut down by the caller (it flushes state);
 //! nothing here sends traffic anywhere but the chosen endpoint.
@@ -11,7 +12,9 @@ use std::path::Path;
 use std::time::SystemTime;
 
 use super::GlobalArgs;
-use crate::discover::{discover, ConnectOptions, EfsReader};
+use crate::discover::{
+    discover, resolve_keys, ConnectOptions, DiscoverErrors, EfsReader, KmsResolver,
+};
 use crate::model::{Actual, Desired, Region};
 
 /// Reads the state that `desired` and the `extra` Regions cover over a
@@ -32,10 +35,26 @@ pub async fn discover_state_at(
     extra: &[Region],
 ) -> anyhow::Result<(Actual, SystemTime)> {
     let conn = connect(global).await?;
-    let discovered = discover(&conn.reader, desired, extra).await;
+    let discovered = observe(&conn, desired, extra).await;
     let now = conn.now();
     conn.close().await;
     Ok((discovered?, now))
+}
+
+/// Discovery and the resolution of the declared KMS keys, concurrently:
+/// everything the planner needs.
+pub async fn observe(
+    conn: &Connection,
+    desired: &Desired,
+    extra: &[Region],
+) -> Result<Actual, DiscoverErrors> {
+    let (discovered, keys) = tokio::join!(
+        discover(&conn.reader, desired, extra),
+        resolve_keys(&conn.keys, desired)
+    );
+    let mut actual = discovered?;
+    actual.kms_keys = keys;
+    Ok(actual)
 }
 
 /// Access key id used with the embedded emulator (it maps to its default account).
@@ -47,6 +66,8 @@ pub const EMULATOR_SECRET_KEY: &str = "emulator-secret-not-checked";
 pub struct Connection {
     /// Reads EFS (or the emulator).
     pub reader: EfsReader,
+    /// Resolves KMS key references, on the same configuration and endpoint.
+    pub keys: KmsResolver,
     /// The in-process emulator, when `--emulator` was given.
     #[cfg(feature = "emulator")]
     pub emulator: Option<efs_emulator::Emulator>,
@@ -59,6 +80,15 @@ impl Connection {
         if let Some(e) = self.emulator {
             e.shutdown().await;
         }
+    }
+
+    /// The base URL of the embedded emulator, when one was started.
+    pub fn emulator_url(&self) -> Option<String> {
+        #[cfg(feature = "emulator")]
+        if let Some(e) = &self.emulator {
+            return Some(e.base_url().to_owned());
+        }
+        None
     }
 
     /// The time the connected service reads as now: the embedded
@@ -91,6 +121,7 @@ pub async fn connect(global: &GlobalArgs) -> anyhow::Result<Connection> {
     })
     .await;
     Ok(Connection {
+        keys: KmsResolver::new(reader.sdk_config(), reader.endpoint_url()),
         reader,
         #[cfg(feature = "emulator")]
         emulator: None,
@@ -140,6 +171,7 @@ async fn connect_emulator(state: &Path) -> anyhow::Result<Connection> {
     })
     .await;
     Ok(Connection {
+        keys: KmsResolver::new(reader.sdk_config(), reader.endpoint_url()),
         reader,
         emulator: Some(emulator),
     })

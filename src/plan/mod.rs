@@ -278,6 +278,7 @@ pub fn plan(desired: &Desired, actual: &Actual, opts: &PlanOptions) -> Result<Pl
         &index,
         &deleted_by,
     ));
+    errors.extend(preflight::kms_keys(&mut drafts, actual));
     preflight::note_kept_destinations(&mut drafts);
     errors.extend(preflight::prevent_destroy(&drafts, &index));
     errors.extend(overwrite::prevent_overwrite(&drafts));

@@ -7,6 +7,7 @@
 
 mod binary;
 mod golden;
+mod kms;
 mod newcomer;
 mod safety;
 mod support;

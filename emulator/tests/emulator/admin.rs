@@ -288,7 +288,10 @@ async fn cross_origin_admin_posts_are_refused() {
     let emu = start(config()).await;
     let east = client(&emu, "us-east-1");
     create_fs(&east, "keep").await;
-    let foreign = [("Origin", "https://evil.example"), ("Content-Type", "text/plain")];
+    let foreign = [
+        ("Origin", "https://evil.example"),
+        ("Content-Type", "text/plain"),
+    ];
     let r = raw(&emu, "POST", "/_emulator/reset", &foreign, b"").await;
     assert_eq!(r.status, 403, "{}", String::from_utf8_lossy(&r.body));
     assert!(String::from_utf8_lossy(&r.body).contains("cross-origin"));
@@ -302,7 +305,10 @@ async fn cross_origin_admin_posts_are_refused() {
         &emu,
         "POST",
         "/_emulator/clock",
-        &[("Origin", own.as_str()), ("Content-Type", "application/json")],
+        &[
+            ("Origin", own.as_str()),
+            ("Content-Type", "application/json"),
+        ],
         br#"{"advance_seconds": 1}"#,
     )
     .await;
