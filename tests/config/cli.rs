@@ -385,9 +385,8 @@ fn help_hides_the_global_flags_a_command_ignores_and_says_what_region_means() {
         dir.path(),
         &[],
     );
-    assert_ne!(
-        text(&out.stderr).contains("unexpected argument"),
-        true,
+    assert!(
+        !text(&out.stderr).contains("unexpected argument"),
         "{}",
         text(&out.stderr)
     );
