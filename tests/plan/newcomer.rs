@@ -1,7 +1,7 @@
 //! Issue 15's rough edges a new user hits with `--emulator`, through the
-//! built binary: a state file path with a typo, and `check` measuring lag
-//! with the embedded emulator's clock (so `POST /_emulator/clock` can
-//! demonstrate a lag alert).
+//! built binary: a state file path with a typo, `check` measuring lag with
+//! the embedded emulator's clock (so `POST /_emulator/clock` can
+//! demonstrate a lag alert), and a `--target` given as a bare block name.
 
 use aws_sdk_efs::types::DestinationToCreate;
 
@@ -140,4 +140,48 @@ replication "home" {
             panic!("no lag_seconds: {v}");
         });
     assert!(lag >= 7200, "{v}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bare_block_name_as_target_suggests_its_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let mut env = Env::start_with(Some(state.clone())).await;
+    env.dir = dir;
+    env.fs("web", "us-east-1").await;
+    env.stop().await;
+    let home = env.dir.path().to_path_buf();
+    let cfg = env.write_config(
+        "cfg",
+        &env.config_text(
+            r#"
+replication "web" {
+  source_file_system_id = "@web"
+  source_region         = "us-east-1"
+  destination {
+    region = "us-west-2"
+  }
+}
+"#,
+        ),
+    );
+    let o = run(
+        vec![
+            "plan".into(),
+            path_str(&cfg),
+            "--target".into(),
+            "web".into(),
+            "--emulator".into(),
+            path_str(&state),
+        ],
+        vec![],
+        home,
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stdout));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("did you mean --target replication.web?"),
+        "{err}"
+    );
 }
