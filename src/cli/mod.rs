@@ -14,11 +14,13 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 pub mod apply;
 pub mod check;
 pub mod common;
+pub mod completions;
 pub mod connect;
 pub mod export;
 pub mod fmt;
 pub mod plan;
 pub mod probe;
+pub mod serve;
 pub mod validate;
 
 /// Flags accepted before or after the subcommand. A command that ignores
@@ -107,6 +109,10 @@ enum Command {
         after_help = "--region: exactly two, the source Region then the destination Region (with --cleanup: the Regions to search for leftovers). See docs/probe.md for what it creates, its cost and the IAM actions it needs."
     )]
     Probe(probe::ProbeArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell).
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (roff) of the program or of one command.
+    Man(completions::ManArgs),
 }
 
 /// Global flags that `validate` accepts but ignores (it makes no EFS call).
@@ -120,9 +126,10 @@ const IGNORED_BY_FMT: &[&str] = &[
     "skip_region_validation",
 ];
 
-/// The clap command: global flags a subcommand ignores are still accepted
-/// there (scripts pass the same flags to every command) but hidden from
-/// its `--help`.
+/// The clap definition of the whole command line (parsing, completions and
+/// man pages): global flags a subcommand ignores are still accepted there
+/// (scripts pass the same flags to every command) but hidden from its
+/// `--help`.
 pub fn command() -> clap::Command {
     let cmd = Cli::command();
     // A subcommand that defines a global flag itself does not get the
@@ -164,6 +171,8 @@ where
         Command::Check(a) => check::run(a, &cli.global).await,
         Command::Export(a) => export::run(a, &cli.global).await,
         Command::Probe(a) => probe::run(a, &cli.global).await,
+        Command::Completions(a) => completions::run_completions(a),
+        Command::Man(a) => completions::run_man(a),
     };
     match outcome {
         Ok(code) => code,

@@ -8,6 +8,7 @@
 mod binary;
 mod golden;
 mod kms;
+mod markdown;
 mod newcomer;
 mod safety;
 mod support;
