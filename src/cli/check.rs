@@ -28,7 +28,8 @@ use crate::health::{assess, HealthOptions};
 use crate::plan::{plan, PlanOptions};
 use crate::render::github::render_report_github;
 
-/// Output formats of `check`: `table`, `json`, `prometheus`.
+/// Output formats of `check`: `table`, `json`, `prometheus`, `markdown`,
+/// `github`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 // Plain comments, not doc comments, on the variants: a described possible
 // value turns `--help` into clap's long format; `--format` describes them.
@@ -39,10 +40,10 @@ pub enum CheckFormat {
     Json,
     // Prometheus text format for node_exporter's textfile collector.
     Prometheus,
-    /// Markdown for a pull-request comment or $GITHUB_STEP_SUMMARY.
+    // Markdown for a pull-request comment or $GITHUB_STEP_SUMMARY.
     Markdown,
-    /// The table, with GitHub Actions annotations for errors, unhealthy
-    /// replications and drift.
+    // The table, with GitHub Actions annotations for errors, unhealthy
+    // replications and drift.
     Github,
 }
 
@@ -52,8 +53,9 @@ pub struct CheckArgs {
     #[command(flatten)]
     pub config: ConfigArgs,
     /// Output format: an aligned table, JSON (schema in
-    /// docs/drift-jobs.md) or Prometheus text for node_exporter's textfile
-    /// collector.
+    /// docs/drift-jobs.md), Prometheus text for node_exporter's textfile
+    /// collector, Markdown (a pull-request comment or
+    /// $GITHUB_STEP_SUMMARY), or the table with GitHub Actions annotations.
     #[arg(long, value_enum, default_value = "table", conflicts_with = "json")]
     pub format: CheckFormat,
     /// Same as --format json.

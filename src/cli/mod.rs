@@ -143,8 +143,19 @@ pub fn command() -> clap::Command {
     };
     let for_validate = hidden(IGNORED_BY_VALIDATE, &cmd);
     let for_fmt = hidden(IGNORED_BY_FMT, &cmd);
-    cmd.mut_subcommand("validate", |c| c.args(for_validate))
-        .mut_subcommand("fmt", |c| c.args(for_fmt))
+    // `mut_subcommand` moves the subcommand to the end: going through all
+    // of them in order keeps the order of `--help` and the man pages.
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|c| c.get_name().to_owned())
+        .collect();
+    names.iter().fold(cmd, |cmd, name| {
+        cmd.mut_subcommand(name, |c| match name.as_str() {
+            "validate" => c.args(for_validate.clone()),
+            "fmt" => c.args(for_fmt.clone()),
+            _ => c,
+        })
+    })
 }
 
 /// Parses `args` and runs the command; the returned code is the process exit code.

@@ -396,9 +396,11 @@ fn help_hides_the_global_flags_a_command_ignores_and_says_what_region_means() {
     let check = help("check");
     assert!(check.contains("--json  "), "{check}");
     assert!(
-        check.contains("[possible values: table, json, prometheus]"),
+        check.contains("[possible values: table, json, prometheus, markdown, github]"),
         "{check}"
     );
+    let plan = help("plan");
+    assert!(plan.contains("--json  "), "{plan}");
     let export = help("export");
     assert!(
         !export.contains("default source Region"),
