@@ -22,6 +22,7 @@
 //!   the emulator flags that reproduce them (`probe`); the only module that
 //!   creates and deletes file systems (its own, tagged).
 //! - [`cli`]: one file per command; flags in, exit code out.
+//! - [`shown`]: user values as messages echo them (cut when huge).
 
 pub mod apply;
 pub mod cli;
@@ -34,3 +35,4 @@ pub mod model;
 pub mod plan;
 pub mod probe;
 pub mod render;
+pub mod shown;

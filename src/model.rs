@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 /// Why a raw string was refused by one of the newtype constructors.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{value:?} is not a valid {what}: {expected}")]
+#[error("{} is not a valid {what}: {expected}", crate::shown::quoted(.value))]
 pub struct InvalidValue {
     /// What kind of value was expected ("file system id", "region", ...).
     pub what: &'static str,

@@ -5,7 +5,8 @@
 //! dispatcher uses.
 //!
 //! Admin requests are never counted in the statistics, never throttled and
-//! never subject to fault rules or `--latency`.
+//! never subject to fault rules or `--latency`. A request that changes
+//! something is refused when it carries a foreign `Origin` (a web page).
 
 use crate::state::ForcedStatus;
 use crate::wire::ApiError;
@@ -151,6 +152,39 @@ pub fn router() -> Router<Arc<AppState>> {
         )
         .route("/_emulator/clock", get(clock).post(advance_clock))
         .route("/_emulator/state", get(dump_state))
+        .layer(axum::middleware::from_fn(same_origin_only))
+}
+
+/// Refuses an admin request that changes something (any method but GET
+/// and HEAD) when it carries an `Origin` other than the emulator's own
+/// address: a browser sends one with every cross-origin POST, so a web
+/// page cannot reset or reconfigure a running emulator. Clients that are
+/// not browsers (tests, curl, boto3) send no `Origin` and are not affected.
+async fn same_origin_only(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    use axum::http::{header, Method};
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        if let Some(origin) = req.headers().get(header::ORIGIN) {
+            let host = req
+                .headers()
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok());
+            let origin_host = origin
+                .to_str()
+                .ok()
+                .and_then(|o| o.split_once("://"))
+                .map(|(_, h)| h.trim_end_matches('/'));
+            if origin_host.is_none() || origin_host != host {
+                return admin_error(
+                    StatusCode::FORBIDDEN,
+                    format!(
+                        "cross-origin admin request refused (Origin {}): the admin API changes the emulator's state and accepts no request from a web page of another origin",
+                        origin.to_str().unwrap_or("?")
+                    ),
+                );
+            }
+        }
+    }
+    next.run(req).await
 }
 
 fn admin_error(status: StatusCode, msg: impl Into<String>) -> Response {

@@ -557,6 +557,13 @@ impl Emulator {
         admin::stats_json(&self.state)
     }
 
+    /// The emulator's clock in seconds since the Unix epoch: the wall
+    /// clock plus what `POST /_emulator/clock` added.
+    pub fn now(&self) -> f64 {
+        let store = self.state.store();
+        self.state.now(&store)
+    }
+
     /// Moves the emulator's clock forward (like `POST /_emulator/clock`).
     pub async fn advance_clock(&self, by: Duration) -> Result<(), PersistError> {
         let snapshot = {

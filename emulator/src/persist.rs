@@ -1,5 +1,6 @@
 //! The state file: JSON read at start, written after every change by
-//! writing a temporary file next to it, fsyncing it, renaming it over the
+//! writing a temporary file next to it (a fresh random name, created
+//! exclusively, so a planted symlink is never followed), fsyncing it, renaming it over the
 //! state file and fsyncing the directory. A crash (even kill -9) at any
 //! moment therefore leaves either the previous or the new complete state.
 //!
@@ -35,15 +36,6 @@ pub enum PersistError {
     },
 }
 
-/// The temporary file used while writing `path`.
-pub fn temp_path(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "state.json".into());
-    path.with_file_name(format!(".{name}.tmp"))
-}
-
 /// Reads the state document; a missing file is `None` (empty state).
 pub fn load(path: &Path) -> Result<Option<StateDocument>, PersistError> {
     let bytes = match std::fs::read(path) {
@@ -77,17 +69,25 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), PersistError> {
         path: path.to_path_buf(),
         cause: source,
     };
-    let tmp = temp_path(path);
-    {
-        let mut f = std::fs::File::create(&tmp).map_err(err)?;
-        f.write_all(bytes).map_err(err)?;
-        f.sync_all().map_err(err)?;
-    }
-    std::fs::rename(&tmp, path).map_err(err)?;
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
+    // A new file with a random name, created exclusively (O_EXCL, mode
+    // 0600): never a predictable name that a symlink planted beforehand
+    // could redirect.
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "state.json".into());
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .map_err(err)?;
+    tmp.write_all(bytes).map_err(err)?;
+    tmp.as_file().sync_all().map_err(err)?;
+    tmp.persist(path).map_err(|e| err(e.error))?;
     if let Ok(d) = std::fs::File::open(dir) {
         // Directory fsync makes the rename durable; not all platforms allow it.
         let _ = d.sync_all();
@@ -148,7 +148,26 @@ mod tests {
         write_atomic(&p, b"{\"version\":1}").unwrap();
         write_atomic(&p, b"{\"version\":2}").unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"{\"version\":2}");
-        assert!(!temp_path(&p).exists());
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left, [std::ffi::OsString::from("s.json")]);
+    }
+
+    /// Issue 15: a symlink planted at the old, predictable temporary name
+    /// is not followed: its target stays as it was.
+    #[cfg(unix)]
+    #[test]
+    fn a_planted_symlink_is_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, b"keep").unwrap();
+        let p = dir.path().join("s.json");
+        std::os::unix::fs::symlink(&victim, dir.path().join(".s.json.tmp")).unwrap();
+        write_atomic(&p, b"{}").unwrap();
+        assert_eq!(std::fs::read(&victim).unwrap(), b"keep");
+        assert_eq!(std::fs::read(&p).unwrap(), b"{}");
     }
 
     #[test]

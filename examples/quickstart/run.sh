@@ -15,7 +15,10 @@ state=${STATE:-$(mktemp -d)/state.json}
 [ -f "$state" ] || cp "$here/seed-state.json" "$state"
 echo "emulator state: $state" >&2
 cd "$here/../.."
-cargo build -q --bin efs-replicator
+# Not quiet: the first build takes minutes, and cargo's progress shows
+# that something is happening.
+echo "==> building efs-replicator (the first build takes a few minutes)" >&2
+cargo build --bin efs-replicator
 run() { cargo run -q --bin efs-replicator -- "$@" --emulator "$state"; }
 
 if [ -t 0 ]; then approve=""; else approve="--auto-approve"; fi

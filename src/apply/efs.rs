@@ -31,7 +31,7 @@ impl Operations for EfsWriter<'_> {
         region: &Region,
         source: &FileSystemId,
         destination: &DestinationSpec,
-    ) -> Result<(), StepError> {
+    ) -> Result<Option<String>, StepError> {
         const OP: &str = "CreateReplicationConfiguration";
         let mut d = DestinationToCreate::builder().region(destination.region.as_str());
         if let Some(az) = &destination.availability_zone_name {
@@ -53,7 +53,12 @@ impl Operations for EfsWriter<'_> {
             .destinations(d.build())
             .send()
             .await
-            .map(|_| ())
+            .map(|out| {
+                out.destinations()
+                    .first()
+                    .map(|d| d.file_system_id().to_owned())
+                    .filter(|id| !id.is_empty())
+            })
             .map_err(|e| sdk_error(OP, region, e).into())
     }
 

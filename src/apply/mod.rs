@@ -67,13 +67,14 @@ use states::{
 
 /// The EFS calls apply makes. Implemented over `aws-sdk-efs` by [`EfsWriter`].
 pub trait Operations: Sync {
-    /// `CreateReplicationConfiguration` of `source` (called in `region`).
+    /// `CreateReplicationConfiguration` of `source` (called in `region`);
+    /// the id of the destination file system when EFS returned one.
     fn create(
         &self,
         region: &Region,
         source: &FileSystemId,
         destination: &DestinationSpec,
-    ) -> impl Future<Output = Result<(), StepError>> + Send;
+    ) -> impl Future<Output = Result<Option<String>, StepError>> + Send;
     /// `DeleteReplicationConfiguration` of the replication whose source is `source`.
     fn delete(
         &self,
@@ -402,15 +403,21 @@ pub async fn execute<O: Operations>(
                 states.insert(id, state);
             }
             _ = ticker.tick() => {
-                for (i, t) in tracks.iter().enumerate() {
-                    if let (Some(s), false) = (t.started, t.ended) {
-                        reporter.event(&Event::Progress {
+                let pending: Vec<Event<'_>> = tracks
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, t)| match (t.started, t.ended) {
+                        (Some(s), false) => Some(Event::Progress {
                             address: &plan.changes[i].address,
                             action: plan.changes[i].action,
                             phase: t.phase,
                             elapsed: s.elapsed(),
-                        });
-                    }
+                        }),
+                        _ => None,
+                    })
+                    .collect();
+                if !pending.is_empty() {
+                    reporter.tick(&pending);
                 }
             }
             changed = interrupt.changed(), if interrupt_open => {
@@ -480,6 +487,8 @@ async fn run_step<O: Operations>(
             };
         }
     }
+    // What a create returned, for its note: `new destination fs-... (REGION)`.
+    let mut destination_id = None;
     let attempt = match &step.kind {
         StepKind::Delete {
             source_file_system_id,
@@ -506,7 +515,20 @@ async fn run_step<O: Operations>(
             source_file_system_id,
             region,
             destination,
-        } => to_attempt(ops.create(region, source_file_system_id, destination).await),
+        } => match ops.create(region, source_file_system_id, destination).await {
+            Ok(id) => {
+                destination_id = id.map(|id| {
+                    let new = if destination.file_system_id.is_none() {
+                        "new "
+                    } else {
+                        ""
+                    };
+                    format!("{new}destination {id} ({})", destination.region)
+                });
+                Attempt::Ok
+            }
+            Err(e) => Attempt::Err(e),
+        },
         StepKind::WaitEnabled {
             source_file_system_id,
             region,
@@ -582,6 +604,9 @@ async fn run_step<O: Operations>(
             let found = seen.ok().flatten();
             decide(&step.kind, &attempt, Some(found.as_ref()), opts.fail_fast)
         }
+        Decision::Done { note: None } if destination_id.is_some() => Decision::Done {
+            note: destination_id,
+        },
         d => d,
     }
 }

@@ -1,7 +1,9 @@
 //! Progress of an apply, per address: the [`Event`]s the executor emits and
 //! three reporters. [`TtyReporter`]: one indicatif line per replication with
-//! a spinner and the elapsed time. [`PlainReporter`]: plain lines for logs
-//! (`replication.home: still creating [30s elapsed]`). [`JsonReporter`]: one
+//! a spinner and the elapsed time. [`PlainReporter`]: plain lines for logs,
+//! with one line per interval summarising what is still pending
+//! (`still pending [30s]: replication.home (creating, waiting for ENABLED)`).
+//! [`JsonReporter`]: one
 //! JSON object per line (`apply_start`, `apply_progress`, `apply_complete`,
 //! `apply_errored`; the caller writes the final `summary`).
 //!
@@ -68,6 +70,13 @@ pub enum Event<'a> {
 pub trait Reporter: Send + Sync {
     /// One event.
     fn event(&self, event: &Event<'_>);
+    /// Periodic: the [`Event::Progress`] of every address still running,
+    /// all at once. By default each is reported as an event of its own.
+    fn tick(&self, pending: &[Event<'_>]) {
+        for e in pending {
+            self.event(e);
+        }
+    }
     /// Called once after the last event, before the summary is printed.
     fn finish(&self) {}
 }
@@ -80,6 +89,11 @@ fn past(action: Action) -> &'static str {
         Action::NoOp => "became ENABLED",
     }
 }
+
+/// How a note of [`Event::Complete`] begins when the step found its work
+/// already done (`already present with the desired destination ...`,
+/// `already deleted`).
+pub const ALREADY: &str = "already ";
 
 fn secs(d: Duration) -> u64 {
     d.as_secs()
@@ -119,6 +133,11 @@ pub fn plain_line(event: &Event<'_>) -> String {
             elapsed,
             note,
         } => match note {
+            // Nothing was done: the replication was already there (or
+            // already gone); "created" would claim otherwise.
+            Some(n) if n.starts_with(ALREADY) => {
+                format!("{address}: {n} [{}s]", secs(*elapsed))
+            }
             Some(n) => format!(
                 "{address}: {} after {}s ({n})",
                 past(*action),
@@ -135,11 +154,74 @@ pub fn plain_line(event: &Event<'_>) -> String {
     }
 }
 
+/// Addresses a pending line names one by one, each with what it is doing;
+/// more are counted by phase, with the first few named.
+const PENDING_DETAILED: usize = 3;
+
+/// The one line the plain reporter prints per interval for the addresses
+/// still running (`pending` holds their [`Event::Progress`]); `None` when
+/// nothing is.
+pub fn pending_line(pending: &[Event<'_>]) -> Option<String> {
+    let items: Vec<(&str, Action, &str, Duration)> = pending
+        .iter()
+        .filter_map(|e| match e {
+            Event::Progress {
+                address,
+                action,
+                phase,
+                elapsed,
+            } => Some((*address, *action, *phase, *elapsed)),
+            _ => None,
+        })
+        .collect();
+    let longest = items.iter().map(|i| i.3).max()?;
+    let head = format!("still pending [{}s]", secs(longest));
+    if items.len() <= PENDING_DETAILED {
+        let each: Vec<String> = items
+            .iter()
+            .map(|(address, action, phase, _)| match action {
+                // "waiting to become ENABLED (waiting for ENABLED)" would
+                // say it twice: the phase says it all.
+                Action::NoOp => format!("{address} ({phase})"),
+                _ => format!("{address} ({}, {phase})", verb(*action)),
+            })
+            .collect();
+        return Some(format!("{head}: {}", each.join(", ")));
+    }
+    let mut by_phase: Vec<(&str, usize)> = Vec::new();
+    for (_, _, phase, _) in &items {
+        match by_phase.iter_mut().find(|(p, _)| p == phase) {
+            Some((_, n)) => *n += 1,
+            None => by_phase.push((phase, 1)),
+        }
+    }
+    let counts: Vec<String> = by_phase
+        .iter()
+        .map(|(phase, n)| format!("{n} {phase}"))
+        .collect();
+    let named: Vec<&str> = items.iter().take(PENDING_DETAILED).map(|i| i.0).collect();
+    Some(format!(
+        "{head}: {} addresses ({}): {} and {} more",
+        items.len(),
+        counts.join(", "),
+        named.join(", "),
+        items.len() - named.len()
+    ))
+}
+
 impl Reporter for PlainReporter {
     fn event(&self, event: &Event<'_>) {
         let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
         let _ = writeln!(out, "{}", plain_line(event));
         let _ = out.flush();
+    }
+
+    fn tick(&self, pending: &[Event<'_>]) {
+        if let Some(line) = pending_line(pending) {
+            let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
+            let _ = writeln!(out, "{line}");
+            let _ = out.flush();
+        }
     }
 }
 
@@ -300,5 +382,73 @@ mod tests {
             action: Action::Delete,
         };
         assert_eq!(plain_line(&s), "removed.fs-00000001: destroying...");
+    }
+
+    /// Issue 15: a create that found its replication in place does not
+    /// say "created".
+    #[test]
+    fn already_present_is_not_created() {
+        let e = Event::Complete {
+            address: "replication.home",
+            action: Action::Create,
+            elapsed: Duration::from_secs(1),
+            note: Some(
+                "already present with the desired destination fs-0123456789abcdef0 (us-west-2)",
+            ),
+        };
+        assert_eq!(
+            plain_line(&e),
+            "replication.home: already present with the desired destination fs-0123456789abcdef0 (us-west-2) [1s]"
+        );
+        let e = Event::Complete {
+            address: "replication.home",
+            action: Action::Create,
+            elapsed: Duration::from_secs(41),
+            note: Some("new destination fs-0123456789abcdef0 (us-west-2)"),
+        };
+        assert_eq!(
+            plain_line(&e),
+            "replication.home: created after 41s (new destination fs-0123456789abcdef0 (us-west-2))"
+        );
+    }
+
+    fn progress<'a>(address: &'a str, action: Action, phase: &'a str, s: u64) -> Event<'a> {
+        Event::Progress {
+            address,
+            action,
+            phase,
+            elapsed: Duration::from_secs(s),
+        }
+    }
+
+    /// Issue 15: one line per interval for everything pending, and a
+    /// replication waited for in place does not say "waiting" twice.
+    #[test]
+    fn one_pending_line_per_interval_says_waiting_once() {
+        assert_eq!(pending_line(&[]), None);
+        let few = [
+            progress("replication.a", Action::Create, "waiting for ENABLED", 30),
+            progress("replication.b", Action::NoOp, "waiting for ENABLED", 40),
+        ];
+        assert_eq!(
+            pending_line(&few).unwrap(),
+            "still pending [40s]: replication.a (creating, waiting for ENABLED), replication.b (waiting for ENABLED)"
+        );
+        let many = [
+            progress("replication.a", Action::Create, "waiting for ENABLED", 30),
+            progress("replication.b", Action::Create, "waiting for ENABLED", 30),
+            progress("replication.c", Action::Create, "creating", 30),
+            progress(
+                "removed.fs-1",
+                Action::Delete,
+                "waiting for the deletion",
+                50,
+            ),
+            progress("replication.d", Action::NoOp, "waiting for ENABLED", 30),
+        ];
+        assert_eq!(
+            pending_line(&many).unwrap(),
+            "still pending [50s]: 5 addresses (3 waiting for ENABLED, 1 creating, 1 waiting for the deletion): replication.a, replication.b, replication.c and 2 more"
+        );
     }
 }

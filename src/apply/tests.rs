@@ -48,8 +48,8 @@ impl Operations for Scripted {
         _: &Region,
         s: &FileSystemId,
         _: &DestinationSpec,
-    ) -> Result<(), StepError> {
-        self.call(format!("create {s}")).await
+    ) -> Result<Option<String>, StepError> {
+        self.call(format!("create {s}")).await.map(|()| None)
     }
     async fn delete(&self, _: &Region, s: &FileSystemId) -> Result<(), StepError> {
         self.call(format!("delete {s}")).await

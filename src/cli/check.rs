@@ -12,7 +12,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
@@ -20,7 +20,7 @@ use clap::{Args, ValueEnum};
 use super::common::{
     extra_regions, load_desired_as, print_plan_errors_as, write_atomically, ConfigArgs, ErrorStyle,
 };
-use super::connect::discover_state;
+use super::connect::discover_state_at;
 use super::{quiet_broken_pipe, GlobalArgs};
 use crate::health::markdown::render_markdown;
 use crate::health::render::{render_json, render_prometheus, render_table};
@@ -28,19 +28,22 @@ use crate::health::{assess, HealthOptions};
 use crate::plan::{plan, PlanOptions};
 use crate::render::github::render_report_github;
 
-/// Output formats of `check`.
+/// Output formats of `check`: `table`, `json`, `prometheus`, `markdown`,
+/// `github`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+// Plain comments, not doc comments, on the variants: a described possible
+// value turns `--help` into clap's long format; `--format` describes them.
 pub enum CheckFormat {
-    /// An aligned table with details and a summary line.
+    // An aligned table with details and a summary line.
     Table,
-    /// JSON (schema in docs/drift-jobs.md).
+    // JSON (schema in docs/drift-jobs.md).
     Json,
-    /// Prometheus text format for node_exporter's textfile collector.
+    // Prometheus text format for node_exporter's textfile collector.
     Prometheus,
-    /// Markdown for a pull-request comment or $GITHUB_STEP_SUMMARY.
+    // Markdown for a pull-request comment or $GITHUB_STEP_SUMMARY.
     Markdown,
-    /// The table, with GitHub Actions annotations for errors, unhealthy
-    /// replications and drift.
+    // The table, with GitHub Actions annotations for errors, unhealthy
+    // replications and drift.
     Github,
 }
 
@@ -49,7 +52,10 @@ pub enum CheckFormat {
 pub struct CheckArgs {
     #[command(flatten)]
     pub config: ConfigArgs,
-    /// Output format.
+    /// Output format: an aligned table, JSON (schema in
+    /// docs/drift-jobs.md), Prometheus text for node_exporter's textfile
+    /// collector, Markdown (a pull-request comment or
+    /// $GITHUB_STEP_SUMMARY), or the table with GitHub Actions annotations.
     #[arg(long, value_enum, default_value = "table", conflicts_with = "json")]
     pub format: CheckFormat,
     /// Same as --format json.
@@ -114,7 +120,9 @@ pub async fn run(args: CheckArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
         return Ok(ExitCode::from(1));
     };
     let extra = extra_regions(global)?;
-    let actual = discover_state(global, &desired, &extra).await?;
+    // Lag is measured against the service's clock: with --emulator, the
+    // emulator's (which `POST /_emulator/clock` moves).
+    let (actual, now) = discover_state_at(global, &desired, &extra).await?;
     let planned = plan(&desired, &actual, &PlanOptions::default());
     let plan = match planned {
         Ok(p) => p,
@@ -123,7 +131,7 @@ pub async fn run(args: CheckArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
             return Ok(ExitCode::from(1));
         }
     };
-    let report = assess(&desired, &actual, &plan, SystemTime::now(), &health);
+    let report = assess(&desired, &actual, &plan, now, &health);
     let render = |w: &mut dyn Write| -> std::io::Result<()> {
         let mut w = w;
         match format {

@@ -8,7 +8,8 @@
 //! The emulator handle must be shut down by the caller (it flushes state);
 //! nothing here sends traffic anywhere but the chosen endpoint.
 
-use anyhow::Context as _;
+use std::path::Path;
+use std::time::SystemTime;
 
 use super::GlobalArgs;
 use crate::discover::{
@@ -23,10 +24,21 @@ pub async fn discover_state(
     desired: &Desired,
     extra: &[Region],
 ) -> anyhow::Result<Actual> {
+    Ok(discover_state_at(global, desired, extra).await?.0)
+}
+
+/// Like [`discover_state`], also returning the service's time right after
+/// the read ([`Connection::now`]): what `check` measures lag against.
+pub async fn discover_state_at(
+    global: &GlobalArgs,
+    desired: &Desired,
+    extra: &[Region],
+) -> anyhow::Result<(Actual, SystemTime)> {
     let conn = connect(global).await?;
     let discovered = observe(&conn, desired, extra).await;
+    let now = conn.now();
     conn.close().await;
-    Ok(discovered?)
+    Ok((discovered?, now))
 }
 
 /// Discovery and the resolution of the declared KMS keys, concurrently:
@@ -57,15 +69,40 @@ pub struct Connection {
     /// Resolves KMS key references, on the same configuration and endpoint.
     pub keys: KmsResolver,
     /// The in-process emulator, when `--emulator` was given.
+    #[cfg(feature = "emulator")]
     pub emulator: Option<efs_emulator::Emulator>,
 }
 
 impl Connection {
     /// Stops the embedded emulator, if any, flushing its state file.
     pub async fn close(self) {
+        #[cfg(feature = "emulator")]
         if let Some(e) = self.emulator {
             e.shutdown().await;
         }
+    }
+
+    /// The base URL of the embedded emulator, when one was started.
+    pub fn emulator_url(&self) -> Option<String> {
+        #[cfg(feature = "emulator")]
+        if let Some(e) = &self.emulator {
+            return Some(e.base_url().to_owned());
+        }
+        None
+    }
+
+    /// The time the connected service reads as now: the embedded
+    /// emulator's clock (which `POST /_emulator/clock` moves) with
+    /// `--emulator`, else this machine's clock.
+    pub fn now(&self) -> SystemTime {
+        #[cfg(feature = "emulator")]
+        if let Some(e) = &self.emulator {
+            let secs = e.now();
+            if secs.is_finite() && secs >= 0.0 {
+                return std::time::UNIX_EPOCH + std::time::Duration::from_secs_f64(secs);
+            }
+        }
+        SystemTime::now()
     }
 }
 
@@ -75,39 +112,7 @@ pub async fn connect(global: &GlobalArgs) -> anyhow::Result<Connection> {
         if global.endpoint_url.is_some() {
             anyhow::bail!("--emulator and --endpoint-url cannot be used together: the emulator is the endpoint");
         }
-        let mut config = efs_emulator::Config {
-            state_file: Some(state.clone()),
-            ..efs_emulator::Config::default()
-        };
-        // The embedded emulator plays the behaviour variant set named by
-        // EFS_EMULATOR_VARIANTS (emulator/README.md), so that the binary's
-        // tests run under every set too; unset, the defaults.
-        let variants = efs_emulator::variants::VARIANTS_ENV;
-        if let Ok(v) = std::env::var(variants) {
-            efs_emulator::VariantSet::parse(&v)
-                .map_err(|e| anyhow::anyhow!("{variants}: {e}"))?
-                .apply(&mut config);
-        }
-        let emulator = efs_emulator::start(config).await.with_context(|| {
-            format!(
-                "could not start the embedded emulator with state file {}",
-                state.display()
-            )
-        })?;
-        let reader = EfsReader::connect(&ConnectOptions {
-            profile: None,
-            endpoint_url: Some(emulator.base_url().to_owned()),
-            static_credentials: Some((
-                EMULATOR_ACCESS_KEY.to_owned(),
-                EMULATOR_SECRET_KEY.to_owned(),
-            )),
-        })
-        .await;
-        return Ok(Connection {
-            keys: KmsResolver::new(reader.sdk_config(), reader.endpoint_url()),
-            reader,
-            emulator: Some(emulator),
-        });
+        return connect_emulator(state).await;
     }
     let reader = EfsReader::connect(&ConnectOptions {
         profile: global.profile.clone(),
@@ -118,6 +123,82 @@ pub async fn connect(global: &GlobalArgs) -> anyhow::Result<Connection> {
     Ok(Connection {
         keys: KmsResolver::new(reader.sdk_config(), reader.endpoint_url()),
         reader,
+        #[cfg(feature = "emulator")]
         emulator: None,
     })
+}
+
+/// `--emulator` in a build without the `emulator` feature.
+#[cfg(not(feature = "emulator"))]
+async fn connect_emulator(state: &Path) -> anyhow::Result<Connection> {
+    anyhow::bail!(
+        "--emulator {}: this build of efs-replicator has no bundled emulator (it was built without the `emulator` cargo feature); rebuild with default features, or point --endpoint-url at a running efs-emulator",
+        state.display()
+    )
+}
+
+/// Starts the embedded emulator on `state` and connects to it.
+#[cfg(feature = "emulator")]
+async fn connect_emulator(state: &Path) -> anyhow::Result<Connection> {
+    use anyhow::Context as _;
+    check_state_path(state)?;
+    let mut config = efs_emulator::Config {
+        state_file: Some(state.to_path_buf()),
+        ..efs_emulator::Config::default()
+    };
+    // The embedded emulator plays the behaviour variant set named by
+    // EFS_EMULATOR_VARIANTS (emulator/README.md), so that the binary's
+    // tests run under every set too; unset, the defaults.
+    let variants = efs_emulator::variants::VARIANTS_ENV;
+    if let Ok(v) = std::env::var(variants) {
+        efs_emulator::VariantSet::parse(&v)
+            .map_err(|e| anyhow::anyhow!("{variants}: {e}"))?
+            .apply(&mut config);
+    }
+    let emulator = efs_emulator::start(config).await.with_context(|| {
+        format!(
+            "could not start the embedded emulator with state file {}",
+            state.display()
+        )
+    })?;
+    let reader = EfsReader::connect(&ConnectOptions {
+        profile: None,
+        endpoint_url: Some(emulator.base_url().to_owned()),
+        static_credentials: Some((
+            EMULATOR_ACCESS_KEY.to_owned(),
+            EMULATOR_SECRET_KEY.to_owned(),
+        )),
+    })
+    .await;
+    Ok(Connection {
+        keys: KmsResolver::new(reader.sdk_config(), reader.endpoint_url()),
+        reader,
+        emulator: Some(emulator),
+    })
+}
+
+/// Refuses a state file whose directory does not exist (a typo would
+/// otherwise fail only at the first write), and says on stderr when the
+/// file does not exist yet: the emulator then starts empty and creates it.
+#[cfg(feature = "emulator")]
+fn check_state_path(state: &Path) -> anyhow::Result<()> {
+    if state.exists() {
+        return Ok(());
+    }
+    let dir = match state.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        anyhow::bail!(
+            "--emulator {}: directory {} does not exist; give the path of an existing state file, or of a new one in an existing directory",
+            state.display(),
+            dir.display()
+        );
+    }
+    eprintln!(
+        "note: emulator state file {} does not exist: starting with an empty state and creating it (check the path if you meant an existing one)",
+        state.display()
+    );
+    Ok(())
 }

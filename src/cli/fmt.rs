@@ -1,6 +1,7 @@
 //! `efs-replicator fmt [--check] [PATH]`: rewrites configuration files in
 //! canonical format, or with `--check` prints a unified diff of what would
-//! change and exits 1.
+//! change (and names each such file on stderr) and exits 1, as it does
+//! when a file cannot be parsed.
 //!
 //! A file is replaced atomically (temporary file in the same directory, then
 //! rename) and only when every file parsed: a syntax error anywhere means no
@@ -34,8 +35,8 @@ pub async fn run(args: FmtArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode>
     let mut changed: Vec<(PathBuf, String, String)> = Vec::new();
     let mut failed = false;
     for f in &files {
-        let text =
-            std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?;
+        let text = config::limits::read_file(f)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", f.display()))?;
         match format_source(&f.display().to_string(), &text) {
             Ok(formatted) if formatted != text => changed.push((f.clone(), text, formatted)),
             Ok(_) => {}
@@ -45,14 +46,15 @@ pub async fn run(args: FmtArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode>
             }
         }
     }
-    if failed {
-        eprintln!("no file was changed");
+    if failed && !args.check {
+        eprintln!("no file was changed: fmt rewrites files only when every one parses");
         return Ok(ExitCode::from(1));
     }
     let mut out = std::io::stdout().lock();
     if args.check {
         for (f, old, new) in &changed {
             let name = f.display().to_string();
+            eprintln!("{name}: not formatted (the diff is on stdout)");
             let diff = similar::TextDiff::from_lines(old, new);
             write!(
                 out,
@@ -60,7 +62,16 @@ pub async fn run(args: FmtArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode>
                 diff.unified_diff().context_radius(3).header(&name, &name)
             )?;
         }
-        return Ok(if changed.is_empty() {
+        if failed {
+            eprintln!("the files with syntax errors above could not be checked");
+        } else if !changed.is_empty() {
+            eprintln!(
+                "{} of {} file(s) not formatted; run `efs-replicator fmt` to rewrite them",
+                changed.len(),
+                files.len()
+            );
+        }
+        return Ok(if changed.is_empty() && !failed {
             ExitCode::SUCCESS
         } else {
             ExitCode::from(1)

@@ -9,7 +9,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, CommandFactory, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 pub mod apply;
 pub mod check;
@@ -23,28 +23,29 @@ pub mod probe;
 pub mod serve;
 pub mod validate;
 
-/// Flags accepted before or after the subcommand.
+/// Flags accepted before or after the subcommand. A command that ignores
+/// some (validate and fmt make no EFS call) accepts them but hides them
+/// from its `--help` ([`command`]).
 #[derive(Debug, Clone, Default, Args)]
 pub struct GlobalArgs {
     /// AWS Region (repeatable); what it means depends on the command (see
-    /// the notes at the end of its --help). Ignored by fmt.
+    /// the notes at the end of its --help).
     #[arg(long = "region", global = true, value_name = "REGION")]
     pub regions: Vec<String>,
     /// Named profile from the AWS config and credentials files (validate
-    /// only reads its Region; ignored by fmt).
+    /// only reads its Region).
     #[arg(long, global = true, value_name = "NAME")]
     pub profile: Option<String>,
     /// Send EFS requests to this URL instead of AWS (also
-    /// AWS_ENDPOINT_URL_EFS). Ignored by validate and fmt, which make no
-    /// EFS call.
+    /// AWS_ENDPOINT_URL_EFS).
     #[arg(long, global = true, value_name = "URL")]
     pub endpoint_url: Option<String>,
     /// Never colour output (NO_COLOR is respected too).
     #[arg(long, global = true)]
     pub no_color: bool,
     /// Start the bundled EFS emulator in-process with this state file and
-    /// talk to it instead of AWS (no AWS account needed). Ignored by
-    /// validate and fmt, which make no EFS call.
+    /// talk to it instead of AWS (no AWS account needed; needs a build with
+    /// the default `emulator` feature).
     #[arg(long, global = true, value_name = "STATE_FILE")]
     pub emulator: Option<PathBuf>,
     /// Accept Region names this build does not know (a Region newer than
@@ -79,13 +80,10 @@ const REGION_SCAN: &str = "--region: the first one is the default source Region 
 enum Command {
     /// Check configuration files without calling AWS.
     #[command(
-        after_help = "--region: the default source Region of blocks when neither the file nor `settings` name one (else AWS_REGION, AWS_DEFAULT_REGION or the profile's region). --endpoint-url and --emulator are ignored: validate makes no EFS call."
+        after_help = "--region: the default source Region of blocks when neither the file nor `settings` name one (else AWS_REGION, AWS_DEFAULT_REGION or the profile's region)."
     )]
     Validate(validate::ValidateArgs),
     /// Rewrite configuration files in canonical format.
-    #[command(
-        after_help = "--region, --profile, --endpoint-url and --emulator are ignored: fmt only rewrites text."
-    )]
     Fmt(fmt::FmtArgs),
     /// Show what apply would change: read the current state and diff it
     /// against the configuration.
@@ -117,9 +115,47 @@ enum Command {
     Man(completions::ManArgs),
 }
 
-/// The clap definition of the whole command line (for completions and man pages).
+/// Global flags that `validate` accepts but ignores (it makes no EFS call).
+const IGNORED_BY_VALIDATE: &[&str] = &["endpoint_url", "emulator"];
+/// Global flags that `fmt` accepts but ignores (it only rewrites text).
+const IGNORED_BY_FMT: &[&str] = &[
+    "regions",
+    "profile",
+    "endpoint_url",
+    "emulator",
+    "skip_region_validation",
+];
+
+/// The clap definition of the whole command line (parsing, completions and
+/// man pages): global flags a subcommand ignores are still accepted there
+/// (scripts pass the same flags to every command) but hidden from its
+/// `--help`.
 pub fn command() -> clap::Command {
-    Cli::command()
+    let cmd = Cli::command();
+    // A subcommand that defines a global flag itself does not get the
+    // root's copy when the command is built; its value still reaches the
+    // global flags. So each ignored flag is the root's definition, hidden.
+    let hidden = |ids: &'static [&'static str], root: &clap::Command| -> Vec<clap::Arg> {
+        root.get_arguments()
+            .filter(|a| ids.contains(&a.get_id().as_str()))
+            .map(|a| a.clone().hide(true))
+            .collect()
+    };
+    let for_validate = hidden(IGNORED_BY_VALIDATE, &cmd);
+    let for_fmt = hidden(IGNORED_BY_FMT, &cmd);
+    // `mut_subcommand` moves the subcommand to the end: going through all
+    // of them in order keeps the order of `--help` and the man pages.
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|c| c.get_name().to_owned())
+        .collect();
+    names.iter().fold(cmd, |cmd, name| {
+        cmd.mut_subcommand(name, |c| match name.as_str() {
+            "validate" => c.args(for_validate.clone()),
+            "fmt" => c.args(for_fmt.clone()),
+            _ => c,
+        })
+    })
 }
 
 /// Parses `args` and runs the command; the returned code is the process exit code.
@@ -128,7 +164,10 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
+    let parsed = command()
+        .try_get_matches_from(args)
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();

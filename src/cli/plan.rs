@@ -24,17 +24,19 @@ use crate::plan::{plan, PlanOptions, SavedPlan};
 use crate::render::github::render_plan_warnings_github;
 use crate::render::{render_human, render_json, render_markdown, HumanOptions};
 
-/// Output formats of `plan`.
+/// Output formats of `plan`: `human`, `json`, `markdown`, `github`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+// Plain comments, not doc comments, on the variants: a described possible
+// value turns `--help` into clap's long format; `--format` describes them.
 pub enum PlanFormat {
-    /// Terraform-style text for people.
+    // Terraform-style text for people.
     Human,
-    /// JSON (schema: docs/plan-json.md, docs/schemas/plan.schema.json).
+    // JSON (schema: docs/plan-json.md, docs/schemas/plan.schema.json).
     Json,
-    /// Markdown for a pull-request comment or $GITHUB_STEP_SUMMARY.
+    // Markdown for a pull-request comment or $GITHUB_STEP_SUMMARY.
     Markdown,
-    /// The human plan, with GitHub Actions annotations for errors and
-    /// destructive changes.
+    // The human plan, with GitHub Actions annotations for errors and
+    // destructive changes.
     Github,
 }
 
@@ -54,7 +56,10 @@ impl PlanArgs {
 pub struct PlanArgs {
     #[command(flatten)]
     pub config: ConfigArgs,
-    /// Output format of the plan (and of configuration and planning errors).
+    /// Output format of the plan (and of configuration and planning
+    /// errors): Terraform-style text for people, JSON (docs/plan-json.md),
+    /// Markdown (a pull-request comment or $GITHUB_STEP_SUMMARY), or the
+    /// text with GitHub Actions annotations.
     #[arg(long, value_enum, default_value = "human", conflicts_with = "json")]
     pub format: PlanFormat,
     /// Same as --format json: the plan (or the errors) as JSON on stdout

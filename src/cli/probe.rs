@@ -83,10 +83,7 @@ pub async fn run(args: ProbeArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
     let conn = connect(global).await?;
     let style = CommandStyle {
         profile: global.profile.clone(),
-        endpoint_url: global
-            .endpoint_url
-            .clone()
-            .or_else(|| conn.emulator.as_ref().map(|e| e.base_url().to_owned())),
+        endpoint_url: global.endpoint_url.clone().or_else(|| conn.emulator_url()),
     };
     let opts = ProbeOptions {
         source_region: a,
@@ -257,10 +254,7 @@ async fn cleanup_connected(
     let efs = ProbeEfs::new(&conn.reader);
     let style = CommandStyle {
         profile: global.profile.clone(),
-        endpoint_url: global
-            .endpoint_url
-            .clone()
-            .or_else(|| conn.emulator.as_ref().map(|e| e.base_url().to_owned())),
+        endpoint_url: global.endpoint_url.clone().or_else(|| conn.emulator_url()),
     };
     let ledger = find_leftovers(&efs, regions).await?;
     let region_list = regions

@@ -9,12 +9,12 @@
 //! Like `check`, this never changes anything in EFS.
 
 use std::process::ExitCode;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use anyhow::Context as _;
 
 use super::common::{extra_regions, load_options, region_flags, ConfigArgs};
-use super::connect::discover_state;
+use super::connect::discover_state_at;
 use super::GlobalArgs;
 use crate::config;
 use crate::exporter;
@@ -56,20 +56,15 @@ pub async fn check_once(opts: &ServeOptions) -> Result<CheckReport, String> {
     })?;
     region_flags(&opts.global, desired.settings.skip_region_validation)
         .map_err(|e| format!("{e:#}"))?;
-    let actual = discover_state(&opts.global, &desired, &opts.extra)
+    // Lag against the service's clock (the emulator's with --emulator).
+    let (actual, now) = discover_state_at(&opts.global, &desired, &opts.extra)
         .await
         .map_err(|e| format!("reading EFS: {e:#}"))?;
     let plan = plan(&desired, &actual, &PlanOptions::default()).map_err(|errors| {
         let all: Vec<String> = errors.0.iter().map(|e| e.to_string()).collect();
         format!("planning: {}", all.join("; "))
     })?;
-    Ok(assess(
-        &desired,
-        &actual,
-        &plan,
-        SystemTime::now(),
-        &opts.health,
-    ))
+    Ok(assess(&desired, &actual, &plan, now, &opts.health))
 }
 
 /// Runs the exporter until SIGTERM or SIGINT.

@@ -13,8 +13,9 @@
 pub const MAX_DEPTH: usize = 64;
 
 enum Frame {
-    /// `(`, `[` or `{`, and the operators counted inside it so far.
-    Bracket(u8, usize),
+    /// `(`, `[` or `{`, the operators counted inside it so far, and its
+    /// byte offset.
+    Bracket(u8, usize, usize),
     /// `${` or `%{`, and the operators counted inside it so far.
     Interp(usize),
     /// A quoted template, and its open `%{ if }` / `%{ for }` directives.
@@ -27,7 +28,7 @@ enum Frame {
 fn ops_of<'a>(stack: &'a mut [Frame], top: &'a mut usize) -> Option<&'a mut usize> {
     match stack.last_mut() {
         None => Some(top),
-        Some(Frame::Bracket(_, n) | Frame::Interp(n)) => Some(n),
+        Some(Frame::Bracket(_, n, _) | Frame::Interp(n)) => Some(n),
         Some(Frame::Str(_) | Frame::Heredoc(..)) => None,
     }
 }
@@ -39,6 +40,35 @@ fn word(c: Option<&u8>) -> bool {
 
 /// The byte offset where nesting first exceeds [`MAX_DEPTH`], if it does.
 pub fn too_deep(text: &str) -> Option<usize> {
+    match walk(text) {
+        Walk::TooDeep(off) => Some(off),
+        Walk::End(_) => None,
+    }
+}
+
+/// The byte offset of the innermost `{`, `[` or `(` still open at the end
+/// of `text` (outside strings and comments), for an "unexpected end of
+/// file" to point at what was not closed. `None` when every one is closed
+/// or when nesting is too deep to tell.
+pub fn unclosed(text: &str) -> Option<usize> {
+    match walk(text) {
+        Walk::TooDeep(_) => None,
+        Walk::End(stack) => stack.iter().rev().find_map(|f| match f {
+            Frame::Bracket(_, _, at) => Some(*at),
+            _ => None,
+        }),
+    }
+}
+
+/// How a walk over the text ended.
+enum Walk {
+    /// Nesting exceeded [`MAX_DEPTH`] at this byte offset.
+    TooDeep(usize),
+    /// The end of the text, with the frames still open there.
+    End(Vec<Frame>),
+}
+
+fn walk(text: &str) -> Walk {
     let b = text.as_bytes();
     let mut stack: Vec<Frame> = Vec::new();
     // Operators in open frames (and at the top level), all together.
@@ -115,12 +145,12 @@ pub fn too_deep(text: &str) -> Option<usize> {
                     }
                 }
                 b'(' | b'[' | b'{' => {
-                    stack.push(Frame::Bracket(c, 0));
+                    stack.push(Frame::Bracket(c, 0, i));
                     i += 1;
                 }
                 b')' | b']' | b'}' => {
                     let n = match stack.last() {
-                        Some(Frame::Bracket(_, n)) => Some(*n),
+                        Some(Frame::Bracket(_, n, _)) => Some(*n),
                         Some(Frame::Interp(n)) if c == b'}' => Some(*n),
                         _ => None,
                     };
@@ -133,8 +163,8 @@ pub fn too_deep(text: &str) -> Option<usize> {
                 // An expression ends at a comma, and at the end of a line
                 // outside parentheses and lists.
                 b',' | b'\n' => {
-                    let ends =
-                        c == b',' || !matches!(stack.last(), Some(Frame::Bracket(b'(' | b'[', _)));
+                    let ends = c == b','
+                        || !matches!(stack.last(), Some(Frame::Bracket(b'(' | b'[', _, _)));
                     if ends {
                         if let Some(n) = ops_of(&mut stack, &mut top) {
                             ops -= *n;
@@ -174,10 +204,10 @@ pub fn too_deep(text: &str) -> Option<usize> {
             while !text.is_char_boundary(off) {
                 off -= 1;
             }
-            return Some(off);
+            return Walk::TooDeep(off);
         }
     }
-    None
+    Walk::End(stack)
 }
 
 /// One step inside string or heredoc text: an interpolation opens a frame,
@@ -227,6 +257,16 @@ fn skip_line(text: &str, i: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finds_the_bracket_left_open() {
+        // Issue 15: an unclosed block points at its opening brace.
+        let text = "a {\n  b = \"}\" # }\n  c {\n  }\n";
+        assert_eq!(unclosed(text), Some(2));
+        assert_eq!(unclosed("a {\n  b = [1, 2]\n}\n"), None);
+        let inner = "a {\n  b = [1,\n";
+        assert_eq!(unclosed(inner), Some(10));
+    }
 
     #[test]
     fn counts_brackets_strings_and_interpolations() {

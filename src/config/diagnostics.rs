@@ -224,8 +224,9 @@ impl Diagnostics {
             return String::new();
         };
         let span = clamp(d.span.clone().unwrap_or(0..0), &src.text);
+        let (text, span) = clip_long_line(&src.text, span);
         let report = Snippet {
-            source: NamedSource::new(&src.name, WholeLines(src.text.clone())),
+            source: NamedSource::new(&src.name, WholeLines(text)),
             span: (span.start, span.end - span.start).into(),
             label: d.label.clone(),
             help: d.help.clone(),
@@ -330,6 +331,46 @@ impl miette::SourceCode for WholeLines {
     }
 }
 
+/// Longest source line, in bytes, a snippet shows whole.
+const MAX_SNIPPET_LINE: usize = 200;
+
+/// For a span on a line longer than [`MAX_SNIPPET_LINE`] (a huge value on
+/// one line), a stand-in text holding only a window of that line around
+/// the span's start, marked `…` where cut, at the same line number, and
+/// the span within it (cut to the window); else the text and span as they
+/// are. A 5 MB value then costs a short snippet, not 5 MB of source and
+/// underline.
+fn clip_long_line(text: &Arc<String>, span: Range<usize>) -> (Arc<String>, Range<usize>) {
+    let t = text.as_str();
+    let line_start = t[..span.start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = t[span.start..]
+        .find('\n')
+        .map_or(t.len(), |i| span.start + i);
+    if line_end - line_start <= MAX_SNIPPET_LINE {
+        return (text.clone(), span);
+    }
+    let floor = |mut i: usize| {
+        while !t.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let w0 = floor(span.start.saturating_sub(40).max(line_start));
+    let w1 = floor((w0 + MAX_SNIPPET_LINE - 40).min(line_end));
+    let mut out = "\n".repeat(t[..line_start].matches('\n').count());
+    if w0 > line_start {
+        out.push('…');
+    }
+    let base = out.len();
+    out.push_str(&t[w0..w1]);
+    if w1 < line_end {
+        out.push('…');
+    }
+    let start = base + (span.start - w0);
+    let end = base + (span.end.min(w1).max(span.start) - w0);
+    (Arc::new(out), start..end)
+}
+
 /// Keeps a span inside the text and on character boundaries.
 fn clamp(span: Range<usize>, text: &str) -> Range<usize> {
     let mut start = span.start.min(text.len());
@@ -358,6 +399,21 @@ pub fn line_col(text: &str, offset: usize) -> LineCol {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 15: a span on a huge line shows a window of it, at its line.
+    #[test]
+    fn a_huge_line_is_clipped_around_the_span() {
+        let big = format!("a = 1\nb = \"{}\"\n", "x".repeat(1_000_000));
+        let text = Arc::new(big);
+        let (clipped, span) = clip_long_line(&text, 10..1_000_011);
+        assert!(clipped.len() < 300, "{}", clipped.len());
+        assert!(clipped.starts_with("\nb = \"xx"), "{clipped}");
+        assert!(clipped.ends_with('…'));
+        assert_eq!(&clipped[span.start..span.start + 4], "\"xxx");
+        assert!(span.end <= clipped.len());
+        let short = Arc::new("a = 1\n".to_owned());
+        assert_eq!(clip_long_line(&short, 4..5), (short.clone(), 4..5));
+    }
 
     fn sample() -> Diagnostics {
         let src = SourceFile {

@@ -55,7 +55,24 @@ pub fn read_file(path: &Path) -> Result<String, String> {
             MAX_FILE_BYTES / (1024 * 1024)
         ));
     }
-    String::from_utf8(buf).map_err(|_| "stream did not contain valid UTF-8".to_owned())
+    String::from_utf8(buf).map_err(|e| not_utf8(e.as_bytes(), e.utf8_error().valid_up_to()))
+}
+
+/// Where the first byte that is not UTF-8 is (`bad`, a byte offset into
+/// `bytes`, all valid before it), as a sentence.
+fn not_utf8(bytes: &[u8], bad: usize) -> String {
+    let before = &bytes[..bad];
+    let line_start = before
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |i| i + 1);
+    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+    // Valid UTF-8 up to `bad`, so the column counts characters.
+    let column = std::str::from_utf8(&before[line_start..]).map_or(0, |s| s.chars().count()) + 1;
+    format!(
+        "the file is not valid UTF-8: byte 0x{:02x} at line {line}, column {column} (byte offset {bad}) is the first invalid one; save the file as UTF-8",
+        bytes[bad]
+    )
 }
 
 /// The size of a value. Counting stops soon after a bound is passed, so a
@@ -250,5 +267,18 @@ mod tests {
         let text = Value::String("x".repeat(MAX_TEXT_BYTES + 1));
         assert!(too_large(&text).unwrap().contains("MiB"));
         assert_eq!(too_large(&Value::from("ok")), None);
+    }
+
+    /// Issue 15: a file that is not UTF-8 names its first invalid byte.
+    #[test]
+    fn a_file_that_is_not_utf8_names_the_first_invalid_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("latin1.hcl");
+        std::fs::write(&p, b"a = 1\nb = \"caf\xc3\xa9 \xe9t\xe9\"\n").unwrap();
+        let e = read_file(&p).unwrap_err();
+        assert_eq!(
+            e,
+            "the file is not valid UTF-8: byte 0xe9 at line 2, column 11 (byte offset 17) is the first invalid one; save the file as UTF-8"
+        );
     }
 }

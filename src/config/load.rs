@@ -20,6 +20,8 @@ use hcl::edit::Span;
 use hcl::eval::{Context, Evaluate};
 use hcl::{Map, Value};
 
+use crate::shown::quoted;
+
 use super::diagnostics::{line_col, Diagnostic, Diagnostics, SourceFile};
 use super::functions;
 use super::refs::Refs;
@@ -274,7 +276,7 @@ impl Loader {
     }
 
     fn invalid(&mut self, file: usize, span: Option<Range<usize>>, ctx: &str, e: InvalidValue) {
-        let msg = format!("{ctx}: {:?} is not a valid {}", e.value, e.what);
+        let msg = format!("{ctx}: {} is not a valid {}", quoted(&e.value), e.what);
         self.at_help(file, span, msg, format!("expected {}", e.expected));
     }
 
@@ -725,7 +727,7 @@ impl Loader {
                 self.at_help(
                     fi,
                     span,
-                    format!("{ctx}{name}: {s:?} is not a duration"),
+                    format!("{ctx}{name}: {} is not a duration", quoted(&s)),
                     "write a positive duration such as \"15m\", \"1h\" or \"1h 30m\"",
                 );
                 None
@@ -753,7 +755,7 @@ impl Loader {
                     close => self.at_help(
                         fi,
                         span,
-                        format!("{ctx}{name}: {s:?} is not a valid region"),
+                        format!("{ctx}{name}: {} is not a valid region", quoted(&s)),
                         format!("did you mean \"{}\"?", close.join("\" or \"")),
                     ),
                 }
@@ -1461,7 +1463,7 @@ impl Loader {
                 for item in items {
                     let s = item.as_str().unwrap_or_default().to_owned();
                     if !seen.insert(s.clone()) {
-                        self.at_help(fi, span.clone(), format!("for_each has the key {s:?} twice"), "each key makes one address, so keys must be unique; use distinct(...) or a map");
+                        self.at_help(fi, span.clone(), format!("for_each has the key {} twice", quoted(&s)), "each key makes one address, so keys must be unique; use distinct(...) or a map");
                         return None;
                     }
                     out.push((InstanceKey::Str(s), item));
@@ -1958,7 +1960,31 @@ pub(crate) fn syntax_diagnostic(fi: usize, text: &str, e: &hcl::edit::parser::Er
             % 2
             == 1
     });
-    let d = if at_end {
+    let unclosed = if at_end {
+        super::depth::unclosed(text)
+    } else {
+        None
+    };
+    let d = if let Some(open) = unclosed {
+        // The end of the file says nothing about where the fix goes: point
+        // at the bracket that is never closed.
+        let close = match text.as_bytes()[open] {
+            b'{' => '}',
+            b'[' => ']',
+            _ => ')',
+        };
+        let eof = super::diagnostics::line_col(text, off);
+        Diagnostic::at(
+            fi,
+            Some(open..open + 1),
+            "syntax error: unexpected end of file: this bracket is never closed",
+        )
+        .with_label("opened here")
+        .with_help(format!(
+            "add the matching `{close}` (the file ends at line {} without it)",
+            eof.line
+        ))
+    } else if at_end {
         Diagnostic::at(fi, Some(off..end), "syntax error: unexpected end of file")
             .with_help("a block, string or bracket opened earlier is not closed")
     } else {
@@ -1996,11 +2022,12 @@ fn from_text(raw: &str, ty: &Type) -> Result<Value, String> {
         return Ok(Value::String(raw.to_owned()));
     }
     let expr = hcl::edit::parser::parse_expr(raw)
-        .map_err(|_| format!("{raw:?} is not a valid {ty} value"))?;
+        .map_err(|_| format!("{} is not a valid {ty} value", quoted(raw)))?;
     let refs = Refs::of(&expr);
     if !refs.names.is_empty() || !refs.funcs.is_empty() {
         return Err(format!(
-            "{raw:?} is not a valid {ty} value; write it in HCL syntax, e.g. [\"a\", \"b\"] or {{ key = \"value\" }}"
+            "{} is not a valid {ty} value; write it in HCL syntax, e.g. [\"a\", \"b\"] or {{ key = \"value\" }}",
+            quoted(raw)
         ));
     }
     let e: hcl::Expression = expr.into();
@@ -2022,7 +2049,7 @@ fn convert(v: Value, ty: &Type) -> Result<Value, String> {
         (Type::Number, Value::Number(n)) => Ok(Value::Number(n)),
         (Type::Number, Value::String(s)) => functions::parse_number(&s)
             .map(Value::Number)
-            .ok_or_else(|| format!("expected number, found {s:?}")),
+            .ok_or_else(|| format!("expected number, found {}", quoted(&s))),
         (Type::Bool, Value::Bool(b)) => Ok(Value::Bool(b)),
         (Type::Bool, Value::String(s)) if s == "true" || s == "false" => {
             Ok(Value::Bool(s == "true"))

@@ -106,7 +106,8 @@ pub fn unknown(name: &str, escape: &str) -> Option<(String, String)> {
     if lookup(name).is_some() {
         return None;
     }
-    let message = format!("{name:?} is not a known AWS Region");
+    let message = format!("{} is not a known AWS Region", crate::shown::quoted(name));
+    let name = &crate::shown::plain(name);
     let close = closest(name);
     let help = if close.is_empty() {
         format!("check the name (e.g. us-east-1); if {name} is a Region newer than this build's list, {escape}")

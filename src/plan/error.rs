@@ -181,10 +181,16 @@ pub enum PlanError {
         command: String,
     },
     /// A `--target` matched no address.
-    #[error("--target {target} matches no declared replication and no planned change; addresses look like replication.NAME or replication.NAME[\"key\"]")]
+    #[error("--target {target} matches no declared replication and no planned change; {}", match .suggestion {
+        Some(s) => format!("did you mean --target {s}?"),
+        None => "addresses look like replication.NAME or replication.NAME[\"key\"]".to_owned(),
+    })]
     UnknownTarget {
         /// The target as given.
         target: String,
+        /// The address it was probably meant to be (`web` ->
+        /// `replication.web`, or a near spelling).
+        suggestion: Option<String>,
     },
 }
 

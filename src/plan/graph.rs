@@ -12,6 +12,34 @@ use super::{key_of, CreatePart, Dep, Draft, Key, PlanError};
 use crate::model::{ActualReplication, Protection};
 
 /// The addresses to plan: all, or the targets and everything they wait for.
+/// The address a `--target` that matched nothing was probably meant to be:
+/// a bare block name (`web` -> `replication.web`), else the nearest
+/// spelling of an address (block addresses without their `["key"]` too).
+fn suggest_target(target: &str, drafts: &[Draft<'_>]) -> Option<String> {
+    let blocks: BTreeSet<&str> = drafts
+        .iter()
+        .map(|d| d.address.split('[').next().unwrap_or(&d.address))
+        .chain(drafts.iter().map(|d| d.address.as_str()))
+        .collect();
+    if !target.contains('.') {
+        let base = target.split('[').next().unwrap_or(target);
+        let prefixed = blocks
+            .iter()
+            .find(|a| a.split_once('.').is_some_and(|(_, name)| name == base));
+        if let Some(a) = prefixed {
+            let rest = &target[base.len()..];
+            return Some(format!("{a}{rest}"));
+        }
+    }
+    let limit = (target.chars().count() / 3).max(2);
+    blocks
+        .iter()
+        .map(|a| (strsim::damerau_levenshtein(target, a), *a))
+        .filter(|(d, _)| *d <= limit)
+        .min()
+        .map(|(_, a)| a.to_owned())
+}
+
 /// A target matching nothing adds an error.
 pub(super) fn select(
     drafts: &[Draft<'_>],
@@ -32,7 +60,10 @@ pub(super) fn select(
                 .map(|d| d.address.clone())
                 .collect();
             if hit.is_empty() {
-                errors.push(PlanError::UnknownTarget { target: t.clone() });
+                errors.push(PlanError::UnknownTarget {
+                    target: t.clone(),
+                    suggestion: suggest_target(t, drafts),
+                });
             }
             sel.extend(hit);
         }

@@ -703,6 +703,25 @@ fn targets_restrict_the_plan_and_pull_in_dependencies() {
     )
     .unwrap_err();
     assert_eq!(errs.0[0].code(), "unknown_target");
+
+    // Issue 15: a bare block name or a near spelling gets a suggestion.
+    for (given, meant) in [
+        ("other", "replication.other"),
+        ("replication.othr", "replication.other"),
+    ] {
+        let errs = plan(
+            &d,
+            &w.actual,
+            &PlanOptions {
+                targets: vec![given.into()],
+            },
+        )
+        .unwrap_err();
+        assert_eq!(
+            errs.0[0].to_string(),
+            format!("--target {given} matches no declared replication and no planned change; did you mean --target {meant}?")
+        );
+    }
 }
 
 #[test]

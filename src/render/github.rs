@@ -199,6 +199,7 @@ mod tests {
 
         let errors = PlanErrors(vec![PlanError::UnknownTarget {
             target: "replication.x".into(),
+            suggestion: None,
         }]);
         let mut buf = Vec::new();
         render_plan_errors_github(&errors, &mut buf).unwrap();

@@ -124,6 +124,7 @@ mod tests {
         let errors = PlanErrors(vec![
             PlanError::UnknownTarget {
                 target: "replication.x".into(),
+                suggestion: None,
             },
             PlanError::MissingRole {
                 address: "replication.y".into(),

@@ -142,6 +142,24 @@ async fn json_streams_one_event_per_line_ending_with_the_summary() {
     assert_eq!(summary["done"], 2);
     assert_eq!(summary["failed"], 0);
     assert_eq!(summary["addresses"][0]["outcome"], "done");
+    // Issue 15: the new destination's id, in the summary and the events.
+    for a in summary["addresses"].as_array().unwrap() {
+        let detail = a["detail"].as_str().unwrap_or_default();
+        assert!(
+            detail.starts_with("new destination fs-") && detail.ends_with(" (us-west-2)"),
+            "{a}"
+        );
+    }
+    let complete = events
+        .iter()
+        .find(|e| e["type"] == "apply_complete")
+        .unwrap();
+    assert!(
+        complete["note"]
+            .as_str()
+            .is_some_and(|n| n.starts_with("new destination fs-")),
+        "{complete}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -202,6 +220,15 @@ async fn plain_progress_lines_name_the_address() {
     assert!(stdout.contains("replication.r1: created after"), "{stdout}");
     assert!(
         stdout.contains("Apply complete: 1 done, 0 failed, 0 skipped"),
+        "{stdout}"
+    );
+    // Issue 15: the summary names the new destination file system.
+    let summary_line = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("done") && l.contains("replication.r1"))
+        .unwrap_or_else(|| panic!("no summary line: {stdout}"));
+    assert!(
+        summary_line.contains("new destination fs-") && summary_line.contains("(us-west-2)"),
         "{stdout}"
     );
 }

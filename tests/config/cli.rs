@@ -204,6 +204,38 @@ fn fmt_check_prints_a_diff_and_leaves_files_alone() {
         "{diff}"
     );
     assert_eq!(std::fs::read_to_string(&f).unwrap(), UNFORMATTED);
+    // Issue 15: stderr names the file.
+    let err = text(&out.stderr);
+    assert!(err.contains("main.hcl: not formatted"), "{err}");
+    assert!(err.contains("1 of 1 file(s) not formatted"), "{err}");
+}
+
+#[test]
+fn fmt_check_with_a_syntax_error_does_not_speak_of_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.hcl"), UNFORMATTED).unwrap();
+    std::fs::write(dir.path().join("b.hcl"), "replication \"b\" {\n").unwrap();
+    let out = run(&["fmt", "--check"], dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(!err.contains("no file was changed"), "{err}");
+    assert!(err.contains("a.hcl: not formatted"), "{err}");
+    assert!(err.contains("could not be checked"), "{err}");
+}
+
+#[test]
+fn a_file_that_is_not_utf8_is_located() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.hcl"), b"# caf\xe9\n").unwrap();
+    for cmd in ["validate", "fmt"] {
+        let out = run(&[cmd], dir.path(), &[]);
+        assert_eq!(out.status.code(), Some(1));
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("line 1, column 6 (byte offset 5)"),
+            "{cmd}: {err}"
+        );
+    }
 }
 
 #[test]
@@ -244,7 +276,10 @@ fn fmt_writes_nothing_when_any_file_has_a_syntax_error() {
     let out = run(&["fmt"], dir.path(), &[]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        text(&out.stderr).starts_with("b.hcl:1:18: error: syntax error"),
+        // Issue 15: an unclosed block points at its opening brace.
+        text(&out.stderr).starts_with(
+            "b.hcl:1:17: error: syntax error: unexpected end of file: this bracket is never closed"
+        ),
         "{}",
         text(&out.stderr)
     );
@@ -312,21 +347,60 @@ fn a_directory_is_read_as_one_configuration() {
 }
 
 #[test]
-fn help_says_which_global_flags_a_command_ignores_and_what_region_means() {
+fn help_hides_the_global_flags_a_command_ignores_and_says_what_region_means() {
     let dir = tempfile::tempdir().unwrap();
     let help = |cmd: &str| {
         let out = run(&[cmd, "--help"], dir.path(), &[]);
         assert_eq!(out.status.code(), Some(0));
         text(&out.stdout)
     };
+    // Issue 15: validate and fmt do not list the flags they ignore.
     for cmd in ["validate", "fmt"] {
         let h = help(cmd);
-        assert!(
-            h.contains("--endpoint-url and --emulator are ignored"),
-            "{cmd}: {h}"
-        );
+        for flag in ["--endpoint-url", "--emulator"] {
+            assert!(!h.contains(flag), "{cmd} lists {flag}: {h}");
+        }
+        assert!(h.contains("--no-color"), "{cmd}: {h}");
     }
-    assert!(help("fmt").contains("--region, --profile, --endpoint-url and --emulator are ignored"));
+    let fmt = help("fmt");
+    for flag in ["--region", "--profile", "--skip-region-validation"] {
+        assert!(!fmt.contains(flag), "fmt lists {flag}: {fmt}");
+    }
+    assert!(help("validate").contains("--profile"));
+    for cmd in ["plan", "apply", "check", "export"] {
+        assert!(help(cmd).contains("--emulator <STATE_FILE>"), "{cmd}");
+    }
+    // ... and still accept them, for scripts that pass the same flags to
+    // every command.
+    std::fs::write(dir.path().join("a.hcl"), NO_REGION).unwrap();
+    let out = run(
+        &[
+            "fmt",
+            "--check",
+            "--endpoint-url",
+            "http://127.0.0.1:9",
+            "--region",
+            "eu-west-1",
+        ],
+        dir.path(),
+        &[],
+    );
+    assert!(
+        !text(&out.stderr).contains("unexpected argument"),
+        "{}",
+        text(&out.stderr)
+    );
+    std::fs::remove_file(dir.path().join("a.hcl")).unwrap();
+    // check --help uses the short format like the others: no blank line
+    // between a flag and its description.
+    let check = help("check");
+    assert!(check.contains("--json  "), "{check}");
+    assert!(
+        check.contains("[possible values: table, json, prometheus, markdown, github]"),
+        "{check}"
+    );
+    let plan = help("plan");
+    assert!(plan.contains("--json  "), "{plan}");
     let export = help("export");
     assert!(
         !export.contains("default source Region"),
@@ -343,4 +417,32 @@ fn help_says_which_global_flags_a_command_ignores_and_what_region_means() {
     std::fs::write(dir.path().join("a.hcl"), NO_REGION).unwrap();
     let out = run(&["--region", "eu-west-1", "validate"], dir.path(), &[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+/// Issue 15: a huge value is not echoed whole, neither in the message nor
+/// in the source snippet.
+#[test]
+fn a_huge_value_is_cut_in_diagnostics() {
+    let dir = tempfile::tempdir().unwrap();
+    let v = "x".repeat(20_000);
+    std::fs::write(
+        dir.path().join("a.hcl"),
+        format!("replication \"a\" {{\n  source_file_system_id = \"{v}\"\n  source_region = \"us-east-1\"\n  destination {{\n    region = \"{v}\"\n  }}\n}}\n"),
+    )
+    .unwrap();
+    let out = run(&["validate"], dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.len() < 4_000, "{} bytes: {err}", err.len());
+    assert_eq!(
+        err.matches("... (20000 bytes) is not a valid").count(),
+        2,
+        "{err}"
+    );
+    assert!(
+        err.contains("a.hcl:2:27: error: source_file_system_id"),
+        "{err}"
+    );
+    let out = run(&["validate", "--json"], dir.path(), &[]);
+    assert!(out.stdout.len() < 4_000, "{}", text(&out.stdout));
 }

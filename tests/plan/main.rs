@@ -11,5 +11,6 @@ mod golden;
 mod kit;
 mod kms;
 mod markdown;
+mod newcomer;
 mod safety;
 mod support;

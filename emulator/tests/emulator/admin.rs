@@ -279,3 +279,41 @@ async fn latency_is_added_to_api_calls_but_not_counted_as_server_time() {
         "duration_us {server_us} includes the latency"
     );
 }
+
+/// Issue 15: a web page cannot change a running emulator: a changing admin
+/// request with a foreign `Origin` is refused; reads, requests without an
+/// `Origin` and same-origin ones are served.
+#[tokio::test]
+async fn cross_origin_admin_posts_are_refused() {
+    let emu = start(config()).await;
+    let east = client(&emu, "us-east-1");
+    create_fs(&east, "keep").await;
+    let foreign = [
+        ("Origin", "https://evil.example"),
+        ("Content-Type", "text/plain"),
+    ];
+    let r = raw(&emu, "POST", "/_emulator/reset", &foreign, b"").await;
+    assert_eq!(r.status, 403, "{}", String::from_utf8_lossy(&r.body));
+    assert!(String::from_utf8_lossy(&r.body).contains("cross-origin"));
+    let r = raw(&emu, "DELETE", "/_emulator/faults", &foreign, b"").await;
+    assert_eq!(r.status, 403);
+    assert_eq!(list_fs(&east).await.file_systems().len(), 1);
+    let r = raw(&emu, "GET", "/_emulator/stats", &foreign, b"").await;
+    assert_eq!(r.status, 200);
+    let own = format!("http://{}", emu.local_addr());
+    let r = raw(
+        &emu,
+        "POST",
+        "/_emulator/clock",
+        &[
+            ("Origin", own.as_str()),
+            ("Content-Type", "application/json"),
+        ],
+        br#"{"advance_seconds": 1}"#,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let r = raw(&emu, "POST", "/_emulator/reset", &[], b"").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(list_fs(&east).await.file_systems().len(), 0);
+}

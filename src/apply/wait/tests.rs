@@ -104,7 +104,7 @@ impl Operations for Fake {
         _: &Region,
         _: &FileSystemId,
         _: &DestinationSpec,
-    ) -> Result<(), StepError> {
+    ) -> Result<Option<String>, StepError> {
         unreachable!("the poller only reads")
     }
     async fn delete(&self, _: &Region, _: &FileSystemId) -> Result<(), StepError> {
