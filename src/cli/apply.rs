@@ -105,7 +105,7 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
     }
     let desired = match &saved {
         Some(_) => None,
-        None => match load_desired(&args.config, global, args.json)? {
+        None => match load_desired(&args.config, global, args.json).await? {
             Some(d) => Some(d),
             None => return Ok(ExitCode::from(1)),
         },

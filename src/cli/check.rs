@@ -79,7 +79,7 @@ impl CheckArgs {
 pub async fn run(args: CheckArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let format = args.format();
     let json = format == CheckFormat::Json;
-    let Some(desired) = load_desired(&args.config, global, json)? else {
+    let Some(desired) = load_desired(&args.config, global, json).await? else {
         return Ok(ExitCode::from(1));
     };
     let extra = extra_regions(global)?;

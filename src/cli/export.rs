@@ -36,7 +36,7 @@ pub async fn run(args: ExportArgs, global: &GlobalArgs) -> anyhow::Result<ExitCo
         }
     }
     if regions.is_empty() {
-        match default_region(global) {
+        match default_region(global).await {
             Some(r) => regions.push(r),
             None => anyhow::bail!(
                 "no Region to read: pass --region REGION (repeatable), or set AWS_REGION or a region in the AWS config"

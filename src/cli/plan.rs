@@ -49,7 +49,7 @@ fn stdout_color(global: &GlobalArgs) -> bool {
 
 /// Runs `plan`.
 pub async fn run(args: PlanArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
-    let Some(desired) = load_desired(&args.config, global, args.json)? else {
+    let Some(desired) = load_desired(&args.config, global, args.json).await? else {
         return Ok(ExitCode::from(1));
     };
     let extra = extra_regions(global)?;

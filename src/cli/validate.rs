@@ -24,7 +24,7 @@ pub struct ValidateArgs {
 
 /// Runs `validate`.
 pub async fn run(args: ValidateArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
-    let Some(desired) = load_desired(&args.config, global, args.json)? else {
+    let Some(desired) = load_desired(&args.config, global, args.json).await? else {
         return Ok(ExitCode::from(1));
     };
     let mut out = std::io::stdout().lock();

@@ -15,16 +15,9 @@ mod tests;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use futures::stream::{self, StreamExt};
-
 use crate::config::format::format_source;
-use crate::discover::{
-    discover, insert_described, DiscoverErrors, StateReader, DESCRIBE_BY_ID_LIMIT,
-};
+use crate::discover::{discover, read_file_systems, DiscoverErrors, StateReader};
 use crate::model::{Actual, ActualReplication, Desired, FileSystemId, Region, ReplicationStatus};
-
-/// How many file system descriptions run at once.
-const CONCURRENT_DESCRIBES: usize = 16;
 
 /// Why the configuration could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -37,7 +30,7 @@ pub enum ExportError {
 /// Reads every replication visible in `regions`, and the source and
 /// destination file systems of each (where the caller can describe them):
 /// by id where a Region needs few, one paginated listing where it needs
-/// more than [`DESCRIBE_BY_ID_LIMIT`].
+/// more than [`crate::discover::DESCRIBE_BY_ID_LIMIT`].
 pub async fn read<R: StateReader>(
     reader: &R,
     regions: &[Region],
@@ -55,47 +48,8 @@ pub async fn read<R: StateReader>(
                 ),
             ]
         })
-        .filter(|k| !actual.file_systems.contains_key(k))
         .collect();
-    // Where many are needed, one paginated listing beats a call per id.
-    let mut per_region: BTreeMap<&Region, Vec<&FileSystemId>> = BTreeMap::new();
-    for (r, id) in &wanted {
-        per_region.entry(r).or_default().push(id);
-    }
-    let (list, by_id): (Vec<_>, Vec<_>) = per_region
-        .into_iter()
-        .partition(|(_, ids)| ids.len() > DESCRIBE_BY_ID_LIMIT);
-    let listed = futures::future::join_all(
-        list.iter()
-            .map(|(region, _)| reader.list_file_systems(region)),
-    )
-    .await;
-    let singles: Vec<(&Region, &FileSystemId)> = by_id
-        .iter()
-        .flat_map(|(r, ids)| ids.iter().map(move |id| (*r, *id)))
-        .collect();
-    let found: Vec<_> = stream::iter(singles)
-        .map(|(region, id)| reader.describe_file_system(region, id))
-        .buffered(CONCURRENT_DESCRIBES)
-        .collect()
-        .await;
-    let mut errors = Vec::new();
-    for l in listed {
-        match l {
-            Ok(fss) => {
-                for f in fss {
-                    actual
-                        .file_systems
-                        .insert((f.region.clone(), f.id.clone()), f);
-                }
-            }
-            Err(e) => errors.push(e),
-        }
-    }
-    insert_described(&mut actual, found, &mut errors);
-    if !errors.is_empty() {
-        return Err(DiscoverErrors(errors));
-    }
+    read_file_systems(reader, &mut actual, &wanted).await?;
     Ok(actual)
 }
 
