@@ -45,6 +45,7 @@ fn desired(max_lag: Option<Duration>) -> Desired {
         }],
         removed: Vec::new(),
         settings: Settings::default(),
+        accounts: Vec::new(),
     }
 }
 

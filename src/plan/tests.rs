@@ -147,6 +147,7 @@ fn desired(mut reps: Vec<DesiredReplication>) -> Desired {
         replications: reps,
         removed: Vec::new(),
         settings: Settings::default(),
+        accounts: Vec::new(),
     }
 }
 
