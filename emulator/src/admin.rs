@@ -219,14 +219,12 @@ async fn add_fault(State(s): State<Arc<AppState>>, body: Bytes) -> Response {
             "operation and error are required, e.g. {\"operation\":\"CreateReplicationConfiguration\",\"error\":\"InternalServerError\",\"count\":2}",
         );
     }
-    if !crate::wire::Operation::ALL
+    let known = crate::wire::Operation::ALL
         .iter()
-        .any(|o| o.name() == rule.operation)
-    {
-        let names: Vec<&str> = crate::wire::Operation::ALL
-            .iter()
-            .map(|o| o.name())
-            .collect();
+        .map(|o| o.name())
+        .chain(crate::sts::OPERATIONS.iter().copied());
+    if !known.clone().any(|o| o == rule.operation) {
+        let names: Vec<&str> = known.collect();
         return admin_error(
             StatusCode::BAD_REQUEST,
             format!("operation must be one of {}", names.join(", ")),

@@ -12,6 +12,8 @@
 //! - [`state`]: the data and the replication semantics; no I/O, no clock.
 //! - [`persist`]: the state file (atomic replace).
 //! - [`admin`]: `/_emulator/` stats, reset, faults, clock.
+//! - [`sts`]: STS `AssumeRole` on the query protocol (`POST /`, XML),
+//!   issuing temporary credentials that act in the role's account.
 //! - [`variants`]: the behaviour variants for undocumented EFS behaviour
 //!   (listing scope, owner ids, delete lags, throttling status) and named
 //!   sets of them.
@@ -24,6 +26,7 @@ pub mod auth;
 pub mod ops;
 pub mod persist;
 pub mod state;
+pub mod sts;
 pub mod throttle;
 pub mod validate;
 pub mod variants;
@@ -148,9 +151,11 @@ pub struct AppState {
     stats: Mutex<Stats>,
     faults: Mutex<Faults>,
     throttle: Option<Throttle>,
+    /// Temporary credentials issued by STS `AssumeRole`.
+    issued: Mutex<sts::Issued>,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
@@ -242,6 +247,7 @@ impl AppState {
             store: Mutex::new(store),
             stats: Mutex::new(Stats::default()),
             faults: Mutex::new(Faults::default()),
+            issued: Mutex::new(sts::Issued::default()),
             config,
         }))
     }
@@ -315,29 +321,22 @@ async fn dispatch(State(state): State<Arc<AppState>>, req: Request) -> Response 
     let started = Instant::now();
     let method = req.method().to_string();
     let path = req.uri().path().to_string();
-    let outcome = handle(&state, req).await;
     let request_id = uuid::Uuid::new_v4().to_string();
-    let mut resp = match &outcome.result {
-        Ok((status, Some(body))) => (*status, axum::Json(body)).into_response(),
-        Ok((status, None)) => (*status, Body::empty()).into_response(),
-        Err(e) => e.clone().into_response(),
+    let (mut resp, operation, caller, error) = if is_post_root(&req) {
+        post_root(&state, req, &request_id).await
+    } else {
+        efs(&state, req).await
     };
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         resp.headers_mut().insert("x-amzn-RequestId", v);
     }
-    if outcome.close {
-        resp.headers_mut().insert(
-            axum::http::header::CONNECTION,
-            HeaderValue::from_static("close"),
-        );
-    }
     let record = RequestRecord {
         seq: 0,
-        operation: outcome.operation.to_string(),
-        region: outcome.caller.as_ref().map(|c| c.region.clone()),
-        account: outcome.caller.as_ref().map(|c| c.account.clone()),
+        operation: operation.to_string(),
+        region: caller.as_ref().map(|c| c.region.clone()),
+        account: caller.as_ref().map(|c| c.account.clone()),
         status: resp.status().as_u16(),
-        error: outcome.result.as_ref().err().map(|e| e.code().to_string()),
+        error,
         method,
         path,
         duration_us: started.elapsed().as_micros() as u64,
@@ -345,6 +344,45 @@ async fn dispatch(State(state): State<Arc<AppState>>, req: Request) -> Response 
     };
     state.stats().record(record);
     resp
+}
+
+/// A response, the operation, the caller and the error code, for the log.
+type Handled = (Response, &'static str, Option<auth::Caller>, Option<String>);
+
+/// `POST /`: the query and JSON-1.1 protocols (EFS's paths all start with
+/// its API version).
+fn is_post_root(req: &Request) -> bool {
+    req.method() == axum::http::Method::POST && req.uri().path() == "/"
+}
+
+/// Routes a `POST /` request by protocol: STS's query protocol (form body).
+async fn post_root(state: &Arc<AppState>, req: Request, request_id: &str) -> Handled {
+    let (parts, body) = req.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
+        let e = too_large();
+        let code = e.code().to_string();
+        return (e.into_response(), "Unknown", None, Some(code));
+    };
+    let o = sts::handle(state, &parts, &body, request_id);
+    (o.response, o.operation, o.caller, o.error)
+}
+
+/// An EFS (restJson1) request.
+async fn efs(state: &Arc<AppState>, req: Request) -> Handled {
+    let outcome = handle(state, req).await;
+    let mut resp = match &outcome.result {
+        Ok((status, Some(body))) => (*status, axum::Json(body)).into_response(),
+        Ok((status, None)) => (*status, Body::empty()).into_response(),
+        Err(e) => e.clone().into_response(),
+    };
+    if outcome.close {
+        resp.headers_mut().insert(
+            axum::http::header::CONNECTION,
+            HeaderValue::from_static("close"),
+        );
+    }
+    let error = outcome.result.as_ref().err().map(|e| e.code().to_string());
+    (resp, outcome.operation, outcome.caller, error)
 }
 
 async fn handle(state: &Arc<AppState>, req: Request) -> Outcome {
@@ -410,12 +448,12 @@ fn precheck(
             })
         })
         .transpose()?;
-    let caller = auth::caller(
+    let caller = state.resolve_issued(auth::caller(
         authorization,
         query.get("X-Amz-Credential")?,
         &state.config.account_id,
         &state.config.access_key_accounts,
-    )?;
+    )?);
     *caller_slot = Some(caller.clone());
     let op = route.operation;
     if let Some(e) = state.faults().take(op.name(), &caller.region) {

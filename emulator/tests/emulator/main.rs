@@ -11,6 +11,7 @@ mod bad_input;
 mod file_systems;
 mod persistence;
 mod replication;
+mod sts;
 mod throttling;
 mod variants;
 
