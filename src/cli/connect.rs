@@ -1,8 +1,15 @@
 //! How commands that talk to EFS get a reader: from the global flags
-//! (`--profile`, `--endpoint-url`, `--emulator STATE_FILE`). With
-//! `--emulator`, the bundled emulator is started in-process on 127.0.0.1:0
-//! with that state file and the SDK is pointed at it with fixed dummy
-//! credentials, so no AWS configuration is needed.
+//! (`--profile`, `--endpoint-url`, `--emulator STATE_FILE`) and the
+//! configuration's `account` blocks (one reader per account, its
+//! credentials through aws-config). With `--emulator`, the bundled emulator
+//! is started in-process on 127.0.0.1:0 with that state file and the SDK is
+//! pointed at it with fixed dummy credentials, so no AWS configuration is
+//! needed: roles are assumed through the emulator's STS, and an account
+//! given by `profile` gets a fixed key the emulator maps to its id.
+//!
+//! `--endpoint-url` (and the emulator) receive the EFS and STS calls alike;
+//! without it, aws-config's per-service variables (`AWS_ENDPOINT_URL_EFS`,
+//! `AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL`) apply as in every AWS SDK.
 //!
 //! The emulator handle must be shut down by the caller (it flushes state);
 //! nothing here sends traffic anywhere but the chosen endpoint.
@@ -10,8 +17,10 @@
 use anyhow::Context as _;
 
 use super::GlobalArgs;
-use crate::discover::{discover, ConnectOptions, EfsReader};
-use crate::model::{Actual, Desired, Region};
+use crate::discover::{
+    discover, AccountReaders, ConnectOptions, EfsReader, SharedCredentialsProvider,
+};
+use crate::model::{AccountCredentials, Actual, Desired, Region};
 
 /// Reads the state that `desired` and the `extra` Regions cover over a
 /// connection made from the global flags, closed whatever the outcome.
@@ -20,7 +29,7 @@ pub async fn discover_state(
     desired: &Desired,
     extra: &[Region],
 ) -> anyhow::Result<Actual> {
-    let conn = connect(global).await?;
+    let conn = connect(global, Some(desired)).await?;
     let discovered = discover(&conn.reader, desired, extra).await;
     conn.close().await;
     Ok(discovered?)
@@ -33,8 +42,8 @@ pub const EMULATOR_SECRET_KEY: &str = "emulator-secret-not-checked";
 
 /// A reader, and the embedded emulator when one was started.
 pub struct Connection {
-    /// Reads EFS (or the emulator).
-    pub reader: EfsReader,
+    /// Reads EFS (or the emulator), each account with its own credentials.
+    pub reader: AccountReaders,
     /// The in-process emulator, when `--emulator` was given.
     pub emulator: Option<efs_emulator::Emulator>,
 }
@@ -48,8 +57,16 @@ impl Connection {
     }
 }
 
-/// Connects according to the global flags.
-pub async fn connect(global: &GlobalArgs) -> anyhow::Result<Connection> {
+/// The fixed access key the embedded emulator maps to an account given by
+/// `profile` (a profile cannot be read there).
+pub fn emulator_profile_key(account: &crate::model::AccountId) -> String {
+    format!("AKIAEMUPROFILE{account}")
+}
+
+/// Connects according to the global flags, with a reader for each `account`
+/// block of `desired`.
+pub async fn connect(global: &GlobalArgs, desired: Option<&Desired>) -> anyhow::Result<Connection> {
+    let accounts = desired.map(|d| d.accounts.as_slice()).unwrap_or_default();
     if let Some(state) = &global.emulator {
         if global.endpoint_url.is_some() {
             anyhow::bail!("--emulator and --endpoint-url cannot be used together: the emulator is the endpoint");
@@ -58,6 +75,13 @@ pub async fn connect(global: &GlobalArgs) -> anyhow::Result<Connection> {
             state_file: Some(state.clone()),
             ..efs_emulator::Config::default()
         };
+        for a in accounts {
+            if let AccountCredentials::Profile(_) = a.credentials {
+                config
+                    .access_key_accounts
+                    .insert(emulator_profile_key(&a.id), a.id.to_string());
+            }
+        }
         // The embedded emulator plays the behaviour variant set named by
         // EFS_EMULATOR_VARIANTS (emulator/README.md), so that the binary's
         // tests run under every set too; unset, the defaults.
@@ -82,6 +106,22 @@ pub async fn connect(global: &GlobalArgs) -> anyhow::Result<Connection> {
             )),
         })
         .await;
+        let mut readers = Vec::new();
+        for a in accounts {
+            let r = match &a.credentials {
+                AccountCredentials::AssumeRole { .. } => reader.for_account(a).await,
+                AccountCredentials::Profile(_) => {
+                    reader.with_credentials(SharedCredentialsProvider::new(
+                        aws_sdk_efs_credentials(&emulator_profile_key(&a.id)),
+                    ))
+                }
+            };
+            readers.push((a.clone(), r));
+        }
+        let reader = match desired {
+            Some(d) => AccountReaders::new(reader, readers, d),
+            None => AccountReaders::single(reader),
+        };
         return Ok(Connection {
             reader,
             emulator: Some(emulator),
@@ -93,8 +133,27 @@ pub async fn connect(global: &GlobalArgs) -> anyhow::Result<Connection> {
         static_credentials: None,
     })
     .await;
+    let mut readers = Vec::new();
+    for a in accounts {
+        readers.push((a.clone(), reader.for_account(a).await));
+    }
+    let reader = match desired {
+        Some(d) => AccountReaders::new(reader, readers, d),
+        None => AccountReaders::single(reader),
+    };
     Ok(Connection {
         reader,
         emulator: None,
     })
+}
+
+/// Static credentials with the emulator's (unchecked) secret.
+fn aws_sdk_efs_credentials(key: &str) -> crate::discover::StaticCredentials {
+    crate::discover::StaticCredentials::new(
+        key,
+        EMULATOR_SECRET_KEY,
+        None,
+        None,
+        "efs-replicator-emulator",
+    )
 }

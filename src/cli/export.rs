@@ -43,7 +43,7 @@ pub async fn run(args: ExportArgs, global: &GlobalArgs) -> anyhow::Result<ExitCo
             ),
         }
     }
-    let conn = connect(global).await?;
+    let conn = connect(global, None).await?;
     let found = read(&conn.reader, &regions).await;
     conn.close().await;
     let actual = found?;

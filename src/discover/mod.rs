@@ -21,6 +21,7 @@
 //!
 //! [`model::Actual`]: crate::model::Actual
 
+mod accounts;
 mod efs;
 mod read;
 
@@ -30,8 +31,12 @@ use std::future::Future;
 
 use futures::stream::{self, StreamExt};
 
+pub use accounts::AccountReaders;
 pub(crate) use efs::{convert_replication, invalid, sdk_error};
-pub use efs::{retry_config, ConnectOptions, EfsReader, MAX_ATTEMPTS};
+pub use efs::{
+    retry_config, ConnectOptions, EfsReader, SharedCredentialsProvider, StaticCredentials,
+    DEFAULT_SESSION_NAME, MAX_ATTEMPTS,
+};
 pub use read::{read_file_systems, read_scope, CONCURRENT_DESCRIBES};
 
 use crate::model::{

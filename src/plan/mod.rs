@@ -223,6 +223,7 @@ pub fn plan(desired: &Desired, actual: &Actual, opts: &PlanOptions) -> Result<Pl
         actual,
         &index,
         &deleted_by,
+        &desired.accounts,
     ));
     preflight::note_kept_destinations(&mut drafts);
     errors.extend(preflight::prevent_destroy(&drafts));

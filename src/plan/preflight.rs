@@ -10,7 +10,7 @@ use std::collections::{BTreeSet, HashMap};
 use super::diff::{declared_destination_key, kept_destination_note};
 use super::types::Action;
 use super::{describe_replication, key_of, protection_str, Dep, Draft, Index, Key, PlanError};
-use crate::model::{AccountId, Actual, ActualReplication, Protection, ReplicationStatus};
+use crate::model::{Account, AccountId, Actual, ActualReplication, Protection, ReplicationStatus};
 
 /// A replication in the way: a dependency if it goes away, else an error.
 fn blocker(
@@ -57,6 +57,7 @@ pub(super) fn preflight(
     actual: &Actual,
     index: &Index<'_>,
     deleted_by: &HashMap<Key, String>,
+    accounts: &[Account],
 ) -> Vec<PlanError> {
     let mut errors = Vec::new();
     for dr in drafts.iter_mut() {
@@ -112,26 +113,26 @@ pub(super) fn preflight(
             (Some(dst), Some(src)) => dst != src,
             _ => false,
         };
-        if cross_account {
+        if let (true, Some(dest_account)) = (cross_account, &dest_account) {
             if d.destination.role_arn.is_none() {
                 errors.push(PlanError::MissingRole {
                     address: address.clone(),
-                    destination_account: dest_account
-                        .as_ref()
-                        .map(|a| a.to_string())
-                        .unwrap_or_default(),
+                    destination_account: dest_account.to_string(),
                     source_account: our_account
                         .clone()
                         .map(|a| a.to_string())
                         .unwrap_or_default(),
                 });
             }
-            dr.notes.push(format!(
-                "destination {} is in account {}, which these credentials cannot describe; its existence and overwrite protection (which must be DISABLED) were not verified",
-                dk.1,
-                dest_account.map(|a| a.to_string()).unwrap_or_default()
-            ));
-            continue;
+            // With an account block, the destination was described with
+            // that account's credentials and is checked as any other.
+            if accounts.iter().all(|a| &a.id != dest_account) {
+                dr.notes.push(format!(
+                    "destination {} is in account {dest_account}, which has no account block: its existence and overwrite protection (which must be DISABLED) were not verified; add account \"NAME\" {{ id = \"{dest_account}\" role_arn = \"arn:aws:iam::{dest_account}:role/ROLE\" }} (or profile = \"PROFILE\") to describe it with that account's credentials",
+                    dk.1
+                ));
+                continue;
+            }
         }
         let Some(info) = actual.file_systems.get(&dk) else {
             errors.push(PlanError::DestinationNotFound {

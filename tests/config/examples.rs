@@ -95,10 +95,14 @@ fn cross_account_example_interpolates_the_account() {
     let r = &d.replications[0];
     assert_eq!(r.source_region.as_str(), "eu-west-1");
     assert_eq!(r.source_account.as_ref().unwrap().as_str(), "111122223333");
+    // EFS's role is in the source account.
     let role = r.destination.role_arn.as_ref().unwrap();
-    assert_eq!(role.account().as_str(), "444455556666");
+    assert_eq!(role.account().as_str(), "111122223333");
     let fs = r.destination.file_system.as_ref().unwrap();
     assert_eq!(fs.arn.as_ref().unwrap().account.as_str(), "444455556666");
+    // Each side is read with its own account's credentials.
+    let ids: Vec<&str> = d.accounts.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(ids, ["444455556666", "111122223333"]);
 }
 
 #[test]
