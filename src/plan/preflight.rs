@@ -128,7 +128,7 @@ pub(super) fn preflight(
             // that account's credentials and is checked as any other.
             if accounts.iter().all(|a| &a.id != dest_account) {
                 dr.notes.push(format!(
-                    "destination {} is in account {dest_account}, which has no account block: its existence and overwrite protection (which must be DISABLED) were not verified; add account \"NAME\" {{ id = \"{dest_account}\" role_arn = \"arn:aws:iam::{dest_account}:role/ROLE\" }} (or profile = \"PROFILE\") to describe it with that account's credentials",
+                    "destination {} is in account {dest_account}, which has no account block: its existence and overwrite protection (which must be DISABLED) were not verified; add an account block with id = \"{dest_account}\" and role_arn = \"arn:aws:iam::{dest_account}:role/ROLE\" (or profile = \"PROFILE\") to describe it with that account's credentials",
                     dk.1
                 ));
                 continue;
