@@ -201,7 +201,10 @@ account "backup" {{
     let out = text(&o.stdout) + &text(&o.stderr);
     // Its protection (ENABLED) was read in account B: the plan refuses
     // without allow_overwrite instead of noting it could not verify.
-    assert!(out.contains(&other) && out.contains("allow_overwrite"), "{out}");
+    assert!(
+        out.contains(&other) && out.contains("allow_overwrite"),
+        "{out}"
+    );
     assert!(!out.contains("not verified"), "{out}");
     // Without the block: a note naming the block to add.
     let path = write(dir.path(), "x.hcl", &format!("{cfg}{new}"));
@@ -213,8 +216,9 @@ account "backup" {{
     .await;
     let out = text(&o.stdout);
     assert!(
-        out.contains(&format!("is in account {ACCOUNT_B}, which has no account block"))
-            && out.contains(&format!("id = \"{ACCOUNT_B}\"")),
+        out.contains(&format!(
+            "is in account {ACCOUNT_B}, which has no account block"
+        )) && out.contains(&format!("id = \"{ACCOUNT_B}\"")),
         "{out}"
     );
     emu.shutdown().await;

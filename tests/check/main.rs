@@ -10,6 +10,7 @@ mod binary;
 mod cross_account;
 mod export;
 mod golden;
+mod organisation;
 mod pipe;
 
 use std::path::{Path, PathBuf};

@@ -154,3 +154,31 @@ fn decommission_example_has_a_removed_block() {
     assert_eq!(d.removed[0].source.as_str(), "fs-0987654321fedcba0");
     assert!(!d.settings.prune);
 }
+
+/// Issue 11: ten accounts, each with its block, sources in three Regions.
+#[test]
+fn organisation_example_spans_ten_accounts_and_several_regions() {
+    let d = load("organisation");
+    assert_eq!(d.accounts.len(), 10);
+    assert_eq!(d.replications.len(), 20);
+    let accounts: std::collections::BTreeSet<_> = d
+        .replications
+        .iter()
+        .map(|r| r.source_account.clone().expect("source_account"))
+        .collect();
+    assert_eq!(accounts.len(), 10);
+    let regions: std::collections::BTreeSet<_> = d
+        .replications
+        .iter()
+        .map(|r| r.source_region.clone())
+        .collect();
+    assert_eq!(regions.len(), 3);
+    for a in &d.accounts {
+        match &a.credentials {
+            efs_replicator::model::AccountCredentials::AssumeRole { role_arn, .. } => {
+                assert_eq!(role_arn.account(), a.id)
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
