@@ -94,6 +94,18 @@ impl AccountReaders {
         out
     }
 
+    /// Reads each of `regions` in every account (the default one and each
+    /// block's): for `export`, which has no declarations to go by.
+    pub fn read_everywhere(mut self, regions: &[Region]) -> Self {
+        let all: BTreeSet<Who> = std::iter::once(None)
+            .chain(self.accounts.keys().cloned().map(Some))
+            .collect();
+        for r in regions {
+            self.in_region.insert(r.clone(), all.clone());
+        }
+        self
+    }
+
     /// The accounts `region` is read in: those the configuration puts
     /// there, else (a Region only named by `--region`) the default one.
     fn who_in(&self, region: &Region) -> Vec<Who> {
