@@ -132,7 +132,10 @@ async fn set_up(base: &str, accounts: Option<usize>, per_account: usize) -> Stri
     }
     for (owner, i, id) in &made {
         let (name, account) = match owner {
-            Some(a) => (format!("a{a}_r{i}"), format!("  source_account = \"a{a}\"\n")),
+            Some(a) => (
+                format!("a{a}_r{i}"),
+                format!("  source_account = \"a{a}\"\n"),
+            ),
             None => (format!("r{i}"), String::new()),
         };
         let _ = write!(
@@ -258,7 +261,10 @@ async fn main() {
         setup_time.as_secs_f64()
     );
     print(
-        &format!("{} replications in {accounts} accounts:", accounts * per_account),
+        &format!(
+            "{} replications in {accounts} accounts:",
+            accounts * per_account
+        ),
         &multi,
     );
     print(&format!("{single} replications in one account:"), &one);

@@ -21,7 +21,8 @@ use std::sync::Mutex;
 
 use super::{DiscoverError, EfsReader, StateReader};
 use crate::model::{
-    Account, AccountId, ActualReplication, Desired, FileSystemId, FileSystemInfo, Region,
+    Account, AccountCredentials, AccountId, ActualReplication, Desired, FileSystemId,
+    FileSystemInfo, Region,
 };
 
 /// Which credentials: the default chain (`None`) or an account block's.
@@ -30,7 +31,7 @@ type Who = Option<AccountId>;
 /// One reader per account block, and the default one.
 pub struct AccountReaders {
     default: EfsReader,
-    accounts: BTreeMap<AccountId, (String, EfsReader)>,
+    accounts: BTreeMap<AccountId, (Account, EfsReader)>,
     /// The accounts each Region is read in.
     in_region: BTreeMap<Region, BTreeSet<Who>>,
     /// The account of each file system, where known.
@@ -54,7 +55,7 @@ impl AccountReaders {
     pub fn new(default: EfsReader, readers: Vec<(Account, EfsReader)>, desired: &Desired) -> Self {
         let mut out = AccountReaders::single(default);
         for (a, r) in readers {
-            out.accounts.insert(a.id.clone(), (a.name.clone(), r));
+            out.accounts.insert(a.id.clone(), (a, r));
         }
         let known = |id: &Option<AccountId>| id.clone().filter(|a| out.accounts.contains_key(a));
         let mut in_region: BTreeMap<Region, BTreeSet<Who>> = BTreeMap::new();
@@ -167,19 +168,39 @@ impl AccountReaders {
     /// The account a reader acts in, for error messages.
     fn label(&self, who: &Who) -> Option<String> {
         let id = who.as_ref()?;
-        let (name, _) = self.accounts.get(id)?;
-        Some(format!("account.{name} ({id})"))
+        let (a, _) = self.accounts.get(id)?;
+        Some(format!("account.{} ({id})", a.name))
     }
 
-    /// Names the account in an error, when it is not the default one.
+    /// Names the account in an error, when it is not the default one, and
+    /// says what to do when its credentials could not be obtained.
     fn tag(&self, who: &Who, mut e: DiscoverError) -> DiscoverError {
-        if let Some(l) = self.label(who) {
-            match &mut e {
-                DiscoverError::Api { region, .. }
-                | DiscoverError::Transport { region, .. }
-                | DiscoverError::InvalidResponse { region, .. } => {
-                    *region = format!("{region} as {l}");
+        let Some(l) = self.label(who) else {
+            return e;
+        };
+        let account = who.as_ref().and_then(|id| self.accounts.get(id));
+        match &mut e {
+            DiscoverError::Transport {
+                region,
+                message,
+                hint,
+                ..
+            } => {
+                *region = format!("{region} as {l}");
+                if message.contains("loading credentials") {
+                    *hint = match account.map(|(a, _)| &a.credentials) {
+                        Some(AccountCredentials::AssumeRole { role_arn, .. }) => format!(
+                            "the role of {l} could not be assumed: allow the default credentials sts:AssumeRole on {role_arn} and let the role's trust policy accept them (docs/iam.md)"
+                        ),
+                        Some(AccountCredentials::Profile(p)) => format!(
+                            "the credentials of profile {p:?} ({l}) could not be loaded: check it in the AWS config files (or run `aws sso login --profile {p}`)"
+                        ),
+                        None => hint.clone(),
+                    };
                 }
+            }
+            DiscoverError::Api { region, .. } | DiscoverError::InvalidResponse { region, .. } => {
+                *region = format!("{region} as {l}");
             }
         }
         e

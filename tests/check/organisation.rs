@@ -151,3 +151,34 @@ async fn the_cross_account_example_overwrites_the_backup_accounts_file_system() 
     );
     emu.shutdown().await;
 }
+
+/// Issue 11: a role that cannot be assumed fails the read, naming the
+/// account, the role and the permission to grant.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_assume_role_names_the_account_and_the_permission() {
+    let (emu, dir) = seeded("cross-account").await;
+    let (status, _) = admin(
+        &emu,
+        "POST",
+        "/_emulator/faults",
+        r#"{"operation": "AssumeRole", "error": "AccessDenied", "status": 403, "count": 100}"#,
+    )
+    .await;
+    assert_eq!(status, 201);
+    let o = run(
+        vec!["plan".into(), example("cross-account")],
+        emu.base_url(),
+        dir.path(),
+    )
+    .await;
+    assert_code(&o, 1);
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("as account.backup (444455556666)")
+            && err.contains(
+                "allow the default credentials sts:AssumeRole on arn:aws:iam::444455556666:role/efs-replicator"
+            ),
+        "{err}"
+    );
+    emu.shutdown().await;
+}
