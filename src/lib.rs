@@ -14,6 +14,9 @@
 //! - [`health`]: drift and health of declared replications for `check`
 //!   (pure, `now` passed in), and its table / JSON / Prometheus writers.
 //! - [`export`]: HCL for the replications that exist (`export`).
+//! - [`probe`]: settles undocumented EFS behaviours on an account and names
+//!   the emulator flags that reproduce them (`probe`); the only module that
+//!   creates and deletes file systems (its own, tagged).
 //! - [`cli`]: one file per command; flags in, exit code out.
 
 pub mod apply;
@@ -24,4 +27,5 @@ pub mod export;
 pub mod health;
 pub mod model;
 pub mod plan;
+pub mod probe;
 pub mod render;

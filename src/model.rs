@@ -295,6 +295,13 @@ impl KmsKeyRef {
         self.0.starts_with("alias/") || self.0.contains(":alias/")
     }
 
+    /// The Region named by a key or alias ARN (`None` for an id or alias name).
+    pub fn region(&self) -> Option<&str> {
+        self.0
+            .strip_prefix("arn:")
+            .and_then(|rest| rest.split(':').nth(2))
+    }
+
     /// The key id part (`UUID` or `mrk-...`) when this names a key, not an alias.
     pub fn key_id(&self) -> Option<&str> {
         if self.is_alias() {
@@ -403,6 +410,13 @@ pub struct Desired {
     /// `account` blocks, sorted by name; names and ids unique.
     #[serde(default)]
     pub accounts: Vec<Account>,
+    /// The Regions written in the configuration text: `source_region`,
+    /// `settings.region`, destination Regions (written, or read from an
+    /// Availability Zone or an ARN) and the Regions of file system ARNs. A
+    /// Region that only came from `--region`, `AWS_REGION` or a profile is
+    /// not here. Only these Regions are in reach of `prune`.
+    #[serde(default)]
+    pub written_regions: BTreeSet<Region>,
 }
 
 /// An `account` block: how to get credentials for one AWS account.
@@ -482,6 +496,11 @@ pub struct Removed {
     pub source: FileSystemId,
     /// Its Region.
     pub source_region: Region,
+    /// When set, only a replication to this destination file system may be
+    /// deleted; a replication of the source to another destination is a
+    /// plan error.
+    #[serde(default)]
+    pub destination: Option<FileSystemId>,
 }
 
 /// The `settings` block.
@@ -658,7 +677,10 @@ pub struct FileSystemInfo {
 
 /// The Region of a known commercial Availability Zone name.
 pub fn region_of_availability_zone(az: &str) -> Option<Region> {
-    let (region, suffix) = az.split_at(az.len().checked_sub(1)?);
+    // The last character, whatever its width: the name is user input and a
+    // byte split could fall inside a multi-byte character.
+    let last = az.chars().next_back()?;
+    let (region, suffix) = az.split_at(az.len() - last.len_utf8());
     let known = AVAILABILITY_ZONES
         .iter()
         .find(|(r, _)| *r == region)
@@ -736,6 +758,13 @@ mod tests {
         assert!(region_of_availability_zone("us-east-1z").is_none());
         assert!(region_of_availability_zone("ap-northeast-1b").is_none());
         assert!(region_of_availability_zone("").is_none());
+        // Issue 9: a multi-byte last character used to panic the byte split.
+        assert!(region_of_availability_zone("us-east-1é").is_none());
+        assert!(region_of_availability_zone("é").is_none());
+        assert!(AvailabilityZone::parse("us-east-1é")
+            .unwrap()
+            .region()
+            .is_none());
     }
 
     #[test]
@@ -747,6 +776,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(arn.key_id(), Some("1234abcd-12ab-34cd-56ef-1234567890ab"));
+        assert_eq!(arn.region(), Some("us-east-1"));
+        assert_eq!(alias.region(), None);
         assert!(KmsKeyRef::parse("not a key").is_err());
     }
 

@@ -456,7 +456,13 @@ fn precheck(
     )?);
     *caller_slot = Some(caller.clone());
     let op = route.operation;
-    if let Some(e) = state.faults().take(op.name(), &caller.region) {
+    if let Some(mut e) = state.faults().take(op.name(), &caller.region) {
+        // A throttling fault without its own status plays --throttle-status,
+        // so that read calls (never charged to --throttle-rps) can be
+        // throttled the way the chosen variant answers.
+        if let ApiError::Throttling { status, .. } = &mut e {
+            *status = state.config.throttle_status;
+        }
         return Err(e);
     }
     if op.is_mutating() {

@@ -217,7 +217,7 @@ account "backup" {{
     let out = text(&o.stdout);
     assert!(
         out.contains(&format!(
-            "is in account {ACCOUNT_B}, which has no account block"
+            "in account {ACCOUNT_B}, which has no account block"
         )) && out.contains(&format!("id = \"{ACCOUNT_B}\"")),
         "{out}"
     );
