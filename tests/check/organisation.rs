@@ -182,3 +182,25 @@ async fn a_refused_assume_role_names_the_account_and_the_permission() {
     );
     emu.shutdown().await;
 }
+
+/// Issue 11: `--endpoint-url` sends the STS calls to the same endpoint as
+/// the EFS ones (no per-service variable set).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn endpoint_url_receives_the_sts_calls_too() {
+    let (emu, dir) = seeded("cross-account").await;
+    let o = run_env(
+        vec![
+            "plan".into(),
+            "--endpoint-url".into(),
+            emu.base_url().into(),
+            example("cross-account"),
+        ],
+        emu.base_url(),
+        dir.path(),
+        &[("AWS_ENDPOINT_URL_EFS", ""), ("AWS_ENDPOINT_URL_STS", "")],
+    )
+    .await;
+    assert_code(&o, 0);
+    assert_eq!(calls(&emu, "AssumeRole"), 2);
+    emu.shutdown().await;
+}
