@@ -16,28 +16,13 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 
-use aws_sdk_efs::config::{BehaviorVersion, Credentials, Region as SdkRegion};
-use aws_sdk_efs::types::DestinationToCreate;
-use aws_sdk_efs::Client;
 use efs_replicator::config::{self, LoadOptions};
 use efs_replicator::discover::{discover, AccountReaders, ConnectOptions, EfsReader};
 use efs_replicator::health::{assess, HealthOptions};
 use efs_replicator::plan::{plan, PlanOptions};
-use futures::stream::{self, StreamExt};
 
 const REGIONS: [&str; 4] = ["us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2"];
 const DEFAULT_KEY: &str = "AKIABENCHDEFAULT0001";
-
-fn client(base: &str, region: &str, key: &str) -> Client {
-    Client::from_conf(
-        aws_sdk_efs::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(SdkRegion::new(region.to_owned()))
-            .credentials_provider(Credentials::new(key, "secret", None, None, "bench"))
-            .endpoint_url(base)
-            .build(),
-    )
-}
 
 fn arg(name: &str, default: u64) -> u64 {
     let args: Vec<String> = std::env::args().collect();
@@ -52,10 +37,6 @@ fn account_id(a: usize) -> String {
     format!("{:012}", 200_000_000_000u64 + a as u64)
 }
 
-fn key_of(a: usize) -> String {
-    format!("AKIABENCHACCT{a:07}")
-}
-
 fn by_op(stats: &serde_json::Value) -> BTreeMap<String, u64> {
     stats["by_operation"]
         .as_object()
@@ -67,61 +48,27 @@ fn by_op(stats: &serde_json::Value) -> BTreeMap<String, u64> {
         .unwrap_or_default()
 }
 
-fn emu_config(state: &Path, latency: Duration, accounts: usize) -> efs_emulator::Config {
-    let mut c = efs_emulator::Config {
+fn emu_config(state: &Path, latency: Duration) -> efs_emulator::Config {
+    efs_emulator::Config {
         state_file: Some(state.to_owned()),
         enable_delay: Duration::ZERO,
         delete_delay: Duration::ZERO,
         initial_sync_delay: Duration::ZERO,
         latency,
         ..efs_emulator::Config::default()
-    };
-    for a in 0..accounts {
-        c.access_key_accounts.insert(key_of(a), account_id(a));
     }
-    c
 }
 
-/// Creates `per_account` replications in each account (`None`: the default
-/// one, `n` of them) and returns the configuration declaring them.
-async fn set_up(base: &str, accounts: Option<usize>, per_account: usize) -> String {
+/// Writes the seed state of `per_account` replications in each account
+/// (`None`: the default one) and returns the configuration declaring them.
+/// The emulator loads the seed (faster than creating through the API).
+fn set_up(state: &Path, accounts: Option<usize>, per_account: usize) -> String {
     let owners: Vec<Option<usize>> = match accounts {
         Some(n) => (0..n).map(Some).collect(),
         None => vec![None],
     };
-    let jobs: Vec<(Option<usize>, usize)> = owners
-        .iter()
-        .flat_map(|o| (0..per_account).map(move |i| (*o, i)))
-        .collect();
-    let mut made: Vec<(Option<usize>, usize, String)> = stream::iter(jobs)
-        .map(|(owner, i)| async move {
-            let key = owner.map(key_of).unwrap_or_else(|| DEFAULT_KEY.to_owned());
-            let c = client(base, REGIONS[i % 4], &key);
-            let id = c
-                .create_file_system()
-                .creation_token(format!("bench-{owner:?}-{i}"))
-                .encrypted(true)
-                .send()
-                .await
-                .expect("CreateFileSystem")
-                .file_system_id()
-                .to_owned();
-            c.create_replication_configuration()
-                .source_file_system_id(&id)
-                .destinations(
-                    DestinationToCreate::builder()
-                        .region(REGIONS[(i + 1) % 4])
-                        .build(),
-                )
-                .send()
-                .await
-                .expect("CreateReplicationConfiguration");
-            (owner, i, id)
-        })
-        .buffer_unordered(32)
-        .collect()
-        .await;
-    made.sort();
+    let mut fss = Vec::new();
+    let mut reps = Vec::new();
     let mut hcl = String::new();
     for a in accounts.into_iter().flat_map(|n| 0..n) {
         let id = account_id(a);
@@ -130,26 +77,45 @@ async fn set_up(base: &str, accounts: Option<usize>, per_account: usize) -> Stri
             "account \"a{a}\" {{\n  id = \"{id}\"\n  role_arn = \"arn:aws:iam::{id}:role/efs-replicator\"\n}}\n\n"
         );
     }
-    for (owner, i, id) in &made {
-        let (name, account) = match owner {
-            Some(a) => (
-                format!("a{a}_r{i}"),
-                format!("  source_account = \"a{a}\"\n"),
-            ),
-            None => (format!("r{i}"), String::new()),
-        };
-        let _ = write!(
-            hcl,
-            "replication \"{name}\" {{\n  source_file_system_id = \"{id}\"\n  source_region = \"{}\"\n{account}  destination {{\n    region = \"{}\"\n  }}\n}}\n\n",
-            REGIONS[i % 4],
-            REGIONS[(i + 1) % 4]
-        );
+    let mut n = 0u64;
+    for owner in &owners {
+        let account = owner
+            .map(account_id)
+            .unwrap_or_else(|| "123456789012".to_owned());
+        for i in 0..per_account {
+            n += 1;
+            let src = format!("fs-{:017x}", n);
+            let dst = format!("fs-{:017x}", 1u64 << 40 | n);
+            let (sr, dr) = (REGIONS[i % 4], REGIONS[(i + 1) % 4]);
+            fss.push(
+                serde_json::json!({"id": src, "region": sr, "account": account, "encrypted": true}),
+            );
+            fss.push(
+                serde_json::json!({"id": dst, "region": dr, "account": account, "encrypted": true}),
+            );
+            reps.push(serde_json::json!({"source_file_system_id": src, "destination_file_system_id": dst}));
+            let (name, acct) = match owner {
+                Some(a) => (
+                    format!("a{a}_r{i}"),
+                    format!("  source_account = \"a{a}\"\n"),
+                ),
+                None => (format!("r{i}"), String::new()),
+            };
+            let _ = write!(
+                hcl,
+                "replication \"{name}\" {{\n  source_file_system_id = \"{src}\"\n  source_region = \"{sr}\"\n{acct}  destination {{\n    region = \"{dr}\"\n  }}\n}}\n\n"
+            );
+        }
     }
+    let doc = serde_json::json!({"file_systems": fss, "replications": reps});
+    std::fs::write(state, serde_json::to_vec(&doc).unwrap()).unwrap();
     hcl
 }
 
 struct Run {
     wall: Duration,
+    /// (stage, time): load, discover (with connect), plan, health.
+    stages: Vec<(&'static str, Duration)>,
     calls: BTreeMap<String, u64>,
     healthy: usize,
     entries: usize,
@@ -157,18 +123,19 @@ struct Run {
 
 /// Loads, connects (a reader per account block), discovers, plans and
 /// assesses health, as `check` does; with latency.
-async fn check(dir: &Path, hcl: &str, latency: Duration, accounts: usize) -> Run {
+async fn check(dir: &Path, hcl: &str, latency: Duration) -> Run {
     let cfg = dir.join("cfg");
     let _ = std::fs::remove_dir_all(&cfg);
     std::fs::create_dir_all(&cfg).unwrap();
     std::fs::write(cfg.join("main.hcl"), hcl).unwrap();
-    let emu = efs_emulator::start(emu_config(&dir.join("state.json"), latency, accounts))
+    let emu = efs_emulator::start(emu_config(&dir.join("state.json"), latency))
         .await
         .unwrap();
     let base = emu.base_url().to_owned();
     let before = by_op(&emu.stats());
     let t = Instant::now();
     let desired = config::load(&cfg, &LoadOptions::default()).expect("config loads");
+    let loaded = t.elapsed();
     let default = EfsReader::connect(&ConnectOptions {
         profile: None,
         endpoint_url: Some(base),
@@ -181,7 +148,9 @@ async fn check(dir: &Path, hcl: &str, latency: Duration, accounts: usize) -> Run
     }
     let reader = AccountReaders::new(default, readers, &desired);
     let actual = discover(&reader, &desired, &[]).await.expect("discovery");
+    let discovered = t.elapsed();
     let p = plan(&desired, &actual, &PlanOptions::default()).expect("plan");
+    let planned = t.elapsed();
     let report = assess(
         &desired,
         &actual,
@@ -202,6 +171,12 @@ async fn check(dir: &Path, hcl: &str, latency: Duration, accounts: usize) -> Run
         .collect();
     Run {
         wall,
+        stages: vec![
+            ("config load", loaded),
+            ("connect + discover", discovered - loaded),
+            ("plan", planned - discovered),
+            ("health", wall - planned),
+        ],
         calls,
         healthy: report.entries.iter().filter(|e| !e.unhealthy()).count(),
         entries: report.entries.len(),
@@ -214,6 +189,9 @@ fn print(title: &str, r: &Run) {
         "  wall (load + connect + discover + plan + health): {:.1} ms",
         r.wall.as_secs_f64() * 1e3
     );
+    for (stage, d) in &r.stages {
+        println!("    {stage}: {:.1} ms", d.as_secs_f64() * 1e3);
+    }
     println!("  entries: {} ({} not unhealthy)", r.entries, r.healthy);
     println!("  API calls: {}", r.calls.values().sum::<u64>());
     for (op, n) in &r.calls {
@@ -230,32 +208,20 @@ async fn main() {
 
     let multi_dir = tempfile::tempdir().unwrap();
     let setup = Instant::now();
-    let emu = efs_emulator::start(emu_config(
+    let multi_hcl = set_up(
         &multi_dir.path().join("state.json"),
-        Duration::ZERO,
-        accounts,
-    ))
-    .await
-    .unwrap();
-    let multi_hcl = set_up(emu.base_url(), Some(accounts), per_account).await;
-    emu.shutdown().await;
+        Some(accounts),
+        per_account,
+    );
     let single_dir = tempfile::tempdir().unwrap();
-    let emu = efs_emulator::start(emu_config(
-        &single_dir.path().join("state.json"),
-        Duration::ZERO,
-        0,
-    ))
-    .await
-    .unwrap();
-    let single_hcl = set_up(emu.base_url(), None, single).await;
-    emu.shutdown().await;
+    let single_hcl = set_up(&single_dir.path().join("state.json"), None, single);
     let setup_time = setup.elapsed();
 
-    let multi = check(multi_dir.path(), &multi_hcl, latency, accounts).await;
-    let one = check(single_dir.path(), &single_hcl, latency, 0).await;
+    let multi = check(multi_dir.path(), &multi_hcl, latency).await;
+    let one = check(single_dir.path(), &single_hcl, latency).await;
 
     println!(
-        "check across accounts: {accounts} accounts x {} Regions, {} replications, emulator latency {latency:?} (setup without latency: {:.1} s)",
+        "check across accounts: {accounts} accounts x {} Regions, {} replications, emulator latency {latency:?} (seed states written in {:.1} s)",
         REGIONS.len(),
         accounts * per_account,
         setup_time.as_secs_f64()
