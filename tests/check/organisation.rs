@@ -204,3 +204,38 @@ async fn endpoint_url_receives_the_sts_calls_too() {
     assert_eq!(calls(&emu, "AssumeRole"), 2);
     emu.shutdown().await;
 }
+
+/// Issue 11: a saved plan across accounts applies: its stale check re-reads
+/// each file system with its own account's credentials.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_saved_cross_account_plan_passes_its_stale_check_and_applies() {
+    let (emu, dir) = seeded("cross-account").await;
+    let saved = dir.path().join("plan.json").display().to_string();
+    let o = run(
+        vec![
+            "plan".into(),
+            example("cross-account"),
+            "--out".into(),
+            saved.clone(),
+        ],
+        emu.base_url(),
+        dir.path(),
+    )
+    .await;
+    assert_code(&o, 0);
+    let o = run(
+        vec!["apply".into(), "--plan".into(), saved],
+        emu.base_url(),
+        dir.path(),
+    )
+    .await;
+    assert_code(&o, 0);
+    let log = emu.stats()["requests"].as_array().unwrap().clone();
+    let protection: Vec<&str> = log
+        .iter()
+        .filter(|r| r["operation"] == "UpdateFileSystemProtection")
+        .map(|r| r["account"].as_str().unwrap())
+        .collect();
+    assert_eq!(protection, ["444455556666"]);
+    emu.shutdown().await;
+}
