@@ -608,6 +608,45 @@ pub struct Actual {
     /// File systems whose replication was described by id because they were
     /// `REPLICATING` with no replication into them in any listing.
     pub probed: BTreeSet<(Region, FileSystemId)>,
+    /// What KMS said about each declared `kms_key_id` (DescribeKey in the
+    /// destination's Region), once per distinct reference. A reference
+    /// without an entry was not resolved: the planner compares as written.
+    pub kms_keys: Vec<ResolvedKey>,
+}
+
+impl Actual {
+    /// What KMS said about `key` in `region`, if it was asked.
+    pub fn kms_key(&self, region: &Region, key: &KmsKeyRef) -> Option<&KeyResolution> {
+        self.kms_keys
+            .iter()
+            .find(|r| &r.region == region && &r.reference == key)
+            .map(|r| &r.resolution)
+    }
+}
+
+/// One declared KMS key reference and what DescribeKey said about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResolvedKey {
+    /// Region it was resolved in (the destination's).
+    pub region: Region,
+    /// The reference as declared.
+    pub reference: KmsKeyRef,
+    /// The answer.
+    pub resolution: KeyResolution,
+}
+
+/// What DescribeKey said about a key reference.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyResolution {
+    /// The key ARN the reference names.
+    Key(String),
+    /// KMS says the alias or key does not exist (its message).
+    NotFound(String),
+    /// The credentials may not call `kms:DescribeKey` (KMS's message).
+    AccessDenied(String),
+    /// Another error (its message); the key could not be verified.
+    Failed(String),
 }
 
 /// One replication configuration as `DescribeReplicationConfigurations` reports it.

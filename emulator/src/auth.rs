@@ -37,9 +37,9 @@ pub fn caller(
     )
 }
 
-/// [`caller`] for a request signed for `signing_name` (`sts`, ...).
+/// [`caller`] for a request signed for `service` (`kms` for KMS).
 pub fn caller_for(
-    signing_name: &str,
+    service_name: &str,
     authorization: Option<&str>,
     query_credential: Option<&str>,
     default_account: &str,
@@ -57,17 +57,17 @@ pub fn caller_for(
     let parts: Vec<&str> = scope.split('/').collect();
     let [akid, date, region, service, terminator] = parts.as_slice() else {
         return Err(ApiError::IncompleteSignature(format!(
-            "Credential '{scope}' is not of the form ACCESS_KEY/YYYYMMDD/REGION/{signing_name}/aws4_request"
+            "Credential '{scope}' is not of the form ACCESS_KEY/YYYYMMDD/REGION/{service_name}/aws4_request"
         )));
     };
     if akid.is_empty() || date.len() != 8 || *terminator != "aws4_request" {
         return Err(ApiError::IncompleteSignature(format!(
-            "Credential '{scope}' is not of the form ACCESS_KEY/YYYYMMDD/REGION/{signing_name}/aws4_request"
+            "Credential '{scope}' is not of the form ACCESS_KEY/YYYYMMDD/REGION/{service_name}/aws4_request"
         )));
     }
-    if *service != signing_name {
+    if *service != service_name {
         return Err(ApiError::IncompleteSignature(format!(
-            "Credential should be scoped to correct service: '{signing_name}', not '{service}'"
+            "Credential should be scoped to correct service: '{service_name}', not '{service}'"
         )));
     }
     if crate::validate::region(region).is_err() {

@@ -12,8 +12,12 @@
 //! - [`state`]: the data and the replication semantics; no I/O, no clock.
 //! - [`persist`]: the state file (atomic replace).
 //! - [`admin`]: `/_emulator/` stats, reset, faults, clock.
-//! - [`sts`]: STS `AssumeRole` on the query protocol (`POST /`, XML),
-//!   issuing temporary credentials that act in the role's account.
+//! - [`kms`]: the KMS operations (JSON 1.1, `POST /` with
+//!   `X-Amz-Target`), on the same listener and account model; their data
+//!   is in `state/kms.rs`.
+//! - [`sts`]: STS `AssumeRole` on the query protocol (`POST /` with a form
+//!   body, XML), issuing temporary credentials that act in the role's
+//!   account.
 //! - [`variants`]: the behaviour variants for undocumented EFS behaviour
 //!   (listing scope, owner ids, delete lags, throttling status) and named
 //!   sets of them.
@@ -23,6 +27,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod kms;
 pub mod ops;
 pub mod persist;
 pub mod state;
@@ -321,14 +326,67 @@ async fn dispatch(State(state): State<Arc<AppState>>, req: Request) -> Response 
     let started = Instant::now();
     let method = req.method().to_string();
     let path = req.uri().path().to_string();
-    let request_id = uuid::Uuid::new_v4().to_string();
-    let (mut resp, operation, caller, error) = if is_post_root(&req) {
-        post_root(&state, req, &request_id).await
-    } else {
-        efs(&state, req).await
+    // Other services share the listener: `POST /` with their protocol's marker.
+    if kms::is_kms(&req) {
+        let served = kms::serve(&state, req).await;
+        return finish(
+            &state,
+            served.response,
+            served.operation,
+            served.caller,
+            served.error,
+            (method, path, started),
+        );
+    }
+    if is_post_root(&req) {
+        let (resp, operation, caller, error) = post_root(&state, req).await;
+        return finish(
+            &state,
+            resp,
+            operation,
+            caller,
+            error,
+            (method, path, started),
+        );
+    }
+    let outcome = handle(&state, req).await;
+    let mut resp = match &outcome.result {
+        Ok((status, Some(body))) => (*status, axum::Json(body)).into_response(),
+        Ok((status, None)) => (*status, Body::empty()).into_response(),
+        Err(e) => e.clone().into_response(),
     };
-    if let Ok(v) = HeaderValue::from_str(&request_id) {
-        resp.headers_mut().insert("x-amzn-RequestId", v);
+    if outcome.close {
+        resp.headers_mut().insert(
+            axum::http::header::CONNECTION,
+            HeaderValue::from_static("close"),
+        );
+    }
+    let error = outcome.result.as_ref().err().map(|e| e.code().to_string());
+    finish(
+        &state,
+        resp,
+        outcome.operation,
+        outcome.caller,
+        error,
+        (method, path, started),
+    )
+}
+
+/// Adds the request id and records the request in the statistics.
+fn finish(
+    state: &AppState,
+    mut resp: Response,
+    operation: &str,
+    caller: Option<auth::Caller>,
+    error: Option<String>,
+    (method, path, started): (String, String, Instant),
+) -> Response {
+    // STS puts its request id in the body too; it is kept in the header.
+    if !resp.headers().contains_key("x-amzn-RequestId") {
+        let request_id = uuid::Uuid::new_v4().to_string();
+        if let Ok(v) = HeaderValue::from_str(&request_id) {
+            resp.headers_mut().insert("x-amzn-RequestId", v);
+        }
     }
     let record = RequestRecord {
         seq: 0,
@@ -349,40 +407,26 @@ async fn dispatch(State(state): State<Arc<AppState>>, req: Request) -> Response 
 /// A response, the operation, the caller and the error code, for the log.
 type Handled = (Response, &'static str, Option<auth::Caller>, Option<String>);
 
-/// `POST /`: the query and JSON-1.1 protocols (EFS's paths all start with
-/// its API version).
+/// `POST /` without KMS's `X-Amz-Target`: STS's query protocol (EFS's
+/// paths all start with its API version).
 fn is_post_root(req: &Request) -> bool {
     req.method() == axum::http::Method::POST && req.uri().path() == "/"
 }
 
-/// Routes a `POST /` request by protocol: STS's query protocol (form body).
-async fn post_root(state: &Arc<AppState>, req: Request, request_id: &str) -> Handled {
+/// An STS request (query protocol, form body).
+async fn post_root(state: &Arc<AppState>, req: Request) -> Handled {
+    let request_id = uuid::Uuid::new_v4().to_string();
     let (parts, body) = req.into_parts();
     let Ok(body) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
         let e = too_large();
         let code = e.code().to_string();
         return (e.into_response(), "Unknown", None, Some(code));
     };
-    let o = sts::handle(state, &parts, &body, request_id);
-    (o.response, o.operation, o.caller, o.error)
-}
-
-/// An EFS (restJson1) request.
-async fn efs(state: &Arc<AppState>, req: Request) -> Handled {
-    let outcome = handle(state, req).await;
-    let mut resp = match &outcome.result {
-        Ok((status, Some(body))) => (*status, axum::Json(body)).into_response(),
-        Ok((status, None)) => (*status, Body::empty()).into_response(),
-        Err(e) => e.clone().into_response(),
-    };
-    if outcome.close {
-        resp.headers_mut().insert(
-            axum::http::header::CONNECTION,
-            HeaderValue::from_static("close"),
-        );
+    let mut o = sts::handle(state, &parts, &body, &request_id);
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        o.response.headers_mut().insert("x-amzn-RequestId", v);
     }
-    let error = outcome.result.as_ref().err().map(|e| e.code().to_string());
-    (resp, outcome.operation, outcome.caller, error)
+    (o.response, o.operation, o.caller, o.error)
 }
 
 async fn handle(state: &Arc<AppState>, req: Request) -> Outcome {

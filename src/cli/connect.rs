@@ -1,15 +1,16 @@
 //! How commands that talk to EFS get a reader: from the global flags
 //! (`--profile`, `--endpoint-url`, `--emulator STATE_FILE`) and the
 //! configuration's `account` blocks (one reader per account, its
-//! credentials through aws-config). With `--emulator`, the bundled emulator
+//! credentials through aws-config; KMS clients on the same
+//! configurations and endpoint). With `--emulator`, the bundled emulator
 //! is started in-process on 127.0.0.1:0 with that state file and the SDK is
 //! pointed at it with fixed dummy credentials, so no AWS configuration is
 //! needed: roles are assumed through the emulator's STS, and an account
 //! given by `profile` gets a fixed key the emulator maps to its id.
 //!
-//! `--endpoint-url` (and the emulator) receive the EFS and STS calls alike;
+//! `--endpoint-url` (and the emulator) receive the EFS, STS and KMS calls alike;
 //! without it, aws-config's per-service variables (`AWS_ENDPOINT_URL_EFS`,
-//! `AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL`) apply as in every AWS SDK.
+//! `AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL_KMS`, `AWS_ENDPOINT_URL`) apply as in every AWS SDK.
 //!
 //! The emulator handle must be shut down by the caller (it flushes state);
 //! nothing here sends traffic anywhere but the chosen endpoint.
@@ -18,7 +19,8 @@ use anyhow::Context as _;
 
 use super::GlobalArgs;
 use crate::discover::{
-    discover, AccountReaders, ConnectOptions, EfsReader, SharedCredentialsProvider,
+    discover, resolve_keys, AccountReaders, ConnectOptions, DiscoverErrors, EfsReader, KmsResolver,
+    SharedCredentialsProvider,
 };
 use crate::model::{AccountCredentials, Actual, Desired, Region};
 
@@ -30,9 +32,25 @@ pub async fn discover_state(
     extra: &[Region],
 ) -> anyhow::Result<Actual> {
     let conn = connect(global, Some(desired)).await?;
-    let discovered = discover(&conn.reader, desired, extra).await;
+    let discovered = observe(&conn, desired, extra).await;
     conn.close().await;
     Ok(discovered?)
+}
+
+/// Discovery and the resolution of the declared KMS keys, concurrently:
+/// everything the planner needs.
+pub async fn observe(
+    conn: &Connection,
+    desired: &Desired,
+    extra: &[Region],
+) -> Result<Actual, DiscoverErrors> {
+    let (discovered, keys) = tokio::join!(
+        discover(&conn.reader, desired, extra),
+        resolve_keys(&conn.keys, desired)
+    );
+    let mut actual = discovered?;
+    actual.kms_keys = keys;
+    Ok(actual)
 }
 
 /// Access key id used with the embedded emulator (it maps to its default account).
@@ -44,6 +62,8 @@ pub const EMULATOR_SECRET_KEY: &str = "emulator-secret-not-checked";
 pub struct Connection {
     /// Reads EFS (or the emulator), each account with its own credentials.
     pub reader: AccountReaders,
+    /// Resolves KMS key references, on the same configurations and endpoint.
+    pub keys: KmsResolver,
     /// The in-process emulator, when `--emulator` was given.
     pub emulator: Option<efs_emulator::Emulator>,
 }
@@ -123,6 +143,7 @@ pub async fn connect(global: &GlobalArgs, desired: Option<&Desired>) -> anyhow::
             None => AccountReaders::single(reader),
         };
         return Ok(Connection {
+            keys: key_resolver(&reader),
             reader,
             emulator: Some(emulator),
         });
@@ -142,6 +163,7 @@ pub async fn connect(global: &GlobalArgs, desired: Option<&Desired>) -> anyhow::
         None => AccountReaders::single(reader),
     };
     Ok(Connection {
+        keys: key_resolver(&reader),
         reader,
         emulator: None,
     })
@@ -156,4 +178,14 @@ fn aws_sdk_efs_credentials(key: &str) -> crate::discover::StaticCredentials {
         None,
         "efs-replicator-emulator",
     )
+}
+
+/// A KMS resolver with the default configuration and each account's.
+fn key_resolver(readers: &AccountReaders) -> KmsResolver {
+    let default = readers.default_reader();
+    let mut keys = KmsResolver::new(default.sdk_config(), default.endpoint_url());
+    for (account, reader) in readers.accounts() {
+        keys = keys.with_account(account.id.clone(), reader.sdk_config().clone());
+    }
+    keys
 }

@@ -144,6 +144,11 @@ impl AccountReaders {
         &self.default
     }
 
+    /// Each account block with its reader.
+    pub fn accounts(&self) -> impl Iterator<Item = (&Account, &EfsReader)> {
+        self.accounts.values().map(|(a, r)| (a, r))
+    }
+
     /// How many account blocks have a reader.
     pub fn account_count(&self) -> usize {
         self.accounts.len()

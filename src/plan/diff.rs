@@ -11,7 +11,8 @@ use super::{
     Index, Key, PlanError, ORPHAN_PREFIX,
 };
 use crate::model::{
-    Actual, ActualReplication, Desired, DesiredReplication, FileSystemInfo, ReplicationStatus,
+    Actual, ActualReplication, Desired, DesiredReplication, FileSystemInfo, KeyResolution,
+    ReplicationStatus,
 };
 
 /// Declarations that cannot all hold, whatever exists: a destination that is
@@ -168,7 +169,13 @@ pub(super) fn drafts<'a>(
                     e.destination.file_system_id.clone(),
                 ));
                 let before = attributes_of(e, dest_info);
-                let (diffs, mut notes) = compare(d, e, dest_info);
+                let resolved = d.destination.kms_key.as_ref().and_then(|k| {
+                    match actual.kms_key(&d.destination.region, k) {
+                        Some(KeyResolution::Key(arn)) => Some(arn.as_str()),
+                        _ => None,
+                    }
+                });
+                let (diffs, mut notes) = compare(d, e, dest_info, resolved);
                 if diffs.is_empty() {
                     match &e.destination.status {
                         ReplicationStatus::Enabled => {}
@@ -428,11 +435,13 @@ pub(super) fn declared_destination_key(d: &DesiredReplication) -> Option<Key> {
 
 /// Compares a declared replication with the existing one of the same source.
 /// Returns the differences (each forces a replacement) and notes on what
-/// could not be verified.
+/// could not be verified. `resolved_key` is the key ARN KMS gave for the
+/// declared `kms_key_id`, when it was asked and answered.
 pub(super) fn compare(
     d: &DesiredReplication,
     e: &ActualReplication,
     dest: Option<&FileSystemInfo>,
+    resolved_key: Option<&str>,
 ) -> (Vec<String>, Vec<String>) {
     let mut diffs = Vec::new();
     let mut notes = Vec::new();
@@ -524,6 +533,21 @@ pub(super) fn compare(
                     None => diffs.push(format!(
                         "destination KMS key changes (none -> {k})"
                     )),
+                    // KMS resolved the declared reference: compare key ARNs.
+                    Some(have) if resolved_key.is_some() && !have.contains(":alias/") => {
+                        let want_arn = resolved_key.unwrap_or_default();
+                        if have != want_arn {
+                            diffs.push(if k.as_str() == want_arn {
+                                format!("destination KMS key changes ({have} -> {k})")
+                            } else if k.is_alias() {
+                                format!(
+                                    "destination KMS key changes ({have} -> {want_arn}): {k} names another key than the one in use"
+                                )
+                            } else {
+                                format!("destination KMS key changes ({have} -> {k}, that is {want_arn})")
+                            });
+                        }
+                    }
                     // The reported key names an alias too: compare alias names.
                     Some(have) if k.is_alias() && have.contains(":alias/") => {
                         if alias_name(have) != alias_name(k.as_str()) {

@@ -111,6 +111,19 @@ pub enum PlanError {
         /// What to add to or change in the config.
         hint: String,
     },
+    /// The declared KMS key (alias, key id or ARN) does not exist in the
+    /// destination's Region, so creating the destination would fail.
+    #[error("{address}: KMS key {key} was not found in {region} ({message}); create the key or alias there, or correct destination.kms_key_id")]
+    KmsKeyNotFound {
+        /// Address of the declaration.
+        address: String,
+        /// The reference as declared.
+        key: String,
+        /// The destination Region it was looked up in.
+        region: String,
+        /// What KMS answered.
+        message: String,
+    },
     /// Two declarations cannot both hold (same destination twice, chaining, declared and removed).
     #[error("{address}: {message}")]
     Inconsistent {
@@ -188,6 +201,7 @@ impl PlanError {
             | PlanError::PreventDestroy { address, .. }
             | PlanError::PreventOverwrite { address, .. }
             | PlanError::Conflict { address, .. }
+            | PlanError::KmsKeyNotFound { address, .. }
             | PlanError::Inconsistent { address, .. }
             | PlanError::DestinationUnencrypted { address, .. }
             | PlanError::Unverified { address, .. }
@@ -210,6 +224,7 @@ impl PlanError {
                 "prevent_destroy"
             }
             PlanError::Conflict { .. } => "conflict",
+            PlanError::KmsKeyNotFound { .. } => "kms_key_not_found",
             PlanError::Inconsistent { .. } => "inconsistent",
             PlanError::UnknownTarget { .. } => "unknown_target",
             PlanError::DestinationUnencrypted { .. } => "destination_unencrypted",

@@ -279,6 +279,7 @@ pub fn plan(desired: &Desired, actual: &Actual, opts: &PlanOptions) -> Result<Pl
         &deleted_by,
         &desired.accounts,
     ));
+    errors.extend(preflight::kms_keys(&mut drafts, actual));
     preflight::note_kept_destinations(&mut drafts);
     errors.extend(preflight::prevent_destroy(&drafts, &index));
     errors.extend(overwrite::prevent_overwrite(&drafts));

@@ -13,7 +13,9 @@ use super::{
     describe_replication, key_of, orphan_command, protection_str, Dep, Draft, Index, Key,
     PlanError, ORPHAN_PREFIX,
 };
-use crate::model::{Account, AccountId, Actual, ActualReplication, Protection, ReplicationStatus};
+use crate::model::{
+    Account, AccountId, Actual, ActualReplication, KeyResolution, Protection, ReplicationStatus,
+};
 
 /// A replication in the way: a dependency if it goes away, else an error.
 fn blocker(
@@ -353,6 +355,35 @@ pub(super) fn preflight(
         }
     }
 
+    errors
+}
+
+/// Declared KMS keys as KMS resolved them: one that does not exist is an
+/// error; one that could not be looked up gets a note naming what to grant.
+pub(super) fn kms_keys(drafts: &mut [Draft<'_>], actual: &Actual) -> Vec<PlanError> {
+    let mut errors = Vec::new();
+    for dr in drafts.iter_mut() {
+        let Some(d) = dr.declared else { continue };
+        let Some(k) = &d.destination.kms_key else {
+            continue;
+        };
+        let region = &d.destination.region;
+        match actual.kms_key(region, k) {
+            Some(KeyResolution::NotFound(message)) => errors.push(PlanError::KmsKeyNotFound {
+                address: dr.address.clone(),
+                key: k.to_string(),
+                region: region.to_string(),
+                message: message.clone(),
+            }),
+            Some(KeyResolution::AccessDenied(message)) => dr.notes.push(format!(
+                "KMS key {k} could not be resolved in {region}: kms:DescribeKey was denied ({message}); grant kms:DescribeKey on it so that the key is compared exactly"
+            )),
+            Some(KeyResolution::Failed(message)) => dr.notes.push(format!(
+                "KMS key {k} could not be resolved in {region} ({message}); the key was compared as written"
+            )),
+            Some(KeyResolution::Key(_)) | None => {}
+        }
+    }
     errors
 }
 

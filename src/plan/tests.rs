@@ -7,6 +7,8 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use proptest::prelude::*;
 
+mod kms;
+
 use super::*;
 use crate::model::{
     AccountId, ActualDestination, Address, AvailabilityZone, DesiredDestination, FileSystemInfo,

@@ -198,7 +198,8 @@ pub async fn run_env(args: Vec<String>, url: &str, home: &Path, extra: &[(&str, 
             .env("AWS_SECRET_ACCESS_KEY", "test-secret")
             .env("AWS_REGION", "us-east-1")
             .env("AWS_ENDPOINT_URL_EFS", &url)
-            .env("AWS_ENDPOINT_URL_STS", &url);
+            .env("AWS_ENDPOINT_URL_STS", &url)
+            .env("AWS_ENDPOINT_URL_KMS", &url);
         for (k, v) in &extra {
             if v.is_empty() {
                 cmd.env_remove(k);

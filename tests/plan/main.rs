@@ -7,5 +7,7 @@
 
 mod binary;
 mod golden;
+mod kms;
+mod markdown;
 mod safety;
 mod support;
