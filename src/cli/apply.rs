@@ -104,13 +104,16 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
     }
     let desired = match &saved {
         Some(_) => None,
-        None => match load_desired(&args.config, global, args.json)? {
+        None => match load_desired(&args.config, global, args.json).await? {
             Some(d) => Some(d),
             None => return Ok(ExitCode::from(1)),
         },
     };
     let extra = extra_regions(global)?;
-    let conn = connect(global).await?;
+    let for_accounts = desired
+        .as_ref()
+        .or_else(|| saved.as_ref().and_then(|s| s.desired.as_ref()));
+    let conn = connect(global, for_accounts).await?;
     let result = run_connected(&args, global, saved, desired, &extra, &conn).await;
     conn.close().await;
     result
@@ -382,7 +385,7 @@ fn never() -> tokio::sync::watch::Receiver<bool> {
 async fn execute_plan(
     args: &ApplyArgs,
     plan: &Plan,
-    reader: &crate::discover::EfsReader,
+    reader: &crate::discover::AccountReaders,
     reporter: &dyn Reporter,
     interrupt: tokio::sync::watch::Receiver<bool>,
 ) -> crate::apply::ApplyReport {
@@ -399,7 +402,7 @@ async fn execute_plan(
         },
         ..ApplyOptions::default()
     };
-    let writer = EfsWriter::new(reader);
+    let writer = EfsWriter::accounts(reader);
     execute(plan, &writer, &opts, reporter, interrupt).await
 }
 
@@ -408,7 +411,7 @@ async fn execute_plan(
 async fn refuse_if_stale(
     plan: &Plan,
     observed: Option<&Observed>,
-    reader: &crate::discover::EfsReader,
+    reader: &crate::discover::AccountReaders,
     what: &str,
     json: bool,
 ) -> anyhow::Result<Option<ExitCode>> {

@@ -93,7 +93,7 @@ pub async fn run(args: PlanArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode
         PlanFormat::Markdown => ErrorStyle::Markdown,
         PlanFormat::Github => ErrorStyle::Github,
     };
-    let Some(desired) = load_desired_as(&args.config, global, style)? else {
+    let Some(desired) = load_desired_as(&args.config, global, style).await? else {
         return Ok(ExitCode::from(1));
     };
     let extra = extra_regions(global)?;

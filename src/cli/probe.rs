@@ -80,7 +80,7 @@ pub async fn run(args: ProbeArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
     if !confirmed(args.yes, &mut notice, "run the probe")? {
         return Ok(ExitCode::from(1));
     }
-    let conn = connect(global).await?;
+    let conn = connect(global, None).await?;
     let style = CommandStyle {
         profile: global.profile.clone(),
         endpoint_url: global.endpoint_url.clone().or_else(|| conn.emulator_url()),
@@ -101,7 +101,7 @@ pub async fn run(args: ProbeArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
         style,
         "stopping, then deleting what the probe created",
     );
-    let efs = ProbeEfs::new(&conn.reader);
+    let efs = ProbeEfs::new(conn.reader.default_reader());
     let started = Instant::now();
     let progress = move |msg: &str| {
         eprintln!("[{:>7.1}s] {msg}", started.elapsed().as_secs_f64());
@@ -239,7 +239,7 @@ async fn run_cleanup(
     global: &GlobalArgs,
     regions: &[Region],
 ) -> anyhow::Result<ExitCode> {
-    let conn = connect(global).await?;
+    let conn = connect(global, None).await?;
     let result = cleanup_connected(args, global, regions, &conn).await;
     conn.close().await;
     result
@@ -251,7 +251,7 @@ async fn cleanup_connected(
     regions: &[Region],
     conn: &super::connect::Connection,
 ) -> anyhow::Result<ExitCode> {
-    let efs = ProbeEfs::new(&conn.reader);
+    let efs = ProbeEfs::new(conn.reader.default_reader());
     let style = CommandStyle {
         profile: global.profile.clone(),
         endpoint_url: global.endpoint_url.clone().or_else(|| conn.emulator_url()),

@@ -23,10 +23,15 @@ use aws_sdk_efs::types::{
 };
 use aws_sdk_efs::Client;
 
+pub use aws_sdk_efs::config::{Credentials as StaticCredentials, SharedCredentialsProvider};
+
+/// `RoleSessionName` when an `account` block gives none.
+pub const DEFAULT_SESSION_NAME: &str = "efs-replicator";
+
 use super::{DiscoverError, StateReader};
 use crate::model::{
-    AccountId, ActualDestination, ActualReplication, AvailabilityZone, FileSystemId,
-    FileSystemInfo, Protection, Region, ReplicationStatus,
+    Account, AccountCredentials, AccountId, ActualDestination, ActualReplication, AvailabilityZone,
+    FileSystemId, FileSystemInfo, Protection, Region, ReplicationStatus,
 };
 
 /// The SDK retry configuration of every EFS client: standard mode
@@ -119,6 +124,51 @@ impl EfsReader {
         EfsReader {
             sdk_config: loader.load().await,
             endpoint_url: opts.endpoint_url.clone(),
+            clients: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// A reader with the same configuration (endpoint, retries, Region
+    /// handling) acting as `account`: its role assumed with this reader's
+    /// credentials (`aws_config::sts::AssumeRoleProvider`, whose STS calls
+    /// go to the same endpoint), or its profile. The SDK caches the
+    /// credentials and refreshes them before they expire: every Region's
+    /// client of the new reader shares one provider, so an account costs one
+    /// `AssumeRole` however many Regions it is read in. Makes no call
+    /// itself (credentials are resolved on first use).
+    pub async fn for_account(&self, account: &Account) -> EfsReader {
+        let provider = match &account.credentials {
+            AccountCredentials::AssumeRole {
+                role_arn,
+                external_id,
+                session_name,
+            } => {
+                let mut b = aws_config::sts::AssumeRoleProvider::builder(role_arn.as_str())
+                    .session_name(session_name.as_deref().unwrap_or(DEFAULT_SESSION_NAME))
+                    .configure(&self.sdk_config);
+                if let Some(e) = external_id {
+                    b = b.external_id(e);
+                }
+                SharedCredentialsProvider::new(b.build().await)
+            }
+            AccountCredentials::Profile(p) => SharedCredentialsProvider::new(
+                aws_config::profile::ProfileFileCredentialsProvider::builder()
+                    .profile_name(p)
+                    .build(),
+            ),
+        };
+        self.with_credentials(provider)
+    }
+
+    /// A reader with the same configuration and other credentials.
+    pub fn with_credentials(&self, provider: SharedCredentialsProvider) -> EfsReader {
+        EfsReader {
+            sdk_config: self
+                .sdk_config
+                .to_builder()
+                .credentials_provider(provider)
+                .build(),
+            endpoint_url: self.endpoint_url.clone(),
             clients: Mutex::new(HashMap::new()),
         }
     }

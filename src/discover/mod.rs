@@ -21,8 +21,10 @@
 //!
 //! [`model::Actual`]: crate::model::Actual
 
+mod accounts;
 mod efs;
 mod kms;
+mod read;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -30,9 +32,14 @@ use std::future::Future;
 
 use futures::stream::{self, StreamExt};
 
+pub use accounts::AccountReaders;
 pub(crate) use efs::{convert_replication, invalid, sdk_error};
-pub use efs::{retry_config, ConnectOptions, EfsReader, MAX_ATTEMPTS};
+pub use efs::{
+    retry_config, ConnectOptions, EfsReader, SharedCredentialsProvider, StaticCredentials,
+    DEFAULT_SESSION_NAME, MAX_ATTEMPTS,
+};
 pub use kms::{key_references, resolve_keys, KeyResolver, KmsResolver};
+pub use read::{read_file_systems, read_scope, CONCURRENT_DESCRIBES};
 
 use crate::model::{
     Actual, ActualReplication, Desired, FileSystemId, FileSystemInfo, Protection, Region,
@@ -43,9 +50,6 @@ use crate::plan::required_file_systems;
 /// Above this many file systems possibly needed in a Region, the whole Region
 /// is listed (pages of 100) instead of describing them one by one.
 pub const DESCRIBE_BY_ID_LIMIT: usize = 10;
-
-/// How many single-file-system calls run at once.
-const CONCURRENT_DESCRIBES: usize = 16;
 
 /// Why reading the state failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -311,11 +315,7 @@ pub async fn discover<R: StateReader>(
         .filter(|k| !list_all.contains(&k.0) && !known.contains(k))
         .filter(|k| !actual.file_systems.contains_key(k))
         .collect();
-    let found: Vec<Result<Option<FileSystemInfo>, DiscoverError>> = stream::iter(missing.iter())
-        .map(|(r, id)| reader.describe_file_system(r, id))
-        .buffered(CONCURRENT_DESCRIBES)
-        .collect()
-        .await;
+    let found = read::describe_all(reader, missing.iter().map(|(r, id)| (r, id))).await;
     insert_described(&mut actual, found, &mut errors);
     finish(actual, errors)
 }
@@ -327,7 +327,7 @@ pub async fn discover<R: StateReader>(
 /// is in a Region or account not read). Returns the views found (with the
 /// Region they were read in) and the file systems described this way, which
 /// a plan's scope includes so that a stale-plan check reads them again.
-pub(crate) async fn probe_replicating<R: StateReader>(
+async fn probe_replicating<R: StateReader>(
     reader: &R,
     file_systems: &BTreeMap<(Region, FileSystemId), FileSystemInfo>,
     views: &[(Region, ActualReplication)],
@@ -360,7 +360,7 @@ pub(crate) async fn probe_replicating<R: StateReader>(
 
 /// Adds every file system that was found to `actual` and every failed
 /// describe to `errors`; a file system that does not exist adds nothing.
-pub(crate) fn insert_described(
+fn insert_described(
     actual: &mut Actual,
     found: impl IntoIterator<Item = Result<Option<FileSystemInfo>, DiscoverError>>,
     errors: &mut Vec<DiscoverError>,
@@ -380,10 +380,7 @@ pub(crate) fn insert_described(
 
 /// The state read, or every error met while reading it; replications are
 /// sorted by source Region and source.
-pub(crate) fn finish(
-    mut actual: Actual,
-    errors: Vec<DiscoverError>,
-) -> Result<Actual, DiscoverErrors> {
+fn finish(mut actual: Actual, errors: Vec<DiscoverError>) -> Result<Actual, DiscoverErrors> {
     if !errors.is_empty() {
         return Err(DiscoverErrors(errors));
     }
@@ -460,11 +457,7 @@ async fn describe_many<R: StateReader>(
     region: &Region,
     ids: &[FileSystemId],
 ) -> Result<Vec<FileSystemInfo>, DiscoverError> {
-    let found: Vec<Result<Option<FileSystemInfo>, DiscoverError>> = stream::iter(ids.iter())
-        .map(|id| reader.describe_file_system(region, id))
-        .buffered(CONCURRENT_DESCRIBES)
-        .collect()
-        .await;
+    let found = read::describe_all(reader, ids.iter().map(|id| (region, id))).await;
     let mut out = Vec::new();
     for f in found {
         if let Some(f) = f? {

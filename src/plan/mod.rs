@@ -277,6 +277,7 @@ pub fn plan(desired: &Desired, actual: &Actual, opts: &PlanOptions) -> Result<Pl
         actual,
         &index,
         &deleted_by,
+        &desired.accounts,
     ));
     errors.extend(preflight::kms_keys(&mut drafts, actual));
     preflight::note_kept_destinations(&mut drafts);
