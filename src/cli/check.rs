@@ -17,7 +17,7 @@ use clap::{Args, ValueEnum};
 
 use super::common::{extra_regions, load_desired, print_plan_errors, write_atomically, ConfigArgs};
 use super::connect::discover_state;
-use super::{quiet_broken_pipe, GlobalArgs};
+use super::{quiet_broken_pipe, write_stdout, GlobalArgs};
 use crate::health::render::{render_json, render_prometheus, render_table};
 use crate::health::{assess, HealthOptions};
 use crate::plan::{plan, PlanOptions};
@@ -109,10 +109,7 @@ pub async fn run(args: CheckArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
     match &args.out {
         Some(path) => write_atomically(path, |f| render(f))
             .with_context(|| format!("could not write {}", path.display()))?,
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            quiet_broken_pipe(render(&mut stdout).and_then(|()| stdout.flush()))?;
-        }
+        None => quiet_broken_pipe(write_stdout(|out| render(out)))?,
     }
     Ok(if report.ok() {
         ExitCode::SUCCESS

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{quiet_broken_pipe, GlobalArgs};
+use super::{quiet_broken_pipe, write_stdout, GlobalArgs};
 use crate::config::{self, LoadOptions};
 use crate::model::{Desired, Region};
 use crate::plan::PlanErrors;
@@ -56,7 +56,7 @@ pub fn print_plan_errors(
     global: &GlobalArgs,
 ) -> anyhow::Result<()> {
     let written = if json {
-        render_errors_json(errors, &mut std::io::stdout().lock())
+        write_stdout(|out| render_errors_json(errors, out))
     } else {
         render_errors_human(
             errors,
@@ -150,9 +150,7 @@ pub fn load_desired(
         }
         Err(diags) => {
             if json {
-                let mut out = std::io::stdout().lock();
-                diags.render_json(&mut out)?;
-                out.flush()?;
+                quiet_broken_pipe(write_stdout(|out| diags.render_json(out)))?;
             } else {
                 let mut err = std::io::stderr().lock();
                 diags.render_human(&mut err, stderr_color(global))?;
@@ -165,17 +163,21 @@ pub fn load_desired(
 /// Writes a file completely or not at all: a temporary file in the same
 /// directory, synced, then renamed over `path` (keeping the permissions of
 /// the file it replaces), so a reader never sees half a file and a failure
-/// leaves the old file as it was.
+/// leaves the old file as it was. `write` writes through a buffer (a
+/// serializer makes many small writes).
 pub(crate) fn write_atomically(
     path: &std::path::Path,
-    write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
+    write: impl FnOnce(&mut std::io::BufWriter<&mut std::fs::File>) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => std::path::Path::new("."),
     };
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    write(tmp.as_file_mut())?;
+    let mut buffered = std::io::BufWriter::with_capacity(64 * 1024, tmp.as_file_mut());
+    write(&mut buffered)?;
+    buffered.flush()?;
+    drop(buffered);
     tmp.as_file_mut().sync_all()?;
     if let Ok(meta) = std::fs::metadata(path) {
         std::fs::set_permissions(tmp.path(), meta.permissions())?;

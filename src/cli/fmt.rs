@@ -14,7 +14,7 @@ use anyhow::Context as _;
 use clap::Args;
 
 use super::common::{stderr_color, write_atomically};
-use super::GlobalArgs;
+use super::{quiet_broken_pipe, write_stdout, GlobalArgs};
 use crate::config::{self, format::format_source};
 
 /// Flags of `fmt`.
@@ -49,23 +49,26 @@ pub async fn run(args: FmtArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode>
         eprintln!("no file was changed");
         return Ok(ExitCode::from(1));
     }
-    let mut out = std::io::stdout().lock();
     if args.check {
-        for (f, old, new) in &changed {
-            let name = f.display().to_string();
-            let diff = similar::TextDiff::from_lines(old, new);
-            write!(
-                out,
-                "{}",
-                diff.unified_diff().context_radius(3).header(&name, &name)
-            )?;
-        }
+        quiet_broken_pipe(write_stdout(|out| {
+            for (f, old, new) in &changed {
+                let name = f.display().to_string();
+                let diff = similar::TextDiff::from_lines(old, new);
+                write!(
+                    out,
+                    "{}",
+                    diff.unified_diff().context_radius(3).header(&name, &name)
+                )?;
+            }
+            Ok(())
+        }))?;
         return Ok(if changed.is_empty() {
             ExitCode::SUCCESS
         } else {
             ExitCode::from(1)
         });
     }
+    let mut out = std::io::stdout().lock();
     for (f, _, new) in &changed {
         write_atomically(f, |w| w.write_all(new.as_bytes()))
             .with_context(|| format!("cannot write {}", f.display()))?;

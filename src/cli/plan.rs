@@ -17,7 +17,7 @@ use clap::Args;
 
 use super::common::{extra_regions, load_desired, print_plan_errors, write_atomically, ConfigArgs};
 use super::connect::discover_state;
-use super::{quiet_broken_pipe, GlobalArgs};
+use super::{quiet_broken_pipe, write_stdout, GlobalArgs};
 use crate::apply::observe;
 use crate::plan::{plan, PlanOptions, SavedPlan};
 use crate::render::{render_human, render_json, HumanOptions};
@@ -58,7 +58,6 @@ pub async fn run(args: PlanArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode
         targets: args.targets.clone(),
     };
     let result = plan(&desired, &actual, &opts);
-    let mut stdout = std::io::stdout().lock();
     let plan = match result {
         Ok(p) => p,
         Err(errors) => {
@@ -83,17 +82,18 @@ pub async fn run(args: PlanArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode
         write_atomically(path, |w| saved.write(w))
             .with_context(|| format!("could not write the saved plan to {}", path.display()))?;
     }
-    let written = if args.json {
-        render_json(&plan, &mut stdout)
-    } else {
+    let written = write_stdout(|stdout| {
+        if args.json {
+            return render_json(&plan, stdout);
+        }
         render_human(
             &plan,
-            &mut stdout,
+            stdout,
             &HumanOptions {
                 color: stdout_color(global),
             },
-        )
-        .and_then(|()| match &args.out {
+        )?;
+        match &args.out {
             Some(p) => writeln!(
                 stdout,
                 "\nSaved the plan to {}; apply it with `efs-replicator apply --plan {}`.",
@@ -101,9 +101,9 @@ pub async fn run(args: PlanArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode
                 p.display()
             ),
             None => Ok(()),
-        })
-    };
-    quiet_broken_pipe(written.and_then(|()| stdout.flush()))?;
+        }
+    });
+    quiet_broken_pipe(written)?;
     Ok(if args.detailed_exitcode && plan.has_changes() {
         ExitCode::from(2)
     } else {

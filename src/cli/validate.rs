@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::common::{load_desired, ConfigArgs};
-use super::GlobalArgs;
+use super::{quiet_broken_pipe, write_stdout, GlobalArgs};
 
 /// Flags of `validate`.
 #[derive(Debug, Args)]
@@ -27,25 +27,27 @@ pub async fn run(args: ValidateArgs, global: &GlobalArgs) -> anyhow::Result<Exit
     let Some(desired) = load_desired(&args.config, global, args.json)? else {
         return Ok(ExitCode::from(1));
     };
-    let mut out = std::io::stdout().lock();
     let (n, m) = (desired.replications.len(), desired.removed.len());
-    if args.json {
-        let doc = serde_json::json!({
-            "valid": true,
-            "replications": desired.replications.iter().map(|r| r.address.to_string()).collect::<Vec<_>>(),
-            "removed": m,
-            "error_count": 0,
-            "diagnostics": [],
-        });
-        serde_json::to_writer_pretty(&mut out, &doc)?;
-        writeln!(out)?;
-    } else {
-        writeln!(
-            out,
-            "The configuration is valid: {n} replication{}, {m} removed block{}.",
-            if n == 1 { "" } else { "s" },
-            if m == 1 { "" } else { "s" }
-        )?;
-    }
+    let written = write_stdout(|out| {
+        if args.json {
+            let doc = serde_json::json!({
+                "valid": true,
+                "replications": desired.replications.iter().map(|r| r.address.to_string()).collect::<Vec<_>>(),
+                "removed": m,
+                "error_count": 0,
+                "diagnostics": [],
+            });
+            serde_json::to_writer_pretty(&mut *out, &doc)?;
+            writeln!(out)
+        } else {
+            writeln!(
+                out,
+                "The configuration is valid: {n} replication{}, {m} removed block{}.",
+                if n == 1 { "" } else { "s" },
+                if m == 1 { "" } else { "s" }
+            )
+        }
+    });
+    quiet_broken_pipe(written)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -23,7 +23,7 @@
 
 mod efs;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt;
 use std::future::Future;
 
@@ -36,7 +36,7 @@ use crate::model::{
     Actual, ActualReplication, Desired, FileSystemId, FileSystemInfo, Protection, Region,
     ReplicationStatus,
 };
-use crate::plan::required_file_systems;
+use crate::plan::required_keys;
 
 /// Above this many file systems possibly needed in a Region, the whole Region
 /// is listed (pages of 100) instead of describing them one by one.
@@ -188,13 +188,14 @@ pub async fn discover<R: StateReader>(
     // File systems known to be needed before anything is read, and how many
     // may be needed per Region (declared sources and existing destinations,
     // plus the destinations of replications declared towards that Region).
-    let known: BTreeSet<(Region, FileSystemId)> = required_file_systems(desired, &[]);
-    let mut potential: BTreeMap<Region, usize> = BTreeMap::new();
-    for (r, _) in &known {
-        *potential.entry(r.clone()).or_default() += 1;
+    let known_keys = required_keys(desired, &[]);
+    let known_by_region = by_region(&known_keys);
+    let mut potential: BTreeMap<&Region, usize> = BTreeMap::new();
+    for (r, ids) in &known_by_region {
+        *potential.entry(*r).or_default() += ids.len();
     }
     for d in &desired.replications {
-        *potential.entry(d.destination.region.clone()).or_default() += 1;
+        *potential.entry(&d.destination.region).or_default() += 1;
     }
     let list_all: BTreeSet<Region> = regions
         .iter()
@@ -206,18 +207,17 @@ pub async fn discover<R: StateReader>(
     // listed in full or described by id.
     let phase1 = regions.iter().map(|region| {
         let listed = list_all.contains(region);
-        let ids: Vec<FileSystemId> = known
-            .iter()
-            .filter(|(r, _)| r == region)
-            .map(|(_, id)| id.clone())
-            .collect();
+        let ids: &[&FileSystemId] = known_by_region
+            .get(region)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         async move {
             let reps = reader.list_replications(region);
             let fss = async {
                 if listed {
                     reader.list_file_systems(region).await
                 } else {
-                    describe_many(reader, region, &ids).await
+                    describe_many(reader, region, ids).await
                 }
             };
             let (reps, fss) = futures::join!(reps, fss);
@@ -225,6 +225,7 @@ pub async fn discover<R: StateReader>(
         }
     });
     let results = futures::future::join_all(phase1).await;
+    let known: HashSet<(&Region, &FileSystemId)> = known_keys.iter().copied().collect();
 
     let mut errors = Vec::new();
     let mut actual = Actual {
@@ -233,22 +234,18 @@ pub async fn discover<R: StateReader>(
     };
     // Every view of a replication, with the Region that listed it.
     let mut views: Vec<(Region, ActualReplication)> = Vec::new();
+    let mut found_fss = Vec::new();
     for (listed_in, reps, fss) in results {
         match reps {
             Ok(reps) => views.extend(reps.into_iter().map(|r| (listed_in.clone(), r))),
             Err(e) => errors.push(e),
         }
         match fss {
-            Ok(fss) => {
-                for f in fss {
-                    actual
-                        .file_systems
-                        .insert((f.region.clone(), f.id.clone()), f);
-                }
-            }
+            Ok(fss) => found_fss.push(fss),
             Err(e) => errors.push(e),
         }
     }
+    actual.file_systems = index_file_systems(found_fss);
     if !errors.is_empty() {
         return Err(DiscoverErrors(errors));
     }
@@ -304,9 +301,10 @@ pub async fn discover<R: StateReader>(
     actual.orphans = orphans;
 
     // Phase 2: the destinations of existing replications, where not known yet.
-    let missing: Vec<(Region, FileSystemId)> = required_file_systems(desired, &actual.replications)
+    let missing: Vec<(Region, FileSystemId)> = required_keys(desired, &actual.replications)
         .into_iter()
-        .filter(|k| !list_all.contains(&k.0) && !known.contains(k))
+        .filter(|k| !list_all.contains(k.0) && !known.contains(k))
+        .map(|(r, id)| (r.clone(), id.clone()))
         .filter(|k| !actual.file_systems.contains_key(k))
         .collect();
     let found: Vec<Result<Option<FileSystemInfo>, DiscoverError>> = stream::iter(missing.iter())
@@ -453,10 +451,33 @@ pub fn reconcile_views(
     )
 }
 
+/// Keys grouped by Region (an index built once, not a filter per Region).
+fn by_region<'a>(
+    keys: &[(&'a Region, &'a FileSystemId)],
+) -> BTreeMap<&'a Region, Vec<&'a FileSystemId>> {
+    let mut out: BTreeMap<&Region, Vec<&FileSystemId>> = BTreeMap::new();
+    for (r, id) in keys {
+        out.entry(*r).or_default().push(*id);
+    }
+    out
+}
+
+/// The file systems read, by Region and id, built in one pass from the
+/// listings (a later duplicate wins, as with inserts one by one).
+fn index_file_systems(
+    listings: Vec<Vec<FileSystemInfo>>,
+) -> BTreeMap<(Region, FileSystemId), FileSystemInfo> {
+    listings
+        .into_iter()
+        .flatten()
+        .map(|f| ((f.region.clone(), f.id.clone()), f))
+        .collect()
+}
+
 async fn describe_many<R: StateReader>(
     reader: &R,
     region: &Region,
-    ids: &[FileSystemId],
+    ids: &[&FileSystemId],
 ) -> Result<Vec<FileSystemInfo>, DiscoverError> {
     let found: Vec<Result<Option<FileSystemInfo>, DiscoverError>> = stream::iter(ids.iter())
         .map(|id| reader.describe_file_system(region, id))
