@@ -331,10 +331,8 @@ pub(crate) async fn probe_replicating<R: StateReader>(
     Vec<Result<Option<(Region, ActualReplication)>, DiscoverError>>,
     BTreeSet<(Region, FileSystemId)>,
 ) {
-    let explained: BTreeSet<(&Region, &FileSystemId)> = views
-        .iter()
-        .map(|(_, r)| (&r.destination.region, &r.destination.file_system_id))
-        .collect();
+    let explained: HashSet<(&Region, &FileSystemId)> =
+        views.iter().map(|(_, r)| dest_key(r)).collect();
     let probe: BTreeSet<(Region, FileSystemId)> = file_systems
         .iter()
         .filter(|(_, f)| f.protection == Some(Protection::Replicating))
@@ -410,29 +408,20 @@ pub fn reconcile_views(
     regions: &BTreeSet<Region>,
     views: Vec<(Region, ActualReplication)>,
 ) -> (Vec<ActualReplication>, Vec<ActualReplication>) {
-    type Key = (Region, FileSystemId);
-    let dest_of = |r: &ActualReplication| {
-        (
-            r.destination.region.clone(),
-            r.destination.file_system_id.clone(),
-        )
-    };
+    // Indexes by sorting the views themselves (stable: the first view of a
+    // key wins) and searching them, so no key is cloned.
     let (source_views, dest_views): (Vec<_>, Vec<_>) = views
         .into_iter()
         .partition(|(listed_in, r)| listed_in == &r.source_region);
-    let mut by_source: BTreeMap<Key, ActualReplication> = BTreeMap::new();
-    for (_, r) in source_views {
-        by_source
-            .entry((r.source_region.clone(), r.source.clone()))
-            .or_insert(r);
-    }
-    let seen_from_source: BTreeSet<Key> = by_source.keys().cloned().collect();
-    let mut orphans: BTreeMap<(Key, Key), ActualReplication> = BTreeMap::new();
+    let mut by_source: Vec<ActualReplication> = source_views.into_iter().map(|(_, r)| r).collect();
+    by_source.sort_by(|a, b| source_key(a).cmp(&source_key(b)));
+    by_source.dedup_by(|later, first| source_key(later) == source_key(first));
+    let mut adopted: Vec<ActualReplication> = Vec::new();
+    let mut orphans: Vec<ActualReplication> = Vec::new();
     for (_, r) in dest_views {
-        let k = (r.source_region.clone(), r.source.clone());
-        if seen_from_source.contains(&k) {
-            if by_source.get(&k).map(dest_of) != Some(dest_of(&r)) {
-                orphans.entry((k, dest_of(&r))).or_insert(r);
+        if let Ok(i) = by_source.binary_search_by(|s| source_key(s).cmp(&source_key(&r))) {
+            if dest_key(&by_source[i]) != dest_key(&r) {
+                orphans.push(r);
             }
             continue;
         }
@@ -440,15 +429,31 @@ pub fn reconcile_views(
             && r.source_owner.is_some()
             && r.source_owner == r.destination.owner;
         if source_side_visible && r.destination.status != ReplicationStatus::Deleting {
-            orphans.entry((k, dest_of(&r))).or_insert(r);
+            orphans.push(r);
         } else {
-            by_source.entry(k).or_insert(r);
+            adopted.push(r);
         }
     }
-    (
-        by_source.into_values().collect(),
-        orphans.into_values().collect(),
-    )
+    adopted.sort_by(|a, b| source_key(a).cmp(&source_key(b)));
+    adopted.dedup_by(|later, first| source_key(later) == source_key(first));
+    by_source.extend(adopted);
+    by_source.sort_by(|a, b| source_key(a).cmp(&source_key(b)));
+    orphans.sort_by(|a, b| both_keys(a).cmp(&both_keys(b)));
+    orphans.dedup_by(|later, first| both_keys(later) == both_keys(first));
+    (by_source, orphans)
+}
+
+fn source_key(r: &ActualReplication) -> (&Region, &FileSystemId) {
+    (&r.source_region, &r.source)
+}
+
+#[allow(clippy::type_complexity)]
+fn both_keys(r: &ActualReplication) -> ((&Region, &FileSystemId), (&Region, &FileSystemId)) {
+    (source_key(r), dest_key(r))
+}
+
+fn dest_key(r: &ActualReplication) -> (&Region, &FileSystemId) {
+    (&r.destination.region, &r.destination.file_system_id)
 }
 
 /// Keys grouped by Region (an index built once, not a filter per Region).
