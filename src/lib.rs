@@ -6,7 +6,8 @@
 //!   validates, and produces a [`model::Desired`] or diagnostics.
 //! - [`model`]: the validated desired state and the observed actual state.
 //! - [`discover`]: reads the observed state from EFS (the only user of
-//!   `aws_sdk_efs` on the read path) into a [`model::Actual`].
+//!   `aws_sdk_efs` on the read path) into a [`model::Actual`], and resolves
+//!   declared KMS keys with `aws_sdk_kms` (its only user).
 //! - [`plan`]: the pure planner, (Desired, Actual) -> Plan or preflight errors.
 //! - [`render`]: writes a plan as human text or JSON.
 //! - [`apply`]: executes a plan's step graph against EFS (waits, error
@@ -14,6 +15,9 @@
 //! - [`health`]: drift and health of declared replications for `check`
 //!   (pure, `now` passed in), and its table / JSON / Prometheus writers.
 //! - [`export`]: HCL for the replications that exist (`export`).
+//! - [`probe`]: settles undocumented EFS behaviours on an account and names
+//!   the emulator flags that reproduce them (`probe`); the only module that
+//!   creates and deletes file systems (its own, tagged).
 //! - [`cli`]: one file per command; flags in, exit code out.
 
 pub mod apply;
@@ -24,4 +28,5 @@ pub mod export;
 pub mod health;
 pub mod model;
 pub mod plan;
+pub mod probe;
 pub mod render;

@@ -295,6 +295,13 @@ impl KmsKeyRef {
         self.0.starts_with("alias/") || self.0.contains(":alias/")
     }
 
+    /// The Region named by a key or alias ARN (`None` for an id or alias name).
+    pub fn region(&self) -> Option<&str> {
+        self.0
+            .strip_prefix("arn:")
+            .and_then(|rest| rest.split(':').nth(2))
+    }
+
     /// The key id part (`UUID` or `mrk-...`) when this names a key, not an alias.
     pub fn key_id(&self) -> Option<&str> {
         if self.is_alias() {
@@ -400,6 +407,13 @@ pub struct Desired {
     pub removed: Vec<Removed>,
     /// The `settings` block (defaults when absent).
     pub settings: Settings,
+    /// The Regions written in the configuration text: `source_region`,
+    /// `settings.region`, destination Regions (written, or read from an
+    /// Availability Zone or an ARN) and the Regions of file system ARNs. A
+    /// Region that only came from `--region`, `AWS_REGION` or a profile is
+    /// not here. Only these Regions are in reach of `prune`.
+    #[serde(default)]
+    pub written_regions: BTreeSet<Region>,
 }
 
 /// One declared replication (one instance, after `for_each` expansion).
@@ -445,6 +459,11 @@ pub struct Removed {
     pub source: FileSystemId,
     /// Its Region.
     pub source_region: Region,
+    /// When set, only a replication to this destination file system may be
+    /// deleted; a replication of the source to another destination is a
+    /// plan error.
+    #[serde(default)]
+    pub destination: Option<FileSystemId>,
 }
 
 /// The `settings` block.
@@ -552,6 +571,45 @@ pub struct Actual {
     /// File systems whose replication was described by id because they were
     /// `REPLICATING` with no replication into them in any listing.
     pub probed: BTreeSet<(Region, FileSystemId)>,
+    /// What KMS said about each declared `kms_key_id` (DescribeKey in the
+    /// destination's Region), once per distinct reference. A reference
+    /// without an entry was not resolved: the planner compares as written.
+    pub kms_keys: Vec<ResolvedKey>,
+}
+
+impl Actual {
+    /// What KMS said about `key` in `region`, if it was asked.
+    pub fn kms_key(&self, region: &Region, key: &KmsKeyRef) -> Option<&KeyResolution> {
+        self.kms_keys
+            .iter()
+            .find(|r| &r.region == region && &r.reference == key)
+            .map(|r| &r.resolution)
+    }
+}
+
+/// One declared KMS key reference and what DescribeKey said about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResolvedKey {
+    /// Region it was resolved in (the destination's).
+    pub region: Region,
+    /// The reference as declared.
+    pub reference: KmsKeyRef,
+    /// The answer.
+    pub resolution: KeyResolution,
+}
+
+/// What DescribeKey said about a key reference.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyResolution {
+    /// The key ARN the reference names.
+    Key(String),
+    /// KMS says the alias or key does not exist (its message).
+    NotFound(String),
+    /// The credentials may not call `kms:DescribeKey` (KMS's message).
+    AccessDenied(String),
+    /// Another error (its message); the key could not be verified.
+    Failed(String),
 }
 
 /// One replication configuration as `DescribeReplicationConfigurations` reports it.
@@ -621,7 +679,10 @@ pub struct FileSystemInfo {
 
 /// The Region of a known commercial Availability Zone name.
 pub fn region_of_availability_zone(az: &str) -> Option<Region> {
-    let (region, suffix) = az.split_at(az.len().checked_sub(1)?);
+    // The last character, whatever its width: the name is user input and a
+    // byte split could fall inside a multi-byte character.
+    let last = az.chars().next_back()?;
+    let (region, suffix) = az.split_at(az.len() - last.len_utf8());
     let known = AVAILABILITY_ZONES
         .iter()
         .find(|(r, _)| *r == region)
@@ -699,6 +760,13 @@ mod tests {
         assert!(region_of_availability_zone("us-east-1z").is_none());
         assert!(region_of_availability_zone("ap-northeast-1b").is_none());
         assert!(region_of_availability_zone("").is_none());
+        // Issue 9: a multi-byte last character used to panic the byte split.
+        assert!(region_of_availability_zone("us-east-1é").is_none());
+        assert!(region_of_availability_zone("é").is_none());
+        assert!(AvailabilityZone::parse("us-east-1é")
+            .unwrap()
+            .region()
+            .is_none());
     }
 
     #[test]
@@ -710,6 +778,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(arn.key_id(), Some("1234abcd-12ab-34cd-56ef-1234567890ab"));
+        assert_eq!(arn.region(), Some("us-east-1"));
+        assert_eq!(alias.region(), None);
         assert!(KmsKeyRef::parse("not a key").is_err());
     }
 

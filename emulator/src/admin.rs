@@ -174,9 +174,13 @@ fn parse<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, Box<Response>>
 /// The `GET /_emulator/stats` document.
 pub(crate) fn stats_json(s: &AppState) -> Value {
     let mut v = s.stats().to_json();
-    let (fs, reps) = s.store().counts();
+    let store = s.store();
+    let (fs, reps) = store.counts();
+    let (keys, aliases) = store.kms.counts();
     v["file_systems"] = json!(fs);
     v["replications"] = json!(reps);
+    v["kms_keys"] = json!(keys);
+    v["kms_aliases"] = json!(aliases);
     v
 }
 
@@ -219,14 +223,12 @@ async fn add_fault(State(s): State<Arc<AppState>>, body: Bytes) -> Response {
             "operation and error are required, e.g. {\"operation\":\"CreateReplicationConfiguration\",\"error\":\"InternalServerError\",\"count\":2}",
         );
     }
-    if !crate::wire::Operation::ALL
+    let names: Vec<&str> = crate::wire::Operation::ALL
         .iter()
-        .any(|o| o.name() == rule.operation)
-    {
-        let names: Vec<&str> = crate::wire::Operation::ALL
-            .iter()
-            .map(|o| o.name())
-            .collect();
+        .map(|o| o.name())
+        .chain(crate::kms::OPERATIONS)
+        .collect();
+    if !names.contains(&rule.operation.as_str()) {
         return admin_error(
             StatusCode::BAD_REQUEST,
             format!("operation must be one of {}", names.join(", ")),

@@ -28,6 +28,23 @@ pub fn caller(
     default_account: &str,
     key_accounts: &BTreeMap<String, String>,
 ) -> Result<Caller, ApiError> {
+    caller_for(
+        SIGNING_NAME,
+        authorization,
+        query_credential,
+        default_account,
+        key_accounts,
+    )
+}
+
+/// [`caller`] for a request signed for `service` (`kms` for KMS).
+pub fn caller_for(
+    service_name: &str,
+    authorization: Option<&str>,
+    query_credential: Option<&str>,
+    default_account: &str,
+    key_accounts: &BTreeMap<String, String>,
+) -> Result<Caller, ApiError> {
     let scope = match (authorization, query_credential) {
         (Some(header), _) => credential_from_header(header)?,
         (None, Some(q)) => q.to_string(),
@@ -40,17 +57,17 @@ pub fn caller(
     let parts: Vec<&str> = scope.split('/').collect();
     let [akid, date, region, service, terminator] = parts.as_slice() else {
         return Err(ApiError::IncompleteSignature(format!(
-            "Credential '{scope}' is not of the form ACCESS_KEY/YYYYMMDD/REGION/{SIGNING_NAME}/aws4_request"
+            "Credential '{scope}' is not of the form ACCESS_KEY/YYYYMMDD/REGION/{service_name}/aws4_request"
         )));
     };
     if akid.is_empty() || date.len() != 8 || *terminator != "aws4_request" {
         return Err(ApiError::IncompleteSignature(format!(
-            "Credential '{scope}' is not of the form ACCESS_KEY/YYYYMMDD/REGION/{SIGNING_NAME}/aws4_request"
+            "Credential '{scope}' is not of the form ACCESS_KEY/YYYYMMDD/REGION/{service_name}/aws4_request"
         )));
     }
-    if *service != SIGNING_NAME {
+    if *service != service_name {
         return Err(ApiError::IncompleteSignature(format!(
-            "Credential should be scoped to correct service: '{SIGNING_NAME}', not '{service}'"
+            "Credential should be scoped to correct service: '{service_name}', not '{service}'"
         )));
     }
     if crate::validate::region(region).is_err() {

@@ -12,6 +12,9 @@
 //! - [`state`]: the data and the replication semantics; no I/O, no clock.
 //! - [`persist`]: the state file (atomic replace).
 //! - [`admin`]: `/_emulator/` stats, reset, faults, clock.
+//! - [`kms`]: the KMS operations (JSON 1.1, `POST /` with
+//!   `X-Amz-Target`), on the same listener and account model; their data
+//!   is in `state/kms.rs`.
 //! - [`variants`]: the behaviour variants for undocumented EFS behaviour
 //!   (listing scope, owner ids, delete lags, throttling status) and named
 //!   sets of them.
@@ -21,6 +24,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod kms;
 pub mod ops;
 pub mod persist;
 pub mod state;
@@ -315,29 +319,61 @@ async fn dispatch(State(state): State<Arc<AppState>>, req: Request) -> Response 
     let started = Instant::now();
     let method = req.method().to_string();
     let path = req.uri().path().to_string();
+    // Other services share the listener: `POST /` with their protocol's marker.
+    if kms::is_kms(&req) {
+        let served = kms::serve(&state, req).await;
+        return finish(
+            &state,
+            served.response,
+            served.operation,
+            served.caller,
+            served.error,
+            (method, path, started),
+        );
+    }
     let outcome = handle(&state, req).await;
-    let request_id = uuid::Uuid::new_v4().to_string();
     let mut resp = match &outcome.result {
         Ok((status, Some(body))) => (*status, axum::Json(body)).into_response(),
         Ok((status, None)) => (*status, Body::empty()).into_response(),
         Err(e) => e.clone().into_response(),
     };
-    if let Ok(v) = HeaderValue::from_str(&request_id) {
-        resp.headers_mut().insert("x-amzn-RequestId", v);
-    }
     if outcome.close {
         resp.headers_mut().insert(
             axum::http::header::CONNECTION,
             HeaderValue::from_static("close"),
         );
     }
+    let error = outcome.result.as_ref().err().map(|e| e.code().to_string());
+    finish(
+        &state,
+        resp,
+        outcome.operation,
+        outcome.caller,
+        error,
+        (method, path, started),
+    )
+}
+
+/// Adds the request id and records the request in the statistics.
+fn finish(
+    state: &AppState,
+    mut resp: Response,
+    operation: &str,
+    caller: Option<auth::Caller>,
+    error: Option<String>,
+    (method, path, started): (String, String, Instant),
+) -> Response {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        resp.headers_mut().insert("x-amzn-RequestId", v);
+    }
     let record = RequestRecord {
         seq: 0,
-        operation: outcome.operation.to_string(),
-        region: outcome.caller.as_ref().map(|c| c.region.clone()),
-        account: outcome.caller.as_ref().map(|c| c.account.clone()),
+        operation: operation.to_string(),
+        region: caller.as_ref().map(|c| c.region.clone()),
+        account: caller.as_ref().map(|c| c.account.clone()),
         status: resp.status().as_u16(),
-        error: outcome.result.as_ref().err().map(|e| e.code().to_string()),
+        error,
         method,
         path,
         duration_us: started.elapsed().as_micros() as u64,
@@ -418,7 +454,13 @@ fn precheck(
     )?;
     *caller_slot = Some(caller.clone());
     let op = route.operation;
-    if let Some(e) = state.faults().take(op.name(), &caller.region) {
+    if let Some(mut e) = state.faults().take(op.name(), &caller.region) {
+        // A throttling fault without its own status plays --throttle-status,
+        // so that read calls (never charged to --throttle-rps) can be
+        // throttled the way the chosen variant answers.
+        if let ApiError::Throttling { status, .. } = &mut e {
+            *status = state.config.throttle_status;
+        }
         return Err(e);
     }
     if op.is_mutating() {

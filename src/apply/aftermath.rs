@@ -210,6 +210,7 @@ mod tests {
                     StepKind::Delete {
                         source_file_system_id: fs.clone(),
                         region: east.clone(),
+                        orphan: None,
                     },
                     vec![],
                 ),

@@ -6,7 +6,7 @@
 //! It makes exactly the call it is asked for: it never deletes, creates or
 //! changes protection on its own initiative, and never retries by hand.
 
-use aws_sdk_efs::types::{DestinationToCreate, ReplicationOverwriteProtection};
+use aws_sdk_efs::types::{DeletionMode, DestinationToCreate, ReplicationOverwriteProtection};
 
 use super::{Listing, Operations, StepError};
 use crate::discover::{convert_replication, invalid, sdk_error, EfsReader, StateReader};
@@ -63,6 +63,19 @@ impl Operations for EfsWriter<'_> {
             .client(region)
             .delete_replication_configuration()
             .source_file_system_id(source.as_str())
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| sdk_error(OP, region, e).into())
+    }
+
+    async fn delete_local(&self, region: &Region, source: &FileSystemId) -> Result<(), StepError> {
+        const OP: &str = "DeleteReplicationConfiguration";
+        self.reader
+            .client(region)
+            .delete_replication_configuration()
+            .source_file_system_id(source.as_str())
+            .deletion_mode(DeletionMode::LocalConfigurationOnly)
             .send()
             .await
             .map(|_| ())

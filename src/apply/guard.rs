@@ -41,6 +41,7 @@ pub(crate) async fn check<O: Operations>(
             StepKind::Delete {
                 source_file_system_id: source,
                 region,
+                ..
             },
             Expect::Replication {
                 destination_file_system_id,

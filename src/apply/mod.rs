@@ -80,6 +80,29 @@ pub trait Operations: Sync {
         region: &Region,
         source: &FileSystemId,
     ) -> impl Future<Output = Result<(), StepError>> + Send;
+    /// `DeleteReplicationConfiguration` with `DeletionMode =
+    /// LOCAL_CONFIGURATION_ONLY`: removes only the side in `region` (an
+    /// orphaned destination side, in its own Region). An implementation
+    /// that cannot make this call refuses it rather than delete more.
+    fn delete_local(
+        &self,
+        region: &Region,
+        source: &FileSystemId,
+    ) -> impl Future<Output = Result<(), StepError>> + Send {
+        let region = region.to_string();
+        let source = source.to_string();
+        async move {
+            Err(StepError {
+                operation: "DeleteReplicationConfiguration".into(),
+                region,
+                code: None,
+                message: format!(
+                    "this client cannot remove the local side of the replication of {source} only"
+                ),
+                hint: "nothing was deleted; remove it with the AWS CLI (--deletion-mode LOCAL_CONFIGURATION_ONLY)".into(),
+            })
+        }
+    }
     /// `UpdateFileSystemProtection` of `file_system` to `value` (`DISABLED`).
     fn update_protection(
         &self,
@@ -466,7 +489,12 @@ async fn run_step<O: Operations>(
         StepKind::Delete {
             source_file_system_id,
             region,
-        } => to_attempt(ops.delete(region, source_file_system_id).await),
+            orphan,
+        } => to_attempt(if orphan.is_some() {
+            ops.delete_local(region, source_file_system_id).await
+        } else {
+            ops.delete(region, source_file_system_id).await
+        }),
         StepKind::UpdateProtection {
             file_system_id,
             region,

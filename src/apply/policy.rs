@@ -340,6 +340,7 @@ mod tests {
         let del = StepKind::Delete {
             source_file_system_id: FileSystemId::parse("fs-00000001").unwrap(),
             region: Region::parse("us-east-1").unwrap(),
+            orphan: None,
         };
         assert!(matches!(
             decide(&del, &Attempt::Err(err("ReplicationNotFound")), None, false),

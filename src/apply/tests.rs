@@ -54,6 +54,9 @@ impl Operations for Scripted {
     async fn delete(&self, _: &Region, s: &FileSystemId) -> Result<(), StepError> {
         self.call(format!("delete {s}")).await
     }
+    async fn delete_local(&self, _: &Region, s: &FileSystemId) -> Result<(), StepError> {
+        self.call(format!("delete-local {s}")).await
+    }
     async fn update_protection(
         &self,
         _: &Region,
@@ -139,6 +142,7 @@ fn failback_plan() -> Plan {
                 kind: StepKind::Delete {
                     source_file_system_id: fs(1),
                     region: region(),
+                    orphan: None,
                 },
                 depends_on: vec![],
                 expect: None,
@@ -373,4 +377,33 @@ async fn an_interrupt_between_lifting_and_creating_restores_the_protection() {
     let back = report.address("replication.back").unwrap();
     assert_eq!(back.outcome, Outcome::Skipped);
     assert!(back.compensation.is_some(), "{back:?}");
+}
+
+/// Issue 9: the delete of an orphaned destination side is made with
+/// `DeletionMode = LOCAL_CONFIGURATION_ONLY`; an ordinary delete is not.
+#[tokio::test]
+async fn an_orphan_delete_is_local_only() {
+    let ops = Scripted::default();
+    let mut plan = failback_plan();
+    if let StepKind::Delete { orphan, .. } = &mut plan.steps[0].kind {
+        *orphan = Some(crate::plan::OrphanSide {
+            destination_file_system_id: fs(9),
+            source_region: Region::parse("us-west-2").unwrap(),
+            creation_time: std::time::UNIX_EPOCH,
+            status: crate::model::ReplicationStatus::Error,
+        });
+    }
+    let (_tx, rx) = watch::channel(false);
+    execute(&plan, &ops, &opts(), &Quiet, rx).await;
+    let calls = ops.calls.lock().unwrap().clone();
+    assert!(
+        calls.contains(&format!("delete-local {}", fs(1))),
+        "{calls:?}"
+    );
+
+    let ops = Scripted::default();
+    let (_tx, rx) = watch::channel(false);
+    execute(&failback_plan(), &ops, &opts(), &Quiet, rx).await;
+    let calls = ops.calls.lock().unwrap().clone();
+    assert!(calls.contains(&format!("delete {}", fs(1))), "{calls:?}");
 }

@@ -24,7 +24,6 @@ use crate::apply::{
     execute, observe, pending_waits, read_scope, render_summary_human, summary_json, what_changed,
     ApplyOptions, EfsWriter, JsonReporter, Observed, PlainReporter, Reporter, TtyReporter,
 };
-use crate::discover::discover;
 use crate::model::{FileSystemId, Region};
 use crate::plan::{fingerprint, plan, Plan, PlanOptions, SavedPlan};
 use crate::render::{render_errors_human, render_errors_json, render_human, HumanOptions};
@@ -112,7 +111,7 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
     };
     let extra = extra_regions(global)?;
     let conn = connect(global).await?;
-    let result = run_connected(&args, global, saved, desired, &extra, &conn.reader).await;
+    let result = run_connected(&args, global, saved, desired, &extra, &conn).await;
     conn.close().await;
     result
 }
@@ -123,8 +122,9 @@ async fn run_connected(
     saved: Option<SavedPlan>,
     desired: Option<crate::model::Desired>,
     extra: &[Region],
-    reader: &crate::discover::EfsReader,
+    conn: &super::connect::Connection,
 ) -> anyhow::Result<ExitCode> {
+    let reader = &conn.reader;
     let mut stdout = std::io::stdout();
     let (plan, observed): (Plan, Option<Observed>) = match (saved, desired) {
         (Some(saved), _) => {
@@ -146,7 +146,7 @@ async fn run_connected(
             (saved.plan, saved.observed)
         }
         (None, Some(desired)) => {
-            let actual = discover(reader, &desired, extra).await?;
+            let actual = super::connect::observe(conn, &desired, extra).await?;
             let opts = PlanOptions {
                 targets: args.targets.clone(),
             };

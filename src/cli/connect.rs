@@ -2,7 +2,8 @@
 //! (`--profile`, `--endpoint-url`, `--emulator STATE_FILE`). With
 //! `--emulator`, the bundled emulator is started in-process on 127.0.0.1:0
 //! with that state file and the SDK is pointed at it with fixed dummy
-//! credentials, so no AWS configuration is needed.
+//! credentials, so no AWS configuration is needed. EFS and KMS clients are
+//! built from the same configuration and endpoint.
 //!
 //! The emulator handle must be shut down by the caller (it flushes state);
 //! nothing here sends traffic anywhere but the chosen endpoint.
@@ -10,7 +11,9 @@
 use anyhow::Context as _;
 
 use super::GlobalArgs;
-use crate::discover::{discover, ConnectOptions, EfsReader};
+use crate::discover::{
+    discover, resolve_keys, ConnectOptions, DiscoverErrors, EfsReader, KmsResolver,
+};
 use crate::model::{Actual, Desired, Region};
 
 /// Reads the state that `desired` and the `extra` Regions cover over a
@@ -21,9 +24,25 @@ pub async fn discover_state(
     extra: &[Region],
 ) -> anyhow::Result<Actual> {
     let conn = connect(global).await?;
-    let discovered = discover(&conn.reader, desired, extra).await;
+    let discovered = observe(&conn, desired, extra).await;
     conn.close().await;
     Ok(discovered?)
+}
+
+/// Discovery and the resolution of the declared KMS keys, concurrently:
+/// everything the planner needs.
+pub async fn observe(
+    conn: &Connection,
+    desired: &Desired,
+    extra: &[Region],
+) -> Result<Actual, DiscoverErrors> {
+    let (discovered, keys) = tokio::join!(
+        discover(&conn.reader, desired, extra),
+        resolve_keys(&conn.keys, desired)
+    );
+    let mut actual = discovered?;
+    actual.kms_keys = keys;
+    Ok(actual)
 }
 
 /// Access key id used with the embedded emulator (it maps to its default account).
@@ -35,6 +54,8 @@ pub const EMULATOR_SECRET_KEY: &str = "emulator-secret-not-checked";
 pub struct Connection {
     /// Reads EFS (or the emulator).
     pub reader: EfsReader,
+    /// Resolves KMS key references, on the same configuration and endpoint.
+    pub keys: KmsResolver,
     /// The in-process emulator, when `--emulator` was given.
     pub emulator: Option<efs_emulator::Emulator>,
 }
@@ -83,6 +104,7 @@ pub async fn connect(global: &GlobalArgs) -> anyhow::Result<Connection> {
         })
         .await;
         return Ok(Connection {
+            keys: KmsResolver::new(reader.sdk_config(), reader.endpoint_url()),
             reader,
             emulator: Some(emulator),
         });
@@ -94,6 +116,7 @@ pub async fn connect(global: &GlobalArgs) -> anyhow::Result<Connection> {
     })
     .await;
     Ok(Connection {
+        keys: KmsResolver::new(reader.sdk_config(), reader.endpoint_url()),
         reader,
         emulator: None,
     })

@@ -19,6 +19,7 @@ pub mod connect;
 pub mod export;
 pub mod fmt;
 pub mod plan;
+pub mod probe;
 pub mod validate;
 
 /// Flags accepted before or after the subcommand.
@@ -102,6 +103,13 @@ enum Command {
         after_help = "--region: a Region to read replications from (repeatable); without it, AWS_REGION, AWS_DEFAULT_REGION or the profile's region."
     )]
     Export(export::ExportArgs),
+    /// Settle undocumented EFS behaviours on a real account: creates two
+    /// small tagged file systems and a replication, observes, deletes them,
+    /// and names the emulator flags that reproduce the account.
+    #[command(
+        after_help = "--region: exactly two, the source Region then the destination Region (with --cleanup: the Regions to search for leftovers). See docs/probe.md for what it creates, its cost and the IAM actions it needs."
+    )]
+    Probe(probe::ProbeArgs),
 }
 
 /// Parses `args` and runs the command; the returned code is the process exit code.
@@ -124,6 +132,7 @@ where
         Command::Apply(a) => apply::run(a, &cli.global).await,
         Command::Check(a) => check::run(a, &cli.global).await,
         Command::Export(a) => export::run(a, &cli.global).await,
+        Command::Probe(a) => probe::run(a, &cli.global).await,
     };
     match outcome {
         Ok(code) => code,

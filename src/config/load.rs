@@ -49,7 +49,11 @@ const DESTINATION_ATTRS: &[&str] = &[
     "role_arn",
     "allow_overwrite",
 ];
-const REMOVED_ATTRS: &[&str] = &["source_file_system_id", "source_region"];
+const REMOVED_ATTRS: &[&str] = &[
+    "source_file_system_id",
+    "source_region",
+    "destination_file_system_id",
+];
 const SETTINGS_ATTRS: &[&str] = &[
     "region",
     "prune",
@@ -72,7 +76,7 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Desired, Diagnostics> {
     };
     let mut bodies = Vec::new();
     for p in &paths {
-        match std::fs::read_to_string(p) {
+        match super::limits::read_file(p) {
             Ok(text) => {
                 let fi = l.add_file(p.display().to_string(), text);
                 if let Some(body) = l.parse(fi) {
@@ -168,6 +172,8 @@ struct Loader {
     suppressed: usize,
     /// Variables whose given value was refused (already reported).
     refused_vars: BTreeSet<String>,
+    /// Regions written in the configuration text (see `Desired::written_regions`).
+    written: BTreeSet<Region>,
     /// Every Region name read, where, and as what: checked against the
     /// known Regions once the settings are known.
     regions_read: Vec<(usize, Option<Range<usize>>, Region, String)>,
@@ -520,6 +526,26 @@ impl Loader {
                 }
             }
         }
+        // Only a `for` expression can make a value much larger than its inputs.
+        // Judge, before evaluating, how large the result could grow: only a
+        // `for` expression, or several references, can make it much larger
+        // than what it refers to (which is already bounded).
+        let shape = super::limits::ForShape::of(expr);
+        let refs_n = refs
+            .names
+            .iter()
+            .filter(|r| matches!(r.root.as_str(), "var" | "local" | "each"))
+            .count();
+        let measure = shape.depth > 0 || refs_n > 1;
+        let mut inputs: Vec<super::limits::Size> = Vec::new();
+        if measure {
+            inputs.extend(
+                want_vars
+                    .values()
+                    .chain(want_locals.values())
+                    .map(super::limits::value_size),
+            );
+        }
         if !want_vars.is_empty() {
             ctx.declare_var("var", Value::Object(want_vars));
         }
@@ -528,8 +554,24 @@ impl Loader {
         }
         if let Some(each) = scope.each {
             if refs.names.iter().any(|r| r.root == "each") {
+                if measure {
+                    inputs.push(super::limits::value_size(each));
+                }
                 ctx.declare_var("each", each.clone());
             }
+        }
+        let text_len = expr.span().map_or(0, |s| s.len());
+        if let Some(why) = measure
+            .then(|| super::limits::expansion(&shape, &inputs, refs_n, text_len))
+            .flatten()
+        {
+            self.at_help(
+                fi,
+                expr.span(),
+                format!("this expression{why}"),
+                "iterate over smaller collections, nest fewer for expressions, or refer to fewer large values",
+            );
+            return None;
         }
         for (name, _) in &refs.funcs {
             if let Some(def) = functions::def(name) {
@@ -538,7 +580,18 @@ impl Loader {
         }
         let e: hcl::Expression = expr.clone().into();
         match e.evaluate(&ctx) {
-            Ok(v) => Some(v),
+            Ok(v) => match super::limits::too_large(&v) {
+                None => Some(v),
+                Some(why) => {
+                    self.at_help(
+                        fi,
+                        expr.span(),
+                        format!("this value {why}"),
+                        "a configuration value must stay small: split it, or generate fewer elements",
+                    );
+                    None
+                }
+            },
             Err(err) => {
                 self.at(
                     fi,
@@ -631,6 +684,27 @@ impl Loader {
                         functions::kind(&other)
                     ),
                     format!("write {name} = true or {name} = false, without quotes"),
+                );
+                None
+            }
+        }
+    }
+
+    /// A lifecycle argument (`prevent_destroy`, `allow_overwrite`, `prune`):
+    /// a literal `true` or `false` only, as Terraform requires for its
+    /// lifecycle arguments, so that no variable, environment value, function
+    /// or conditional can switch a safeguard off.
+    fn lifecycle_bool(&mut self, fi: usize, a: Option<&&Attribute>, ctx: &str) -> Option<bool> {
+        let a = a?;
+        match &a.value {
+            Expression::Bool(b) => Some(*b.value()),
+            _ => {
+                let name = a.key.as_str();
+                self.at_help(
+                    fi,
+                    value_span(a),
+                    format!("{ctx}{name} must be a literal true or false"),
+                    format!("write {name} = true or {name} = false: a variable, local, function or conditional could switch this safeguard off, so none is accepted here"),
                 );
                 None
             }
@@ -748,6 +822,7 @@ impl Loader {
             replications: reps,
             removed,
             settings,
+            written_regions: std::mem::take(&mut self.written),
         }
     }
 
@@ -928,7 +1003,7 @@ impl Loader {
         decls: &BTreeMap<String, VarDecl>,
         values: &mut BTreeMap<String, Value>,
     ) {
-        let text = match std::fs::read_to_string(path) {
+        let text = match super::limits::read_file(path) {
             Ok(t) => t,
             Err(e) => {
                 self.diags.push(Diagnostic::error(format!(
@@ -1109,8 +1184,10 @@ impl Loader {
         let (attrs, _) = self.fields(fi, &b.body, "settings", SETTINGS_ATTRS, &[]);
         let got = self.eval_attr(fi, attrs.get("region"), scope);
         out.region = self.region(fi, "region", got, "settings: ").map(|r| r.0);
-        let got = self.eval_attr(fi, attrs.get("prune"), scope);
-        out.prune = self.bool(fi, "prune", got, "settings: ").unwrap_or(false);
+        self.written.extend(out.region.clone());
+        out.prune = self
+            .lifecycle_bool(fi, attrs.get("prune"), "settings: ")
+            .unwrap_or(false);
         let got = self.eval_attr(fi, attrs.get("max_replication_lag"), scope);
         out.max_replication_lag = self.duration(fi, "max_replication_lag", got, "settings: ");
         let got = self.eval_attr(fi, attrs.get("skip_region_validation"), scope);
@@ -1167,9 +1244,11 @@ impl Loader {
                     );
                 }
             }
+            self.written.insert(arn.region.clone());
             return Some(arn.region.clone());
         }
         if let Some((r, _)) = source_region {
+            self.written.insert(r.clone());
             return Some(r);
         }
         if let Some(r) = settings
@@ -1280,6 +1359,19 @@ impl Loader {
                 Some(a) => match self.eval(fi, &a.value, scope) {
                     None => continue,
                     Some(v) => match self.for_each(fi, value_span(a), v) {
+                        Some(list) if list.len() > super::limits::MAX_INSTANCES => {
+                            self.at_help(
+                                fi,
+                                value_span(a),
+                                format!(
+                                    "for_each makes {} instances; at most {} are allowed per block",
+                                    list.len(),
+                                    super::limits::MAX_INSTANCES
+                                ),
+                                "split the collection over several replication blocks",
+                            );
+                            continue;
+                        }
                         Some(list) => list.into_iter().map(|(k, v)| (Some(k), Some(v))).collect(),
                         None => continue,
                     },
@@ -1446,8 +1538,9 @@ impl Loader {
             ),
             None => None,
         };
-        let got = self.eval_attr(fi, attrs.get("prevent_destroy"), scope);
-        let prevent_destroy = self.bool(fi, "prevent_destroy", got, ctx).unwrap_or(false);
+        let prevent_destroy = self
+            .lifecycle_bool(fi, attrs.get("prevent_destroy"), ctx)
+            .unwrap_or(false);
         let got = self.eval_attr(fi, attrs.get("max_replication_lag"), scope);
         let lag = self.duration(fi, "max_replication_lag", got, ctx);
         let (dest_block, dattrs) = dest?;
@@ -1508,9 +1601,8 @@ impl Loader {
         let role = self
             .parsed(fi, attrs, "role_arn", scope, &dctx, RoleArn::parse)
             .map(|(r, _)| r);
-        let got = self.eval_attr(fi, attrs.get("allow_overwrite"), scope);
         let allow_overwrite = self
-            .bool(fi, "allow_overwrite", got, &dctx)
+            .lifecycle_bool(fi, attrs.get("allow_overwrite"), &dctx)
             .unwrap_or(false);
         if allow_overwrite && !attrs.contains_key("file_system_id") {
             self.at_help(
@@ -1518,6 +1610,14 @@ impl Loader {
                 attrs.get("allow_overwrite").and_then(|a| a.key.span()),
                 format!("{dctx}allow_overwrite applies only to an existing destination"),
                 "add file_system_id = \"fs-...\" for the destination to overwrite, or remove allow_overwrite",
+            );
+        }
+        if let (Some((_, azspan)), true) = (&az, attrs.contains_key("file_system_id")) {
+            self.at_help(
+                fi,
+                azspan.clone(),
+                format!("{dctx}availability_zone_name applies only to a destination the replication creates"),
+                "EFS refuses availability_zone_name together with file_system_id: an existing destination keeps its own storage class; remove availability_zone_name",
             );
         }
         if let (Some((_, kspan)), true) = (&kms, attrs.contains_key("file_system_id")) {
@@ -1614,6 +1714,19 @@ impl Loader {
                 );
             }
         }
+        // KMS keys are Regional: EFS cannot encrypt a new destination with
+        // a key of another Region, and a replacement would fail after its delete.
+        if let (Some(r), Some((k, kspan))) = (&resolved, &kms) {
+            if let Some(kr) = k.region().filter(|kr| *kr != r.as_str()) {
+                self.at_help(
+                    fi,
+                    kspan.clone(),
+                    format!("{dctx}kms_key_id is a key of {kr}, but the destination is in {r}"),
+                    format!("KMS keys are Regional: name a key (or alias) of {r}"),
+                );
+            }
+        }
+        self.written.extend(resolved.clone());
         Some((
             DesiredDestination {
                 region: resolved?,
@@ -1660,6 +1773,16 @@ impl Loader {
             let got = self.eval_attr(fi, attrs.get("source_region"), scope);
             let region_attr = self.region(fi, "source_region", got, "removed: ");
             let region_failed = self.problems() > rmark;
+            let pinned = self
+                .parsed(
+                    fi,
+                    &attrs,
+                    "destination_file_system_id",
+                    scope,
+                    "removed: ",
+                    FileSystemRef::parse,
+                )
+                .map(|(f, _)| f.id);
             let Some((source, span)) = source else {
                 if rmark == before {
                     let span = attrs
@@ -1669,6 +1792,17 @@ impl Loader {
                 }
                 continue;
             };
+            if settings.prune && source.arn.is_none() && region_attr.is_none() && !region_failed {
+                // Its Region would come from settings, --region or the AWS
+                // config: prune must not reach a Region the file leaves implicit.
+                self.at_help(
+                    fi,
+                    header_span(b),
+                    "removed: source_region is required when settings.prune = true",
+                    "add source_region = \"REGION\" to this removed block (or name the source by ARN), so that prune's reach is written in the configuration",
+                );
+                continue;
+            }
             let Some(region) = self.source_region(
                 fi,
                 "removed: ",
@@ -1685,6 +1819,7 @@ impl Loader {
                 Removed {
                     source: source.id,
                     source_region: region,
+                    destination: pinned,
                 },
                 fi,
                 span,
@@ -1793,7 +1928,7 @@ pub(crate) fn depth_diagnostic(fi: usize, text: &str) -> Option<Diagnostic> {
             fi,
             Some(off..end),
             format!(
-                "syntax error: brackets, strings and interpolations nest deeper than {} levels",
+                "syntax error: brackets, strings, interpolations and operators nest deeper than {} levels",
                 super::depth::MAX_DEPTH
             ),
         )

@@ -12,6 +12,7 @@ mod depth;
 pub mod diagnostics;
 pub mod format;
 mod functions;
+pub mod limits;
 mod load;
 mod refs;
 pub mod regions;

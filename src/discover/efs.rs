@@ -123,6 +123,17 @@ impl EfsReader {
         }
     }
 
+    /// The AWS configuration the clients are built from (credentials,
+    /// retries, timeouts), shared with the KMS key resolver.
+    pub fn sdk_config(&self) -> &aws_config::SdkConfig {
+        &self.sdk_config
+    }
+
+    /// The endpoint every client is pointed at (`--endpoint-url`, `--emulator`).
+    pub fn endpoint_url(&self) -> Option<&str> {
+        self.endpoint_url.as_deref()
+    }
+
     /// The EFS client for a Region (built once, then shared).
     pub fn client(&self, region: &Region) -> Client {
         let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());

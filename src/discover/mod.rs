@@ -22,6 +22,7 @@
 //! [`model::Actual`]: crate::model::Actual
 
 mod efs;
+mod kms;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt;
@@ -31,6 +32,7 @@ use futures::stream::{self, StreamExt};
 
 pub(crate) use efs::{convert_replication, invalid, sdk_error};
 pub use efs::{retry_config, ConnectOptions, EfsReader, MAX_ATTEMPTS};
+pub use kms::{key_references, resolve_keys, KeyResolver, KmsResolver};
 
 use crate::model::{
     Actual, ActualReplication, Desired, FileSystemId, FileSystemInfo, Protection, Region,

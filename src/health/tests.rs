@@ -43,6 +43,7 @@ fn desired(max_lag: Option<Duration>) -> Desired {
             prevent_destroy: false,
             max_replication_lag: max_lag,
         }],
+        written_regions: Default::default(),
         removed: Vec::new(),
         settings: Settings::default(),
     }

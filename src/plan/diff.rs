@@ -7,10 +7,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::types::{Action, Attributes, DestinationSpec, Unmanaged};
 use super::{
-    alias_name, key_id_of, status_str, CreatePart, Dep, Draft, Index, Key, PlanError, ORPHAN_PREFIX,
+    alias_name, foreign_source, key_id_of, orphan_command, status_str, CreatePart, Dep, Draft,
+    Index, Key, PlanError, ORPHAN_PREFIX,
 };
 use crate::model::{
-    Actual, ActualReplication, Desired, DesiredReplication, FileSystemInfo, ReplicationStatus,
+    Actual, ActualReplication, Desired, DesiredReplication, FileSystemInfo, KeyResolution,
+    ReplicationStatus,
 };
 
 /// Declarations that cannot all hold, whatever exists: a destination that is
@@ -46,6 +48,33 @@ pub(super) fn check_declarations(desired: &Desired, index: &Index<'_>) -> Vec<Pl
                     dk.1, other.address
                 ),
             });
+        }
+    }
+    for r in &desired.removed {
+        let k = (r.source_region.clone(), r.source.clone());
+        let address = format!("removed.{}", r.source);
+        let Some(e) = index.by_source.get(&k) else {
+            continue;
+        };
+        if let Some(owner) = foreign_source(e, index.caller.as_ref()) {
+            errors.push(PlanError::Inconsistent {
+                address: address.clone(),
+                message: format!(
+                    "the source {} ({}) belongs to account {owner}: this replication is inbound, and a removed block only deletes replications of this account's file systems; remove the block (its owner deletes it)",
+                    r.source, r.source_region
+                ),
+            });
+        }
+        if let Some(pin) = &r.destination {
+            if *pin != e.destination.file_system_id {
+                errors.push(PlanError::Inconsistent {
+                    address,
+                    message: format!(
+                        "destination_file_system_id is {pin}, but the replication of {} ({}) goes to {} ({}); nothing is deleted: check the block, or change destination_file_system_id if that replication is the one to delete",
+                        r.source, r.source_region, e.destination.file_system_id, e.destination.region
+                    ),
+                });
+            }
         }
     }
     for k in &index.removed_keys {
@@ -140,7 +169,13 @@ pub(super) fn drafts<'a>(
                     e.destination.file_system_id.clone(),
                 ));
                 let before = attributes_of(e, dest_info);
-                let (diffs, mut notes) = compare(d, e, dest_info);
+                let resolved = d.destination.kms_key.as_ref().and_then(|k| {
+                    match actual.kms_key(&d.destination.region, k) {
+                        Some(KeyResolution::Key(arn)) => Some(arn.as_str()),
+                        _ => None,
+                    }
+                });
+                let (diffs, mut notes) = compare(d, e, dest_info, resolved);
                 if diffs.is_empty() {
                     match &e.destination.status {
                         ReplicationStatus::Enabled => {}
@@ -219,15 +254,19 @@ pub(super) fn drafts<'a>(
         }
     }
     let mut unmanaged = Vec::new();
-    // Prune reaches only replications whose source Region the configuration
-    // names: one that shows up merely because its destination is in scope
-    // belongs to a Region the configuration does not manage.
-    let named_regions = desired.regions();
+    // Prune reaches only replications whose source Region is written in the
+    // configuration: one that shows up merely because its destination is in
+    // scope, or because a Region came from --region, AWS_REGION or a
+    // profile, belongs to a Region the file does not manage. It never
+    // reaches a replication whose source is another account's.
+    let named_regions = &desired.written_regions;
     for (k, e) in by_source {
         if declared_sources.contains_key(k) || removed_keys.contains(k) {
             continue;
         }
+        let foreign = foreign_source(e, index.caller.as_ref());
         if desired.settings.prune
+            && foreign.is_none()
             && e.destination.status != ReplicationStatus::Deleting
             && named_regions.contains(&e.source_region)
         {
@@ -244,6 +283,11 @@ pub(super) fn drafts<'a>(
                 destination_file_system_id: e.destination.file_system_id.clone(),
                 destination_region: e.destination.region.clone(),
                 status: status_str(&e.destination.status),
+                note: foreign.map(|owner| {
+                    format!(
+                        "inbound: its source belongs to account {owner}; this tool never deletes it"
+                    )
+                }),
             });
         }
     }
@@ -255,12 +299,45 @@ pub(super) fn drafts<'a>(
             continue;
         }
         let k = (o.source_region.clone(), o.source.clone());
+        let leave = |note: String| Unmanaged {
+            source_file_system_id: o.source.clone(),
+            source_region: o.source_region.clone(),
+            destination_file_system_id: o.destination.file_system_id.clone(),
+            destination_region: o.destination.region.clone(),
+            status: ORPHANED.to_owned(),
+            note: Some(note),
+        };
+        // DeleteReplicationConfiguration names the source only: in a Region
+        // where a replication of the same source also has its destination
+        // side, the call could remove that side instead of the orphan.
+        if let Some(live) = by_source
+            .get(&k)
+            .filter(|l| l.destination.region == o.destination.region)
+        {
+            unmanaged.push(leave(format!(
+                "not removed: the replication {} -> {} also has its destination side in {}, and the call names the source only, so it could remove that side instead; once no replication of {} has its destination in {}, remove it with `{}`",
+                live.source,
+                live.destination.file_system_id,
+                o.destination.region,
+                o.source,
+                o.destination.region,
+                orphan_command(o)
+            )));
+            continue;
+        }
+        let pinned_elsewhere = desired.removed.iter().any(|r| {
+            r.source == o.source
+                && r.source_region == o.source_region
+                && r.destination
+                    .as_ref()
+                    .is_some_and(|p| *p != o.destination.file_system_id)
+        });
         let reason = if declared_sources.contains_key(&k) {
             Some(format!(
                 "{} is declared; this destination-side configuration of it is left over",
                 o.source
             ))
-        } else if removed_keys.contains(&k) {
+        } else if removed_keys.contains(&k) && !pinned_elsewhere {
             Some("named in a removed block".to_owned())
         } else if desired.settings.prune && named_regions.contains(&o.source_region) {
             Some("not declared, and settings.prune is true".to_owned())
@@ -283,11 +360,8 @@ pub(super) fn drafts<'a>(
                 drafts.push(dr);
             }
             None => unmanaged.push(Unmanaged {
-                source_file_system_id: o.source.clone(),
-                source_region: o.source_region.clone(),
-                destination_file_system_id: o.destination.file_system_id.clone(),
-                destination_region: o.destination.region.clone(),
-                status: ORPHANED.to_owned(),
+                note: Some(format!("remove it by hand with `{}`", orphan_command(o))),
+                ..leave(String::new())
             }),
         }
     }
@@ -361,11 +435,13 @@ pub(super) fn declared_destination_key(d: &DesiredReplication) -> Option<Key> {
 
 /// Compares a declared replication with the existing one of the same source.
 /// Returns the differences (each forces a replacement) and notes on what
-/// could not be verified.
+/// could not be verified. `resolved_key` is the key ARN KMS gave for the
+/// declared `kms_key_id`, when it was asked and answered.
 pub(super) fn compare(
     d: &DesiredReplication,
     e: &ActualReplication,
     dest: Option<&FileSystemInfo>,
+    resolved_key: Option<&str>,
 ) -> (Vec<String>, Vec<String>) {
     let mut diffs = Vec::new();
     let mut notes = Vec::new();
@@ -450,6 +526,21 @@ pub(super) fn compare(
                     None => diffs.push(format!(
                         "destination KMS key changes (none -> {k})"
                     )),
+                    // KMS resolved the declared reference: compare key ARNs.
+                    Some(have) if resolved_key.is_some() && !have.contains(":alias/") => {
+                        let want_arn = resolved_key.unwrap_or_default();
+                        if have != want_arn {
+                            diffs.push(if k.as_str() == want_arn {
+                                format!("destination KMS key changes ({have} -> {k})")
+                            } else if k.is_alias() {
+                                format!(
+                                    "destination KMS key changes ({have} -> {want_arn}): {k} names another key than the one in use"
+                                )
+                            } else {
+                                format!("destination KMS key changes ({have} -> {k}, that is {want_arn})")
+                            });
+                        }
+                    }
                     // The reported key names an alias too: compare alias names.
                     Some(have) if k.is_alias() && have.contains(":alias/") => {
                         if alias_name(have) != alias_name(k.as_str()) {

@@ -111,6 +111,19 @@ pub enum PlanError {
         /// What to add to or change in the config.
         hint: String,
     },
+    /// The declared KMS key (alias, key id or ARN) does not exist in the
+    /// destination's Region, so creating the destination would fail.
+    #[error("{address}: KMS key {key} was not found in {region} ({message}); create the key or alias there, or correct destination.kms_key_id")]
+    KmsKeyNotFound {
+        /// Address of the declaration.
+        address: String,
+        /// The reference as declared.
+        key: String,
+        /// The destination Region it was looked up in.
+        region: String,
+        /// What KMS answered.
+        message: String,
+    },
     /// Two declarations cannot both hold (same destination twice, chaining, declared and removed).
     #[error("{address}: {message}")]
     Inconsistent {
@@ -118,6 +131,54 @@ pub enum PlanError {
         address: String,
         /// What is wrong and what to do.
         message: String,
+    },
+    /// EFS refuses an encrypted source into an unencrypted existing destination.
+    #[error("{address}: source {source_id} is encrypted but the existing destination {file_system} ({region}) is not, and EFS refuses that (ConflictException); replicate to a new file system (remove destination.file_system_id: EFS creates it encrypted) or to an encrypted one")]
+    DestinationUnencrypted {
+        /// Address of the declaration.
+        address: String,
+        /// Declared source.
+        source_id: String,
+        /// The unencrypted destination.
+        file_system: String,
+        /// Its Region.
+        region: String,
+    },
+    /// A check the create depends on could not be decided from what was
+    /// read, and the plan would have to take a destructive step first.
+    #[error("{address}: {check} could not be verified, and the plan would first {destructive}; nothing was planned for it: {hint}")]
+    Unverified {
+        /// Address of the declaration.
+        address: String,
+        /// What could not be verified.
+        check: String,
+        /// The destructive step that would have run before the create.
+        destructive: String,
+        /// What to do.
+        hint: String,
+    },
+    /// A file system the declaration needs reports protection `REPLICATING`,
+    /// but no replication read holds it.
+    #[error("{address}: {role} {file_system} ({region}) has replication overwrite protection REPLICATING: it belongs to a replication that was not read (its source Region is not in the configuration); find it with `aws efs describe-replication-configurations --file-system-id {file_system} --region {region}`, then name it in a removed block with its source_region, or delete it yourself")]
+    HiddenReplication {
+        /// Address of the declaration.
+        address: String,
+        /// "source" or "destination".
+        role: String,
+        /// The file system.
+        file_system: String,
+        /// Its Region.
+        region: String,
+    },
+    /// An orphaned destination side of a source declared with `prevent_destroy`.
+    #[error("{address}: prevent_destroy is set on {declared}, whose orphaned destination side this is, so the plan does not remove it; remove it yourself with `{command}`, or remove prevent_destroy")]
+    OrphanPreventDestroy {
+        /// Address of the orphan (`orphan.fs-...`).
+        address: String,
+        /// Address of the declaration of its source.
+        declared: String,
+        /// The manual AWS CLI command.
+        command: String,
     },
     /// A `--target` matched no address.
     #[error("--target {target} matches no declared replication and no planned change; addresses look like replication.NAME or replication.NAME[\"key\"]")]
@@ -140,7 +201,12 @@ impl PlanError {
             | PlanError::PreventDestroy { address, .. }
             | PlanError::PreventOverwrite { address, .. }
             | PlanError::Conflict { address, .. }
-            | PlanError::Inconsistent { address, .. } => Some(address),
+            | PlanError::KmsKeyNotFound { address, .. }
+            | PlanError::Inconsistent { address, .. }
+            | PlanError::DestinationUnencrypted { address, .. }
+            | PlanError::Unverified { address, .. }
+            | PlanError::HiddenReplication { address, .. }
+            | PlanError::OrphanPreventDestroy { address, .. } => Some(address),
             PlanError::UnknownTarget { .. } => None,
         }
     }
@@ -158,8 +224,13 @@ impl PlanError {
                 "prevent_destroy"
             }
             PlanError::Conflict { .. } => "conflict",
+            PlanError::KmsKeyNotFound { .. } => "kms_key_not_found",
             PlanError::Inconsistent { .. } => "inconsistent",
             PlanError::UnknownTarget { .. } => "unknown_target",
+            PlanError::DestinationUnencrypted { .. } => "destination_unencrypted",
+            PlanError::Unverified { .. } => "unverified",
+            PlanError::HiddenReplication { .. } => "hidden_replication",
+            PlanError::OrphanPreventDestroy { .. } => "orphan_prevent_destroy",
         }
     }
 }

@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::types::{Expect, Side, Step, StepId, StepKind};
+use super::types::{Expect, OrphanSide, Side, Step, StepId, StepKind};
 use super::{key_of, CreatePart, Dep, Draft, Key, PlanError};
 use crate::model::ActualReplication;
 
@@ -40,12 +40,13 @@ pub(super) fn select(
             let mut more = Vec::new();
             for dr in drafts.iter().filter(|d| sel.contains(&d.address)) {
                 for dep in dr.create.iter().flat_map(|c| c.waits_for.iter()) {
-                    if let Dep::Planned(k) = dep {
-                        if let Some(owner) = deleted_by.get(k) {
-                            if !sel.contains(owner) {
-                                more.push(owner.clone());
-                            }
-                        }
+                    let owner = match dep {
+                        Dep::Planned(k) => deleted_by.get(k),
+                        Dep::Orphan(address) => Some(address),
+                        Dep::InProgress(_) => None,
+                    };
+                    if let Some(owner) = owner.filter(|o| !sel.contains(*o)) {
+                        more.push(owner.clone());
                     }
                 }
             }
@@ -95,7 +96,7 @@ pub(super) fn build_steps(
         .flat_map(|c| {
             c.waits_for.iter().filter_map(move |dep| match dep {
                 Dep::Planned(k) => needed_destination(c, k, by_source).map(|d| (k.clone(), d)),
-                Dep::InProgress(_) => None,
+                Dep::InProgress(_) | Dep::Orphan(_) => None,
             })
         })
         .collect();
@@ -106,6 +107,7 @@ pub(super) fn build_steps(
                 StepKind::Delete {
                     source_file_system_id: e.source.clone(),
                     region: e.source_region.clone(),
+                    orphan: None,
                 },
                 vec![],
                 Some(expect_replication(e)),
@@ -123,20 +125,28 @@ pub(super) fn build_steps(
             dr.steps.extend([del, wait]);
         }
     }
+    let mut orphan_step: HashMap<String, StepId> = HashMap::new();
     for dr in drafts.iter_mut() {
-        // An orphan is deleted where it lives, the destination Region; no
-        // wait: the live replication of the same source may be listed there
-        // too, and nothing in the plan depends on the orphan being gone.
+        // An orphan is deleted where it lives, the destination Region, with
+        // LOCAL_CONFIGURATION_ONLY; no wait (its removal cannot be polled by
+        // source), and a create of the same source into that Region follows it.
         if let Some(o) = dr.removes_orphan {
             let del = push_expecting(
                 &mut steps,
                 StepKind::Delete {
                     source_file_system_id: o.source.clone(),
                     region: o.destination.region.clone(),
+                    orphan: Some(OrphanSide {
+                        destination_file_system_id: o.destination.file_system_id.clone(),
+                        source_region: o.source_region.clone(),
+                        creation_time: o.creation_time,
+                        status: o.destination.status.clone(),
+                    }),
                 },
                 vec![],
                 Some(expect_replication(o)),
             );
+            orphan_step.insert(dr.address.clone(), del);
             dr.steps.push(del);
         }
     }
@@ -148,6 +158,11 @@ pub(super) fn build_steps(
                 Dep::Planned(k) => {
                     if let Some(w) = wait_of.get(k) {
                         deps.push(*w);
+                    }
+                }
+                Dep::Orphan(address) => {
+                    if let Some(s) = orphan_step.get(address) {
+                        deps.push(*s);
                     }
                 }
                 Dep::InProgress(k) => {

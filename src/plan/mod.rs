@@ -19,6 +19,8 @@ mod types;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_safety;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -29,13 +31,13 @@ pub use saved::{
 };
 pub use simulate::{simulate_apply, SimulateError};
 pub use types::{
-    Action, Attributes, Change, DestinationSpec, Expect, Plan, Scope, Side, Step, StepId, StepKind,
-    Summary, Unmanaged,
+    Action, Attributes, Change, DestinationSpec, Expect, OrphanSide, Plan, Scope, Side, Step,
+    StepId, StepKind, Summary, Unmanaged,
 };
 
 use crate::model::{
-    Actual, ActualReplication, Desired, DesiredReplication, FileSystemId, Protection, Region,
-    ReplicationStatus,
+    AccountId, Actual, ActualReplication, Desired, DesiredReplication, FileSystemId, Protection,
+    Region, ReplicationStatus,
 };
 
 /// Address prefix of a change that removes an orphaned destination side
@@ -61,6 +63,9 @@ enum Dep {
     Planned(Key),
     /// Already `DELETING`; the plan only waits.
     InProgress(Key),
+    /// An orphaned destination side of the same source in the destination
+    /// Region, removed by the change with this address first.
+    Orphan(String),
 }
 
 /// The create half of a create or replace.
@@ -100,6 +105,10 @@ struct Index<'a> {
     declared_sources: BTreeMap<Key, &'a DesiredReplication>,
     /// Sources named in `removed` blocks.
     removed_keys: BTreeSet<Key>,
+    /// Orphaned destination sides by their destination file system.
+    orphans_by_dest: HashMap<Key, &'a ActualReplication>,
+    /// The account of the credentials, when the file systems read tell it.
+    caller: Option<AccountId>,
 }
 
 impl<'a> Index<'a> {
@@ -133,8 +142,53 @@ impl<'a> Index<'a> {
                 .iter()
                 .map(|r| (r.source_region.clone(), r.source.clone()))
                 .collect(),
+            orphans_by_dest: actual
+                .orphans
+                .iter()
+                .map(|o| {
+                    (
+                        (
+                            o.destination.region.clone(),
+                            o.destination.file_system_id.clone(),
+                        ),
+                        o,
+                    )
+                })
+                .collect(),
+            caller: caller_account(actual),
         }
     }
+}
+
+/// The account of the credentials: `DescribeFileSystems` only reports the
+/// caller's own file systems, so their common owner is the caller. `None`
+/// when nothing was described (or, impossibly, owners disagree).
+fn caller_account(actual: &Actual) -> Option<AccountId> {
+    let mut owners = actual.file_systems.values().map(|f| &f.owner);
+    let first = owners.next()?;
+    owners.all(|o| o == first).then(|| first.clone())
+}
+
+/// Whether the source of `r` is known to belong to another account than
+/// the caller's (an inbound cross-account replication), or cannot be told
+/// apart from one: such a replication is never deleted.
+fn foreign_source(r: &ActualReplication, caller: Option<&AccountId>) -> Option<AccountId> {
+    let owner = r.source_owner.as_ref()?;
+    match caller {
+        Some(c) if c == owner => None,
+        Some(_) => Some(owner.clone()),
+        // Without the caller's account, a replication whose two sides are
+        // in different accounts may be inbound.
+        None => (r.destination.owner.as_ref() != Some(owner)).then(|| owner.clone()),
+    }
+}
+
+/// The AWS CLI command that removes an orphaned destination side by hand.
+fn orphan_command(o: &ActualReplication) -> String {
+    format!(
+        "aws efs delete-replication-configuration --source-file-system-id {} --deletion-mode LOCAL_CONFIGURATION_ONLY --region {}",
+        o.source, o.destination.region
+    )
 }
 
 fn key_of(r: &ActualReplication) -> Key {
@@ -250,8 +304,9 @@ pub fn plan(desired: &Desired, actual: &Actual, opts: &PlanOptions) -> Result<Pl
         &index,
         &deleted_by,
     ));
+    errors.extend(preflight::kms_keys(&mut drafts, actual));
     preflight::note_kept_destinations(&mut drafts);
-    errors.extend(preflight::prevent_destroy(&drafts));
+    errors.extend(preflight::prevent_destroy(&drafts, &index));
     errors.extend(overwrite::prevent_overwrite(&drafts));
 
     let selected = graph::select(&drafts, &opts.targets, &deleted_by, &mut errors);

@@ -15,7 +15,9 @@ use serde::{Deserialize, Serialize};
 
 use super::types::Plan;
 use super::{fingerprint, plan, PlanOptions};
-use crate::model::{Actual, ActualReplication, Desired, FileSystemId, FileSystemInfo, Region};
+use crate::model::{
+    Actual, ActualReplication, Desired, FileSystemId, FileSystemInfo, Region, ResolvedKey,
+};
 
 /// The `kind` marker of a saved plan file.
 pub const SAVED_PLAN_KIND: &str = "efs-replicator-saved-plan";
@@ -70,6 +72,9 @@ pub struct SavedActual {
     /// the plan's scope).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub probed: Vec<(Region, FileSystemId)>,
+    /// What KMS said about the declared keys.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kms_keys: Vec<ResolvedKey>,
 }
 
 impl From<&Actual> for SavedActual {
@@ -80,6 +85,7 @@ impl From<&Actual> for SavedActual {
             orphans: a.orphans.clone(),
             file_systems: a.file_systems.values().cloned().collect(),
             probed: a.probed.iter().cloned().collect(),
+            kms_keys: a.kms_keys.clone(),
         }
     }
 }
@@ -96,6 +102,7 @@ impl From<&SavedActual> for Actual {
                 .map(|f| ((f.region.clone(), f.id.clone()), f.clone()))
                 .collect(),
             probed: a.probed.iter().cloned().collect(),
+            kms_keys: a.kms_keys.clone(),
         }
     }
 }
@@ -343,6 +350,31 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    /// Issue 11: the KMS answers a plan was made from are saved with it, so
+    /// that verifying the saved plan plans from the same resolutions.
+    #[test]
+    fn kms_resolutions_survive_a_saved_plan() {
+        use crate::model::{KeyResolution, ResolvedKey};
+        let actual = Actual {
+            kms_keys: vec![ResolvedKey {
+                region: Region::parse("us-west-2").unwrap(),
+                reference: KmsKeyRef::parse("alias/dr").unwrap(),
+                resolution: KeyResolution::Key(
+                    "arn:aws:kms:us-west-2:111122223333:key/11111111-1111-4111-8111-111111111111"
+                        .into(),
+                ),
+            }],
+            ..Actual::default()
+        };
+        let json = serde_json::to_string(&SavedActual::from(&actual)).unwrap();
+        assert!(json.contains("\"kms_keys\""), "{json}");
+        let back: SavedActual = serde_json::from_str(&json).unwrap();
+        assert_eq!(Actual::from(&back), actual);
+        // A bad reference in a saved plan is refused by the constructor.
+        let bad = json.replace("alias/dr", "not a key");
+        assert!(serde_json::from_str::<SavedActual>(&bad).is_err());
     }
 
     #[test]

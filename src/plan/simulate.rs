@@ -1,8 +1,11 @@
 //! A simulated apply: runs a plan's steps against a copy of an [`Actual`]
-//! with the EFS rules that matter for ordering (one replication per file
-//! system, deletion is asynchronous, an existing destination must have
-//! protection DISABLED, protection of a destination cannot change), and
-//! returns the state EFS would end in.
+//! with the EFS rules that matter for ordering and preflight (one
+//! replication per file system, orphaned destination sides included;
+//! deletion is asynchronous; an existing destination must be `available`,
+//! have protection DISABLED and be encrypted when the source is; protection
+//! of a destination cannot change; a cross-account destination needs a
+//! role; an orphan's removal must not be ambiguous), and returns the state
+//! EFS would end in.
 //!
 //! Steps run in the least forgiving order the graph allows: among the steps
 //! whose dependencies are done, the one with the highest id first. A missing
@@ -65,26 +68,45 @@ pub fn simulate_apply(actual: &Actual, plan: &Plan) -> Result<Actual, SimulateEr
             StepKind::Delete {
                 source_file_system_id,
                 region,
+                orphan: None,
             } => {
-                if let Some(r) = state
+                let r = state
                     .replications
                     .iter_mut()
                     .find(|r| &r.source == source_file_system_id && &r.source_region == region)
+                    .ok_or_else(|| {
+                        refuse(format!("ReplicationNotFound: {source_file_system_id}"))
+                    })?;
+                r.destination.status = ReplicationStatus::Deleting;
+            }
+            StepKind::Delete {
+                source_file_system_id,
+                region,
+                orphan: Some(_),
+            } => {
+                // The call names the source only: where a replication of the
+                // same source has its destination side too, it could remove
+                // that side instead.
+                if let Some(live) = state
+                    .replications
+                    .iter()
+                    .find(|r| &r.source == source_file_system_id && &r.destination.region == region)
                 {
-                    r.destination.status = ReplicationStatus::Deleting;
-                } else {
-                    // An orphaned destination side, deleted in its own Region.
-                    let pos = state
-                        .orphans
-                        .iter()
-                        .position(|o| {
-                            &o.source == source_file_system_id && &o.destination.region == region
-                        })
-                        .ok_or_else(|| {
-                            refuse(format!("ReplicationNotFound: {source_file_system_id}"))
-                        })?;
-                    state.orphans.remove(pos);
+                    return Err(refuse(format!(
+                        "ambiguous: the replication {} -> {} also has its destination side in {region}",
+                        live.source, live.destination.file_system_id
+                    )));
                 }
+                let pos = state
+                    .orphans
+                    .iter()
+                    .position(|o| {
+                        &o.source == source_file_system_id && &o.destination.region == region
+                    })
+                    .ok_or_else(|| {
+                        refuse(format!("ReplicationNotFound: {source_file_system_id}"))
+                    })?;
+                state.orphans.remove(pos);
             }
             // A compensation runs only when its create fails; a simulated
             // apply is one where every step succeeds.
@@ -127,6 +149,17 @@ pub fn simulate_apply(actual: &Actual, plan: &Plan) -> Result<Actual, SimulateEr
                     .file_systems
                     .get_mut(&(region.clone(), file_system_id.clone()))
                     .ok_or_else(|| refuse(format!("FileSystemNotFound: {file_system_id}")))?;
+                if fs.protection == Some(Protection::Replicating) {
+                    return Err(refuse(format!(
+                        "ReplicationAlreadyExists: {file_system_id} is the destination of a replication"
+                    )));
+                }
+                if fs.life_cycle_state != "available" {
+                    return Err(refuse(format!(
+                        "IncorrectFileSystemLifeCycleState: {file_system_id} is {}",
+                        fs.life_cycle_state
+                    )));
+                }
                 fs.protection = Some(match replication_overwrite_protection.as_str() {
                     "DISABLED" => Protection::Disabled,
                     "ENABLED" => Protection::Enabled,
@@ -139,14 +172,19 @@ pub fn simulate_apply(actual: &Actual, plan: &Plan) -> Result<Actual, SimulateEr
                 destination,
             } => {
                 let source_key = (region.clone(), source_file_system_id.clone());
-                let owner = match state.file_systems.get(&source_key) {
+                let (owner, source_encrypted) = match state.file_systems.get(&source_key) {
                     Some(fs) if fs.life_cycle_state != "available" => {
                         return Err(refuse(format!(
                             "IncorrectFileSystemLifeCycleState: source is {}",
                             fs.life_cycle_state
                         )))
                     }
-                    Some(fs) => fs.owner.clone(),
+                    Some(fs) if fs.protection == Some(Protection::Replicating) => {
+                        return Err(refuse(format!(
+                            "the source {source_file_system_id} is the destination of a replication"
+                        )))
+                    }
+                    Some(fs) => (fs.owner.clone(), fs.encrypted),
                     None => {
                         return Err(refuse(format!(
                             "FileSystemNotFound: source {source_file_system_id}"
@@ -169,8 +207,30 @@ pub fn simulate_apply(actual: &Actual, plan: &Plan) -> Result<Actual, SimulateEr
                                 "the destination {id} is already in a replication"
                             )));
                         }
+                        let dest_account = api
+                            .strip_prefix("arn:")
+                            .and_then(|a| a.split(':').nth(3))
+                            .and_then(|a| AccountId::parse(a).ok());
+                        if dest_account.as_ref().is_some_and(|a| *a != owner)
+                            && destination.role_arn.is_none()
+                        {
+                            return Err(refuse(
+                                "BadRequest: No RoleArn provided.  RoleArn is required for cross-account replication.".to_owned(),
+                            ));
+                        }
                         // A destination in another account is not in this state.
                         if let Some(fs) = state.file_systems.get_mut(&key) {
+                            if fs.life_cycle_state != "available" {
+                                return Err(refuse(format!(
+                                    "IncorrectFileSystemLifeCycleState: destination is {}",
+                                    fs.life_cycle_state
+                                )));
+                            }
+                            if source_encrypted && !fs.encrypted {
+                                return Err(refuse(format!(
+                                    "ConflictException: the source is encrypted but the destination {id} is not"
+                                )));
+                            }
                             if fs.protection != Some(Protection::Disabled) {
                                 return Err(refuse(format!(
                                     "the destination {id} has overwrite protection {:?}",
@@ -285,7 +345,10 @@ fn in_replication(
     state.replications.iter().any(|r| {
         (&r.destination.region == region && &r.destination.file_system_id == id)
             || (as_source && &r.source_region == region && &r.source == id)
-    })
+    }) || state
+        .orphans
+        .iter()
+        .any(|o| &o.destination.region == region && &o.destination.file_system_id == id)
 }
 
 fn default_key(region: &crate::model::Region, owner: &AccountId) -> String {

@@ -4,9 +4,11 @@
 //! derives so a saved plan can be written and read back; nothing here does
 //! I/O or knows how a plan is displayed.
 
+use std::time::SystemTime;
+
 use serde::{Deserialize, Serialize};
 
-use crate::model::{AvailabilityZone, FileSystemId, KmsKeyRef, Region, RoleArn};
+use crate::model::{AvailabilityZone, FileSystemId, KmsKeyRef, Region, ReplicationStatus, RoleArn};
 
 /// What a plan does to one address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -120,6 +122,11 @@ pub enum StepKind {
         /// Region the call is made in: the source Region, or the destination
         /// Region for an orphaned destination side.
         region: Region,
+        /// Present when the call removes an orphaned destination side: it is
+        /// made in the destination Region with `DeletionMode =
+        /// LOCAL_CONFIGURATION_ONLY`, and this is what the plan observed of it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        orphan: Option<OrphanSide>,
     },
     /// Poll until the replication of this source is gone (from its source
     /// Region, and from `destination` when given).
@@ -239,6 +246,20 @@ impl StepKind {
     }
 }
 
+/// What the plan observed of an orphaned destination side it removes, so
+/// that apply can re-read it and compare right before the call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrphanSide {
+    /// The destination file system of the orphaned side (in the step's Region).
+    pub destination_file_system_id: FileSystemId,
+    /// The Region of its source, whose side is gone.
+    pub source_region: Region,
+    /// When the configuration was created, as observed.
+    pub creation_time: SystemTime,
+    /// Its status, as observed.
+    pub status: ReplicationStatus,
+}
+
 /// The `Destinations[0]` of a `CreateReplicationConfiguration` call.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DestinationSpec {
@@ -287,6 +308,11 @@ pub struct Unmanaged {
     pub destination_region: Region,
     /// Replication status.
     pub status: String,
+    /// Why the plan leaves it alone when that is not simply "not declared"
+    /// (another account's source, an orphan it cannot safely remove), and
+    /// what to do about it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// Counts of changes by action.

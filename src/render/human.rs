@@ -173,7 +173,16 @@ fn describe_step(kind: &StepKind) -> String {
         StepKind::Delete {
             source_file_system_id,
             region,
+            orphan: None,
         } => format!("delete the replication of {source_file_system_id} ({region})"),
+        StepKind::Delete {
+            source_file_system_id,
+            region,
+            orphan: Some(o),
+        } => format!(
+            "remove the orphaned destination side of {source_file_system_id} in {region} ({}; DeletionMode LOCAL_CONFIGURATION_ONLY)",
+            o.destination_file_system_id
+        ),
         StepKind::WaitDeleted {
             source_file_system_id,
             region,
@@ -316,6 +325,9 @@ pub fn render_human(plan: &Plan, out: &mut impl Write, opts: &HumanOptions) -> i
                 u.destination_region,
                 u.status
             )?;
+            if let Some(n) = &u.note {
+                writeln!(out, "      {n}")?;
+            }
         }
         writeln!(out)?;
     }

@@ -11,6 +11,7 @@ mod failback;
 mod faults;
 mod interrupt;
 mod orphans;
+mod probe;
 mod safety;
 mod saved;
 mod slow;

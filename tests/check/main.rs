@@ -186,7 +186,8 @@ pub async fn run(args: Vec<String>, url: &str, home: &Path) -> Output {
             .env("AWS_ACCESS_KEY_ID", KEY_A)
             .env("AWS_SECRET_ACCESS_KEY", "test-secret")
             .env("AWS_REGION", "us-east-1")
-            .env("AWS_ENDPOINT_URL_EFS", &url);
+            .env("AWS_ENDPOINT_URL_EFS", &url)
+            .env("AWS_ENDPOINT_URL_KMS", &url);
         cmd.output().expect("binary runs")
     })
     .await

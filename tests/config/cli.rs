@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 use super::root;
 
 /// Runs the binary with the AWS environment cleared.
-pub(super) fn run(args: &[&str], dir: &Path, env: &[(&str, &str)]) -> Output {
+pub(crate) fn run(args: &[&str], dir: &Path, env: &[(&str, &str)]) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_efs-replicator"));
     c.args(args)
         .current_dir(dir)

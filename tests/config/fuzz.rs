@@ -235,6 +235,68 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 64,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    /// Issue 9: unary, binary and conditional chains, mixed with brackets,
+    /// are refused, not fatal, whatever their length.
+    #[test]
+    fn operator_chains_are_refused_not_fatal(
+        parts in proptest::collection::vec(
+            prop::sample::select(vec!["!", "-", "- ", "1-", "true ? 1 : ", "1 + ", "2 * ", "x == ", "a && ", "(", "[", "\"${"]),
+            0..4000,
+        ),
+    ) {
+        let closes: String = parts
+            .iter()
+            .rev()
+            .filter_map(|o| match *o {
+                "(" => Some(")"),
+                "[" => Some("]"),
+                "\"${" => Some("}\""),
+                _ => None,
+            })
+            .collect();
+        let text = format!("locals {{\n  x = {}1{}\n}}\n", parts.concat(), closes);
+        prop_assert_eq!(guarded(text, load_and_format), Ok(()));
+    }
+
+    /// Issue 9: any Availability Zone name, multi-byte characters included,
+    /// is an error or a destination, never a panic.
+    #[test]
+    fn any_availability_zone_name_is_handled(az in "\\PC{1,12}") {
+        let text = format!(
+            "replication \"a\" {{\n  source_file_system_id = \"fs-0123456789abcdef0\"\n  destination {{\n    availability_zone_name = {az:?}\n  }}\n}}\n"
+        );
+        prop_assert_eq!(guarded(text, load_and_format), Ok(()));
+    }
+}
+
+/// Operator chains just under the limit load on a 2 MiB thread stack.
+#[test]
+fn operator_chains_at_the_limit_fit_a_small_stack() {
+    for (op, n) in [("!", 60), ("-", 60), ("true ? 1 : ", 60), ("1 + ", 60)] {
+        let text = format!("locals {{\n  x = {}1\n}}\n", op.repeat(n));
+        assert_eq!(guarded(text, load_and_format), Ok(()), "{op}");
+    }
+    // Template directives nest too.
+    let text = format!(
+        "locals {{\n  x = <<EOT\n{}a{}\nEOT\n}}\n",
+        "%{ if true }".repeat(60),
+        "%{ endif }".repeat(60)
+    );
+    assert_eq!(guarded(text, load_and_format), Ok(()));
+    let text = format!(
+        "locals {{\n  x = <<EOT\n{}a\nEOT\n}}\n",
+        "%{ if true }".repeat(5000)
+    );
+    assert_eq!(guarded(text, load_and_format), Ok(()));
+}
+
 /// Nesting just under the limit loads on a 2 MiB thread stack (the size of
 /// spawned and Tokio worker threads) in a debug build.
 #[test]

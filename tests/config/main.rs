@@ -1,7 +1,7 @@
 //! Integration tests of the configuration language: every example validates,
 //! the invalid-config corpus matches its golden diagnostics, `validate` and
-//! `fmt` behave through the built binary, and the loader survives arbitrary
-//! input (property test).
+//! `fmt` behave through the built binary, the loader survives arbitrary
+//! input (property test), and the issue 9 safeguards of the language hold.
 //!
 //! These tests never touch the network; the binary runs with the AWS
 //! environment cleared so a developer's own configuration cannot leak in.
@@ -11,6 +11,7 @@ mod corpus;
 mod examples;
 mod fuzz;
 mod regions;
+mod safety;
 
 use std::path::{Path, PathBuf};
 

@@ -40,7 +40,7 @@ fn run_with_env(args: &[&str], env: &[(&str, &str)], home: &Path) -> Output {
     cmd.output().expect("binary runs")
 }
 
-async fn run(args: Vec<String>, env: Vec<(String, String)>, home: PathBuf) -> Output {
+pub(crate) async fn run(args: Vec<String>, env: Vec<(String, String)>, home: PathBuf) -> Output {
     tokio::task::spawn_blocking(move || {
         let a: Vec<&str> = args.iter().map(String::as_str).collect();
         let e: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
@@ -50,7 +50,7 @@ async fn run(args: Vec<String>, env: Vec<(String, String)>, home: PathBuf) -> Ou
     .unwrap()
 }
 
-fn text(b: &[u8]) -> String {
+pub(crate) fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 

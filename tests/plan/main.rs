@@ -7,5 +7,6 @@
 
 mod binary;
 mod golden;
+mod kms;
 mod safety;
 mod support;

@@ -19,6 +19,8 @@ use efs_replicator::render::{render_errors_human, render_human, render_json, Hum
 
 /// Access key of the default account (123456789012).
 pub const KEY_MAIN: &str = "AKIAMAINACCOUNT00001";
+/// The default account.
+pub const MAIN_ACCOUNT: &str = "123456789012";
 /// Access key mapped to the second account.
 pub const KEY_OTHER: &str = "AKIAOTHERACCOUNT0001";
 /// The second account.
@@ -130,6 +132,37 @@ impl Env {
         let id = out.file_system_id().to_owned();
         self.name(&id, name);
         id
+    }
+
+    /// Creates an unencrypted file system (EFS creates replicas encrypted).
+    pub async fn fs_unencrypted(&mut self, name: &str, region: &str) -> String {
+        let out = self
+            .client(region)
+            .create_file_system()
+            .creation_token(format!("token-{name}"))
+            .encrypted(false)
+            .tags(Tag::builder().key("Name").value(name).build().unwrap())
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("CreateFileSystem {name}: {e:?}"));
+        let id = out.file_system_id().to_owned();
+        self.name(&id, name);
+        id
+    }
+
+    /// The request log: (operation, Region) of every call, in order.
+    pub async fn calls(&self) -> Vec<(String, String)> {
+        self.admin_get("/_emulator/stats").await["requests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["operation"].as_str().unwrap_or("").to_owned(),
+                    r["region"].as_str().unwrap_or("").to_owned(),
+                )
+            })
+            .collect()
     }
 
     /// Sets replication overwrite protection through the SDK.

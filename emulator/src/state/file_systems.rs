@@ -84,7 +84,7 @@ impl Store {
         let kms_key_id = encrypted.then(|| {
             input.kms_key_id.as_deref().map_or_else(
                 || default_kms_key(&caller.region, &caller.account),
-                |k| kms_arn(k, &caller.region, &caller.account),
+                |k| kms_arn(&self.kms, k, &caller.region, &caller.account),
             )
         });
         let fs = FileSystem {

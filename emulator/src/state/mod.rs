@@ -11,8 +11,9 @@
 //!
 //! Here: the records, the indexes, loading and saving, and the sweep of
 //! finished deletions; the operations are in `file_systems.rs` (file
-//! systems, protection, tags) and `replication.rs` (replication
-//! configurations, admin status controls).
+//! systems, protection, tags), `replication.rs` (replication
+//! configurations, admin status controls) and `kms.rs` (KMS keys and
+//! aliases, and the key ARN EFS records for a `KmsKeyId`).
 
 use crate::auth::Caller;
 use crate::validate;
@@ -23,6 +24,9 @@ use serde_json::{json, Map, Value};
 use std::collections::{BTreeSet, HashMap};
 
 mod file_systems;
+pub mod kms;
+pub use kms::default_kms_key;
+use kms::kms_arn;
 mod replication;
 
 /// `(account, region)`: what one caller can see.
@@ -428,6 +432,8 @@ pub struct Store {
     /// File systems `deleting`, not swept yet.
     fs_pending: BTreeSet<String>,
     next_rep_id: u64,
+    /// KMS keys and aliases (`kms.rs`).
+    pub kms: kms::Kms,
 }
 
 /// The state file's document.
@@ -438,6 +444,10 @@ pub struct StateDocument {
     pub clock_offset_seconds: f64,
     pub file_systems: Vec<FileSystem>,
     pub replications: Vec<Replication>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub kms_keys: Vec<kms::KmsKey>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub kms_aliases: Vec<kms::KmsAlias>,
 }
 
 /// A problem in a loaded state document.
@@ -474,6 +484,8 @@ impl Store {
     ) -> Result<Store, LoadError> {
         let mut store = Store::new(timings);
         store.clock_offset = doc.clock_offset_seconds;
+        store.kms = kms::Kms::from_document(doc.kms_keys, doc.kms_aliases, default_account, now)
+            .map_err(|(what, problem)| load_err(what, problem))?;
         for (i, mut fs) in doc.file_systems.into_iter().enumerate() {
             let what = format!("file_systems[{i}] ({})", fs.id);
             if !fs.id.starts_with("fs-") || validate::file_system_id("id", &fs.id).is_err() {
@@ -636,11 +648,14 @@ impl Store {
         file_systems.sort_by(|a, b| a.id.cmp(&b.id));
         let mut replications: Vec<Replication> = self.replications.values().cloned().collect();
         replications.sort_by_key(|r| r.id);
+        let (kms_keys, kms_aliases) = self.kms.to_document();
         StateDocument {
             version: 1,
             clock_offset_seconds: self.clock_offset,
             file_systems,
             replications,
+            kms_keys,
+            kms_aliases,
         }
     }
 
@@ -803,57 +818,6 @@ fn merge_tags(mut existing: Vec<Tag>, new: Vec<Tag>) -> Vec<Tag> {
         }
     }
     existing
-}
-
-/// The ARN of the account's `aws/elasticfilesystem` key in a Region
-/// (a stable made-up key id per account and Region).
-pub fn default_kms_key(region: &str, account: &str) -> String {
-    made_up_key_arn(region, account, "")
-}
-
-/// A key ARN with a stable made-up UUID derived from the Region, account and
-/// `salt` (an alias name, or empty for the default key).
-fn made_up_key_arn(region: &str, account: &str, salt: &str) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in region.bytes().chain(account.bytes()).chain(salt.bytes()) {
-        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-    }
-    let hex = format!("{h:016x}{:016x}", h.rotate_left(17) ^ 0x5bd1_e995);
-    format!(
-        "arn:aws:kms:{region}:{account}:key/{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
-}
-
-/// The key ARN EFS reports for a `KmsKeyId` as given: key ARNs are kept,
-/// key ids are qualified with the Region and account, and aliases (`alias/NAME`
-/// or an alias ARN) are resolved, as KMS does, to the key they name: here a
-/// stable made-up key per account, Region and alias (`alias/aws/elasticfilesystem`
-/// is the default key). EFS never reports an alias.
-fn kms_arn(k: &str, region: &str, account: &str) -> String {
-    let alias = |region: &str, account: &str, name: &str| {
-        if name == "alias/aws/elasticfilesystem" {
-            default_kms_key(region, account)
-        } else {
-            made_up_key_arn(region, account, name)
-        }
-    };
-    if let Some(rest) = k.strip_prefix("arn:") {
-        // arn:PARTITION:kms:REGION:ACCOUNT:alias/NAME
-        let parts: Vec<&str> = rest.splitn(5, ':').collect();
-        match parts.as_slice() {
-            [_, "kms", r, a, res] if res.starts_with("alias/") => alias(r, a, res),
-            _ => k.to_string(),
-        }
-    } else if k.starts_with("alias/") {
-        alias(region, account, k)
-    } else {
-        format!("arn:aws:kms:{region}:{account}:key/{k}")
-    }
 }
 
 #[cfg(test)]

@@ -161,7 +161,7 @@ impl Store {
                     encrypted: true,
                     kms_key_id: Some(dest.kms_key_id.as_deref().map_or_else(
                         || default_kms_key(&dest_region, &source.account),
-                        |k| kms_arn(k, &dest_region, &source.account),
+                        |k| kms_arn(&self.kms, k, &dest_region, &source.account),
                     )),
                     availability_zone_name: dest.availability_zone_name.clone(),
                     protection: "REPLICATING".into(),

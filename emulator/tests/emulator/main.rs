@@ -9,6 +9,7 @@
 mod admin;
 mod bad_input;
 mod file_systems;
+mod kms;
 mod persistence;
 mod replication;
 mod throttling;

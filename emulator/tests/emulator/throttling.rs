@@ -73,3 +73,32 @@ async fn throttling_is_per_account_and_region_and_spares_reads() {
     create_fs(&client(&emu, "us-west-2"), "a").await;
     create_fs(&client_b(&emu, "us-east-1"), "a").await;
 }
+
+/// A `ThrottlingException` fault rule without a status answers with
+/// `--throttle-status`, so a read (never charged to `--throttle-rps`) can be
+/// throttled the way the variant plays it; an explicit status wins.
+#[tokio::test]
+async fn a_throttling_fault_takes_the_throttle_status() {
+    for status in [400u16, 429] {
+        let emu = start(Config {
+            throttle_status: status,
+            ..config()
+        })
+        .await;
+        let east = client_with(&emu, "us-east-1", KEY_A, RetryConfig::disabled());
+        let rule = serde_json::json!({"operation": "DescribeFileSystems", "error": "ThrottlingException",
+                          "message": "Rate exceeded", "count": 1});
+        assert_eq!(admin_post(&emu, "/_emulator/faults", rule).await.0, 201);
+        let err = east.describe_file_systems().send().await.unwrap_err();
+        assert_eq!(err.code(), Some("ThrottlingException"));
+        assert_eq!(
+            err.raw_response().map(|r| r.status().as_u16()),
+            Some(status)
+        );
+        let rule = serde_json::json!({"operation": "DescribeFileSystems", "error": "ThrottlingException",
+                          "status": 503});
+        admin_post(&emu, "/_emulator/faults", rule).await;
+        let err = east.describe_file_systems().send().await.unwrap_err();
+        assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(503));
+    }
+}
