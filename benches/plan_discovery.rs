@@ -140,7 +140,9 @@ fn pages_per_region(n: usize, regions: usize) -> usize {
         .unwrap_or(1)
 }
 
-/// Runs the binary once; its stdout goes to `out`.
+/// Runs the binary once; its stdout goes to `out`. The child is reaped by
+/// `wait4` (which also gives its CPU time and peak RSS), not `Child::wait`.
+#[allow(clippy::zombie_processes)]
 fn run_binary(bin: &Path, args: &[&str], base: &str, out: &Path) -> (Duration, Duration, u64, i32) {
     let stdout = std::fs::File::create(out).expect("output file");
     let start = Instant::now();
