@@ -9,12 +9,15 @@
 //!   `aws_sdk_efs` on the read path) into a [`model::Actual`], and resolves
 //!   declared KMS keys with `aws_sdk_kms` (its only user).
 //! - [`plan`]: the pure planner, (Desired, Actual) -> Plan or preflight errors.
-//! - [`render`]: writes a plan as human text or JSON.
+//! - [`render`]: writes a plan as human text, JSON, Markdown (pull-request
+//!   comments) or GitHub Actions annotations.
 //! - [`apply`]: executes a plan's step graph against EFS (waits, error
 //!   policy, progress, summary).
 //! - [`health`]: drift and health of declared replications for `check`
 //!   (pure, `now` passed in), and its table / JSON / Prometheus writers.
 //! - [`export`]: HCL for the replications that exist (`export`).
+//! - [`exporter`]: `check --serve`: checks on an interval and serves
+//!   `/metrics` and `/healthz` (axum).
 //! - [`probe`]: settles undocumented EFS behaviours on an account and names
 //!   the emulator flags that reproduce them (`probe`); the only module that
 //!   creates and deletes file systems (its own, tagged).
@@ -25,6 +28,7 @@ pub mod cli;
 pub mod config;
 pub mod discover;
 pub mod export;
+pub mod exporter;
 pub mod health;
 pub mod model;
 pub mod plan;

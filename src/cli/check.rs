@@ -1,7 +1,9 @@
 //! `efs-replicator check [PATH]`: the plan's discovery and diff, plus the
 //! health of every declared replication (status, replication lag), for
 //! scheduled drift jobs. Prints a table, JSON (`--json`) or Prometheus text
-//! (`--format prometheus`), on stdout or atomically into `--out FILE`.
+//! (`--format prometheus`), Markdown or GitHub annotations, on stdout or
+//! atomically into `--out FILE`; or, with `--serve ADDR`, runs as a
+//! Prometheus exporter (`cli/serve.rs`).
 //!
 //! Exit codes: 0 in sync and healthy, 2 drift or unhealthy, 1 error
 //! (configuration, discovery or preflight). This command never changes
@@ -15,12 +17,16 @@ use std::time::{Duration, SystemTime};
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 
-use super::common::{extra_regions, load_desired, print_plan_errors, write_atomically, ConfigArgs};
+use super::common::{
+    extra_regions, load_desired_as, print_plan_errors_as, write_atomically, ConfigArgs, ErrorStyle,
+};
 use super::connect::discover_state;
-use super::{quiet_broken_pipe, write_stdout, GlobalArgs};
+use super::{quiet_broken_pipe, GlobalArgs};
+use crate::health::markdown::render_markdown;
 use crate::health::render::{render_json, render_prometheus, render_table};
 use crate::health::{assess, HealthOptions};
 use crate::plan::{plan, PlanOptions};
+use crate::render::github::render_report_github;
 
 /// Output formats of `check`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -31,6 +37,11 @@ pub enum CheckFormat {
     Json,
     /// Prometheus text format for node_exporter's textfile collector.
     Prometheus,
+    /// Markdown for a pull-request comment or $GITHUB_STEP_SUMMARY.
+    Markdown,
+    /// The table, with GitHub Actions annotations for errors, unhealthy
+    /// replications and drift.
+    Github,
 }
 
 /// Flags of `check`.
@@ -58,6 +69,13 @@ pub struct CheckArgs {
     /// Count replications in scope that no block declares as drift (exit 2).
     #[arg(long)]
     pub fail_on_unmanaged: bool,
+    /// Run as a Prometheus exporter on ADDR (HOST:PORT): serve /metrics and
+    /// /healthz, checking again every --interval, until SIGTERM or SIGINT.
+    #[arg(long, value_name = "ADDR", conflicts_with_all = ["out", "json", "format"])]
+    pub serve: Option<String>,
+    /// With --serve: how often to check.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration, requires = "serve")]
+    pub interval: Duration,
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -77,9 +95,22 @@ impl CheckArgs {
 
 /// Runs `check`.
 pub async fn run(args: CheckArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
+    let health = HealthOptions {
+        enabling_grace: args.enabling_grace,
+        initial_sync_grace: args.initial_sync_grace,
+        unmanaged_is_drift: args.fail_on_unmanaged,
+    };
+    if let Some(addr) = &args.serve {
+        return super::serve::run(addr, args.interval, args.config.clone(), global, health).await;
+    }
     let format = args.format();
-    let json = format == CheckFormat::Json;
-    let Some(desired) = load_desired(&args.config, global, json)? else {
+    let style = match format {
+        CheckFormat::Json => ErrorStyle::Json,
+        CheckFormat::Markdown => ErrorStyle::Markdown,
+        CheckFormat::Github => ErrorStyle::Github,
+        CheckFormat::Table | CheckFormat::Prometheus => ErrorStyle::Human,
+    };
+    let Some(desired) = load_desired_as(&args.config, global, style)? else {
         return Ok(ExitCode::from(1));
     };
     let extra = extra_regions(global)?;
@@ -88,28 +119,30 @@ pub async fn run(args: CheckArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
     let plan = match planned {
         Ok(p) => p,
         Err(errors) => {
-            print_plan_errors(&errors, json, global)?;
+            print_plan_errors_as(&errors, style, global)?;
             return Ok(ExitCode::from(1));
         }
     };
-    let opts = HealthOptions {
-        enabling_grace: args.enabling_grace,
-        initial_sync_grace: args.initial_sync_grace,
-        unmanaged_is_drift: args.fail_on_unmanaged,
-    };
-    let report = assess(&desired, &actual, &plan, SystemTime::now(), &opts);
+    let report = assess(&desired, &actual, &plan, SystemTime::now(), &health);
     let render = |w: &mut dyn Write| -> std::io::Result<()> {
         let mut w = w;
         match format {
             CheckFormat::Table => render_table(&report, &mut w),
             CheckFormat::Json => render_json(&report, &mut w),
             CheckFormat::Prometheus => render_prometheus(&report, &mut w),
+            CheckFormat::Markdown => render_markdown(&report, &mut w),
+            CheckFormat::Github => {
+                render_table(&report, &mut w).and_then(|()| render_report_github(&report, &mut w))
+            }
         }
     };
     match &args.out {
         Some(path) => write_atomically(path, |f| render(f))
             .with_context(|| format!("could not write {}", path.display()))?,
-        None => quiet_broken_pipe(write_stdout(|out| render(out)))?,
+        None => {
+            let mut stdout = super::buffered_stdout();
+            quiet_broken_pipe(render(&mut stdout).and_then(|()| stdout.flush()))?;
+        }
     }
     Ok(if report.ok() {
         ExitCode::SUCCESS

@@ -10,11 +10,41 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{quiet_broken_pipe, write_stdout, GlobalArgs};
+use super::{quiet_broken_pipe, GlobalArgs};
 use crate::config::{self, LoadOptions};
 use crate::model::{Desired, Region};
 use crate::plan::PlanErrors;
-use crate::render::{render_errors_human, render_errors_json, HumanOptions};
+use crate::render::github::{render_diagnostics_github, render_plan_errors_github};
+use crate::render::markdown::render_diagnostics_markdown;
+use crate::render::{
+    render_errors_human, render_errors_json, render_errors_markdown, HumanOptions,
+};
+
+/// How a command prints configuration diagnostics and planning errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorStyle {
+    /// For people, on stderr.
+    Human,
+    /// JSON on stdout.
+    Json,
+    /// GitHub Actions workflow commands on stdout (annotations), and the
+    /// human form on stderr for the log.
+    Github,
+    /// Markdown on stdout (for `$GITHUB_STEP_SUMMARY`), and the human form
+    /// on stderr for the log.
+    Markdown,
+}
+
+impl ErrorStyle {
+    /// `Json` when `json`, else `Human`.
+    pub fn json_or_human(json: bool) -> Self {
+        if json {
+            ErrorStyle::Json
+        } else {
+            ErrorStyle::Human
+        }
+    }
+}
 
 /// The Regions given with the global `--region` flags, parsed.
 pub fn extra_regions(global: &GlobalArgs) -> anyhow::Result<Vec<Region>> {
@@ -55,9 +85,16 @@ pub fn print_plan_errors(
     json: bool,
     global: &GlobalArgs,
 ) -> anyhow::Result<()> {
-    let written = if json {
-        write_stdout(|out| render_errors_json(errors, out))
-    } else {
+    print_plan_errors_as(errors, ErrorStyle::json_or_human(json), global)
+}
+
+/// Prints why no plan could be made in `style`; a closed pipe is not an error.
+pub fn print_plan_errors_as(
+    errors: &PlanErrors,
+    style: ErrorStyle,
+    global: &GlobalArgs,
+) -> anyhow::Result<()> {
+    let human = || {
         render_errors_human(
             errors,
             &mut std::io::stderr().lock(),
@@ -65,6 +102,17 @@ pub fn print_plan_errors(
                 color: stderr_color(global),
             },
         )
+    };
+    let stdout = super::buffered_stdout;
+    let written = match style {
+        ErrorStyle::Human => human(),
+        ErrorStyle::Json => render_errors_json(errors, &mut stdout()),
+        ErrorStyle::Github => {
+            render_plan_errors_github(errors, &mut stdout()).and_then(|()| human())
+        }
+        ErrorStyle::Markdown => {
+            render_errors_markdown(errors, &mut stdout()).and_then(|()| human())
+        }
     };
     quiet_broken_pipe(written)
 }
@@ -123,6 +171,19 @@ pub fn default_region(global: &GlobalArgs) -> Option<Region> {
     Region::parse(found.as_ref()).ok()
 }
 
+/// The loader's options from the flags and the environment.
+pub fn load_options(args: &ConfigArgs, global: &GlobalArgs) -> LoadOptions {
+    LoadOptions {
+        vars: args.vars.clone(),
+        var_files: args.var_files.clone(),
+        env_vars: std::env::vars()
+            .filter(|(k, _)| k.starts_with(config::ENV_PREFIX))
+            .collect(),
+        default_region: default_region(global),
+        skip_region_validation: global.skip_region_validation,
+    }
+}
+
 /// Loads the desired state. Prints every diagnostic itself (JSON on stdout
 /// with `json`, else the human form on stderr) and returns `None` when the
 /// configuration has errors.
@@ -131,30 +192,39 @@ pub fn load_desired(
     global: &GlobalArgs,
     json: bool,
 ) -> anyhow::Result<Option<Desired>> {
+    load_desired_as(args, global, ErrorStyle::json_or_human(json))
+}
+
+/// Like [`load_desired`], printing the diagnostics in `style`.
+pub fn load_desired_as(
+    args: &ConfigArgs,
+    global: &GlobalArgs,
+    style: ErrorStyle,
+) -> anyhow::Result<Option<Desired>> {
     if let Some(r) = global.regions.iter().find(|r| Region::parse(r).is_err()) {
         anyhow::bail!("--region {r:?} is not a valid Region name (e.g. us-east-1)");
     }
-    let opts = LoadOptions {
-        vars: args.vars.clone(),
-        var_files: args.var_files.clone(),
-        env_vars: std::env::vars()
-            .filter(|(k, _)| k.starts_with(config::ENV_PREFIX))
-            .collect(),
-        default_region: default_region(global),
-        skip_region_validation: global.skip_region_validation,
-    };
-    match config::load(&args.path(), &opts) {
+    match config::load(&args.path(), &load_options(args, global)) {
         Ok(d) => {
             region_flags(global, d.settings.skip_region_validation)?;
             Ok(Some(d))
         }
         Err(diags) => {
-            if json {
-                quiet_broken_pipe(write_stdout(|out| diags.render_json(out)))?;
-            } else {
-                let mut err = std::io::stderr().lock();
-                diags.render_human(&mut err, stderr_color(global))?;
+            let mut out = super::buffered_stdout();
+            let human = || diags.render_human(&mut std::io::stderr().lock(), stderr_color(global));
+            match style {
+                ErrorStyle::Human => human()?,
+                ErrorStyle::Json => diags.render_json(&mut out)?,
+                ErrorStyle::Github => {
+                    render_diagnostics_github(&diags, &mut out)?;
+                    human()?;
+                }
+                ErrorStyle::Markdown => {
+                    render_diagnostics_markdown(&diags, &mut out)?;
+                    human()?;
+                }
             }
+            out.flush()?;
             Ok(None)
         }
     }
@@ -163,8 +233,7 @@ pub fn load_desired(
 /// Writes a file completely or not at all: a temporary file in the same
 /// directory, synced, then renamed over `path` (keeping the permissions of
 /// the file it replaces), so a reader never sees half a file and a failure
-/// leaves the old file as it was. `write` writes through a buffer (a
-/// serializer makes many small writes).
+/// leaves the old file as it was.
 pub(crate) fn write_atomically(
     path: &std::path::Path,
     write: impl FnOnce(&mut std::io::BufWriter<&mut std::fs::File>) -> std::io::Result<()>,
@@ -174,6 +243,7 @@ pub(crate) fn write_atomically(
         _ => std::path::Path::new("."),
     };
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    // A serializer makes many small writes: buffer them.
     let mut buffered = std::io::BufWriter::with_capacity(64 * 1024, tmp.as_file_mut());
     write(&mut buffered)?;
     buffered.flush()?;

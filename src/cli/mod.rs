@@ -10,16 +10,18 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
 pub mod apply;
 pub mod check;
 pub mod common;
+pub mod completions;
 pub mod connect;
 pub mod export;
 pub mod fmt;
 pub mod plan;
 pub mod probe;
+pub mod serve;
 pub mod validate;
 
 /// Flags accepted before or after the subcommand.
@@ -110,6 +112,15 @@ enum Command {
         after_help = "--region: exactly two, the source Region then the destination Region (with --cleanup: the Regions to search for leftovers). See docs/probe.md for what it creates, its cost and the IAM actions it needs."
     )]
     Probe(probe::ProbeArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell).
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (roff) of the program or of one command.
+    Man(completions::ManArgs),
+}
+
+/// The clap definition of the whole command line (for completions and man pages).
+pub fn command() -> clap::Command {
+    Cli::command()
 }
 
 /// Parses `args` and runs the command; the returned code is the process exit code.
@@ -133,6 +144,8 @@ where
         Command::Check(a) => check::run(a, &cli.global).await,
         Command::Export(a) => export::run(a, &cli.global).await,
         Command::Probe(a) => probe::run(a, &cli.global).await,
+        Command::Completions(a) => completions::run_completions(a),
+        Command::Man(a) => completions::run_man(a),
     };
     match outcome {
         Ok(code) => code,
@@ -175,6 +188,12 @@ pub(crate) fn write_stdout(
     let mut out = std::io::BufWriter::with_capacity(STDOUT_BUFFER, std::io::stdout().lock());
     write(&mut out)?;
     out.flush()
+}
+
+/// A [`BufferedStdout`]; it flushes when dropped (a write error there is
+/// lost, so flush it explicitly where the outcome matters).
+pub(crate) fn buffered_stdout() -> BufferedStdout {
+    std::io::BufWriter::with_capacity(STDOUT_BUFFER, std::io::stdout().lock())
 }
 
 /// Size of the stdout buffer: large enough that a big document goes out

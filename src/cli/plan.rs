@@ -13,21 +13,53 @@ use std::process::ExitCode;
 use std::time::SystemTime;
 
 use anyhow::Context as _;
-use clap::Args;
+use clap::{Args, ValueEnum};
 
-use super::common::{extra_regions, load_desired, print_plan_errors, write_atomically, ConfigArgs};
+use super::common::{
+    extra_regions, load_desired_as, print_plan_errors_as, write_atomically, ConfigArgs, ErrorStyle,
+};
 use super::connect::discover_state;
-use super::{quiet_broken_pipe, write_stdout, GlobalArgs};
+use super::{quiet_broken_pipe, GlobalArgs};
 use crate::apply::observe;
 use crate::plan::{plan, PlanOptions, SavedPlan};
-use crate::render::{render_human, render_json, HumanOptions};
+use crate::render::github::render_plan_warnings_github;
+use crate::render::{render_human, render_json, render_markdown, HumanOptions};
+
+/// Output formats of `plan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    /// Terraform-style text for people.
+    Human,
+    /// JSON (schema: docs/plan-json.md, docs/schemas/plan.schema.json).
+    Json,
+    /// Markdown for a pull-request comment or $GITHUB_STEP_SUMMARY.
+    Markdown,
+    /// The human plan, with GitHub Actions annotations for errors and
+    /// destructive changes.
+    Github,
+}
+
+impl PlanArgs {
+    /// The format, `--json` included.
+    pub fn format(&self) -> PlanFormat {
+        if self.json {
+            PlanFormat::Json
+        } else {
+            self.format
+        }
+    }
+}
 
 /// Flags of `plan`.
 #[derive(Debug, Args)]
 pub struct PlanArgs {
     #[command(flatten)]
     pub config: ConfigArgs,
-    /// Print the plan (or the errors) as JSON on stdout (schema: docs/plan-json.md).
+    /// Output format of the plan (and of configuration and planning errors).
+    #[arg(long, value_enum, default_value = "human", conflicts_with = "json")]
+    pub format: PlanFormat,
+    /// Same as --format json: the plan (or the errors) as JSON on stdout
+    /// (schema: docs/plan-json.md).
     #[arg(long)]
     pub json: bool,
     /// Exit 2 when the plan has changes (0: no changes, 1: error).
@@ -49,7 +81,14 @@ fn stdout_color(global: &GlobalArgs) -> bool {
 
 /// Runs `plan`.
 pub async fn run(args: PlanArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
-    let Some(desired) = load_desired(&args.config, global, args.json)? else {
+    let format = args.format();
+    let style = match format {
+        PlanFormat::Human => ErrorStyle::Human,
+        PlanFormat::Json => ErrorStyle::Json,
+        PlanFormat::Markdown => ErrorStyle::Markdown,
+        PlanFormat::Github => ErrorStyle::Github,
+    };
+    let Some(desired) = load_desired_as(&args.config, global, style)? else {
         return Ok(ExitCode::from(1));
     };
     let extra = extra_regions(global)?;
@@ -58,10 +97,11 @@ pub async fn run(args: PlanArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode
         targets: args.targets.clone(),
     };
     let result = plan(&desired, &actual, &opts);
+    let mut stdout = super::buffered_stdout();
     let plan = match result {
         Ok(p) => p,
         Err(errors) => {
-            print_plan_errors(&errors, args.json, global)?;
+            print_plan_errors_as(&errors, style, global)?;
             return Ok(ExitCode::from(1));
         }
     };
@@ -82,18 +122,21 @@ pub async fn run(args: PlanArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode
         write_atomically(path, |w| saved.write(w))
             .with_context(|| format!("could not write the saved plan to {}", path.display()))?;
     }
-    let written = write_stdout(|stdout| {
-        if args.json {
-            return render_json(&plan, stdout);
-        }
-        render_human(
+    let written = match format {
+        PlanFormat::Json => render_json(&plan, &mut stdout),
+        PlanFormat::Markdown => render_markdown(&plan, &mut stdout),
+        PlanFormat::Human | PlanFormat::Github => render_human(
             &plan,
-            stdout,
+            &mut stdout,
             &HumanOptions {
-                color: stdout_color(global),
+                color: format == PlanFormat::Human && stdout_color(global),
             },
-        )?;
-        match &args.out {
+        )
+        .and_then(|()| match format {
+            PlanFormat::Github => render_plan_warnings_github(&plan, &mut stdout),
+            _ => Ok(()),
+        })
+        .and_then(|()| match &args.out {
             Some(p) => writeln!(
                 stdout,
                 "\nSaved the plan to {}; apply it with `efs-replicator apply --plan {}`.",
@@ -101,9 +144,9 @@ pub async fn run(args: PlanArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode
                 p.display()
             ),
             None => Ok(()),
-        }
-    });
-    quiet_broken_pipe(written)?;
+        }),
+    };
+    quiet_broken_pipe(written.and_then(|()| stdout.flush()))?;
     Ok(if args.detailed_exitcode && plan.has_changes() {
         ExitCode::from(2)
     } else {

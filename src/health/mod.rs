@@ -7,8 +7,10 @@
 //!
 //! This module must never do I/O or read a clock: the same inputs give the
 //! same report. It re-uses the plan for drift and never diffs on its own.
-//! [`render`] writes a report as a table, JSON or Prometheus text.
+//! [`render`] writes a report as a table, JSON or Prometheus text;
+//! [`markdown`] as a pull-request comment.
 
+pub mod markdown;
 pub mod render;
 
 #[cfg(test)]

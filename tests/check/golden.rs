@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use efs_replicator::config::{load_str, LoadOptions};
 use efs_replicator::discover::{discover, ConnectOptions, EfsReader};
+use efs_replicator::health::markdown::render_markdown;
 use efs_replicator::health::render::{render_json, render_prometheus, render_table};
 use efs_replicator::health::{assess, CheckReport, Health, HealthOptions};
 use efs_replicator::plan::{plan, Action, PlanOptions};
@@ -177,4 +178,24 @@ async fn every_kind_of_problem_is_reported_in_every_format() {
     insta::assert_snapshot!("table", rendered(&r, render_table));
     insta::assert_snapshot!("json", rendered(&r, render_json));
     insta::assert_snapshot!("prometheus", rendered(&r, render_prometheus));
+    // Issue 12: the pull-request comment, destructive corrections first.
+    let md = rendered(&r, render_markdown);
+    assert!(
+        md.find("**replace** `replication.db`").unwrap() < md.find("| Address |").unwrap(),
+        "{md}"
+    );
+    insta::assert_snapshot!("markdown", md);
+    let gh = rendered(&r, efs_replicator::render::github::render_report_github);
+    assert!(
+        gh.contains("::error title=efs-replicator check%3A replication.logs::replication.logs is unhealthy: replication lag 50m exceeds max_replication_lag 15m\n"),
+        "{gh}"
+    );
+    assert!(
+        gh.contains("::warning title=efs-replicator check%3A replication.archive::replication.archive drifted (create): "),
+        "{gh}"
+    );
+    assert!(
+        !gh.contains("replication.home"),
+        "healthy and in sync: no annotation\n{gh}"
+    );
 }

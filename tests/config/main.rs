@@ -10,6 +10,7 @@ mod cli;
 mod corpus;
 mod examples;
 mod fuzz;
+mod github;
 mod regions;
 mod safety;
 

@@ -8,5 +8,6 @@
 mod binary;
 mod golden;
 mod kms;
+mod markdown;
 mod safety;
 mod support;
