@@ -160,7 +160,7 @@ async fn run_connected(
                 }
                 Err(errors) => {
                     if args.json {
-                        render_errors_json(&errors, &mut stdout.lock())?;
+                        super::write_stdout(|out| render_errors_json(&errors, out))?;
                     } else {
                         render_errors_human(
                             &errors,
@@ -178,7 +178,7 @@ async fn run_connected(
     };
     let color = !global.no_color && std::env::var_os("NO_COLOR").is_none() && stdout.is_terminal();
     if !args.json {
-        render_human(&plan, &mut stdout.lock(), &HumanOptions { color })?;
+        super::write_stdout(|out| render_human(&plan, out, &HumanOptions { color }))?;
     }
     // Declared replications in place but still ENABLING (e.g. after an
     // interrupted apply) are waited for, read-only: no approval needed.
@@ -331,10 +331,9 @@ async fn run_connected(
     };
     signals.abort();
     if !args.json {
-        let mut out = stdout.lock();
-        super::quiet_broken_pipe(
-            render_summary_human(&report, &mut out).and_then(|()| out.flush()),
-        )?;
+        super::quiet_broken_pipe(super::write_stdout(|out| {
+            render_summary_human(&report, out)
+        }))?;
     }
     Ok(if report.interrupted {
         ExitCode::from(exit_code.load(std::sync::atomic::Ordering::SeqCst))

@@ -148,7 +148,7 @@ pub async fn run(args: CheckArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
         Some(path) => write_atomically(path, |f| render(f))
             .with_context(|| format!("could not write {}", path.display()))?,
         None => {
-            let mut stdout = std::io::stdout().lock();
+            let mut stdout = super::buffered_stdout();
             quiet_broken_pipe(render(&mut stdout).and_then(|()| stdout.flush()))?;
         }
     }

@@ -103,7 +103,7 @@ pub fn print_plan_errors_as(
             },
         )
     };
-    let stdout = || std::io::stdout().lock();
+    let stdout = super::buffered_stdout;
     let written = match style {
         ErrorStyle::Human => human(),
         ErrorStyle::Json => render_errors_json(errors, &mut stdout()),
@@ -213,7 +213,7 @@ pub async fn load_desired_as(
             Ok(Some(d))
         }
         Err(diags) => {
-            let mut out = std::io::stdout().lock();
+            let mut out = super::buffered_stdout();
             let human = || diags.render_human(&mut std::io::stderr().lock(), stderr_color(global));
             match style {
                 ErrorStyle::Human => human()?,
@@ -239,14 +239,18 @@ pub async fn load_desired_as(
 /// leaves the old file as it was.
 pub(crate) fn write_atomically(
     path: &std::path::Path,
-    write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
+    write: impl FnOnce(&mut std::io::BufWriter<&mut std::fs::File>) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => std::path::Path::new("."),
     };
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    write(tmp.as_file_mut())?;
+    // A serializer makes many small writes: buffer them.
+    let mut buffered = std::io::BufWriter::with_capacity(64 * 1024, tmp.as_file_mut());
+    write(&mut buffered)?;
+    buffered.flush()?;
+    drop(buffered);
     tmp.as_file_mut().sync_all()?;
     if let Ok(meta) = std::fs::metadata(path) {
         std::fs::set_permissions(tmp.path(), meta.permissions())?;

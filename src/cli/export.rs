@@ -18,7 +18,7 @@ use clap::Args;
 
 use super::common::{default_region, region_flags, write_atomically};
 use super::connect::connect;
-use super::{quiet_broken_pipe, GlobalArgs};
+use super::{quiet_broken_pipe, write_stdout, GlobalArgs};
 use crate::export::{read, to_hcl_with_accounts};
 use crate::model::{Account, AccountCredentials, Desired, Region, RoleArn};
 
@@ -110,14 +110,7 @@ pub async fn run(args: ExportArgs, global: &GlobalArgs) -> anyhow::Result<ExitCo
                 path.display()
             );
         }
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            quiet_broken_pipe(
-                stdout
-                    .write_all(text.as_bytes())
-                    .and_then(|()| stdout.flush()),
-            )?;
-        }
+        None => quiet_broken_pipe(write_stdout(|out| out.write_all(text.as_bytes())))?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -102,7 +102,7 @@ pub async fn run(args: PlanArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode
         targets: args.targets.clone(),
     };
     let result = plan(&desired, &actual, &opts);
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = super::buffered_stdout();
     let plan = match result {
         Ok(p) => p,
         Err(errors) => {

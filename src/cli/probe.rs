@@ -110,15 +110,16 @@ pub async fn run(args: ProbeArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
     signals.abort();
     conn.close().await;
     let report = ProbeReport::new(&opts, &run);
-    let mut out = std::io::stdout().lock();
-    let written = if args.json {
-        serde_json::to_writer_pretty(&mut out, &report)
-            .map_err(std::io::Error::other)
-            .and_then(|()| writeln!(out))
-    } else {
-        writeln!(out).and_then(|()| render_human(&report, &mut out))
-    };
-    super::quiet_broken_pipe(written.and_then(|()| out.flush()))?;
+    let written = super::write_stdout(|out| {
+        if args.json {
+            serde_json::to_writer_pretty(&mut *out, &report).map_err(std::io::Error::other)?;
+            writeln!(out)
+        } else {
+            writeln!(out)?;
+            render_human(&report, out)
+        }
+    });
+    super::quiet_broken_pipe(written)?;
     Ok(if run.interrupted {
         ExitCode::from(130)
     } else if run.error.is_some() || !run.cleanup.leftovers.is_empty() {

@@ -208,19 +208,27 @@ impl StateReader for EfsReader {
         region: &Region,
     ) -> Result<Vec<ActualReplication>, DiscoverError> {
         const OP: &str = "DescribeReplicationConfigurations";
-        let items: Vec<ReplicationConfigurationDescription> = self
-            .client(region)
-            .describe_replication_configurations()
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| sdk_error(OP, region, e))?;
-        items
-            .iter()
-            .map(|r| convert_replication(r).map_err(|m| invalid(OP, region, m)))
-            .collect()
+        let client = self.client(region);
+        let mut pages = ahead(|tx| async move {
+            let mut pages = client
+                .describe_replication_configurations()
+                .into_paginator()
+                .send();
+            while let Some(page) = pages.next().await {
+                if tx.send(page).await.is_err() {
+                    break;
+                }
+            }
+        });
+        let mut out = Vec::new();
+        while let Some(page) = pages.recv().await {
+            let page = page.map_err(|e| sdk_error(OP, region, e))?;
+            out.reserve(page.replications().len());
+            for r in page.replications() {
+                out.push(convert_replication(r).map_err(|m| invalid(OP, region, m))?);
+            }
+        }
+        Ok(out)
     }
 
     async fn list_file_systems(
@@ -228,19 +236,24 @@ impl StateReader for EfsReader {
         region: &Region,
     ) -> Result<Vec<FileSystemInfo>, DiscoverError> {
         const OP: &str = "DescribeFileSystems";
-        let items: Vec<FileSystemDescription> = self
-            .client(region)
-            .describe_file_systems()
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| sdk_error(OP, region, e))?;
-        items
-            .iter()
-            .map(|f| convert_file_system(f, region).map_err(|m| invalid(OP, region, m)))
-            .collect()
+        let client = self.client(region);
+        let mut pages = ahead(|tx| async move {
+            let mut pages = client.describe_file_systems().into_paginator().send();
+            while let Some(page) = pages.next().await {
+                if tx.send(page).await.is_err() {
+                    break;
+                }
+            }
+        });
+        let mut out = Vec::new();
+        while let Some(page) = pages.recv().await {
+            let page = page.map_err(|e| sdk_error(OP, region, e))?;
+            out.reserve(page.file_systems().len());
+            for f in page.file_systems() {
+                out.push(convert_file_system(f, region).map_err(|m| invalid(OP, region, m))?);
+            }
+        }
+        Ok(out)
     }
 
     async fn describe_file_system(
@@ -313,6 +326,28 @@ impl EfsReader {
             Err(e) => Err(sdk_error(OP, region, e)),
         }
     }
+}
+
+/// Pages a listing keeps ahead of their conversion.
+const PAGES_AHEAD: usize = 2;
+
+/// Runs `fetch` (a paginator sending each page as it arrives) in its own
+/// task and returns the pages' receiver. The SDK's paginator requests a page
+/// only once the previous one has been taken, so without this the next
+/// request would wait for the previous page's conversion; here it is in
+/// flight while that page is converted, and each page is dropped once
+/// converted instead of the whole listing being held in SDK types. Dropping
+/// the receiver (an error, a cancelled discovery) stops the task at its next
+/// page.
+fn ahead<T, F, Fut>(fetch: F) -> tokio::sync::mpsc::Receiver<T>
+where
+    T: Send + 'static,
+    F: FnOnce(tokio::sync::mpsc::Sender<T>) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let (tx, rx) = tokio::sync::mpsc::channel(PAGES_AHEAD);
+    tokio::spawn(fetch(tx));
+    rx
 }
 
 pub(crate) fn invalid(operation: &'static str, region: &Region, message: String) -> DiscoverError {

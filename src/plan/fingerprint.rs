@@ -13,13 +13,17 @@ use sha2::{Digest, Sha256};
 
 use super::types::Scope;
 use super::{protection_str, status_str};
-use crate::model::{Actual, ReplicationStatus};
+use crate::model::{Actual, FileSystemId, Region, ReplicationStatus};
 
 /// `sha256:<hex>` of the observed state within `scope`.
 pub fn fingerprint(actual: &Actual, scope: &Scope) -> String {
+    // The text is hashed line by line as it is written (never held whole),
+    // and the scope's lists, sorted already when a plan made them, are
+    // sorted here by reference rather than cloned.
+    let mut hasher = Sha256::new();
     let mut text = String::new();
-    let mut regions = scope.regions.clone();
-    regions.sort();
+    let mut regions: Vec<&Region> = scope.regions.iter().collect();
+    regions.sort_unstable();
     regions.dedup();
     for r in &regions {
         let _ = writeln!(text, "region {r}");
@@ -37,7 +41,7 @@ pub fn fingerprint(actual: &Actual, scope: &Scope) -> String {
     let mut reps: Vec<String> = actual
         .replications
         .iter()
-        .filter(|r| regions.contains(&r.source_region) || regions.contains(&r.destination.region))
+        .filter(|r| regions.contains(&&r.source_region) || regions.contains(&&r.destination.region))
         .map(|r| {
             let status = match &r.destination.status {
                 // ENABLING becomes ENABLED on its own; both mean "in place".
@@ -62,16 +66,20 @@ pub fn fingerprint(actual: &Actual, scope: &Scope) -> String {
         })
         .chain(orphans)
         .collect();
-    reps.sort();
+    reps.sort_unstable();
     reps.dedup();
     for line in reps {
         text.push_str(&line);
         text.push('\n');
+        flush(&mut hasher, &mut text);
     }
-    let mut fss = scope.file_systems.clone();
-    fss.sort();
+    flush(&mut hasher, &mut text);
+    let mut fss: Vec<&(Region, FileSystemId)> = scope.file_systems.iter().collect();
+    if !fss.is_sorted() {
+        fss.sort_unstable();
+    }
     fss.dedup();
-    for key in &fss {
+    for key in fss {
         match actual.file_systems.get(key) {
             None => {
                 let _ = writeln!(text, "fs {} {} absent", key.0, key.1);
@@ -97,8 +105,10 @@ pub fn fingerprint(actual: &Actual, scope: &Scope) -> String {
                 );
             }
         }
+        flush(&mut hasher, &mut text);
     }
-    let digest = Sha256::digest(text.as_bytes());
+    hasher.update(text.as_bytes());
+    let digest = hasher.finalize();
     let mut out = String::with_capacity(7 + 64);
     out.push_str("sha256:");
     for b in digest.iter() {
@@ -106,3 +116,14 @@ pub fn fingerprint(actual: &Actual, scope: &Scope) -> String {
     }
     out
 }
+
+/// Hashes the text written so far once it is large enough, and empties it.
+fn flush(hasher: &mut Sha256, text: &mut String) {
+    if text.len() >= HASH_CHUNK {
+        hasher.update(text.as_bytes());
+        text.clear();
+    }
+}
+
+/// How much text is gathered before it is hashed.
+const HASH_CHUNK: usize = 16 * 1024;
