@@ -434,6 +434,9 @@ pub struct Desired {
     pub removed: Vec<Removed>,
     /// The `settings` block (defaults when absent).
     pub settings: Settings,
+    /// `account` blocks, sorted by name; names and ids unique.
+    #[serde(default)]
+    pub accounts: Vec<Account>,
     /// The Regions written in the configuration text: `source_region`,
     /// `settings.region`, destination Regions (written, or read from an
     /// Availability Zone or an ARN) and the Regions of file system ARNs. A
@@ -441,6 +444,40 @@ pub struct Desired {
     /// not here. Only these Regions are in reach of `prune`.
     #[serde(default)]
     pub written_regions: BTreeSet<Region>,
+}
+
+/// An `account` block: how to get credentials for one AWS account.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Account {
+    /// The block's label, used by `source_account = "NAME"`.
+    pub name: String,
+    /// The account id.
+    pub id: AccountId,
+    /// Where its credentials come from.
+    pub credentials: AccountCredentials,
+}
+
+/// How an account's credentials are obtained (exactly one way).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum AccountCredentials {
+    /// `sts:AssumeRole` on this role, with the default chain's credentials.
+    AssumeRole {
+        /// The role, in the account itself.
+        role_arn: RoleArn,
+        /// `ExternalId` for the role's trust policy.
+        external_id: Option<String>,
+        /// `RoleSessionName` (default `efs-replicator`).
+        session_name: Option<String>,
+    },
+    /// A named profile of the AWS config files.
+    Profile(String),
+}
+
+impl Desired {
+    /// The `account` block for an account id, if any.
+    pub fn account(&self, id: &AccountId) -> Option<&Account> {
+        self.accounts.iter().find(|a| &a.id == id)
+    }
 }
 
 /// One declared replication (one instance, after `for_each` expansion).

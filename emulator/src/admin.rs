@@ -261,6 +261,7 @@ async fn add_fault(State(s): State<Arc<AppState>>, body: Bytes) -> Response {
         .iter()
         .map(|o| o.name())
         .chain(crate::kms::OPERATIONS)
+        .chain(crate::sts::OPERATIONS.iter().copied())
         .collect();
     if !names.contains(&rule.operation.as_str()) {
         return admin_error(

@@ -116,13 +116,13 @@ fn precheck(
             })
         })
         .transpose()?;
-    let caller = auth::caller_for(
+    let caller = state.resolve_issued(auth::caller_for(
         SIGNING_NAME,
         authorization,
         None,
         &state.config.account_id,
         &state.config.access_key_accounts,
-    )?;
+    )?);
     *slot = Some(caller.clone());
     if operation == "Unknown" {
         return Err(kms_error(

@@ -15,6 +15,9 @@
 //! - [`kms`]: the KMS operations (JSON 1.1, `POST /` with
 //!   `X-Amz-Target`), on the same listener and account model; their data
 //!   is in `state/kms.rs`.
+//! - [`sts`]: STS `AssumeRole` on the query protocol (`POST /` with a form
+//!   body, XML), issuing temporary credentials that act in the role's
+//!   account.
 //! - [`variants`]: the behaviour variants for undocumented EFS behaviour
 //!   (listing scope, owner ids, delete lags, throttling status) and named
 //!   sets of them.
@@ -28,6 +31,7 @@ pub mod kms;
 pub mod ops;
 pub mod persist;
 pub mod state;
+pub mod sts;
 pub mod throttle;
 pub mod validate;
 pub mod variants;
@@ -152,9 +156,11 @@ pub struct AppState {
     stats: Mutex<Stats>,
     faults: Mutex<Faults>,
     throttle: Option<Throttle>,
+    /// Temporary credentials issued by STS `AssumeRole`.
+    issued: Mutex<sts::Issued>,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
@@ -246,6 +252,7 @@ impl AppState {
             store: Mutex::new(store),
             stats: Mutex::new(Stats::default()),
             faults: Mutex::new(Faults::default()),
+            issued: Mutex::new(sts::Issued::default()),
             config,
         }))
     }
@@ -331,6 +338,17 @@ async fn dispatch(State(state): State<Arc<AppState>>, req: Request) -> Response 
             (method, path, started),
         );
     }
+    if is_post_root(&req) {
+        let (resp, operation, caller, error) = post_root(&state, req).await;
+        return finish(
+            &state,
+            resp,
+            operation,
+            caller,
+            error,
+            (method, path, started),
+        );
+    }
     let outcome = handle(&state, req).await;
     let mut resp = match &outcome.result {
         Ok((status, Some(body))) => (*status, axum::Json(body)).into_response(),
@@ -363,9 +381,12 @@ fn finish(
     error: Option<String>,
     (method, path, started): (String, String, Instant),
 ) -> Response {
-    let request_id = uuid::Uuid::new_v4().to_string();
-    if let Ok(v) = HeaderValue::from_str(&request_id) {
-        resp.headers_mut().insert("x-amzn-RequestId", v);
+    // STS puts its request id in the body too; it is kept in the header.
+    if !resp.headers().contains_key("x-amzn-RequestId") {
+        let request_id = uuid::Uuid::new_v4().to_string();
+        if let Ok(v) = HeaderValue::from_str(&request_id) {
+            resp.headers_mut().insert("x-amzn-RequestId", v);
+        }
     }
     let record = RequestRecord {
         seq: 0,
@@ -381,6 +402,31 @@ fn finish(
     };
     state.stats().record(record);
     resp
+}
+
+/// A response, the operation, the caller and the error code, for the log.
+type Handled = (Response, &'static str, Option<auth::Caller>, Option<String>);
+
+/// `POST /` without KMS's `X-Amz-Target`: STS's query protocol (EFS's
+/// paths all start with its API version).
+fn is_post_root(req: &Request) -> bool {
+    req.method() == axum::http::Method::POST && req.uri().path() == "/"
+}
+
+/// An STS request (query protocol, form body).
+async fn post_root(state: &Arc<AppState>, req: Request) -> Handled {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let (parts, body) = req.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
+        let e = too_large();
+        let code = e.code().to_string();
+        return (e.into_response(), "Unknown", None, Some(code));
+    };
+    let mut o = sts::handle(state, &parts, &body, &request_id);
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        o.response.headers_mut().insert("x-amzn-RequestId", v);
+    }
+    (o.response, o.operation, o.caller, o.error)
 }
 
 async fn handle(state: &Arc<AppState>, req: Request) -> Outcome {
@@ -446,12 +492,12 @@ fn precheck(
             })
         })
         .transpose()?;
-    let caller = auth::caller(
+    let caller = state.resolve_issued(auth::caller(
         authorization,
         query.get("X-Amz-Credential")?,
         &state.config.account_id,
         &state.config.access_key_accounts,
-    )?;
+    )?);
     *caller_slot = Some(caller.clone());
     let op = route.operation;
     if let Some(mut e) = state.faults().take(op.name(), &caller.region) {

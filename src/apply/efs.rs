@@ -1,6 +1,7 @@
 //! [`EfsWriter`]: apply's [`Operations`] over `aws-sdk-efs`, using the
 //! per-Region clients of an [`EfsReader`] (same credentials, endpoint and
-//! SDK retry configuration). Errors become [`StepError`]s naming the
+//! SDK retry configuration), or of [`AccountReaders`], where each call is
+//! made with the credentials of the account its file system is in. Errors become [`StepError`]s naming the
 //! operation, the Region, the AWS error code and what to do.
 //!
 //! It makes exactly the call it is asked for: it never deletes, creates or
@@ -9,19 +10,43 @@
 use aws_sdk_efs::types::{DeletionMode, DestinationToCreate, ReplicationOverwriteProtection};
 
 use super::{Listing, Operations, StepError};
-use crate::discover::{convert_replication, invalid, sdk_error, EfsReader, StateReader};
+use crate::discover::{
+    convert_replication, invalid, sdk_error, AccountReaders, EfsReader, StateReader,
+};
 use crate::model::{ActualReplication, FileSystemId, FileSystemInfo, Region};
 use crate::plan::DestinationSpec;
 
 /// Makes apply's EFS calls.
 pub struct EfsWriter<'a> {
-    reader: &'a EfsReader,
+    readers: Readers<'a>,
+}
+
+enum Readers<'a> {
+    One(&'a EfsReader),
+    Accounts(&'a AccountReaders),
 }
 
 impl<'a> EfsWriter<'a> {
     /// Uses the clients of `reader`.
     pub fn new(reader: &'a EfsReader) -> Self {
-        EfsWriter { reader }
+        EfsWriter {
+            readers: Readers::One(reader),
+        }
+    }
+
+    /// Uses, for each call, the clients of the account its file system is in.
+    pub fn accounts(readers: &'a AccountReaders) -> Self {
+        EfsWriter {
+            readers: Readers::Accounts(readers),
+        }
+    }
+
+    /// The reader for a call about `file_system` in `region`.
+    fn reader(&self, region: &Region, file_system: &FileSystemId) -> &EfsReader {
+        match &self.readers {
+            Readers::One(r) => r,
+            Readers::Accounts(a) => a.reader_for(region, file_system),
+        }
     }
 }
 
@@ -46,7 +71,7 @@ impl Operations for EfsWriter<'_> {
         if let Some(r) = &destination.role_arn {
             d = d.role_arn(r.to_string());
         }
-        self.reader
+        self.reader(region, source)
             .client(region)
             .create_replication_configuration()
             .source_file_system_id(source.as_str())
@@ -64,7 +89,7 @@ impl Operations for EfsWriter<'_> {
 
     async fn delete(&self, region: &Region, source: &FileSystemId) -> Result<(), StepError> {
         const OP: &str = "DeleteReplicationConfiguration";
-        self.reader
+        self.reader(region, source)
             .client(region)
             .delete_replication_configuration()
             .source_file_system_id(source.as_str())
@@ -76,7 +101,7 @@ impl Operations for EfsWriter<'_> {
 
     async fn delete_local(&self, region: &Region, source: &FileSystemId) -> Result<(), StepError> {
         const OP: &str = "DeleteReplicationConfiguration";
-        self.reader
+        self.reader(region, source)
             .client(region)
             .delete_replication_configuration()
             .source_file_system_id(source.as_str())
@@ -94,7 +119,7 @@ impl Operations for EfsWriter<'_> {
         value: &str,
     ) -> Result<(), StepError> {
         const OP: &str = "UpdateFileSystemProtection";
-        self.reader
+        self.reader(region, file_system)
             .client(region)
             .update_file_system_protection()
             .file_system_id(file_system.as_str())
@@ -110,7 +135,10 @@ impl Operations for EfsWriter<'_> {
         region: &Region,
         file_system: &FileSystemId,
     ) -> Result<Option<ActualReplication>, StepError> {
-        Ok(self.reader.replication_of(region, file_system).await?)
+        Ok(match &self.readers {
+            Readers::One(r) => r.replication_of(region, file_system).await?,
+            Readers::Accounts(a) => a.replication_of(region, file_system).await?,
+        })
     }
 
     async fn file_system(
@@ -118,28 +146,35 @@ impl Operations for EfsWriter<'_> {
         region: &Region,
         id: &FileSystemId,
     ) -> Result<Option<FileSystemInfo>, StepError> {
-        self.reader
-            .describe_file_system(region, id)
-            .await
-            .map_err(Into::into)
+        match &self.readers {
+            Readers::One(r) => r.describe_file_system(region, id).await,
+            Readers::Accounts(a) => a.describe_file_system(region, id).await,
+        }
+        .map_err(Into::into)
     }
 
     async fn list_replications(&self, region: &Region) -> Result<Listing, StepError> {
         const OP: &str = "DescribeReplicationConfigurations";
-        let mut pages = self
-            .reader
-            .client(region)
-            .describe_replication_configurations()
-            .into_paginator()
-            .send();
+        let readers = match &self.readers {
+            Readers::One(r) => vec![*r],
+            Readers::Accounts(a) => a.readers_in(region),
+        };
         let mut listing = Listing::default();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| StepError::from(sdk_error(OP, region, e)))?;
-            listing.pages += 1;
-            for r in page.replications() {
-                listing
-                    .replications
-                    .push(convert_replication(r).map_err(|m| invalid(OP, region, m))?);
+        // One listing per account the Region is read in.
+        for reader in readers {
+            let mut pages = reader
+                .client(region)
+                .describe_replication_configurations()
+                .into_paginator()
+                .send();
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(|e| StepError::from(sdk_error(OP, region, e)))?;
+                listing.pages += 1;
+                for r in page.replications() {
+                    listing
+                        .replications
+                        .push(convert_replication(r).map_err(|m| invalid(OP, region, m))?);
+                }
             }
         }
         Ok(listing)

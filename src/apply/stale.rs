@@ -6,55 +6,17 @@
 //!
 //! Reads only; never writes.
 
-use futures::stream::{self, StreamExt};
-
-use crate::discover::{
-    finish, insert_described, probe_replicating, reconcile_views, DiscoverErrors, StateReader,
-};
+use crate::discover::{DiscoverErrors, StateReader};
 use crate::model::Actual;
 use crate::plan::{Observation, Plan, Scope, Subject};
 
-/// How many file systems are described at once.
-const CONCURRENT_DESCRIBES: usize = 16;
-
-/// Reads the replications of every Region of `scope` and each of its file systems.
+/// Reads the replications of every Region of `scope` and each of its file
+/// systems, through discovery's read path ([`crate::discover::read_scope`]).
 pub async fn read_scope<R: StateReader>(
     reader: &R,
     scope: &Scope,
 ) -> Result<Actual, DiscoverErrors> {
-    let mut actual = Actual {
-        regions: scope.regions.iter().cloned().collect(),
-        ..Actual::default()
-    };
-    let lists =
-        futures::future::join_all(scope.regions.iter().map(|r| reader.list_replications(r)));
-    let describes = stream::iter(scope.file_systems.iter())
-        .map(|(r, id)| reader.describe_file_system(r, id))
-        .buffer_unordered(CONCURRENT_DESCRIBES)
-        .collect::<Vec<_>>();
-    let (lists, describes) = futures::join!(lists, describes);
-    let mut errors = Vec::new();
-    let mut views = Vec::new();
-    for (region, l) in scope.regions.iter().zip(lists) {
-        match l {
-            Ok(reps) => views.extend(reps.into_iter().map(|r| (region.clone(), r))),
-            Err(e) => errors.push(e),
-        }
-    }
-    insert_described(&mut actual, describes, &mut errors);
-    // The same reading of the views as discovery, so fingerprints agree.
-    let (found, probed) = probe_replicating(reader, &actual.file_systems, &views).await;
-    for f in found {
-        match f {
-            Ok(v) => views.extend(v),
-            Err(e) => errors.push(e),
-        }
-    }
-    actual.probed = probed;
-    let (replications, orphans) = reconcile_views(&actual.regions, views);
-    actual.replications = replications;
-    actual.orphans = orphans;
-    finish(actual, errors)
+    crate::discover::read_scope(reader, &scope.regions, &scope.file_systems).await
 }
 
 /// How the state now differs from what `plan` observed, one sentence per

@@ -96,13 +96,16 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
     }
     let desired = match &saved {
         Some(_) => None,
-        None => match load_desired(&args.config, global, args.json)? {
+        None => match load_desired(&args.config, global, args.json).await? {
             Some(d) => Some(d),
             None => return Ok(ExitCode::from(1)),
         },
     };
     let extra = extra_regions(global)?;
-    let conn = connect(global).await?;
+    let for_accounts = desired
+        .as_ref()
+        .or_else(|| saved.as_ref().and_then(|s| s.desired.as_ref()));
+    let conn = connect(global, for_accounts).await?;
     let result = run_connected(&args, global, saved, desired, &extra, &conn).await;
     conn.close().await;
     result
@@ -154,7 +157,7 @@ async fn run_connected(
                 }
                 Err(errors) => {
                     if args.json {
-                        render_errors_json(&errors, &mut stdout.lock())?;
+                        super::write_stdout(|out| render_errors_json(&errors, out))?;
                     } else {
                         render_errors_human(
                             &errors,
@@ -172,7 +175,7 @@ async fn run_connected(
     };
     let color = !global.no_color && std::env::var_os("NO_COLOR").is_none() && stdout.is_terminal();
     if !args.json {
-        render_human(&plan, &mut stdout.lock(), &HumanOptions { color })?;
+        super::write_stdout(|out| render_human(&plan, out, &HumanOptions { color }))?;
     }
     // Declared replications in place but still ENABLING (e.g. after an
     // interrupted apply) are waited for, read-only: no approval needed.
@@ -318,10 +321,9 @@ async fn run_connected(
     };
     signals.abort();
     if !args.json {
-        let mut out = stdout.lock();
-        super::quiet_broken_pipe(
-            render_summary_human(&report, &mut out).and_then(|()| out.flush()),
-        )?;
+        super::quiet_broken_pipe(super::write_stdout(|out| {
+            render_summary_human(&report, out)
+        }))?;
     }
     Ok(if report.interrupted {
         ExitCode::from(exit_code.load(std::sync::atomic::Ordering::SeqCst))
@@ -372,7 +374,7 @@ fn never() -> tokio::sync::watch::Receiver<bool> {
 async fn execute_plan(
     args: &ApplyArgs,
     plan: &Plan,
-    reader: &crate::discover::EfsReader,
+    reader: &crate::discover::AccountReaders,
     reporter: &dyn Reporter,
     interrupt: tokio::sync::watch::Receiver<bool>,
 ) -> crate::apply::ApplyReport {
@@ -389,7 +391,7 @@ async fn execute_plan(
         },
         ..ApplyOptions::default()
     };
-    let writer = EfsWriter::new(reader);
+    let writer = EfsWriter::accounts(reader);
     execute(plan, &writer, &opts, reporter, interrupt).await
 }
 
@@ -398,7 +400,7 @@ async fn execute_plan(
 async fn refuse_if_stale(
     plan: &Plan,
     then: &Observation,
-    reader: &crate::discover::EfsReader,
+    reader: &crate::discover::AccountReaders,
     what: &str,
     json: bool,
 ) -> anyhow::Result<Option<ExitCode>> {

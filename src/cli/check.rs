@@ -116,7 +116,7 @@ pub async fn run(args: CheckArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
         CheckFormat::Github => ErrorStyle::Github,
         CheckFormat::Table | CheckFormat::Prometheus => ErrorStyle::Human,
     };
-    let Some(desired) = load_desired_as(&args.config, global, style)? else {
+    let Some(desired) = load_desired_as(&args.config, global, style).await? else {
         return Ok(ExitCode::from(1));
     };
     let extra = extra_regions(global)?;
@@ -148,7 +148,7 @@ pub async fn run(args: CheckArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
         Some(path) => write_atomically(path, |f| render(f))
             .with_context(|| format!("could not write {}", path.display()))?,
         None => {
-            let mut stdout = std::io::stdout().lock();
+            let mut stdout = super::buffered_stdout();
             quiet_broken_pipe(render(&mut stdout).and_then(|()| stdout.flush()))?;
         }
     }

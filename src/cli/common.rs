@@ -103,7 +103,7 @@ pub fn print_plan_errors_as(
             },
         )
     };
-    let stdout = || std::io::stdout().lock();
+    let stdout = super::buffered_stdout;
     let written = match style {
         ErrorStyle::Human => human(),
         ErrorStyle::Json => render_errors_json(errors, &mut stdout()),
@@ -154,32 +154,34 @@ pub fn stderr_color(global: &GlobalArgs) -> bool {
 
 /// The default Region: `--region`, else AWS_REGION / AWS_DEFAULT_REGION,
 /// else the profile's region in the AWS config file. Never the network.
-pub fn default_region(global: &GlobalArgs) -> Option<Region> {
+pub async fn default_region(global: &GlobalArgs) -> Option<Region> {
     if let Some(r) = global.regions.first() {
         return Region::parse(r).ok();
     }
     use aws_config::meta::region::ProvideRegion;
     let env = aws_config::environment::EnvironmentVariableRegionProvider::new();
-    let from_env = futures::executor::block_on(env.region());
-    let found = from_env.or_else(|| {
-        let mut b = aws_config::profile::ProfileFileRegionProvider::builder();
-        if let Some(p) = &global.profile {
-            b = b.profile_name(p);
+    let found = match env.region().await {
+        Some(r) => r,
+        None => {
+            let mut b = aws_config::profile::ProfileFileRegionProvider::builder();
+            if let Some(p) = &global.profile {
+                b = b.profile_name(p);
+            }
+            b.build().region().await?
         }
-        futures::executor::block_on(b.build().region())
-    })?;
+    };
     Region::parse(found.as_ref()).ok()
 }
 
 /// The loader's options from the flags and the environment.
-pub fn load_options(args: &ConfigArgs, global: &GlobalArgs) -> LoadOptions {
+pub async fn load_options(args: &ConfigArgs, global: &GlobalArgs) -> LoadOptions {
     LoadOptions {
         vars: args.vars.clone(),
         var_files: args.var_files.clone(),
         env_vars: std::env::vars()
             .filter(|(k, _)| k.starts_with(config::ENV_PREFIX))
             .collect(),
-        default_region: default_region(global),
+        default_region: default_region(global).await,
         skip_region_validation: global.skip_region_validation,
     }
 }
@@ -187,16 +189,16 @@ pub fn load_options(args: &ConfigArgs, global: &GlobalArgs) -> LoadOptions {
 /// Loads the desired state. Prints every diagnostic itself (JSON on stdout
 /// with `json`, else the human form on stderr) and returns `None` when the
 /// configuration has errors.
-pub fn load_desired(
+pub async fn load_desired(
     args: &ConfigArgs,
     global: &GlobalArgs,
     json: bool,
 ) -> anyhow::Result<Option<Desired>> {
-    load_desired_as(args, global, ErrorStyle::json_or_human(json))
+    load_desired_as(args, global, ErrorStyle::json_or_human(json)).await
 }
 
 /// Like [`load_desired`], printing the diagnostics in `style`.
-pub fn load_desired_as(
+pub async fn load_desired_as(
     args: &ConfigArgs,
     global: &GlobalArgs,
     style: ErrorStyle,
@@ -204,13 +206,14 @@ pub fn load_desired_as(
     if let Some(r) = global.regions.iter().find(|r| Region::parse(r).is_err()) {
         anyhow::bail!("--region {r:?} is not a valid Region name (e.g. us-east-1)");
     }
-    match config::load(&args.path(), &load_options(args, global)) {
+    let opts = load_options(args, global).await;
+    match config::load(&args.path(), &opts) {
         Ok(d) => {
             region_flags(global, d.settings.skip_region_validation)?;
             Ok(Some(d))
         }
         Err(diags) => {
-            let mut out = std::io::stdout().lock();
+            let mut out = super::buffered_stdout();
             let human = || diags.render_human(&mut std::io::stderr().lock(), stderr_color(global));
             match style {
                 ErrorStyle::Human => human()?,
@@ -236,14 +239,18 @@ pub fn load_desired_as(
 /// leaves the old file as it was.
 pub(crate) fn write_atomically(
     path: &std::path::Path,
-    write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
+    write: impl FnOnce(&mut std::io::BufWriter<&mut std::fs::File>) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => std::path::Path::new("."),
     };
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    write(tmp.as_file_mut())?;
+    // A serializer makes many small writes: buffer them.
+    let mut buffered = std::io::BufWriter::with_capacity(64 * 1024, tmp.as_file_mut());
+    write(&mut buffered)?;
+    buffered.flush()?;
+    drop(buffered);
     tmp.as_file_mut().sync_all()?;
     if let Ok(meta) = std::fs::metadata(path) {
         std::fs::set_permissions(tmp.path(), meta.permissions())?;
@@ -266,12 +273,12 @@ mod tests {
         assert!(parse_var("=x").is_err());
     }
 
-    #[test]
-    fn region_flag_comes_first() {
+    #[tokio::test]
+    async fn region_flag_comes_first() {
         let g = GlobalArgs {
             regions: vec!["eu-west-3".into(), "us-east-1".into()],
             ..GlobalArgs::default()
         };
-        assert_eq!(default_region(&g).unwrap().as_str(), "eu-west-3");
+        assert_eq!(default_region(&g).await.unwrap().as_str(), "eu-west-3");
     }
 }

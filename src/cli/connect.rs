@@ -1,9 +1,16 @@
 //! How commands that talk to EFS get a reader: from the global flags
-//! (`--profile`, `--endpoint-url`, `--emulator STATE_FILE`). With
-//! `--emulator`, the bundled emulator is started in-process on 127.0.0.1:0
-//! with that state file and the SDK is pointed at it with fixed dummy
-//! credentials, so no AWS configuration is needed. EFS and KMS clients are
-//! built from the same configuration and endpoint.
+//! (`--profile`, `--endpoint-url`, `--emulator STATE_FILE`) and the
+//! configuration's `account` blocks (one reader per account, its
+//! credentials through aws-config; KMS clients on the same
+//! configurations and endpoint). With `--emulator`, the bundled emulator
+//! is started in-process on 127.0.0.1:0 with that state file and the SDK is
+//! pointed at it with fixed dummy credentials, so no AWS configuration is
+//! needed: roles are assumed through the emulator's STS, and an account
+//! given by `profile` gets a fixed key the emulator maps to its id.
+//!
+//! `--endpoint-url` (and the emulator) receive the EFS, STS and KMS calls alike;
+//! without it, aws-config's per-service variables (`AWS_ENDPOINT_URL_EFS`,
+//! `AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL_KMS`, `AWS_ENDPOINT_URL`) apply as in every AWS SDK.
 //!
 //! The emulator handle must be shut down by the caller (it flushes state);
 //! nothing here sends traffic anywhere but the chosen endpoint.
@@ -12,9 +19,13 @@ use std::path::Path;
 use std::time::SystemTime;
 
 use super::GlobalArgs;
+#[cfg(feature = "emulator")]
+use crate::discover::SharedCredentialsProvider;
 use crate::discover::{
-    discover, resolve_keys, ConnectOptions, DiscoverErrors, EfsReader, KmsResolver,
+    discover, resolve_keys, AccountReaders, ConnectOptions, DiscoverErrors, EfsReader, KmsResolver,
 };
+#[cfg(feature = "emulator")]
+use crate::model::AccountCredentials;
 use crate::model::{Actual, Desired, Region};
 
 /// Reads the state that `desired` and the `extra` Regions cover over a
@@ -34,7 +45,7 @@ pub async fn discover_state_at(
     desired: &Desired,
     extra: &[Region],
 ) -> anyhow::Result<(Actual, SystemTime)> {
-    let conn = connect(global).await?;
+    let conn = connect(global, Some(desired)).await?;
     let discovered = observe(&conn, desired, extra).await;
     let now = conn.now();
     conn.close().await;
@@ -64,9 +75,9 @@ pub const EMULATOR_SECRET_KEY: &str = "emulator-secret-not-checked";
 
 /// A reader, and the embedded emulator when one was started.
 pub struct Connection {
-    /// Reads EFS (or the emulator).
-    pub reader: EfsReader,
-    /// Resolves KMS key references, on the same configuration and endpoint.
+    /// Reads EFS (or the emulator), each account with its own credentials.
+    pub reader: AccountReaders,
+    /// Resolves KMS key references, on the same configurations and endpoint.
     pub keys: KmsResolver,
     /// The in-process emulator, when `--emulator` was given.
     #[cfg(feature = "emulator")]
@@ -106,13 +117,21 @@ impl Connection {
     }
 }
 
-/// Connects according to the global flags.
-pub async fn connect(global: &GlobalArgs) -> anyhow::Result<Connection> {
+/// The fixed access key the embedded emulator maps to an account given by
+/// `profile` (a profile cannot be read there).
+pub fn emulator_profile_key(account: &crate::model::AccountId) -> String {
+    format!("AKIAEMUPROFILE{account}")
+}
+
+/// Connects according to the global flags, with a reader for each `account`
+/// block of `desired`.
+pub async fn connect(global: &GlobalArgs, desired: Option<&Desired>) -> anyhow::Result<Connection> {
+    let accounts = desired.map(|d| d.accounts.as_slice()).unwrap_or_default();
     if let Some(state) = &global.emulator {
         if global.endpoint_url.is_some() {
             anyhow::bail!("--emulator and --endpoint-url cannot be used together: the emulator is the endpoint");
         }
-        return connect_emulator(state).await;
+        return connect_emulator(state, desired).await;
     }
     let reader = EfsReader::connect(&ConnectOptions {
         profile: global.profile.clone(),
@@ -120,8 +139,16 @@ pub async fn connect(global: &GlobalArgs) -> anyhow::Result<Connection> {
         static_credentials: None,
     })
     .await;
+    let mut readers = Vec::new();
+    for a in accounts {
+        readers.push((a.clone(), reader.for_account(a).await));
+    }
+    let reader = match desired {
+        Some(d) => AccountReaders::new(reader, readers, d),
+        None => AccountReaders::single(reader),
+    };
     Ok(Connection {
-        keys: KmsResolver::new(reader.sdk_config(), reader.endpoint_url()),
+        keys: key_resolver(&reader),
         reader,
         #[cfg(feature = "emulator")]
         emulator: None,
@@ -130,22 +157,31 @@ pub async fn connect(global: &GlobalArgs) -> anyhow::Result<Connection> {
 
 /// `--emulator` in a build without the `emulator` feature.
 #[cfg(not(feature = "emulator"))]
-async fn connect_emulator(state: &Path) -> anyhow::Result<Connection> {
+async fn connect_emulator(state: &Path, _desired: Option<&Desired>) -> anyhow::Result<Connection> {
     anyhow::bail!(
         "--emulator {}: this build of efs-replicator has no bundled emulator (it was built without the `emulator` cargo feature); rebuild with default features, or point --endpoint-url at a running efs-emulator",
         state.display()
     )
 }
 
-/// Starts the embedded emulator on `state` and connects to it.
+/// Starts the embedded emulator on `state` and connects to it, with a
+/// reader for each `account` block of `desired`.
 #[cfg(feature = "emulator")]
-async fn connect_emulator(state: &Path) -> anyhow::Result<Connection> {
+async fn connect_emulator(state: &Path, desired: Option<&Desired>) -> anyhow::Result<Connection> {
     use anyhow::Context as _;
+    let accounts = desired.map(|d| d.accounts.as_slice()).unwrap_or_default();
     check_state_path(state)?;
     let mut config = efs_emulator::Config {
         state_file: Some(state.to_path_buf()),
         ..efs_emulator::Config::default()
     };
+    for a in accounts {
+        if let AccountCredentials::Profile(_) = a.credentials {
+            config
+                .access_key_accounts
+                .insert(emulator_profile_key(&a.id), a.id.to_string());
+        }
+    }
     // The embedded emulator plays the behaviour variant set named by
     // EFS_EMULATOR_VARIANTS (emulator/README.md), so that the binary's
     // tests run under every set too; unset, the defaults.
@@ -170,11 +206,49 @@ async fn connect_emulator(state: &Path) -> anyhow::Result<Connection> {
         )),
     })
     .await;
+    let mut readers = Vec::new();
+    for a in accounts {
+        let r = match &a.credentials {
+            AccountCredentials::AssumeRole { .. } => reader.for_account(a).await,
+            AccountCredentials::Profile(_) => {
+                reader.with_credentials(SharedCredentialsProvider::new(aws_sdk_efs_credentials(
+                    &emulator_profile_key(&a.id),
+                )))
+            }
+        };
+        readers.push((a.clone(), r));
+    }
+    let reader = match desired {
+        Some(d) => AccountReaders::new(reader, readers, d),
+        None => AccountReaders::single(reader),
+    };
     Ok(Connection {
-        keys: KmsResolver::new(reader.sdk_config(), reader.endpoint_url()),
+        keys: key_resolver(&reader),
         reader,
         emulator: Some(emulator),
     })
+}
+
+/// Static credentials with the emulator's (unchecked) secret.
+#[cfg(feature = "emulator")]
+fn aws_sdk_efs_credentials(key: &str) -> crate::discover::StaticCredentials {
+    crate::discover::StaticCredentials::new(
+        key,
+        EMULATOR_SECRET_KEY,
+        None,
+        None,
+        "efs-replicator-emulator",
+    )
+}
+
+/// A KMS resolver with the default configuration and each account's.
+fn key_resolver(readers: &AccountReaders) -> KmsResolver {
+    let default = readers.default_reader();
+    let mut keys = KmsResolver::new(default.sdk_config(), default.endpoint_url());
+    for (account, reader) in readers.accounts() {
+        keys = keys.with_account(account.id.clone(), reader.sdk_config().clone());
+    }
+    keys
 }
 
 /// Refuses a state file whose directory does not exist (a typo would

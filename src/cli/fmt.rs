@@ -15,7 +15,7 @@ use anyhow::Context as _;
 use clap::Args;
 
 use super::common::{stderr_color, write_atomically};
-use super::GlobalArgs;
+use super::{quiet_broken_pipe, write_stdout, GlobalArgs};
 use crate::config::{self, format::format_source};
 
 /// Flags of `fmt`.
@@ -50,18 +50,22 @@ pub async fn run(args: FmtArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode>
         eprintln!("no file was changed: fmt rewrites files only when every one parses");
         return Ok(ExitCode::from(1));
     }
-    let mut out = std::io::stdout().lock();
     if args.check {
-        for (f, old, new) in &changed {
-            let name = f.display().to_string();
-            eprintln!("{name}: not formatted (the diff is on stdout)");
-            let diff = similar::TextDiff::from_lines(old, new);
-            write!(
-                out,
-                "{}",
-                diff.unified_diff().context_radius(3).header(&name, &name)
-            )?;
+        for (f, _, _) in &changed {
+            eprintln!("{}: not formatted (the diff is on stdout)", f.display());
         }
+        quiet_broken_pipe(write_stdout(|out| {
+            for (f, old, new) in &changed {
+                let name = f.display().to_string();
+                let diff = similar::TextDiff::from_lines(old, new);
+                write!(
+                    out,
+                    "{}",
+                    diff.unified_diff().context_radius(3).header(&name, &name)
+                )?;
+            }
+            Ok(())
+        }))?;
         if failed {
             eprintln!("the files with syntax errors above could not be checked");
         } else if !changed.is_empty() {
@@ -77,6 +81,7 @@ pub async fn run(args: FmtArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode>
             ExitCode::from(1)
         });
     }
+    let mut out = std::io::stdout().lock();
     for (f, _, new) in &changed {
         write_atomically(f, |w| w.write_all(new.as_bytes()))
             .with_context(|| format!("cannot write {}", f.display()))?;

@@ -6,6 +6,7 @@
 //! documents it), 130 interrupted.
 
 use std::ffi::OsString;
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -212,6 +213,31 @@ fn epipe(e: &(dyn std::error::Error + 'static)) -> bool {
     e.downcast_ref::<serde_json::Error>()
         .is_some_and(|j| j.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
 }
+
+/// Stdout through one buffer, for a command's output document: Rust's
+/// stdout is line-buffered, so a pretty-printed JSON plan of 10,000
+/// changes written to it directly costs a `write` call per line.
+pub(crate) type BufferedStdout = std::io::BufWriter<std::io::StdoutLock<'static>>;
+
+/// Runs `write` against stdout through a [`BufferedStdout`] and flushes it
+/// once at the end; the bytes written are those `write` produced, unchanged.
+pub(crate) fn write_stdout(
+    write: impl FnOnce(&mut BufferedStdout) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(STDOUT_BUFFER, std::io::stdout().lock());
+    write(&mut out)?;
+    out.flush()
+}
+
+/// A [`BufferedStdout`]; it flushes when dropped (a write error there is
+/// lost, so flush it explicitly where the outcome matters).
+pub(crate) fn buffered_stdout() -> BufferedStdout {
+    std::io::BufWriter::with_capacity(STDOUT_BUFFER, std::io::stdout().lock())
+}
+
+/// Size of the stdout buffer: large enough that a big document goes out
+/// in few system calls.
+const STDOUT_BUFFER: usize = 64 * 1024;
 
 /// A closed stdout (e.g. `| head`) is not an error worth reporting: the
 /// command still ends with the exit code of what it did.

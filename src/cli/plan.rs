@@ -92,7 +92,7 @@ pub async fn run(args: PlanArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode
         PlanFormat::Markdown => ErrorStyle::Markdown,
         PlanFormat::Github => ErrorStyle::Github,
     };
-    let Some(desired) = load_desired_as(&args.config, global, style)? else {
+    let Some(desired) = load_desired_as(&args.config, global, style).await? else {
         return Ok(ExitCode::from(1));
     };
     let extra = extra_regions(global)?;
@@ -101,7 +101,7 @@ pub async fn run(args: PlanArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode
         targets: args.targets.clone(),
     };
     let result = plan(&desired, &actual, &opts);
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = super::buffered_stdout();
     let plan = match result {
         Ok(p) => p,
         Err(errors) => {

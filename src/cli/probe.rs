@@ -80,7 +80,7 @@ pub async fn run(args: ProbeArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
     if !confirmed(args.yes, &mut notice, "run the probe")? {
         return Ok(ExitCode::from(1));
     }
-    let conn = connect(global).await?;
+    let conn = connect(global, None).await?;
     let style = CommandStyle {
         profile: global.profile.clone(),
         endpoint_url: global.endpoint_url.clone().or_else(|| conn.emulator_url()),
@@ -101,7 +101,7 @@ pub async fn run(args: ProbeArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
         style,
         "stopping, then deleting what the probe created",
     );
-    let efs = ProbeEfs::new(&conn.reader);
+    let efs = ProbeEfs::new(conn.reader.default_reader());
     let started = Instant::now();
     let progress = move |msg: &str| {
         eprintln!("[{:>7.1}s] {msg}", started.elapsed().as_secs_f64());
@@ -110,15 +110,16 @@ pub async fn run(args: ProbeArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
     signals.abort();
     conn.close().await;
     let report = ProbeReport::new(&opts, &run);
-    let mut out = std::io::stdout().lock();
-    let written = if args.json {
-        serde_json::to_writer_pretty(&mut out, &report)
-            .map_err(std::io::Error::other)
-            .and_then(|()| writeln!(out))
-    } else {
-        writeln!(out).and_then(|()| render_human(&report, &mut out))
-    };
-    super::quiet_broken_pipe(written.and_then(|()| out.flush()))?;
+    let written = super::write_stdout(|out| {
+        if args.json {
+            serde_json::to_writer_pretty(&mut *out, &report).map_err(std::io::Error::other)?;
+            writeln!(out)
+        } else {
+            writeln!(out)?;
+            render_human(&report, out)
+        }
+    });
+    super::quiet_broken_pipe(written)?;
     Ok(if run.interrupted {
         ExitCode::from(130)
     } else if run.error.is_some() || !run.cleanup.leftovers.is_empty() {
@@ -239,7 +240,7 @@ async fn run_cleanup(
     global: &GlobalArgs,
     regions: &[Region],
 ) -> anyhow::Result<ExitCode> {
-    let conn = connect(global).await?;
+    let conn = connect(global, None).await?;
     let result = cleanup_connected(args, global, regions, &conn).await;
     conn.close().await;
     result
@@ -251,7 +252,7 @@ async fn cleanup_connected(
     regions: &[Region],
     conn: &super::connect::Connection,
 ) -> anyhow::Result<ExitCode> {
-    let efs = ProbeEfs::new(&conn.reader);
+    let efs = ProbeEfs::new(conn.reader.default_reader());
     let style = CommandStyle {
         profile: global.profile.clone(),
         endpoint_url: global.endpoint_url.clone().or_else(|| conn.emulator_url()),

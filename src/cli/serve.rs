@@ -38,11 +38,8 @@ pub struct ServeOptions {
 /// One check: load the configuration, read EFS, plan, judge health. Every
 /// failure is returned as one line of text (for the log and the metric).
 pub async fn check_once(opts: &ServeOptions) -> Result<CheckReport, String> {
-    let desired = config::load(
-        &opts.config.path(),
-        &load_options(&opts.config, &opts.global),
-    )
-    .map_err(|diags| {
+    let load = load_options(&opts.config, &opts.global).await;
+    let desired = config::load(&opts.config.path(), &load).map_err(|diags| {
         let first = diags.iter().next().map(|d| {
             diags
                 .location(d)

@@ -49,10 +49,10 @@ pub async fn run(args: ValidateArgs, global: &GlobalArgs) -> anyhow::Result<Exit
         ValidateFormat::Json => ErrorStyle::Json,
         ValidateFormat::Github => ErrorStyle::Github,
     };
-    let Some(desired) = load_desired_as(&args.config, global, style)? else {
+    let Some(desired) = load_desired_as(&args.config, global, style).await? else {
         return Ok(ExitCode::from(1));
     };
-    let mut out = std::io::stdout().lock();
+    let mut out = super::buffered_stdout();
     let (n, m) = (desired.replications.len(), desired.removed.len());
     if format == ValidateFormat::Json {
         let doc = serde_json::json!({

@@ -35,10 +35,21 @@ use crate::model::{
 /// Prefix of environment variables that set input variables.
 pub const ENV_PREFIX: &str = "EFS_REPLICATOR_VAR_";
 
-const TOP_BLOCKS: &[&str] = &["replication", "removed", "settings", "variable", "locals"];
+#[path = "accounts.rs"]
+mod accounts;
+
+const TOP_BLOCKS: &[&str] = &[
+    "replication",
+    "removed",
+    "settings",
+    "variable",
+    "locals",
+    "account",
+];
 const REPLICATION_ATTRS: &[&str] = &[
     "source_file_system_id",
     "source_region",
+    "source_account",
     "prevent_destroy",
     "max_replication_lag",
     "for_each",
@@ -179,6 +190,8 @@ struct Loader {
     /// Every Region name read, where, and as what: checked against the
     /// known Regions once the settings are known.
     regions_read: Vec<(usize, Option<Range<usize>>, Region, String)>,
+    /// The valid `account` blocks, once read (`accounts.rs`).
+    accounts: Vec<crate::model::Account>,
 }
 
 fn header_span(b: &Block) -> Option<Range<usize>> {
@@ -770,6 +783,7 @@ impl Loader {
         let mut settings: Vec<(usize, &Block)> = Vec::new();
         let mut variables = Vec::new();
         let mut locals = Vec::new();
+        let mut accounts = Vec::new();
         for (fi, body) in bodies {
             let fi = *fi;
             for s in body.iter() {
@@ -786,6 +800,7 @@ impl Loader {
                         "settings" => settings.push((fi, b)),
                         "variable" => variables.push((fi, b)),
                         "locals" => locals.push((fi, b)),
+                        "account" => accounts.push((fi, b)),
                         "resource" => self.at_help(
                             fi,
                             header_span(b),
@@ -810,6 +825,7 @@ impl Loader {
             in_replication: false,
         };
         let settings = self.settings(&settings, &scope);
+        let accounts = self.accounts(&accounts, &scope);
         let (reps, placed) = self.replications(&replications, &scope, &settings, opts);
         let removed = self.removed(&removed, &scope, &settings, opts);
         if !(settings.skip_region_validation || opts.skip_region_validation) {
@@ -824,6 +840,7 @@ impl Loader {
             replications: reps,
             removed,
             settings,
+            accounts,
             written_regions: std::mem::take(&mut self.written),
         }
     }
@@ -1540,6 +1557,13 @@ impl Loader {
             ),
             None => None,
         };
+        let source_account = self.source_account(
+            fi,
+            attrs.get("source_account"),
+            scope,
+            ctx,
+            source.as_ref().and_then(|s| s.0.arn.as_ref()),
+        );
         let prevent_destroy = self
             .lifecycle_bool(fi, attrs.get("prevent_destroy"), ctx)
             .unwrap_or(false);
@@ -1555,7 +1579,7 @@ impl Loader {
         Some((
             DesiredReplication {
                 address,
-                source_account: source.arn.as_ref().map(|a| a.account.clone()),
+                source_account,
                 source: source.id,
                 source_region: source_region?,
                 destination,

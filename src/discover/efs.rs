@@ -23,10 +23,15 @@ use aws_sdk_efs::types::{
 };
 use aws_sdk_efs::Client;
 
+pub use aws_sdk_efs::config::{Credentials as StaticCredentials, SharedCredentialsProvider};
+
+/// `RoleSessionName` when an `account` block gives none.
+pub const DEFAULT_SESSION_NAME: &str = "efs-replicator";
+
 use super::{DiscoverError, StateReader};
 use crate::model::{
-    AccountId, ActualDestination, ActualReplication, AvailabilityZone, FileSystemId,
-    FileSystemInfo, Protection, Region, ReplicationStatus,
+    Account, AccountCredentials, AccountId, ActualDestination, ActualReplication, AvailabilityZone,
+    FileSystemId, FileSystemInfo, Protection, Region, ReplicationStatus,
 };
 
 /// The SDK retry configuration of every EFS client: standard mode
@@ -123,6 +128,51 @@ impl EfsReader {
         }
     }
 
+    /// A reader with the same configuration (endpoint, retries, Region
+    /// handling) acting as `account`: its role assumed with this reader's
+    /// credentials (`aws_config::sts::AssumeRoleProvider`, whose STS calls
+    /// go to the same endpoint), or its profile. The SDK caches the
+    /// credentials and refreshes them before they expire: every Region's
+    /// client of the new reader shares one provider, so an account costs one
+    /// `AssumeRole` however many Regions it is read in. Makes no call
+    /// itself (credentials are resolved on first use).
+    pub async fn for_account(&self, account: &Account) -> EfsReader {
+        let provider = match &account.credentials {
+            AccountCredentials::AssumeRole {
+                role_arn,
+                external_id,
+                session_name,
+            } => {
+                let mut b = aws_config::sts::AssumeRoleProvider::builder(role_arn.as_str())
+                    .session_name(session_name.as_deref().unwrap_or(DEFAULT_SESSION_NAME))
+                    .configure(&self.sdk_config);
+                if let Some(e) = external_id {
+                    b = b.external_id(e);
+                }
+                SharedCredentialsProvider::new(b.build().await)
+            }
+            AccountCredentials::Profile(p) => SharedCredentialsProvider::new(
+                aws_config::profile::ProfileFileCredentialsProvider::builder()
+                    .profile_name(p)
+                    .build(),
+            ),
+        };
+        self.with_credentials(provider)
+    }
+
+    /// A reader with the same configuration and other credentials.
+    pub fn with_credentials(&self, provider: SharedCredentialsProvider) -> EfsReader {
+        EfsReader {
+            sdk_config: self
+                .sdk_config
+                .to_builder()
+                .credentials_provider(provider)
+                .build(),
+            endpoint_url: self.endpoint_url.clone(),
+            clients: Mutex::new(HashMap::new()),
+        }
+    }
+
     /// The AWS configuration the clients are built from (credentials,
     /// retries, timeouts), shared with the KMS key resolver.
     pub fn sdk_config(&self) -> &aws_config::SdkConfig {
@@ -158,19 +208,27 @@ impl StateReader for EfsReader {
         region: &Region,
     ) -> Result<Vec<ActualReplication>, DiscoverError> {
         const OP: &str = "DescribeReplicationConfigurations";
-        let items: Vec<ReplicationConfigurationDescription> = self
-            .client(region)
-            .describe_replication_configurations()
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| sdk_error(OP, region, e))?;
-        items
-            .iter()
-            .map(|r| convert_replication(r).map_err(|m| invalid(OP, region, m)))
-            .collect()
+        let client = self.client(region);
+        let mut pages = ahead(|tx| async move {
+            let mut pages = client
+                .describe_replication_configurations()
+                .into_paginator()
+                .send();
+            while let Some(page) = pages.next().await {
+                if tx.send(page).await.is_err() {
+                    break;
+                }
+            }
+        });
+        let mut out = Vec::new();
+        while let Some(page) = pages.recv().await {
+            let page = page.map_err(|e| sdk_error(OP, region, e))?;
+            out.reserve(page.replications().len());
+            for r in page.replications() {
+                out.push(convert_replication(r).map_err(|m| invalid(OP, region, m))?);
+            }
+        }
+        Ok(out)
     }
 
     async fn list_file_systems(
@@ -178,19 +236,24 @@ impl StateReader for EfsReader {
         region: &Region,
     ) -> Result<Vec<FileSystemInfo>, DiscoverError> {
         const OP: &str = "DescribeFileSystems";
-        let items: Vec<FileSystemDescription> = self
-            .client(region)
-            .describe_file_systems()
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| sdk_error(OP, region, e))?;
-        items
-            .iter()
-            .map(|f| convert_file_system(f, region).map_err(|m| invalid(OP, region, m)))
-            .collect()
+        let client = self.client(region);
+        let mut pages = ahead(|tx| async move {
+            let mut pages = client.describe_file_systems().into_paginator().send();
+            while let Some(page) = pages.next().await {
+                if tx.send(page).await.is_err() {
+                    break;
+                }
+            }
+        });
+        let mut out = Vec::new();
+        while let Some(page) = pages.recv().await {
+            let page = page.map_err(|e| sdk_error(OP, region, e))?;
+            out.reserve(page.file_systems().len());
+            for f in page.file_systems() {
+                out.push(convert_file_system(f, region).map_err(|m| invalid(OP, region, m))?);
+            }
+        }
+        Ok(out)
     }
 
     async fn describe_file_system(
@@ -263,6 +326,28 @@ impl EfsReader {
             Err(e) => Err(sdk_error(OP, region, e)),
         }
     }
+}
+
+/// Pages a listing keeps ahead of their conversion.
+const PAGES_AHEAD: usize = 2;
+
+/// Runs `fetch` (a paginator sending each page as it arrives) in its own
+/// task and returns the pages' receiver. The SDK's paginator requests a page
+/// only once the previous one has been taken, so without this the next
+/// request would wait for the previous page's conversion; here it is in
+/// flight while that page is converted, and each page is dropped once
+/// converted instead of the whole listing being held in SDK types. Dropping
+/// the receiver (an error, a cancelled discovery) stops the task at its next
+/// page.
+fn ahead<T, F, Fut>(fetch: F) -> tokio::sync::mpsc::Receiver<T>
+where
+    T: Send + 'static,
+    F: FnOnce(tokio::sync::mpsc::Sender<T>) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let (tx, rx) = tokio::sync::mpsc::channel(PAGES_AHEAD);
+    tokio::spawn(fetch(tx));
+    rx
 }
 
 pub(crate) fn invalid(operation: &'static str, region: &Region, message: String) -> DiscoverError {

@@ -21,31 +21,35 @@
 //!
 //! [`model::Actual`]: crate::model::Actual
 
+mod accounts;
 mod efs;
 mod kms;
+mod read;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt;
 use std::future::Future;
 
 use futures::stream::{self, StreamExt};
 
+pub use accounts::AccountReaders;
 pub(crate) use efs::{convert_replication, invalid, sdk_error};
-pub use efs::{retry_config, ConnectOptions, EfsReader, MAX_ATTEMPTS};
+pub use efs::{
+    retry_config, ConnectOptions, EfsReader, SharedCredentialsProvider, StaticCredentials,
+    DEFAULT_SESSION_NAME, MAX_ATTEMPTS,
+};
 pub use kms::{key_references, resolve_keys, KeyResolver, KmsResolver};
+pub use read::{read_file_systems, read_scope, CONCURRENT_DESCRIBES};
 
 use crate::model::{
     Actual, ActualReplication, Desired, FileSystemId, FileSystemInfo, Protection, Region,
     ReplicationStatus,
 };
-use crate::plan::required_file_systems;
+use crate::plan::required_keys;
 
 /// Above this many file systems possibly needed in a Region, the whole Region
 /// is listed (pages of 100) instead of describing them one by one.
 pub const DESCRIBE_BY_ID_LIMIT: usize = 10;
-
-/// How many single-file-system calls run at once.
-const CONCURRENT_DESCRIBES: usize = 16;
 
 /// Why reading the state failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -190,13 +194,14 @@ pub async fn discover<R: StateReader>(
     // File systems known to be needed before anything is read, and how many
     // may be needed per Region (declared sources and existing destinations,
     // plus the destinations of replications declared towards that Region).
-    let known: BTreeSet<(Region, FileSystemId)> = required_file_systems(desired, &[]);
-    let mut potential: BTreeMap<Region, usize> = BTreeMap::new();
-    for (r, _) in &known {
-        *potential.entry(r.clone()).or_default() += 1;
+    let known_keys = required_keys(desired, &[]);
+    let known_by_region = by_region(&known_keys);
+    let mut potential: BTreeMap<&Region, usize> = BTreeMap::new();
+    for (r, ids) in &known_by_region {
+        *potential.entry(*r).or_default() += ids.len();
     }
     for d in &desired.replications {
-        *potential.entry(d.destination.region.clone()).or_default() += 1;
+        *potential.entry(&d.destination.region).or_default() += 1;
     }
     let list_all: BTreeSet<Region> = regions
         .iter()
@@ -208,18 +213,17 @@ pub async fn discover<R: StateReader>(
     // listed in full or described by id.
     let phase1 = regions.iter().map(|region| {
         let listed = list_all.contains(region);
-        let ids: Vec<FileSystemId> = known
-            .iter()
-            .filter(|(r, _)| r == region)
-            .map(|(_, id)| id.clone())
-            .collect();
+        let ids: &[&FileSystemId] = known_by_region
+            .get(region)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         async move {
             let reps = reader.list_replications(region);
             let fss = async {
                 if listed {
                     reader.list_file_systems(region).await
                 } else {
-                    describe_many(reader, region, &ids).await
+                    describe_many(reader, region, ids).await
                 }
             };
             let (reps, fss) = futures::join!(reps, fss);
@@ -227,6 +231,7 @@ pub async fn discover<R: StateReader>(
         }
     });
     let results = futures::future::join_all(phase1).await;
+    let known: HashSet<(&Region, &FileSystemId)> = known_keys.iter().copied().collect();
 
     let mut errors = Vec::new();
     let mut actual = Actual {
@@ -235,22 +240,18 @@ pub async fn discover<R: StateReader>(
     };
     // Every view of a replication, with the Region that listed it.
     let mut views: Vec<(Region, ActualReplication)> = Vec::new();
+    let mut found_fss = Vec::new();
     for (listed_in, reps, fss) in results {
         match reps {
             Ok(reps) => views.extend(reps.into_iter().map(|r| (listed_in.clone(), r))),
             Err(e) => errors.push(e),
         }
         match fss {
-            Ok(fss) => {
-                for f in fss {
-                    actual
-                        .file_systems
-                        .insert((f.region.clone(), f.id.clone()), f);
-                }
-            }
+            Ok(fss) => found_fss.push(fss),
             Err(e) => errors.push(e),
         }
     }
+    actual.file_systems = index_file_systems(found_fss);
     if !errors.is_empty() {
         return Err(DiscoverErrors(errors));
     }
@@ -306,16 +307,13 @@ pub async fn discover<R: StateReader>(
     actual.orphans = orphans;
 
     // Phase 2: the destinations of existing replications, where not known yet.
-    let missing: Vec<(Region, FileSystemId)> = required_file_systems(desired, &actual.replications)
+    let missing: Vec<(Region, FileSystemId)> = required_keys(desired, &actual.replications)
         .into_iter()
-        .filter(|k| !list_all.contains(&k.0) && !known.contains(k))
+        .filter(|k| !list_all.contains(k.0) && !known.contains(k))
+        .map(|(r, id)| (r.clone(), id.clone()))
         .filter(|k| !actual.file_systems.contains_key(k))
         .collect();
-    let found: Vec<Result<Option<FileSystemInfo>, DiscoverError>> = stream::iter(missing.iter())
-        .map(|(r, id)| reader.describe_file_system(r, id))
-        .buffered(CONCURRENT_DESCRIBES)
-        .collect()
-        .await;
+    let found = read::describe_all(reader, missing.iter().map(|(r, id)| (r, id))).await;
     insert_described(&mut actual, found, &mut errors);
     finish(actual, errors)
 }
@@ -327,7 +325,7 @@ pub async fn discover<R: StateReader>(
 /// is in a Region or account not read). Returns the views found (with the
 /// Region they were read in) and the file systems described this way, which
 /// a plan's scope includes so that a stale-plan check reads them again.
-pub(crate) async fn probe_replicating<R: StateReader>(
+async fn probe_replicating<R: StateReader>(
     reader: &R,
     file_systems: &BTreeMap<(Region, FileSystemId), FileSystemInfo>,
     views: &[(Region, ActualReplication)],
@@ -335,10 +333,8 @@ pub(crate) async fn probe_replicating<R: StateReader>(
     Vec<Result<Option<(Region, ActualReplication)>, DiscoverError>>,
     BTreeSet<(Region, FileSystemId)>,
 ) {
-    let explained: BTreeSet<(&Region, &FileSystemId)> = views
-        .iter()
-        .map(|(_, r)| (&r.destination.region, &r.destination.file_system_id))
-        .collect();
+    let explained: HashSet<(&Region, &FileSystemId)> =
+        views.iter().map(|(_, r)| dest_key(r)).collect();
     let probe: BTreeSet<(Region, FileSystemId)> = file_systems
         .iter()
         .filter(|(_, f)| f.protection == Some(Protection::Replicating))
@@ -360,7 +356,7 @@ pub(crate) async fn probe_replicating<R: StateReader>(
 
 /// Adds every file system that was found to `actual` and every failed
 /// describe to `errors`; a file system that does not exist adds nothing.
-pub(crate) fn insert_described(
+fn insert_described(
     actual: &mut Actual,
     found: impl IntoIterator<Item = Result<Option<FileSystemInfo>, DiscoverError>>,
     errors: &mut Vec<DiscoverError>,
@@ -380,10 +376,7 @@ pub(crate) fn insert_described(
 
 /// The state read, or every error met while reading it; replications are
 /// sorted by source Region and source.
-pub(crate) fn finish(
-    mut actual: Actual,
-    errors: Vec<DiscoverError>,
-) -> Result<Actual, DiscoverErrors> {
+fn finish(mut actual: Actual, errors: Vec<DiscoverError>) -> Result<Actual, DiscoverErrors> {
     if !errors.is_empty() {
         return Err(DiscoverErrors(errors));
     }
@@ -414,29 +407,20 @@ pub fn reconcile_views(
     regions: &BTreeSet<Region>,
     views: Vec<(Region, ActualReplication)>,
 ) -> (Vec<ActualReplication>, Vec<ActualReplication>) {
-    type Key = (Region, FileSystemId);
-    let dest_of = |r: &ActualReplication| {
-        (
-            r.destination.region.clone(),
-            r.destination.file_system_id.clone(),
-        )
-    };
+    // Indexes by sorting the views themselves (stable: the first view of a
+    // key wins) and searching them, so no key is cloned.
     let (source_views, dest_views): (Vec<_>, Vec<_>) = views
         .into_iter()
         .partition(|(listed_in, r)| listed_in == &r.source_region);
-    let mut by_source: BTreeMap<Key, ActualReplication> = BTreeMap::new();
-    for (_, r) in source_views {
-        by_source
-            .entry((r.source_region.clone(), r.source.clone()))
-            .or_insert(r);
-    }
-    let seen_from_source: BTreeSet<Key> = by_source.keys().cloned().collect();
-    let mut orphans: BTreeMap<(Key, Key), ActualReplication> = BTreeMap::new();
+    let mut by_source: Vec<ActualReplication> = source_views.into_iter().map(|(_, r)| r).collect();
+    by_source.sort_by(|a, b| source_key(a).cmp(&source_key(b)));
+    by_source.dedup_by(|later, first| source_key(later) == source_key(first));
+    let mut adopted: Vec<ActualReplication> = Vec::new();
+    let mut orphans: Vec<ActualReplication> = Vec::new();
     for (_, r) in dest_views {
-        let k = (r.source_region.clone(), r.source.clone());
-        if seen_from_source.contains(&k) {
-            if by_source.get(&k).map(dest_of) != Some(dest_of(&r)) {
-                orphans.entry((k, dest_of(&r))).or_insert(r);
+        if let Ok(i) = by_source.binary_search_by(|s| source_key(s).cmp(&source_key(&r))) {
+            if dest_key(&by_source[i]) != dest_key(&r) {
+                orphans.push(r);
             }
             continue;
         }
@@ -444,27 +428,62 @@ pub fn reconcile_views(
             && r.source_owner.is_some()
             && r.source_owner == r.destination.owner;
         if source_side_visible && r.destination.status != ReplicationStatus::Deleting {
-            orphans.entry((k, dest_of(&r))).or_insert(r);
+            orphans.push(r);
         } else {
-            by_source.entry(k).or_insert(r);
+            adopted.push(r);
         }
     }
-    (
-        by_source.into_values().collect(),
-        orphans.into_values().collect(),
-    )
+    adopted.sort_by(|a, b| source_key(a).cmp(&source_key(b)));
+    adopted.dedup_by(|later, first| source_key(later) == source_key(first));
+    by_source.extend(adopted);
+    by_source.sort_by(|a, b| source_key(a).cmp(&source_key(b)));
+    orphans.sort_by(|a, b| both_keys(a).cmp(&both_keys(b)));
+    orphans.dedup_by(|later, first| both_keys(later) == both_keys(first));
+    (by_source, orphans)
+}
+
+fn source_key(r: &ActualReplication) -> (&Region, &FileSystemId) {
+    (&r.source_region, &r.source)
+}
+
+#[allow(clippy::type_complexity)]
+fn both_keys(r: &ActualReplication) -> ((&Region, &FileSystemId), (&Region, &FileSystemId)) {
+    (source_key(r), dest_key(r))
+}
+
+fn dest_key(r: &ActualReplication) -> (&Region, &FileSystemId) {
+    (&r.destination.region, &r.destination.file_system_id)
+}
+
+/// Keys grouped by Region (an index built once, not a filter per Region).
+fn by_region<'a>(
+    keys: &[(&'a Region, &'a FileSystemId)],
+) -> BTreeMap<&'a Region, Vec<&'a FileSystemId>> {
+    let mut out: BTreeMap<&Region, Vec<&FileSystemId>> = BTreeMap::new();
+    for (r, id) in keys {
+        out.entry(*r).or_default().push(*id);
+    }
+    out
+}
+
+/// The file systems read, by Region and id, built in one pass from the
+/// listings (a later duplicate wins, as with inserts one by one).
+fn index_file_systems(
+    listings: Vec<Vec<FileSystemInfo>>,
+) -> BTreeMap<(Region, FileSystemId), FileSystemInfo> {
+    listings
+        .into_iter()
+        .flatten()
+        .map(|f| ((f.region.clone(), f.id.clone()), f))
+        .collect()
 }
 
 async fn describe_many<R: StateReader>(
     reader: &R,
     region: &Region,
-    ids: &[FileSystemId],
+    ids: &[&FileSystemId],
 ) -> Result<Vec<FileSystemInfo>, DiscoverError> {
-    let found: Vec<Result<Option<FileSystemInfo>, DiscoverError>> = stream::iter(ids.iter())
-        .map(|id| reader.describe_file_system(region, id))
-        .buffered(CONCURRENT_DESCRIBES)
-        .collect()
-        .await;
+    let found = read::describe_all(reader, ids.iter().map(|id| (region, *id))).await;
     let mut out = Vec::new();
     for f in found {
         if let Some(f) = f? {

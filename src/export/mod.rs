@@ -15,16 +15,12 @@ mod tests;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use futures::stream::{self, StreamExt};
-
 use crate::config::format::format_source;
-use crate::discover::{
-    discover, insert_described, DiscoverErrors, StateReader, DESCRIBE_BY_ID_LIMIT,
+use crate::discover::{discover, read_file_systems, DiscoverErrors, StateReader};
+use crate::model::{
+    Account, AccountCredentials, Actual, ActualReplication, Desired, FileSystemId, Region,
+    ReplicationStatus,
 };
-use crate::model::{Actual, ActualReplication, Desired, FileSystemId, Region, ReplicationStatus};
-
-/// How many file system descriptions run at once.
-const CONCURRENT_DESCRIBES: usize = 16;
 
 /// Why the configuration could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -37,7 +33,7 @@ pub enum ExportError {
 /// Reads every replication visible in `regions`, and the source and
 /// destination file systems of each (where the caller can describe them):
 /// by id where a Region needs few, one paginated listing where it needs
-/// more than [`DESCRIBE_BY_ID_LIMIT`].
+/// more than [`crate::discover::DESCRIBE_BY_ID_LIMIT`].
 pub async fn read<R: StateReader>(
     reader: &R,
     regions: &[Region],
@@ -55,47 +51,8 @@ pub async fn read<R: StateReader>(
                 ),
             ]
         })
-        .filter(|k| !actual.file_systems.contains_key(k))
         .collect();
-    // Where many are needed, one paginated listing beats a call per id.
-    let mut per_region: BTreeMap<&Region, Vec<&FileSystemId>> = BTreeMap::new();
-    for (r, id) in &wanted {
-        per_region.entry(r).or_default().push(id);
-    }
-    let (list, by_id): (Vec<_>, Vec<_>) = per_region
-        .into_iter()
-        .partition(|(_, ids)| ids.len() > DESCRIBE_BY_ID_LIMIT);
-    let listed = futures::future::join_all(
-        list.iter()
-            .map(|(region, _)| reader.list_file_systems(region)),
-    )
-    .await;
-    let singles: Vec<(&Region, &FileSystemId)> = by_id
-        .iter()
-        .flat_map(|(r, ids)| ids.iter().map(move |id| (*r, *id)))
-        .collect();
-    let found: Vec<_> = stream::iter(singles)
-        .map(|(region, id)| reader.describe_file_system(region, id))
-        .buffered(CONCURRENT_DESCRIBES)
-        .collect()
-        .await;
-    let mut errors = Vec::new();
-    for l in listed {
-        match l {
-            Ok(fss) => {
-                for f in fss {
-                    actual
-                        .file_systems
-                        .insert((f.region.clone(), f.id.clone()), f);
-                }
-            }
-            Err(e) => errors.push(e),
-        }
-    }
-    insert_described(&mut actual, found, &mut errors);
-    if !errors.is_empty() {
-        return Err(DiscoverErrors(errors));
-    }
+    read_file_systems(reader, &mut actual, &wanted).await?;
     Ok(actual)
 }
 
@@ -163,6 +120,33 @@ fn status_word(s: &ReplicationStatus) -> &str {
     crate::health::status_name(s)
 }
 
+/// An `account` block.
+fn account_block(a: &Account) -> String {
+    let mut b = format!(
+        "account {} {{\nid = {}\n",
+        quote(&a.name),
+        quote(a.id.as_str())
+    );
+    match &a.credentials {
+        AccountCredentials::AssumeRole {
+            role_arn,
+            external_id,
+            session_name,
+        } => {
+            b.push_str(&format!("role_arn = {}\n", quote(role_arn.as_str())));
+            if let Some(e) = external_id {
+                b.push_str(&format!("external_id = {}\n", quote(e)));
+            }
+            if let Some(s) = session_name {
+                b.push_str(&format!("session_name = {}\n", quote(s)));
+            }
+        }
+        AccountCredentials::Profile(p) => b.push_str(&format!("profile = {}\n", quote(p))),
+    }
+    b.push_str("}\n");
+    b
+}
+
 /// The partition of an ARN (`aws`, `aws-cn`, ...), default `aws`.
 fn partition(arn: &str) -> &str {
     arn.split(':')
@@ -206,6 +190,13 @@ fn destination_attrs(r: &ActualReplication) -> Vec<(String, String)> {
 /// deleted are listed in a comment and left out), sorted by source Region
 /// and id, in canonical format.
 pub fn to_hcl(actual: &Actual) -> Result<String, ExportError> {
+    to_hcl_with_accounts(actual, &[])
+}
+
+/// [`to_hcl`], with the `account` blocks of `accounts` that the
+/// replications found need (a source or destination in that account), and
+/// `source_account` on each replication whose source is in one of them.
+pub fn to_hcl_with_accounts(actual: &Actual, accounts: &[Account]) -> Result<String, ExportError> {
     let mut reps: Vec<&ActualReplication> = actual.replications.iter().collect();
     reps.sort_by(|a, b| (&a.source_region, &a.source).cmp(&(&b.source_region, &b.source)));
     let regions: Vec<&str> = actual.regions.iter().map(Region::as_str).collect();
@@ -217,6 +208,19 @@ pub fn to_hcl(actual: &Actual) -> Result<String, ExportError> {
             regions.join(", ")
         }
     ));
+    let needed: Vec<&Account> = accounts
+        .iter()
+        .filter(|a| {
+            actual.replications.iter().any(|r| {
+                r.source_owner.as_ref() == Some(&a.id)
+                    || r.destination.owner.as_ref() == Some(&a.id)
+            })
+        })
+        .collect();
+    for a in &needed {
+        text.push('\n');
+        text.push_str(&account_block(a));
+    }
     let mut used: BTreeSet<String> = BTreeSet::new();
     let mut skipped = Vec::new();
     let mut blocks: BTreeMap<usize, String> = BTreeMap::new();
@@ -273,6 +277,12 @@ pub fn to_hcl(actual: &Actual) -> Result<String, ExportError> {
                 "source_region = {}\n",
                 quote(r.source_region.as_str())
             ));
+            if let Some(a) = needed
+                .iter()
+                .find(|a| r.source_owner.as_ref() == Some(&a.id))
+            {
+                b.push_str(&format!("source_account = {}\n", quote(&a.name)));
+            }
         } else {
             // Not describable here (another account): the ARN names Region and owner.
             b.push_str(&format!(

@@ -304,3 +304,46 @@ fn read_lists_busy_regions_and_describes_the_others_by_id() {
     let text = to_hcl(&got).unwrap();
     assert_eq!(text.matches("\nreplication \"").count(), 13, "{text}");
 }
+
+/// Issue 11: `export --account` writes the account blocks the replications
+/// found need (not the others) and `source_account` on each replication
+/// whose source is in one; the result loads.
+#[test]
+fn account_blocks_are_written_where_a_replication_needs_them() {
+    let mut a = Actual {
+        regions: [region("us-east-1")].into(),
+        ..Actual::default()
+    };
+    let mut f = fs("fs-0000000000000a001", "us-east-1", Some("web"));
+    f.owner = AccountId::parse("111122223333").unwrap();
+    a.file_systems.insert((f.region.clone(), f.id.clone()), f);
+    a.replications.push(rep(
+        "fs-0000000000000a001",
+        "us-east-1",
+        "fs-0000000000000b001",
+        "us-west-2",
+    ));
+    let account = |name: &str, id: &str| Account {
+        name: name.into(),
+        id: AccountId::parse(id).unwrap(),
+        credentials: AccountCredentials::AssumeRole {
+            role_arn: crate::model::RoleArn::parse(&format!("arn:aws:iam::{id}:role/r")).unwrap(),
+            external_id: Some("ext".into()),
+            session_name: None,
+        },
+    };
+    let accounts = [
+        account("prod", "111122223333"),
+        account("unused", "999999999999"),
+    ];
+    let text = to_hcl_with_accounts(&a, &accounts).unwrap();
+    assert!(text.contains("account \"prod\" {"), "{text}");
+    assert!(text.contains("external_id = \"ext\""), "{text}");
+    assert!(!text.contains("unused"), "{text}");
+    let d = load_str("export.hcl", &text, &LoadOptions::default()).unwrap();
+    assert_eq!(d.accounts.len(), 1);
+    assert_eq!(
+        d.replications[0].source_account.as_ref().unwrap().as_str(),
+        "111122223333"
+    );
+}

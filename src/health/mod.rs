@@ -72,6 +72,11 @@ pub struct Entry {
     pub source_file_system_id: String,
     /// Source Region.
     pub source_region: String,
+    /// The source's account id: observed, else declared (`source_account`,
+    /// a source ARN); `None` when neither says.
+    pub account: Option<String>,
+    /// The name of its `account` block, when it has one.
+    pub account_name: Option<String>,
     /// Destination file system id: observed, else declared, else unknown.
     pub destination_file_system_id: Option<String>,
     /// Destination Region: observed, else declared.
@@ -275,6 +280,8 @@ pub fn assess(
             drift_reason: (c.action != Action::NoOp).then(|| c.reason.clone()),
             source_file_system_id: attrs.source_file_system_id.to_string(),
             source_region: attrs.source_region.to_string(),
+            account: None,
+            account_name: None,
             destination_file_system_id: c
                 .before
                 .as_ref()
@@ -296,6 +303,23 @@ pub fn assess(
             problems: Vec::new(),
             notes: c.notes.clone(),
         };
+        let source_key = Some((
+            attrs.source_region.clone(),
+            attrs.source_file_system_id.clone(),
+        ));
+        let account = observed
+            .and_then(|r| r.source_owner.clone())
+            .or_else(|| {
+                source_key
+                    .and_then(|k| actual.file_systems.get(&k))
+                    .map(|f| f.owner.clone())
+            })
+            .or_else(|| d.and_then(|d| d.source_account.clone()));
+        e.account_name = account
+            .as_ref()
+            .and_then(|a| desired.account(a))
+            .map(|a| a.name.clone());
+        e.account = account.map(|a| a.to_string());
         if let Some(r) = observed {
             e.status = Some(r.destination.status.clone());
             e.status_message = r.destination.status_message.clone();

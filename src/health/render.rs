@@ -196,6 +196,9 @@ struct JsonEntry<'a> {
     address: &'a str,
     source_file_system_id: &'a str,
     source_region: &'a str,
+    account: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    account_name: Option<&'a str>,
     destination_file_system_id: Option<&'a str>,
     destination_region: &'a str,
     action: Action,
@@ -232,6 +235,8 @@ pub fn render_json(report: &CheckReport, out: &mut impl Write) -> io::Result<()>
                 address: &e.address,
                 source_file_system_id: &e.source_file_system_id,
                 source_region: &e.source_region,
+                account: e.account.as_deref(),
+                account_name: e.account_name.as_deref(),
                 destination_file_system_id: e.destination_file_system_id.as_deref(),
                 destination_region: &e.destination_region,
                 action: e.action,
@@ -288,8 +293,9 @@ fn seconds(d: Duration) -> String {
 /// Writes the report in the Prometheus text exposition format (version
 /// 0.0.4) for node_exporter's textfile collector: `efs_replication_healthy`,
 /// `efs_replication_lag_seconds`, `efs_replication_drift`, labelled by
-/// address, source, destination, region (the source's) and
-/// destination_region; plus the check's timestamp and counts.
+/// address, source, destination, region (the source's),
+/// destination_region and account (the source's account id); plus the
+/// check's timestamp and counts.
 pub fn render_prometheus(report: &CheckReport, out: &mut impl Write) -> io::Result<()> {
     let label_set = |e: &Entry| {
         labels(&[
@@ -301,6 +307,7 @@ pub fn render_prometheus(report: &CheckReport, out: &mut impl Write) -> io::Resu
             ),
             ("region", &e.source_region),
             ("destination_region", &e.destination_region),
+            ("account", e.account.as_deref().unwrap_or("")),
         ])
     };
     let unmanaged_labels = |u: &Unmanaged| {

@@ -46,6 +46,7 @@ fn desired(max_lag: Option<Duration>) -> Desired {
         written_regions: Default::default(),
         removed: Vec::new(),
         settings: Settings::default(),
+        accounts: Vec::new(),
     }
 }
 
@@ -266,12 +267,13 @@ fn renderers_agree_on_one_report() {
     assert_eq!(v["replications"][0]["healthy"], false);
     assert_eq!(v["replications"][0]["status_message"], "opted \"out\"");
     assert_eq!(v["checked_at"], "1970-01-01T01:38:20Z");
+    assert_eq!(v["replications"][0]["account"], "111122223333");
 
     let mut prom = Vec::new();
     render_prometheus(&r, &mut prom).unwrap();
     let prom = String::from_utf8(prom).unwrap();
     let labels = format!(
-        "{{address=\"replication.home\",source=\"{SRC}\",destination=\"{DST}\",region=\"us-east-1\",destination_region=\"us-west-2\"}}"
+        "{{address=\"replication.home\",source=\"{SRC}\",destination=\"{DST}\",region=\"us-east-1\",destination_region=\"us-west-2\",account=\"111122223333\"}}"
     );
     assert!(
         prom.contains(&format!("efs_replication_healthy{labels} 0\n")),

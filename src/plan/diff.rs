@@ -487,8 +487,15 @@ pub(super) fn compare(
     let checks_kms = want.kms_key.is_some();
     match dest {
         None if checks_az || checks_kms => notes.push(format!(
-            "destination file system {} could not be described in {}; its availability zone and KMS key were not verified",
-            e.destination.file_system_id, e.destination.region
+            "destination file system {} could not be described in {}; its availability zone and KMS key were not verified{}",
+            e.destination.file_system_id,
+            e.destination.region,
+            match (&e.destination.owner, &e.source_owner) {
+                (Some(d), Some(s)) if d != s => format!(
+                    " (it is in account {d}: an account block for it lets them be compared)"
+                ),
+                _ => String::new(),
+            }
         )),
         None => {}
         Some(info) => {

@@ -229,28 +229,54 @@ pub fn required_file_systems(
     desired: &Desired,
     replications: &[ActualReplication],
 ) -> BTreeSet<(Region, FileSystemId)> {
-    let by_source: HashMap<Key, &ActualReplication> =
-        replications.iter().map(|r| (key_of(r), r)).collect();
-    let mut out = BTreeSet::new();
+    required_keys(desired, replications)
+        .into_iter()
+        .map(|(r, id)| (r.clone(), id.clone()))
+        .collect()
+}
+
+/// [`required_file_systems`] as borrowed keys, sorted and without
+/// duplicates: built with one hash index and one sort instead of owned keys
+/// inserted one by one (10,000 declared replications make 20,000 keys).
+pub(crate) fn required_keys<'a>(
+    desired: &'a Desired,
+    replications: &'a [ActualReplication],
+) -> Vec<(&'a Region, &'a FileSystemId)> {
+    let by_source: HashMap<(&Region, &FileSystemId), &ActualReplication> = replications
+        .iter()
+        .map(|r| ((&r.source_region, &r.source), r))
+        .collect();
+    let mut out = Vec::with_capacity(desired.replications.len() * 2);
     for d in &desired.replications {
-        let k = (d.source_region.clone(), d.source.clone());
+        let k = (&d.source_region, &d.source);
         if let Some(f) = &d.destination.file_system {
             let region = f
                 .arn
                 .as_ref()
-                .map(|a| a.region.clone())
-                .unwrap_or_else(|| d.destination.region.clone());
-            out.insert((region, f.id.clone()));
+                .map(|a| &a.region)
+                .unwrap_or(&d.destination.region);
+            out.push((region, &f.id));
         }
         if let Some(r) = by_source.get(&k) {
-            out.insert((
-                r.destination.region.clone(),
-                r.destination.file_system_id.clone(),
-            ));
+            out.push((&r.destination.region, &r.destination.file_system_id));
         }
-        out.insert(k);
+        out.push(k);
     }
+    out.sort_unstable();
+    out.dedup();
     out
+}
+
+/// The file systems of a plan's scope, sorted, once each: those the planner
+/// looks at and those whose replication discovery described by id.
+fn scope_file_systems(desired: &Desired, actual: &Actual) -> Vec<(Region, FileSystemId)> {
+    let mut keys = required_keys(desired, &actual.replications);
+    keys.extend(actual.probed.iter().map(|(r, id)| (r, id)));
+    keys.sort_unstable();
+    keys.dedup();
+    keys.into_iter()
+        .map(|(r, id)| (r.clone(), id.clone()))
+        .collect()
 }
 
 /// Makes the plan. Pure: no I/O, no clock.
@@ -272,6 +298,7 @@ pub fn plan(desired: &Desired, actual: &Actual, opts: &PlanOptions) -> Result<Pl
         actual,
         &index,
         &deleted_by,
+        &desired.accounts,
     ));
     errors.extend(preflight::kms_keys(&mut drafts, actual));
     preflight::note_kept_destinations(&mut drafts);
@@ -296,12 +323,7 @@ pub fn plan(desired: &Desired, actual: &Actual, opts: &PlanOptions) -> Result<Pl
         regions: actual.regions.iter().cloned().collect(),
         // Also the file systems whose replication discovery described by
         // id, so that a stale-plan check reads them (and it) again.
-        file_systems: required_file_systems(desired, &actual.replications)
-            .into_iter()
-            .chain(actual.probed.iter().cloned())
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect(),
+        file_systems: scope_file_systems(desired, actual),
     };
     let fingerprint = fingerprint(actual, &scope);
     let changes = drafts

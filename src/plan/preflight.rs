@@ -14,7 +14,7 @@ use super::{
     PlanError, ORPHAN_PREFIX,
 };
 use crate::model::{
-    AccountId, Actual, ActualReplication, KeyResolution, Protection, ReplicationStatus,
+    Account, AccountId, Actual, ActualReplication, KeyResolution, Protection, ReplicationStatus,
 };
 
 /// A replication in the way: a dependency if it goes away, else an error.
@@ -99,6 +99,7 @@ pub(super) fn preflight(
     actual: &Actual,
     index: &Index<'_>,
     deleted_by: &HashMap<Key, String>,
+    accounts: &[Account],
 ) -> Vec<PlanError> {
     let mut errors = Vec::new();
     let planned_orphans: BTreeSet<String> = drafts
@@ -208,38 +209,40 @@ pub(super) fn preflight(
             }
             _ => false,
         };
-        if cross_account {
+        if let (true, Some(dest_account)) = (cross_account, &dest_account) {
             if d.destination.role_arn.is_none() {
                 errors.push(PlanError::MissingRole {
                     address: address.clone(),
-                    destination_account: dest_account
-                        .as_ref()
-                        .map(|a| a.to_string())
-                        .unwrap_or_default(),
+                    destination_account: dest_account.to_string(),
                     source_account: our_account
                         .clone()
                         .map(|a| a.to_string())
                         .unwrap_or_default(),
                 });
             }
-            let what = format!(
-                "destination {} in account {}, which these credentials cannot describe: its existence, state, encryption and overwrite protection (which must be DISABLED)",
-                dk.1,
-                dest_account.map(|a| a.to_string()).unwrap_or_default()
-            );
-            if replaces.is_some() {
-                undecided.push(what);
-            } else {
-                dr.notes.push(format!("{what} were not verified"));
+            // With an account block, the destination was described with
+            // that account's credentials and is checked as any other.
+            if accounts.iter().all(|a| &a.id != dest_account) {
+                let what = format!(
+                    "destination {} in account {dest_account}, which has no account block: its existence, state, encryption and overwrite protection (which must be DISABLED)",
+                    dk.1
+                );
+                if replaces.is_some() {
+                    undecided.push(what);
+                } else {
+                    dr.notes.push(format!(
+                        "{what} were not verified; add an account block with id = \"{dest_account}\" and role_arn = \"arn:aws:iam::{dest_account}:role/ROLE\" (or profile = \"PROFILE\") to describe it with that account's credentials"
+                    ));
+                }
+                push_undecided(
+                    &mut errors,
+                    &mut dr.notes,
+                    &address,
+                    undecided,
+                    replaces.as_deref(),
+                );
+                continue;
             }
-            push_undecided(
-                &mut errors,
-                &mut dr.notes,
-                &address,
-                undecided,
-                replaces.as_deref(),
-            );
-            continue;
         }
         let Some(info) = actual.file_systems.get(&dk) else {
             errors.push(PlanError::DestinationNotFound {

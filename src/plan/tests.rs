@@ -151,6 +151,7 @@ pub(super) fn desired(mut reps: Vec<DesiredReplication>) -> Desired {
         replications: reps,
         removed: Vec::new(),
         settings: Settings::default(),
+        accounts: Vec::new(),
         written_regions: BTreeSet::new(),
     };
     // These tests write every Region they use.
@@ -1474,5 +1475,87 @@ fn an_overwrite_is_counted_compensated_and_blocked_by_prevent_destroy() {
                 if address == "replication.back" && file_system == fsid(1).as_str()
         )),
         "{errs}"
+    );
+}
+
+/// Issue 11: with an `account` block for the destination's account, the
+/// destination (described with that account's credentials) is preflighted
+/// as one in the source's account: protection, no note; without the
+/// block, the note names the block to add; an existing replication whose
+/// destination could not be described says which account it is in.
+#[test]
+fn a_cross_account_destination_with_an_account_block_is_preflighted_as_any() {
+    let other = AccountId::parse(OTHER_ACCOUNT).unwrap();
+    let mut d = decl("x", 5, "us-east-1", "us-west-2");
+    d.destination.file_system = Some(
+        FileSystemRef::parse(&format!(
+            "arn:aws:elasticfilesystem:us-west-2:{OTHER_ACCOUNT}:file-system/{}",
+            fsid(6)
+        ))
+        .unwrap(),
+    );
+    d.destination.role_arn = Some(RoleArn::parse("arn:aws:iam::111122223333:role/r").unwrap());
+    let w = World::new(&["us-east-1", "us-west-2"])
+        .fs(5, "us-east-1")
+        .with_fs(6, "us-west-2", |f| f.owner = other.clone());
+    let mut with_block = desired(vec![d.clone()]);
+    with_block.accounts = vec![crate::model::Account {
+        name: "dr".into(),
+        id: other.clone(),
+        credentials: crate::model::AccountCredentials::Profile("dr".into()),
+    }];
+    let errs = run(&with_block, &w).unwrap_err();
+    assert!(
+        errs.0
+            .iter()
+            .any(|e| matches!(e, PlanError::DestinationProtected { .. })),
+        "{errs:?}"
+    );
+    let w2 = World::new(&["us-east-1", "us-west-2"])
+        .fs(5, "us-east-1")
+        .with_fs(6, "us-west-2", |f| {
+            f.owner = other.clone();
+            f.protection = Some(Protection::Disabled);
+        });
+    let p = run(&with_block, &w2).unwrap();
+    let c = change(&p, "replication.x");
+    assert_eq!(c.action, Action::Create);
+    assert!(c.notes.is_empty(), "{:?}", c.notes);
+    // Without the block: not verified, and the note says what to add.
+    let p = run(&desired(vec![d]), &w).unwrap();
+    let c = change(&p, "replication.x");
+    assert!(
+        c.notes.iter().any(|n| n.contains("has no account block")
+            && n.contains(&format!("id = \"{OTHER_ACCOUNT}\""))),
+        "{:?}",
+        c.notes
+    );
+
+    // An existing replication into another account whose destination could
+    // not be described: the note names that account.
+    let w = World::new(&["us-east-1", "us-west-2"])
+        .fs(1, "us-east-1")
+        .repl_with(1, "us-east-1", 2, "us-west-2", |r| {
+            r.destination.owner = Some(other.clone());
+            r.destination.role_arn = Some("arn:aws:iam::111122223333:role/r".into());
+        });
+    let mut d = decl("a", 1, "us-east-1", "us-west-2");
+    d.destination.file_system = Some(
+        FileSystemRef::parse(&format!(
+            "arn:aws:elasticfilesystem:us-west-2:{OTHER_ACCOUNT}:file-system/{}",
+            fsid(2)
+        ))
+        .unwrap(),
+    );
+    d.destination.role_arn = Some(RoleArn::parse("arn:aws:iam::111122223333:role/r").unwrap());
+    d.destination.kms_key = Some(KmsKeyRef::parse("alias/dr").unwrap());
+    let p = run(&desired(vec![d]), &w).unwrap();
+    let c = change(&p, "replication.a");
+    assert!(
+        c.notes
+            .iter()
+            .any(|n| n.contains(&format!("it is in account {OTHER_ACCOUNT}"))),
+        "{:?}",
+        c.notes
     );
 }

@@ -168,3 +168,74 @@ replication "x" {{
     );
     emu.shutdown().await;
 }
+
+/// Issue 11: with an account block for the destination's account, the
+/// destination is described with that account's credentials (its role
+/// assumed once through STS, reached with the SDK's per-service variable
+/// `AWS_ENDPOINT_URL_STS`), so nothing is left unverified; without one, the
+/// plan says which block to add.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_account_block_describes_the_destination_with_its_own_credentials() {
+    let (emu, src, dst, dir) = cross_account().await;
+    let arn = format!("arn:aws:elasticfilesystem:us-west-2:{ACCOUNT_B}:file-system/{dst}");
+    let block = format!(
+        r#"
+account "backup" {{
+  id       = "{ACCOUNT_B}"
+  role_arn = "arn:aws:iam::{ACCOUNT_B}:role/efs-replicator"
+}}
+"#
+    );
+    let cfg = config(&src, &format!("file_system_id = \"{arn}\""));
+    let (c, v) = check_json(&emu, dir.path(), &format!("{block}{cfg}")).await;
+    assert_eq!(c, 0, "{v:#}");
+    assert_eq!(v["replications"][0]["drift"], false, "{v:#}");
+    let stats = emu.stats();
+    assert_eq!(stats["by_operation"]["AssumeRole"], 1, "{stats:#}");
+    let described_as_b = stats["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["operation"] == "DescribeFileSystems" && r["account"] == ACCOUNT_B)
+        .count();
+    assert!(described_as_b >= 1, "{stats:#}");
+
+    // A new replication into B's file system: planned with B's view of it.
+    let b = client(&emu, "us-west-2", KEY_B);
+    let other = create_fs(&b, "other", None, None).await;
+    let a = client(&emu, "us-east-1", KEY_A);
+    let src2 = create_fs(&a, "src2", None, None).await;
+    let arn2 = format!("arn:aws:elasticfilesystem:us-west-2:{ACCOUNT_B}:file-system/{other}");
+    let new = config(&src2, &format!("file_system_id = \"{arn2}\"")).replace("\"x\"", "\"y\"");
+    let path = write(dir.path(), "x.hcl", &format!("{block}{cfg}{new}"));
+    let o = run(
+        vec!["plan".into(), path.display().to_string()],
+        emu.base_url(),
+        dir.path(),
+    )
+    .await;
+    let out = text(&o.stdout) + &text(&o.stderr);
+    // Its protection (ENABLED) was read in account B: the plan refuses
+    // without allow_overwrite instead of noting it could not verify.
+    assert!(
+        out.contains(&other) && out.contains("allow_overwrite"),
+        "{out}"
+    );
+    assert!(!out.contains("not verified"), "{out}");
+    // Without the block: a note naming the block to add.
+    let path = write(dir.path(), "x.hcl", &format!("{cfg}{new}"));
+    let o = run(
+        vec!["plan".into(), path.display().to_string()],
+        emu.base_url(),
+        dir.path(),
+    )
+    .await;
+    let out = text(&o.stdout);
+    assert!(
+        out.contains(&format!(
+            "in account {ACCOUNT_B}, which has no account block"
+        )) && out.contains(&format!("id = \"{ACCOUNT_B}\"")),
+        "{out}"
+    );
+    emu.shutdown().await;
+}

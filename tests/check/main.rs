@@ -12,6 +12,7 @@ mod export;
 mod golden;
 #[path = "../kit/mod.rs"]
 mod kit;
+mod organisation;
 mod pipe;
 
 use std::path::{Path, PathBuf};
@@ -156,8 +157,18 @@ pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 /// Runs the binary with a clean AWS environment (account A's key, no
 /// config files, no IMDS) against the emulator at `url`.
 pub async fn run(args: Vec<String>, url: &str, home: &Path) -> Output {
+    run_env(args, url, home, &[]).await
+}
+
+/// [`run`], with extra environment variables (set after the defaults; an
+/// empty value removes the variable).
+pub async fn run_env(args: Vec<String>, url: &str, home: &Path, extra: &[(&str, &str)]) -> Output {
     let home = home.to_owned();
     let url = url.to_owned();
+    let extra: Vec<(String, String)> = extra
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
     tokio::task::spawn_blocking(move || {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_efs-replicator"));
         cmd.args(&args);
@@ -174,7 +185,15 @@ pub async fn run(args: Vec<String>, url: &str, home: &Path) -> Output {
             .env("AWS_SECRET_ACCESS_KEY", "test-secret")
             .env("AWS_REGION", "us-east-1")
             .env("AWS_ENDPOINT_URL_EFS", &url)
+            .env("AWS_ENDPOINT_URL_STS", &url)
             .env("AWS_ENDPOINT_URL_KMS", &url);
+        for (k, v) in &extra {
+            if v.is_empty() {
+                cmd.env_remove(k);
+            } else {
+                cmd.env(k, v);
+            }
+        }
         cmd.output().expect("binary runs")
     })
     .await

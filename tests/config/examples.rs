@@ -95,10 +95,14 @@ fn cross_account_example_interpolates_the_account() {
     let r = &d.replications[0];
     assert_eq!(r.source_region.as_str(), "eu-west-1");
     assert_eq!(r.source_account.as_ref().unwrap().as_str(), "111122223333");
+    // EFS's role is in the source account.
     let role = r.destination.role_arn.as_ref().unwrap();
-    assert_eq!(role.account().as_str(), "444455556666");
+    assert_eq!(role.account().as_str(), "111122223333");
     let fs = r.destination.file_system.as_ref().unwrap();
     assert_eq!(fs.arn.as_ref().unwrap().account.as_str(), "444455556666");
+    // Each side is read with its own account's credentials.
+    let ids: Vec<&str> = d.accounts.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(ids, ["444455556666", "111122223333"]);
 }
 
 #[test]
@@ -149,4 +153,32 @@ fn decommission_example_has_a_removed_block() {
     assert_eq!(d.removed.len(), 1);
     assert_eq!(d.removed[0].source.as_str(), "fs-0987654321fedcba0");
     assert!(!d.settings.prune);
+}
+
+/// Issue 11: ten accounts, each with its block, sources in three Regions.
+#[test]
+fn organisation_example_spans_ten_accounts_and_several_regions() {
+    let d = load("organisation");
+    assert_eq!(d.accounts.len(), 10);
+    assert_eq!(d.replications.len(), 20);
+    let accounts: std::collections::BTreeSet<_> = d
+        .replications
+        .iter()
+        .map(|r| r.source_account.clone().expect("source_account"))
+        .collect();
+    assert_eq!(accounts.len(), 10);
+    let regions: std::collections::BTreeSet<_> = d
+        .replications
+        .iter()
+        .map(|r| r.source_region.clone())
+        .collect();
+    assert_eq!(regions.len(), 3);
+    for a in &d.accounts {
+        match &a.credentials {
+            efs_replicator::model::AccountCredentials::AssumeRole { role_arn, .. } => {
+                assert_eq!(role_arn.account(), a.id)
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 }

@@ -353,6 +353,11 @@ pub struct CheckEntry {
     pub source_file_system_id: String,
     /// Source Region.
     pub source_region: String,
+    /// The source's account id: observed, else declared; null when unknown.
+    pub account: Option<String>,
+    /// The name of its `account` block; absent when it has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_name: Option<String>,
     /// Destination file system: observed, else declared, else null.
     pub destination_file_system_id: Option<String>,
     /// Destination Region.

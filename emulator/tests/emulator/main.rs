@@ -12,6 +12,7 @@ mod file_systems;
 mod kms;
 mod persistence;
 mod replication;
+mod sts;
 mod throttling;
 mod variants;
 
