@@ -16,22 +16,12 @@
 
 use std::time::{Duration, Instant};
 
-use efs_replicator::apply::{execute, ApplyOptions, EfsWriter, Event, Outcome, Reporter};
+use efs_replicator::apply::{execute, ApplyOptions, EfsWriter, Outcome};
 use efs_replicator::discover::{discover, ConnectOptions, EfsReader};
 use efs_replicator::plan::{plan, PlanOptions};
-use serde_json::{json, Value};
 
-struct Quiet;
-impl Reporter for Quiet {
-    fn event(&self, _: &Event<'_>) {}
-}
-
-fn env_num(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+mod support;
+use support::{env_num, seed_creates, Quiet};
 
 #[tokio::main]
 async fn main() {
@@ -41,24 +31,7 @@ async fn main() {
     let parallelism = env_num("BENCH_PARALLELISM", 10) as usize;
 
     let dir = tempfile::tempdir().unwrap();
-    let fss: Vec<Value> = (1..=n)
-        .map(|i| {
-            json!({"id": format!("fs-{i:08x}"), "region": "us-east-1", "account": "123456789012",
-                   "performance_mode": "generalPurpose", "throughput_mode": "elastic",
-                   "encrypted": true, "protection": "ENABLED"})
-        })
-        .collect();
-    let state = dir.path().join("state.json");
-    std::fs::write(&state, json!({"file_systems": fss}).to_string()).unwrap();
-    let mut hcl = String::from("settings {\n  region = \"us-east-1\"\n}\n");
-    for i in 1..=n {
-        hcl.push_str(&format!(
-            "replication \"r{i}\" {{\n  source_file_system_id = \"fs-{i:08x}\"\n  destination {{\n    region = \"us-west-2\"\n  }}\n}}\n"
-        ));
-    }
-    let cfg_dir = dir.path().join("config");
-    std::fs::create_dir(&cfg_dir).unwrap();
-    std::fs::write(cfg_dir.join("main.hcl"), hcl).unwrap();
+    let (state, cfg_dir) = seed_creates(dir.path(), n);
 
     let emu = efs_emulator::start(efs_emulator::Config {
         state_file: Some(state),
