@@ -289,8 +289,14 @@ fn differences(saved: &Plan, rebuilt: &Plan) -> Vec<String> {
             (None, None) => {}
         }
     }
-    if saved.steps.len() == rebuilt.steps.len() && saved.steps != rebuilt.steps && out.is_empty() {
-        out.push("the steps are in another order".to_owned());
+    // The comparisons by id and address above see the first of a repeated
+    // id or address only; apply would run the last. Whatever they missed
+    // (a repeated step or change, another order) is a difference too.
+    if out.is_empty() && (saved.steps != rebuilt.steps || saved.changes != rebuilt.changes) {
+        out.push(
+            "the steps or changes differ from the plan (a repeated id or address, or another order)"
+                .to_owned(),
+        );
     }
     if saved.unmanaged != rebuilt.unmanaged {
         out.push(format!(
@@ -441,5 +447,38 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    /// A saved plan that repeats a step id (or a change address) with
+    /// another content: the comparisons by id see the first, apply would run
+    /// the last, so the repetition itself must be named.
+    #[test]
+    fn a_repeated_step_id_is_a_difference() {
+        use super::super::types::{Step, StepKind};
+        let fs = FileSystemId::parse("fs-00000001").unwrap();
+        let other = FileSystemId::parse("fs-00000002").unwrap();
+        let region = Region::parse("us-east-1").unwrap();
+        let step = |source: &FileSystemId| Step {
+            id: 1,
+            kind: StepKind::Delete {
+                source_file_system_id: source.clone(),
+                region: region.clone(),
+                orphan: None,
+            },
+            depends_on: vec![],
+            expect: None,
+        };
+        let plan = Plan {
+            changes: vec![],
+            steps: vec![step(&fs)],
+            unmanaged: vec![],
+            scope: Default::default(),
+            fingerprint: "sha256:0".into(),
+        };
+        assert!(differences(&plan, &plan).is_empty());
+        let mut tampered = plan.clone();
+        tampered.steps.push(step(&other));
+        let d = differences(&tampered, &plan);
+        assert!(d.iter().any(|d| d.contains("repeated id")), "{d:?}");
     }
 }
