@@ -5,7 +5,9 @@
 //! compares it with what the step's [`Expect`] recorded at plan time: the
 //! destination and creation time of a replication, the protection of a file
 //! system. The step proceeds only when they agree; otherwise it fails with
-//! "changed since plan" and its dependents are skipped.
+//! "changed since plan" and its dependents are skipped. A compensation
+//! (`restore-protection`) writes only where the protection still reads
+//! `DISABLED`.
 //!
 //! Reads only; never writes. A re-read that fails fails the step: nothing
 //! destructive is sent on a guess.
@@ -34,7 +36,14 @@ pub(crate) async fn check<O: Operations>(
     creates_from: Option<&FileSystemId>,
 ) -> Result<Guard, StepError> {
     let Some(expect) = &step.expect else {
-        return Ok(Guard::Proceed);
+        return match &step.kind {
+            StepKind::RestoreProtection {
+                file_system_id: fs,
+                region,
+                ..
+            } => restore_needed(ops, region, fs).await,
+            _ => Ok(Guard::Proceed),
+        };
     };
     match (&step.kind, expect) {
         (
@@ -164,6 +173,30 @@ pub(crate) async fn check<O: Operations>(
             "run plan again",
         ))),
     }
+}
+
+/// A compensation sets the protection back only where it is still
+/// `DISABLED`, as this run's protection change left it: a file system that
+/// became a destination after all (`REPLICATING`: the create went through,
+/// or it belongs to a replication this run did not lift it for), or whose
+/// protection someone set meanwhile, is left as it is, with a note.
+async fn restore_needed<O: Operations>(
+    ops: &O,
+    region: &crate::model::Region,
+    fs: &FileSystemId,
+) -> Result<Guard, StepError> {
+    Ok(match ops.file_system(region, fs).await? {
+        None => Guard::Done(format!(
+            "not restored: file system {fs} ({region}) no longer exists"
+        )),
+        Some(info) => match info.protection {
+            Some(Protection::Disabled) => Guard::Proceed,
+            p => Guard::Done(format!(
+                "not restored: overwrite protection of {fs} ({region}) reads {}, not the DISABLED this run set",
+                p.as_ref().map_or("unknown", |p| p.as_str())
+            )),
+        },
+    })
 }
 
 fn changed_error(operation: &str, region: &str, message: String, hint: &str) -> StepError {

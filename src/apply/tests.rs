@@ -15,6 +15,8 @@ struct Scripted {
     max_in_flight: AtomicUsize,
     /// Turns this channel on when a call starts that reads like the string.
     interrupt_on: Option<(String, watch::Sender<bool>)>,
+    /// The protection every file system reads, instead of the last one set.
+    protection: Option<crate::model::Protection>,
 }
 
 impl Scripted {
@@ -72,12 +74,37 @@ impl Operations for Scripted {
     ) -> Result<Option<ActualReplication>, StepError> {
         Ok(None)
     }
+    /// A file system whose protection is the last one set by this fake
+    /// (`ENABLED` before any), so that a compensation finds what the run
+    /// left.
     async fn file_system(
         &self,
-        _: &Region,
-        _: &FileSystemId,
+        r: &Region,
+        f: &FileSystemId,
     ) -> Result<Option<FileSystemInfo>, StepError> {
-        Ok(None)
+        let prefix = format!("protect {f} ");
+        let protection = self
+            .calls
+            .lock()
+            .unwrap()
+            .iter()
+            .rev()
+            .find_map(|c| c.strip_prefix(&prefix).map(crate::model::Protection::parse))
+            .unwrap_or(crate::model::Protection::Enabled);
+        let protection = self.protection.clone().unwrap_or(protection);
+        Ok(Some(FileSystemInfo {
+            id: f.clone(),
+            region: r.clone(),
+            owner: crate::model::AccountId::parse("111122223333").unwrap(),
+            life_cycle_state: "available".into(),
+            encrypted: true,
+            kms_key_id: None,
+            availability_zone: None,
+            performance_mode: "generalPurpose".into(),
+            throughput_mode: None,
+            protection: Some(protection),
+            name: None,
+        }))
     }
     async fn list_replications(&self, _: &Region) -> Result<Listing, StepError> {
         Ok(Listing::default())
@@ -353,6 +380,32 @@ async fn a_failed_create_has_the_lifted_protection_restored() {
     let back = report.address("replication.back").unwrap();
     assert_eq!(back.outcome, Outcome::Done);
     assert_eq!(back.compensation, None);
+}
+
+/// Issue 9: a compensation writes only where the protection still reads
+/// DISABLED: a file system that reads REPLICATING when the create failed
+/// (it is a destination after all) is left alone, with a note.
+#[tokio::test]
+async fn a_compensation_leaves_a_protection_it_does_not_find_disabled() {
+    let ops = Scripted {
+        fail: vec![format!("create {}", fs(2))],
+        protection: Some(crate::model::Protection::Replicating),
+        ..Scripted::default()
+    };
+    let (_tx, rx) = watch::channel(false);
+    let report = execute(&overwrite_plan(), &ops, &opts(), &Quiet, rx).await;
+    let calls = ops.calls.lock().unwrap().clone();
+    assert!(
+        !calls.contains(&format!("protect {} ENABLED", fs(9))),
+        "{calls:?}"
+    );
+    let back = report.address("replication.back").unwrap();
+    assert!(
+        back.compensation
+            .as_deref()
+            .is_some_and(|c| c.contains("not restored") && c.contains("REPLICATING")),
+        "{back:?}"
+    );
 }
 
 /// Issue 9: an interrupt after the protection was lifted skips the create,
