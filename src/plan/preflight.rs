@@ -358,8 +358,19 @@ pub(super) fn preflight(
     errors
 }
 
+/// A declared KMS key that could not be resolved: the note when nothing
+/// destructive depends on it, else why and what to do.
+struct Unresolved {
+    note: String,
+    why: String,
+    fix: String,
+}
+
 /// Declared KMS keys as KMS resolved them: one that does not exist is an
-/// error; one that could not be looked up gets a note naming what to grant.
+/// error; one that could not be looked up gets a note naming what to grant,
+/// except an alias when the change would first delete the current
+/// replication (a replace): which key the new replication would use cannot
+/// be decided, and the delete cannot be taken back, so that is an error.
 pub(super) fn kms_keys(drafts: &mut [Draft<'_>], actual: &Actual) -> Vec<PlanError> {
     let mut errors = Vec::new();
     for dr in drafts.iter_mut() {
@@ -368,20 +379,48 @@ pub(super) fn kms_keys(drafts: &mut [Draft<'_>], actual: &Actual) -> Vec<PlanErr
             continue;
         };
         let region = &d.destination.region;
-        match actual.kms_key(region, k) {
-            Some(KeyResolution::NotFound(message)) => errors.push(PlanError::KmsKeyNotFound {
+        let unresolved = match actual.kms_key(region, k) {
+            Some(KeyResolution::NotFound(message)) => {
+                errors.push(PlanError::KmsKeyNotFound {
+                    address: dr.address.clone(),
+                    key: k.to_string(),
+                    region: region.to_string(),
+                    message: message.clone(),
+                });
+                continue;
+            }
+            Some(KeyResolution::AccessDenied(message)) => Unresolved {
+                note: format!(
+                    "KMS key {k} could not be resolved in {region}: kms:DescribeKey was denied ({message}); grant kms:DescribeKey on it so that the key is compared exactly"
+                ),
+                why: format!("kms:DescribeKey was denied ({message})"),
+                fix: format!("grant kms:DescribeKey on {k} in {region}"),
+            },
+            Some(KeyResolution::Failed(message)) => Unresolved {
+                note: format!(
+                    "KMS key {k} could not be resolved in {region} ({message}); the key was compared as written"
+                ),
+                why: format!("DescribeKey failed: {message}"),
+                fix: format!("make DescribeKey of {k} in {region} succeed"),
+            },
+            Some(KeyResolution::Key(_)) | None => continue,
+        };
+        // A key id or key ARN is compared exactly without KMS; an alias
+        // is not.
+        match dr.deletes.filter(|_| dr.create.is_some() && k.is_alias()) {
+            Some(current) => errors.push(PlanError::Unverified {
                 address: dr.address.clone(),
-                key: k.to_string(),
-                region: region.to_string(),
-                message: message.clone(),
+                check: format!("which key {k} names in {region} ({})", unresolved.why),
+                destructive: format!(
+                    "delete the current replication {}",
+                    describe_replication(current)
+                ),
+                hint: format!(
+                    "the current replication is kept; {} so that the key is compared exactly, or name the key by its key ARN, then plan again",
+                    unresolved.fix
+                ),
             }),
-            Some(KeyResolution::AccessDenied(message)) => dr.notes.push(format!(
-                "KMS key {k} could not be resolved in {region}: kms:DescribeKey was denied ({message}); grant kms:DescribeKey on it so that the key is compared exactly"
-            )),
-            Some(KeyResolution::Failed(message)) => dr.notes.push(format!(
-                "KMS key {k} could not be resolved in {region} ({message}); the key was compared as written"
-            )),
-            Some(KeyResolution::Key(_)) | None => {}
+            None => dr.notes.push(unresolved.note),
         }
     }
     errors
