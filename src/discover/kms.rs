@@ -166,8 +166,17 @@ pub fn key_references(desired: &Desired) -> BTreeSet<(Region, KmsKeyRef)> {
 
 /// Resolves every declared key reference, once each, concurrently.
 pub async fn resolve_keys(resolver: &impl KeyResolver, desired: &Desired) -> Vec<ResolvedKey> {
+    resolve_references(resolver, key_references(desired)).await
+}
+
+/// Resolves each (Region, reference), concurrently, sorted by them: what
+/// discovery does for the declared keys and the stale-plan check does for
+/// the keys of a plan's scope.
+pub async fn resolve_references(
+    resolver: &impl KeyResolver,
+    refs: impl IntoIterator<Item = (Region, KmsKeyRef)>,
+) -> Vec<ResolvedKey> {
     use futures::stream::{self, StreamExt};
-    let refs = key_references(desired);
     let mut out: Vec<ResolvedKey> = stream::iter(refs)
         .map(|(region, reference)| async move {
             let resolution = resolver.describe_key(None, &region, &reference).await;
