@@ -528,6 +528,10 @@ pub struct Removed {
     /// plan error.
     #[serde(default)]
     pub destination: Option<FileSystemId>,
+    /// The account the source is in (`source_account`, or a source ARN's
+    /// account): the replication is read and deleted with its credentials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_account: Option<AccountId>,
 }
 
 /// The `settings` block.

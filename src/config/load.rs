@@ -66,6 +66,7 @@ const REMOVED_ATTRS: &[&str] = &[
     "source_file_system_id",
     "source_region",
     "destination_file_system_id",
+    "source_account",
 ];
 const SETTINGS_ATTRS: &[&str] = &[
     "region",
@@ -1841,11 +1842,19 @@ impl Loader {
             ) else {
                 continue;
             };
+            let source_account = self.source_account(
+                fi,
+                attrs.get("source_account"),
+                scope,
+                "removed: ",
+                source.arn.as_ref(),
+            );
             out.push((
                 Removed {
                     source: source.id,
                     source_region: region,
                     destination: pinned,
+                    source_account,
                 },
                 fi,
                 span,

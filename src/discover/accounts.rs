@@ -4,13 +4,14 @@
 //! default credentials read everything else.
 //!
 //! A Region is read in every account that has something there (a source, a
-//! destination; the default account for replications without an account
-//! block, `removed` blocks and `--region`): one paginated listing per
+//! destination, the source of a `removed` block; the default account for
+//! those without an account block and for `--region`): one paginated listing per
 //! (account, Region), run concurrently, their views put together, so that
 //! discovery, the stale-plan check and apply's waits see every account at
 //! once through the one read path. A file system is described, and apply
 //! writes to it, with the credentials of the account it belongs to: known
-//! from the configuration (`source_account`, a destination ARN) or learnt
+//! from the configuration (`source_account` of a replication or a `removed`
+//! block, a source or destination ARN) or learnt
 //! from what the listings reported; when neither says, each account read in
 //! its Region is asked in turn.
 //!
@@ -84,11 +85,17 @@ impl AccountReaders {
                 routes.insert((d.destination.region.clone(), f.id.clone()), dest);
             }
         }
+        // A removed block's replication is read, and deleted, in its
+        // source's account, as a declared one is.
         for r in &desired.removed {
+            let src = known(&r.source_account);
             in_region
                 .entry(r.source_region.clone())
                 .or_default()
-                .insert(None);
+                .insert(src.clone());
+            routes
+                .entry((r.source_region.clone(), r.source.clone()))
+                .or_insert(src);
         }
         out.in_region = in_region;
         out.routes = Mutex::new(routes);

@@ -164,6 +164,7 @@ pub(super) fn removed(src: u32, r: &str) -> Removed {
         source: fsid(src),
         source_region: region(r),
         destination: None,
+        source_account: None,
     }
 }
 

@@ -1,4 +1,5 @@
-//! Integration tests of `check` and `export` against the EFS emulator
+//! Integration tests of `check` and `export` (and of several accounts end to
+//! end, `organisation.rs`, `removed.rs`) against the EFS emulator
 //! (in-process on 127.0.0.1:0) through the real `aws-sdk-efs` client: the
 //! library path with a fixed `now` for golden output, and the built binary
 //! for exit codes and output. Faults are made with the emulator's admin API
@@ -14,6 +15,7 @@ mod golden;
 mod kit;
 mod organisation;
 mod pipe;
+mod removed;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
