@@ -1,7 +1,8 @@
 //! Preflight: what would make apply fail, found at plan time and reported
 //! all at once: the source (exists, available, not a destination elsewhere),
 //! an existing destination (exists, available, in no other replication,
-//! protection DISABLED or consent to disable it), cross-account roles,
+//! protection DISABLED or consent to disable it), cross-account roles (and
+//! a role in an account without an `account` block),
 //! `prevent_destroy`. A replication in the way becomes a dependency when the
 //! plan deletes it, or an error saying which `removed` block to add. Pure.
 
@@ -14,7 +15,8 @@ use super::{
     PlanError, ORPHAN_PREFIX,
 };
 use crate::model::{
-    Account, AccountId, Actual, ActualReplication, KeyResolution, Protection, ReplicationStatus,
+    Account, AccountId, Actual, ActualReplication, DesiredReplication, KeyResolution, Protection,
+    ReplicationStatus,
 };
 
 /// A replication in the way: a dependency if it goes away, else an error.
@@ -182,6 +184,9 @@ pub(super) fn preflight(
         let our_account: Option<AccountId> = source_info
             .map(|i| i.owner.clone())
             .or_else(|| d.source_account.clone());
+        if let Some(note) = role_account_note(d, our_account.as_ref(), index, accounts) {
+            dr.notes.push(note);
+        }
         let Some(dk) = declared_destination_key(d) else {
             push_undecided(
                 &mut errors,
@@ -356,6 +361,38 @@ pub(super) fn preflight(
     }
 
     errors
+}
+
+/// A `role_arn` in an account that has no `account` block and is not the
+/// source's (nor, when the source's is not known, the default
+/// credentials'): EFS assumes the role in the source's account, and nothing
+/// of that account was read. Says what was not verified and which block to
+/// add.
+fn role_account_note(
+    d: &DesiredReplication,
+    source_account: Option<&AccountId>,
+    index: &Index<'_>,
+    accounts: &[Account],
+) -> Option<String> {
+    let role = d.destination.role_arn.as_ref()?;
+    let x = role.account();
+    if accounts.iter().any(|a| a.id == x)
+        || source_account == Some(&x)
+        || (source_account.is_none() && index.caller.as_ref() == Some(&x))
+    {
+        return None;
+    }
+    let block = format!(
+        "add an account block with id = \"{x}\" and role_arn = \"arn:aws:iam::{x}:role/ROLE\" (or profile = \"PROFILE\") and set source_account to its name, so that the source is read with that account's credentials"
+    );
+    Some(match source_account {
+        Some(s) => format!(
+            "role_arn {role} is in account {x}, which has no account block, and the source is in account {s}: EFS assumes the role in the source's account, so whether this role can be used was not verified; check role_arn, or, if the source is meant to be in account {x}, {block}"
+        ),
+        None => format!(
+            "role_arn {role} is in account {x}, which has no account block: whether the source is in that account (EFS assumes the role in the source's account) was not verified; if it is, {block}"
+        ),
+    })
 }
 
 /// A declared KMS key that could not be resolved: the note when nothing
