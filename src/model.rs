@@ -329,6 +329,14 @@ impl KmsKeyRef {
             .and_then(|rest| rest.split(':').nth(2))
     }
 
+    /// The account named by a key or alias ARN (`None` for an id or alias name).
+    pub fn account(&self) -> Option<&str> {
+        self.0
+            .strip_prefix("arn:")
+            .and_then(|rest| rest.split(':').nth(3))
+            .filter(|a| !a.is_empty())
+    }
+
     /// The key id part (`UUID` or `mrk-...`) when this names a key, not an alias.
     pub fn key_id(&self) -> Option<&str> {
         if self.is_alias() {
@@ -477,6 +485,37 @@ impl Desired {
     /// The `account` block for an account id, if any.
     pub fn account(&self, id: &AccountId) -> Option<&Account> {
         self.accounts.iter().find(|a| &a.id == id)
+    }
+
+    /// Whose credentials resolve `d`'s `kms_key_id` with `DescribeKey`: the
+    /// account of a key or alias ARN, else the source's account (the
+    /// destination the replication creates is in it, and an alias is its
+    /// account's own), when that account has an `account` block; `None`:
+    /// the default credentials.
+    pub fn key_account(&self, d: &DesiredReplication) -> Option<AccountId> {
+        let key = d
+            .destination
+            .kms_key
+            .as_ref()
+            .and_then(|k| AccountId::parse(k.account()?).ok());
+        key.or_else(|| d.source_account.clone())
+            .filter(|a| self.account(a).is_some())
+    }
+
+    /// The distinct KMS key references the configuration declares, each as
+    /// it is resolved: a replication's `kms_key_id` in its destination's
+    /// Region, with [`Desired::key_account`]'s credentials. Sorted.
+    pub fn key_references(&self) -> BTreeSet<KeyReference> {
+        self.replications
+            .iter()
+            .filter_map(|d| {
+                d.destination.kms_key.as_ref().map(|k| KeyReference {
+                    account: self.key_account(d),
+                    region: d.destination.region.clone(),
+                    reference: k.clone(),
+                })
+            })
+            .collect()
     }
 }
 
@@ -712,18 +751,38 @@ pub struct Actual {
 }
 
 impl Actual {
-    /// What KMS said about `key` in `region`, if it was asked.
-    pub fn kms_key(&self, region: &Region, key: &KmsKeyRef) -> Option<&KeyResolution> {
+    /// What KMS said about `key`, if it was asked.
+    pub fn kms_key(&self, key: &KeyReference) -> Option<&KeyResolution> {
         self.kms_keys
             .iter()
-            .find(|r| &r.region == region && &r.reference == key)
+            .find(|r| {
+                r.account == key.account && r.region == key.region && r.reference == key.reference
+            })
             .map(|r| &r.resolution)
     }
+}
+
+/// A KMS key reference as it is resolved: in a Region, with the
+/// credentials of an account.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct KeyReference {
+    /// The `account` block whose credentials resolve it; `None`: the
+    /// default credentials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<AccountId>,
+    /// The destination's Region.
+    pub region: Region,
+    /// The reference as declared.
+    pub reference: KmsKeyRef,
 }
 
 /// One declared KMS key reference and what DescribeKey said about it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResolvedKey {
+    /// The `account` block whose credentials resolved it; `None`: the
+    /// default credentials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<AccountId>,
     /// Region it was resolved in (the destination's).
     pub region: Region,
     /// The reference as declared.

@@ -70,7 +70,7 @@ mod tests {
     use super::*;
     use crate::model::{
         AccountId, ActualDestination, ActualReplication, FileSystemId, FileSystemInfo,
-        KeyResolution, KmsKeyRef, Protection, Region, ReplicationStatus, ResolvedKey,
+        KeyReference, KeyResolution, KmsKeyRef, Protection, Region, ReplicationStatus, ResolvedKey,
     };
 
     const KEY_A: &str =
@@ -128,6 +128,7 @@ mod tests {
             .push(replication("fs-00000001", "fs-00000002"));
         let alias = KmsKeyRef::parse("alias/dr").unwrap();
         actual.kms_keys.push(ResolvedKey {
+            account: None,
             region: west.clone(),
             reference: alias.clone(),
             resolution: KeyResolution::Key(KEY_A.into()),
@@ -135,7 +136,11 @@ mod tests {
         let scope = Scope {
             regions: vec![east.clone(), west.clone()],
             file_systems: actual.file_systems.keys().cloned().collect(),
-            kms_keys: vec![(west.clone(), alias)],
+            kms_keys: vec![KeyReference {
+                account: None,
+                region: west.clone(),
+                reference: alias,
+            }],
         };
         (actual, scope)
     }

@@ -18,7 +18,7 @@ use super::{
     finish, insert_described, probe_replicating, reconcile_views, DiscoverError, DiscoverErrors,
     StateReader, DESCRIBE_BY_ID_LIMIT,
 };
-use crate::model::{Actual, FileSystemId, FileSystemInfo, KmsKeyRef, Region};
+use crate::model::{Actual, FileSystemId, FileSystemInfo, KeyReference, Region};
 
 /// How many single-file-system calls run at once, for every read.
 pub const CONCURRENT_DESCRIBES: usize = 16;
@@ -93,7 +93,7 @@ pub async fn read_scope<'a, R: StateReader>(
     keys: &impl KeyResolver,
     regions: impl IntoIterator<Item = &'a Region>,
     file_systems: impl IntoIterator<Item = &'a (Region, FileSystemId)>,
-    kms_keys: impl IntoIterator<Item = &'a (Region, KmsKeyRef)>,
+    kms_keys: impl IntoIterator<Item = &'a KeyReference>,
 ) -> Result<Actual, DiscoverErrors> {
     let regions: BTreeSet<Region> = regions.into_iter().cloned().collect();
     let mut actual = Actual {

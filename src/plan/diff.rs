@@ -11,8 +11,8 @@ use super::{
     Index, Key, PlanError, ORPHAN_PREFIX,
 };
 use crate::model::{
-    Actual, ActualReplication, Desired, DesiredReplication, FileSystemInfo, KeyResolution,
-    ReplicationStatus,
+    Actual, ActualReplication, Desired, DesiredReplication, FileSystemInfo, KeyReference,
+    KeyResolution, ReplicationStatus,
 };
 
 /// Declarations that cannot all hold, whatever exists: a destination that is
@@ -182,7 +182,12 @@ pub(super) fn drafts<'a>(
                 ));
                 let before = attributes_of(e, dest_info);
                 let resolved = d.destination.kms_key.as_ref().and_then(|k| {
-                    match actual.kms_key(&d.destination.region, k) {
+                    let key = KeyReference {
+                        account: desired.key_account(d),
+                        region: d.destination.region.clone(),
+                        reference: k.clone(),
+                    };
+                    match actual.kms_key(&key) {
                         Some(KeyResolution::Key(arn)) => Some(arn.as_str()),
                         _ => None,
                     }

@@ -36,8 +36,8 @@ pub use types::{
 };
 
 use crate::model::{
-    AccountId, Actual, ActualReplication, Desired, DesiredReplication, FileSystemId, KmsKeyRef,
-    Protection, Region, ReplicationStatus,
+    AccountId, Actual, ActualReplication, Desired, DesiredReplication, FileSystemId, Protection,
+    Region, ReplicationStatus,
 };
 
 /// Address prefix of a change that removes an orphaned destination side
@@ -279,24 +279,6 @@ fn scope_file_systems(desired: &Desired, actual: &Actual) -> Vec<(Region, FileSy
         .collect()
 }
 
-/// The declared KMS key references, as (destination Region, reference),
-/// sorted, once each: the keys whose resolution a plan depends on.
-fn scope_kms_keys(desired: &Desired) -> Vec<(Region, KmsKeyRef)> {
-    let mut keys: Vec<(Region, KmsKeyRef)> = desired
-        .replications
-        .iter()
-        .filter_map(|d| {
-            d.destination
-                .kms_key
-                .as_ref()
-                .map(|k| (d.destination.region.clone(), k.clone()))
-        })
-        .collect();
-    keys.sort_unstable();
-    keys.dedup();
-    keys
-}
-
 /// Makes the plan. Pure: no I/O, no clock.
 ///
 /// Every declared replication gets a change (no-op included); `removed`
@@ -318,7 +300,7 @@ pub fn plan(desired: &Desired, actual: &Actual, opts: &PlanOptions) -> Result<Pl
         &deleted_by,
         &desired.accounts,
     ));
-    errors.extend(preflight::kms_keys(&mut drafts, actual));
+    errors.extend(preflight::kms_keys(&mut drafts, actual, desired));
     preflight::note_kept_destinations(&mut drafts);
     errors.extend(preflight::prevent_destroy(&drafts, &index));
     errors.extend(overwrite::prevent_overwrite(&drafts));
@@ -342,7 +324,7 @@ pub fn plan(desired: &Desired, actual: &Actual, opts: &PlanOptions) -> Result<Pl
         // Also the file systems whose replication discovery described by
         // id, so that a stale-plan check reads them (and it) again.
         file_systems: scope_file_systems(desired, actual),
-        kms_keys: scope_kms_keys(desired),
+        kms_keys: desired.key_references().into_iter().collect(),
     };
     let fingerprint = fingerprint(actual, &scope);
     let changes = drafts

@@ -26,7 +26,7 @@ use sha2::{Digest, Sha256};
 
 use super::types::Scope;
 use crate::model::{
-    AccountId, Actual, ActualReplication, FileSystemId, KeyResolution, KmsKeyRef, Region,
+    AccountId, Actual, ActualReplication, FileSystemId, KeyReference, KeyResolution, Region,
     ReplicationStatus,
 };
 
@@ -59,13 +59,9 @@ pub enum Subject {
         /// The source Region.
         source_region: Region,
     },
-    /// A declared KMS key reference, resolved in a Region.
-    KmsKey {
-        /// The destination Region it was resolved in.
-        region: Region,
-        /// The reference as declared (`alias/dr`, a key id or an ARN).
-        reference: KmsKeyRef,
-    },
+    /// A declared KMS key reference, resolved in a Region with an
+    /// account's credentials.
+    KmsKey(KeyReference),
 }
 
 impl fmt::Display for Subject {
@@ -85,9 +81,10 @@ impl fmt::Display for Subject {
                 f,
                 "orphaned destination side in {destination} ({region}) of {source} ({source_region})"
             ),
-            Subject::KmsKey { region, reference } => {
-                write!(f, "KMS key {reference} ({region})")
-            }
+            Subject::KmsKey(k) => match &k.account {
+                Some(a) => write!(f, "KMS key {} ({}, account {a})", k.reference, k.region),
+                None => write!(f, "KMS key {} ({})", k.reference, k.region),
+            },
         }
     }
 }
@@ -310,13 +307,10 @@ impl Observation {
                 ],
             );
         }
-        for (region, reference) in &scope.kms_keys {
+        for k in &scope.kms_keys {
             subjects.insert(
-                Subject::KmsKey {
-                    region: region.clone(),
-                    reference: reference.clone(),
-                },
-                vec![key_attribute(actual.kms_key(region, reference))],
+                Subject::KmsKey(k.clone()),
+                vec![key_attribute(actual.kms_key(k))],
             );
         }
         Observation { regions, subjects }

@@ -15,8 +15,8 @@ use super::{
     PlanError, ORPHAN_PREFIX,
 };
 use crate::model::{
-    Account, AccountId, Actual, ActualReplication, DesiredReplication, KeyResolution, Protection,
-    ReplicationStatus,
+    Account, AccountId, Actual, ActualReplication, Desired, DesiredReplication, KeyReference,
+    KeyResolution, Protection, ReplicationStatus,
 };
 
 /// A replication in the way: a dependency if it goes away, else an error.
@@ -408,7 +408,11 @@ struct Unresolved {
 /// except an alias when the change would first delete the current
 /// replication (a replace): which key the new replication would use cannot
 /// be decided, and the delete cannot be taken back, so that is an error.
-pub(super) fn kms_keys(drafts: &mut [Draft<'_>], actual: &Actual) -> Vec<PlanError> {
+pub(super) fn kms_keys(
+    drafts: &mut [Draft<'_>],
+    actual: &Actual,
+    desired: &Desired,
+) -> Vec<PlanError> {
     let mut errors = Vec::new();
     for dr in drafts.iter_mut() {
         let Some(d) = dr.declared else { continue };
@@ -416,7 +420,12 @@ pub(super) fn kms_keys(drafts: &mut [Draft<'_>], actual: &Actual) -> Vec<PlanErr
             continue;
         };
         let region = &d.destination.region;
-        let unresolved = match actual.kms_key(region, k) {
+        let key = KeyReference {
+            account: desired.key_account(d),
+            region: region.clone(),
+            reference: k.clone(),
+        };
+        let unresolved = match actual.kms_key(&key) {
             Some(KeyResolution::NotFound(message)) => {
                 errors.push(PlanError::KmsKeyNotFound {
                     address: dr.address.clone(),

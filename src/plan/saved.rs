@@ -408,6 +408,7 @@ mod tests {
         use crate::model::{KeyResolution, ResolvedKey};
         let actual = Actual {
             kms_keys: vec![ResolvedKey {
+                account: None,
                 region: Region::parse("us-west-2").unwrap(),
                 reference: KmsKeyRef::parse("alias/dr").unwrap(),
                 resolution: KeyResolution::Key(

@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
-    AvailabilityZone, FileSystemId, FileSystemRef, KmsKeyRef, Protection, Region,
+    AvailabilityZone, FileSystemId, FileSystemRef, KeyReference, KmsKeyRef, Protection, Region,
     ReplicationStatus, RoleArn,
 };
 
@@ -385,10 +385,11 @@ pub struct Scope {
     pub regions: Vec<Region>,
     /// File systems the plan depends on, as (Region, id).
     pub file_systems: Vec<(Region, FileSystemId)>,
-    /// Declared KMS key references, as (destination Region, reference),
-    /// sorted, once each: what `DescribeKey` resolved them to is observed.
+    /// Declared KMS key references (account whose credentials resolve
+    /// them, destination Region, reference), sorted, once each: what
+    /// `DescribeKey` resolved them to is observed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub kms_keys: Vec<(Region, KmsKeyRef)>,
+    pub kms_keys: Vec<KeyReference>,
 }
 
 /// The result of planning.

@@ -13,6 +13,7 @@ mod export;
 mod golden;
 #[path = "../kit/mod.rs"]
 mod kit;
+mod kms_accounts;
 mod organisation;
 mod pipe;
 mod removed;

@@ -16,6 +16,7 @@ fn world_with(key: &str, resolution: KeyResolution) -> World {
         .fs(2, "us-west-2")
         .repl(1, "us-east-1", 2, "us-west-2");
     w.actual.kms_keys.push(ResolvedKey {
+        account: None,
         region: region("us-west-2"),
         reference: KmsKeyRef::parse(key).unwrap(),
         resolution,
