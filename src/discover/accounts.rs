@@ -17,7 +17,7 @@
 //!
 //! Reads only; never writes (apply's writer asks it which client to use).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Mutex;
 
 use super::{DiscoverError, EfsReader, StateReader};
@@ -223,11 +223,20 @@ impl AccountReaders {
     /// that account has a block.
     fn learn(&self, who: &Who, reps: &[ActualReplication]) {
         let block = |a: &Option<AccountId>| a.clone().filter(|a| self.accounts.contains_key(a));
+        // One lock for the whole listing.
+        let mut routes = self.routes.lock().unwrap_or_else(|p| p.into_inner());
         for r in reps {
             let src = block(&r.source_owner).or_else(|| who.clone());
-            self.route(&r.source_region, &r.source, src);
+            routes
+                .entry((r.source_region.clone(), r.source.clone()))
+                .or_insert(src);
             let dst = block(&r.destination.owner).or_else(|| who.clone());
-            self.route(&r.destination.region, &r.destination.file_system_id, dst);
+            routes
+                .entry((
+                    r.destination.region.clone(),
+                    r.destination.file_system_id.clone(),
+                ))
+                .or_insert(dst);
         }
     }
 
@@ -273,10 +282,14 @@ impl StateReader for AccountReaders {
         )
         .await;
         let mut out: Vec<FileSystemInfo> = Vec::new();
-        let mut seen = BTreeSet::new();
+        let mut seen = HashSet::new();
         for (w, l) in lists {
-            for f in l.map_err(|e| self.tag(w, e))? {
-                self.route(&f.region, &f.id, w.clone());
+            let l = l.map_err(|e| self.tag(w, e))?;
+            let mut routes = self.routes.lock().unwrap_or_else(|p| p.into_inner());
+            for f in l {
+                routes
+                    .entry((f.region.clone(), f.id.clone()))
+                    .or_insert_with(|| w.clone());
                 if seen.insert(f.id.clone()) {
                     out.push(f);
                 }

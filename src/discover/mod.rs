@@ -23,6 +23,7 @@
 
 mod accounts;
 mod efs;
+mod http;
 mod kms;
 mod read;
 

@@ -319,13 +319,22 @@ impl Observation {
     /// The canonical form: one line per Region, then one line per attribute
     /// of each subject (in subject order), canonical values.
     pub fn canonical(&self) -> String {
-        let mut text = String::new();
+        let mut text = String::with_capacity(self.subjects.len() * 400);
         for r in &self.regions {
             let _ = writeln!(text, "region {r}");
         }
+        let mut shown = String::new();
         for (subject, attributes) in &self.subjects {
+            // The subject is shown once, then copied onto each line.
+            shown.clear();
+            let _ = write!(shown, "{subject}");
             for a in attributes {
-                let _ = writeln!(text, "{subject}\t{}={}", a.name, a.canonical);
+                text.push_str(&shown);
+                text.push('\t');
+                text.push_str(a.name);
+                text.push('=');
+                text.push_str(&a.canonical);
+                text.push('\n');
             }
         }
         text
