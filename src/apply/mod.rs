@@ -59,7 +59,7 @@ pub use stale::{read_scope, what_changed};
 pub use wait::{Listing, Poller, Side, Want, Watch};
 
 use crate::model::{ActualReplication, FileSystemId, FileSystemInfo, Region, ReplicationStatus};
-use crate::plan::{Action, DestinationSpec, Plan, Step, StepId, StepKind};
+use crate::plan::{Action, DestinationSpec, Expect, Plan, Step, StepId, StepKind};
 use states::{
     compensates, finish_address, is_mutating, phase, settle_compensations, skip_dependents,
     skip_pending, states_view, stop_reason, State, Stop, Track,
@@ -83,13 +83,17 @@ pub trait Operations: Sync {
     ) -> impl Future<Output = Result<(), StepError>> + Send;
     /// `DeleteReplicationConfiguration` with `DeletionMode =
     /// LOCAL_CONFIGURATION_ONLY`: removes only the side in `region` (an
-    /// orphaned destination side, in its own Region). An implementation
-    /// that cannot make this call refuses it rather than delete more.
+    /// orphaned destination side, in its own Region), made with the
+    /// credentials of the account of `destination`, the file system of that
+    /// side (the one the guard re-read). An implementation that cannot make
+    /// this call refuses it rather than delete more.
     fn delete_local(
         &self,
         region: &Region,
         source: &FileSystemId,
+        destination: &FileSystemId,
     ) -> impl Future<Output = Result<(), StepError>> + Send {
+        let _ = destination;
         let region = region.to_string();
         let source = source.to_string();
         async move {
@@ -494,10 +498,25 @@ async fn run_step<O: Operations>(
             source_file_system_id,
             region,
             orphan,
-        } => to_attempt(if orphan.is_some() {
-            ops.delete_local(region, source_file_system_id).await
-        } else {
-            ops.delete(region, source_file_system_id).await
+        } => to_attempt(match (orphan, &step.expect) {
+            (None, _) => ops.delete(region, source_file_system_id).await,
+            // The guard refused an orphan delete without an expectation.
+            (Some(_), Some(Expect::Replication {
+                destination_file_system_id,
+                ..
+            })) => {
+                ops.delete_local(region, source_file_system_id, destination_file_system_id)
+                    .await
+            }
+            (Some(_), _) => Err(StepError {
+                operation: "DeleteReplicationConfiguration".into(),
+                region: region.to_string(),
+                code: None,
+                message: format!(
+                    "the removal of the orphaned side of {source_file_system_id} does not name its destination file system"
+                ),
+                hint: "nothing was deleted; run plan again and apply the new plan".into(),
+            }),
         }),
         StepKind::UpdateProtection {
             file_system_id,

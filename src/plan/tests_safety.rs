@@ -222,6 +222,7 @@ fn an_orphan_is_removed_locally_before_its_source_replicates_there_again() {
             destination_file_system_id: fsid(2),
             destination_region: region("eu-west-1"),
             creation_time: humantime::format_rfc3339_millis(o.creation_time).to_string(),
+            creates_into: vec![],
         })
     );
     assert_eq!(
