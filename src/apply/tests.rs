@@ -631,3 +631,96 @@ async fn issue9_a_delete_is_refused_when_the_destination_of_its_create_changed()
         "{message}"
     );
 }
+
+/// Issue 9: a protection change whose call failed although EFS applied it
+/// (the answer was lost) reads DISABLED afterwards: it counts as lifted,
+/// the create is not attempted, and the compensation sets it back.
+#[tokio::test]
+async fn issue9_a_failed_protection_change_that_took_effect_is_set_back() {
+    // The fake records a failing call before answering: the protection
+    // reads DISABLED after it, as after a lost answer.
+    let ops = Scripted {
+        fail: vec![format!("protect {} DISABLED", fs(9))],
+        ..Scripted::default()
+    };
+    let (_tx, rx) = watch::channel(false);
+    let report = execute(&overwrite_plan(), &ops, &opts(), &Quiet, rx).await;
+    let calls = ops.calls.lock().unwrap().clone();
+    assert_eq!(
+        calls,
+        vec![
+            format!("protect {} DISABLED", fs(9)),
+            format!("protect {} ENABLED", fs(9)),
+        ]
+    );
+    let back = report.address("replication.back").unwrap();
+    assert_eq!(back.outcome, Outcome::Failed);
+    assert!(
+        back.error
+            .as_ref()
+            .unwrap()
+            .hint
+            .contains("reads DISABLED all the same"),
+        "{back:?}"
+    );
+    assert!(
+        back.compensation
+            .as_deref()
+            .is_some_and(|c| c.contains("set back to ENABLED")),
+        "{back:?}"
+    );
+}
+
+/// Issue 9: what a second signal prints before exiting at once: the
+/// restore command of a protection lifted and not set back (none once it
+/// is set back or the create went through), and the file systems without DR.
+#[test]
+fn issue9_leftovers_name_each_lifted_protection_and_what_has_no_dr() {
+    let live = Live::default();
+    let plan = overwrite_plan();
+    assert!(live.leftovers(&plan).is_empty());
+    live.started(1);
+    let left = live.leftovers(&plan);
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert!(left[0].contains("may have been disabled"), "{left:?}");
+    live.ended(1, true, true);
+    let command = format!(
+        "aws efs update-file-system-protection --file-system-id {} --replication-overwrite-protection ENABLED --region us-east-1",
+        fs(9)
+    );
+    let left = live.leftovers(&plan);
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert!(left[0].ends_with(&command), "{left:?}");
+    assert!(left[0].contains("replication.back"), "{left:?}");
+    // The create in flight does not count as done: still printed.
+    live.started(2);
+    assert_eq!(live.leftovers(&plan).len(), 1);
+    live.ended(2, true, false);
+    assert!(live.leftovers(&plan).is_empty());
+
+    // A failback stopped after its delete: the no-DR lines.
+    let mut plan = failback_plan();
+    plan.changes[0].before = Some(crate::plan::Attributes {
+        source_file_system_id: fs(1),
+        source_region: region(),
+        destination_region: Region::parse("us-west-2").unwrap(),
+        destination_file_system_id: Some(fs(0x101).into()),
+        destination_availability_zone: None,
+        destination_kms_key_id: None,
+        role_arn: None,
+        status: Some(ReplicationStatus::Enabled),
+    });
+    let live = Live::default();
+    live.started(1);
+    let left = live.leftovers(&plan);
+    assert!(
+        left.iter()
+            .any(|l| l.starts_with(&format!("no DR: {} (us-east-1)", fs(2)))),
+        "{left:?}"
+    );
+    assert!(
+        left.iter()
+            .any(|l| l.starts_with(&format!("no DR: {} (us-east-1)", fs(1)))),
+        "{left:?}"
+    );
+}
