@@ -502,3 +502,60 @@ async fn issue9_a_replace_keeps_the_old_replication_when_the_new_destination_cha
         b
     );
 }
+
+/// A protection change whose answer is lost: EFS disables the protection
+/// of the existing destination, but apply sees an error (the emulator's
+/// `after` fault rule; a code the SDK does not retry, so that the test
+/// needs no backoff). The re-read finds it DISABLED: the step fails (the
+/// create is not attempted on an errored call) but counts as lifted, and
+/// the compensation sets the protection back to ENABLED. Before, it was
+/// taken as never lifted and stayed DISABLED.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue9_a_lost_answer_to_a_protection_change_still_has_it_set_back() {
+    let world = World::new(&[(1, "us-east-1"), (2, "us-west-2")]);
+    world.write_config(&format!(
+        "settings {{\n  region = \"us-east-1\"\n}}\nreplication \"r\" {{\n  source_file_system_id = \"{}\"\n  destination {{\n    region = \"us-west-2\"\n    file_system_id = \"{}\"\n    allow_overwrite = true\n  }}\n}}\n",
+        fsid(1),
+        fsid(2)
+    ));
+    let emu = world.start(config()).await;
+    fault(
+        &emu,
+        json!({"operation": "UpdateFileSystemProtection", "error": "BadRequest", "status": 400,
+               "after": true, "count": 1, "region": "us-west-2"}),
+    )
+    .await;
+    let out = run_bin(
+        &emu,
+        &[
+            "apply",
+            path_str(&world.config_dir()),
+            "--auto-approve",
+            "--allow-overwrite",
+            &fsid(2),
+        ],
+    )
+    .await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    let log = requests(&emu).await;
+    let updates: Vec<u64> = log
+        .iter()
+        .filter(|r| r.0 == "UpdateFileSystemProtection")
+        .map(|r| r.2)
+        .collect();
+    // The lift (applied, answered 400), then the restore.
+    assert_eq!(updates, vec![400, 200], "{log:?}");
+    assert!(
+        !log.iter().any(|r| r.0 == "CreateReplicationConfiguration"),
+        "{log:?}"
+    );
+    assert_eq!(protection(&emu, "us-west-2", &fsid(2)).await, "ENABLED");
+    assert!(
+        stdout.contains(&format!(
+            "compensation: overwrite protection of {} (us-west-2) set back to ENABLED",
+            fsid(2)
+        )),
+        "{stdout}"
+    );
+}
