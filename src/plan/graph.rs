@@ -170,7 +170,7 @@ pub(super) fn build_steps(
     drafts: &mut [Draft<'_>],
     by_source: &BTreeMap<Key, &ActualReplication>,
     file_systems: &BTreeMap<(Region, FileSystemId), FileSystemInfo>,
-) -> Result<Vec<Step>, PlanError> {
+) -> Result<Vec<Step>, Box<PlanError>> {
     let mut steps: Vec<Step> = Vec::new();
     let mut wait_of: HashMap<Key, StepId> = HashMap::new();
     let into_of_deletes: Vec<Vec<ExpectDestination>> = drafts
@@ -249,24 +249,24 @@ pub(super) fn build_steps(
                 Dep::Planned(k) => match wait_of.get(k) {
                     Some(w) => deps.push(*w),
                     None => {
-                        return Err(PlanError::Internal {
+                        return Err(Box::new(PlanError::Internal {
                             address: dr.address.clone(),
                             message: format!(
                                 "the create waits for the deletion of the replication of {} ({}), which has no step in this plan",
                                 k.1, k.0
                             ),
-                        })
+                        }))
                     }
                 },
                 Dep::Orphan(address) => match orphan_step.get(address) {
                     Some(s) => deps.push(*s),
                     None => {
-                        return Err(PlanError::Internal {
+                        return Err(Box::new(PlanError::Internal {
                             address: dr.address.clone(),
                             message: format!(
                                 "the create waits for the removal of {address}, which has no step in this plan"
                             ),
-                        })
+                        }))
                     }
                 },
                 Dep::InProgress(k) => {

@@ -318,7 +318,7 @@ pub fn plan(desired: &Desired, actual: &Actual, opts: &PlanOptions) -> Result<Pl
     }
     drafts.retain(|d| selected.contains(&d.address));
     let steps = graph::build_steps(&mut drafts, &index.by_source, &actual.file_systems)
-        .map_err(|e| PlanErrors(vec![e]))?;
+        .map_err(|e| PlanErrors(vec![*e]))?;
 
     let scope = Scope {
         regions: actual.regions.iter().cloned().collect(),
