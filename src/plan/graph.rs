@@ -204,7 +204,7 @@ pub(super) fn build_steps(
                     orphan: None,
                 },
                 vec![],
-                Some(expect_replication(e, into.clone())),
+                expect_replication(e, into.clone()),
             );
             let wait = push(
                 &mut steps,
@@ -235,7 +235,7 @@ pub(super) fn build_steps(
                     }),
                 },
                 vec![],
-                Some(expect_replication(o, into.clone())),
+                expect_replication(o, into.clone()),
             );
             orphan_step.insert(dr.address.clone(), del);
             dr.steps.push(del);
@@ -296,9 +296,9 @@ pub(super) fn build_steps(
                     replication_overwrite_protection: Protection::Disabled,
                 },
                 deps,
-                Some(Expect::FileSystem {
+                Expect::FileSystem {
                     replication_overwrite_protection: Protection::Enabled,
-                }),
+                },
             );
             dr.steps.push(p);
             deps = vec![p];
@@ -341,13 +341,31 @@ pub(super) fn build_steps(
     Ok(steps)
 }
 
-/// Appends a step numbered after the last one and returns its id.
+/// Appends a step numbered after the last one and returns its id. A
+/// destructive step goes through [`push_expecting`] instead.
 fn push(steps: &mut Vec<Step>, kind: StepKind, depends_on: Vec<StepId>) -> StepId {
-    push_expecting(steps, kind, depends_on, None)
+    debug_assert!(
+        !matches!(
+            kind,
+            StepKind::Delete { .. } | StepKind::UpdateProtection { .. }
+        ),
+        "a destructive step needs an expectation: {kind:?}"
+    );
+    append(steps, kind, depends_on, None)
 }
 
-/// [`push`] for a destructive step, with what it expects to find.
+/// [`push`] for a destructive step, with what it expects to find (apply
+/// refuses a destructive step without one).
 fn push_expecting(
+    steps: &mut Vec<Step>,
+    kind: StepKind,
+    depends_on: Vec<StepId>,
+    expect: Expect,
+) -> StepId {
+    append(steps, kind, depends_on, Some(expect))
+}
+
+fn append(
     steps: &mut Vec<Step>,
     kind: StepKind,
     depends_on: Vec<StepId>,

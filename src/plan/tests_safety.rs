@@ -520,6 +520,16 @@ fn no_destructive_step_precedes_a_create_that_efs_refuses() {
             if let Err(e) = simulate_apply(&w.actual, &p) {
                 return Err(TestCaseError::fail(format!("{e}\nsteps: {:#?}", p.steps)));
             }
+            // Apply refuses a destructive step without an expectation.
+            for s in &p.steps {
+                if matches!(
+                    s.kind,
+                    StepKind::Delete { .. } | StepKind::UpdateProtection { .. }
+                ) && s.expect.is_none()
+                {
+                    return Err(TestCaseError::fail(format!("no expect: {s:#?}")));
+                }
+            }
             Ok(())
         })
         .unwrap();
