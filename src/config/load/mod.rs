@@ -35,7 +35,6 @@ use crate::model::{
 /// Prefix of environment variables that set input variables.
 pub const ENV_PREFIX: &str = "EFS_REPLICATOR_VAR_";
 
-#[path = "accounts.rs"]
 mod accounts;
 
 const TOP_BLOCKS: &[&str] = &[
