@@ -22,7 +22,7 @@ use hcl::{Map, Value};
 
 use crate::shown::quoted;
 
-use super::diagnostics::{line_col, Diagnostic, Diagnostics, SourceFile};
+use super::diagnostics::{Diagnostic, Diagnostics, SourceFile};
 use super::functions;
 use super::refs::Refs;
 use super::{config_files, LoadOptions};
@@ -36,6 +36,11 @@ use crate::model::{
 pub const ENV_PREFIX: &str = "EFS_REPLICATOR_VAR_";
 
 mod accounts;
+mod report;
+
+pub use report::suggest;
+pub(crate) use report::{depth_diagnostic, syntax_diagnostic};
+use report::{did_you_mean, header_span, value_span};
 
 const TOP_BLOCKS: &[&str] = &[
     "replication",
@@ -193,37 +198,6 @@ struct Loader {
     accounts: Vec<crate::model::Account>,
 }
 
-fn header_span(b: &Block) -> Option<Range<usize>> {
-    let start = b.ident.span()?.start;
-    let end = b
-        .labels
-        .last()
-        .and_then(|l| l.span())
-        .or_else(|| b.ident.span())?
-        .end;
-    Some(start..end)
-}
-
-fn value_span(a: &Attribute) -> Option<Range<usize>> {
-    a.value.span().or_else(|| a.span())
-}
-
-/// The closest candidate within a small edit distance.
-pub fn suggest<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
-    let n = word.chars().count();
-    let limit = if n <= 3 { 1 } else { (n / 3).max(2) };
-    candidates
-        .into_iter()
-        .map(|c| (strsim::damerau_levenshtein(word, c), c))
-        .filter(|(d, _)| *d <= limit)
-        .min_by_key(|(d, c)| (*d, *c))
-        .map(|(_, c)| c)
-}
-
-fn did_you_mean<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<String> {
-    suggest(word, candidates).map(|s| format!("did you mean \"{s}\"?"))
-}
-
 fn is_identifier(s: &str) -> bool {
     let mut chars = s.chars();
     chars
@@ -264,32 +238,6 @@ impl Loader {
                 None
             }
         }
-    }
-
-    fn at(&mut self, file: usize, span: Option<Range<usize>>, msg: impl Into<String>) {
-        self.diags.push(Diagnostic::at(file, span, msg));
-    }
-
-    fn at_help(
-        &mut self,
-        file: usize,
-        span: Option<Range<usize>>,
-        msg: impl Into<String>,
-        help: impl Into<String>,
-    ) {
-        self.diags
-            .push(Diagnostic::at(file, span, msg).with_help(help));
-    }
-
-    fn where_is(&self, file: usize, span: &Option<Range<usize>>) -> String {
-        let src = &self.files[file];
-        let lc = line_col(&src.text, span.as_ref().map_or(0, |s| s.start));
-        format!("{}:{}:{}", src.name, lc.line, lc.column)
-    }
-
-    fn invalid(&mut self, file: usize, span: Option<Range<usize>>, ctx: &str, e: InvalidValue) {
-        let msg = format!("{ctx}: {} is not a valid {}", quoted(&e.value), e.what);
-        self.at_help(file, span, msg, format!("expected {}", e.expected));
     }
 
     /// Checks labels of a block; returns them when the count is right.
@@ -1938,87 +1886,6 @@ impl Loader {
                 );
             }
         }
-    }
-}
-
-/// Refuses nesting the parser could not survive (see `depth`).
-pub(crate) fn depth_diagnostic(fi: usize, text: &str) -> Option<Diagnostic> {
-    let off = super::depth::too_deep(text)?;
-    let end = text[off..]
-        .chars()
-        .next()
-        .map_or(off, |c| off + c.len_utf8());
-    Some(
-        Diagnostic::at(
-            fi,
-            Some(off..end),
-            format!(
-                "syntax error: brackets, strings, interpolations and operators nest deeper than {} levels",
-                super::depth::MAX_DEPTH
-            ),
-        )
-        .with_help("split the expression into locals"),
-    )
-}
-
-/// A located syntax error with a hint about the usual causes.
-pub(crate) fn syntax_diagnostic(fi: usize, text: &str, e: &hcl::edit::parser::Error) -> Diagnostic {
-    let mut off = e.location().offset().min(text.len());
-    while !text.is_char_boundary(off) {
-        off -= 1;
-    }
-    let end = text[off..]
-        .chars()
-        .next()
-        .map_or(off, |c| off + c.len_utf8());
-    let at_end = off >= text.trim_end().len();
-    let line_no = text[..off].matches('\n').count() + 1;
-    // A line with an odd number of quotes usually holds an unterminated string.
-    let open_quote = text.lines().take(line_no).enumerate().find(|(_, l)| {
-        let code = l.split('#').next().unwrap_or_default();
-        code.replace("\\\\", "")
-            .replace("\\\"", "")
-            .matches('"')
-            .count()
-            % 2
-            == 1
-    });
-    let unclosed = if at_end {
-        super::depth::unclosed(text)
-    } else {
-        None
-    };
-    let d = if let Some(open) = unclosed {
-        // The end of the file says nothing about where the fix goes: point
-        // at the bracket that is never closed.
-        let close = match text.as_bytes()[open] {
-            b'{' => '}',
-            b'[' => ']',
-            _ => ')',
-        };
-        let eof = super::diagnostics::line_col(text, off);
-        Diagnostic::at(
-            fi,
-            Some(open..open + 1),
-            "syntax error: unexpected end of file: this bracket is never closed",
-        )
-        .with_label("opened here")
-        .with_help(format!(
-            "add the matching `{close}` (the file ends at line {} without it)",
-            eof.line
-        ))
-    } else if at_end {
-        Diagnostic::at(fi, Some(off..end), "syntax error: unexpected end of file")
-            .with_help("a block, string or bracket opened earlier is not closed")
-    } else {
-        Diagnostic::at(fi, Some(off..end), format!("syntax error: {}", e.message()))
-            .with_label("here")
-    };
-    match open_quote {
-        Some((i, _)) if i + 1 != line_no || at_end => {
-            d.with_help(format!("line {} has an unterminated string", i + 1))
-        }
-        _ => d,
     }
 }
 
