@@ -8,7 +8,7 @@
 //! never touch the network, and never hand out a `Desired` when any
 //! diagnostic was recorded.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
@@ -20,17 +20,19 @@ use hcl::{Map, Value};
 use super::diagnostics::{Diagnostic, Diagnostics, SourceFile};
 use super::{config_files, LoadOptions};
 use crate::model::{
-    Address, AvailabilityZone, Desired, DesiredDestination, DesiredReplication, FileSystemId,
-    FileSystemRef, InstanceKey, KmsKeyRef, Region, Removed, RoleArn, Settings, AVAILABILITY_ZONES,
+    Address, AvailabilityZone, Desired, DesiredDestination, DesiredReplication, FileSystemRef,
+    InstanceKey, KmsKeyRef, Region, Removed, RoleArn, Settings, AVAILABILITY_ZONES,
 };
 
 mod accounts;
+mod checks;
 mod eval;
 mod inputs;
 mod report;
 mod schema;
 mod values;
 
+use checks::Placed;
 pub use inputs::ENV_PREFIX;
 #[cfg(test)]
 use inputs::{convert, from_text, Type};
@@ -99,13 +101,6 @@ struct Scope<'s> {
     each: Option<&'s Value>,
     /// Explains why `each` is not available, when it is not.
     in_replication: bool,
-}
-
-/// Spans of one replication instance, for the cross checks.
-struct Placed {
-    file: usize,
-    source_span: Option<Range<usize>>,
-    dest_fs_span: Option<Range<usize>>,
 }
 
 #[derive(Default)]
@@ -262,23 +257,6 @@ impl Loader {
             .bool(fi, "skip_region_validation", got, "settings: ")
             .unwrap_or(false);
         out
-    }
-
-    /// Reports every Region name read that is not a known Region, once per
-    /// place (an attribute shared by `for_each` instances is read for each).
-    fn check_regions(&mut self) {
-        let mut seen = HashSet::new();
-        for (fi, span, r, what) in std::mem::take(&mut self.regions_read) {
-            if !seen.insert((fi, span.clone(), r.clone())) {
-                continue;
-            }
-            if let Some((msg, help)) = super::regions::unknown(
-                r.as_str(),
-                "set skip_region_validation = true in the settings block (or pass --skip-region-validation)",
-            ) {
-                self.at_help(fi, span, format!("{what}: {msg}"), help);
-            }
-        }
     }
 
     /// Resolves the Region of a source: ARN, `source_region`, settings, default.
@@ -853,93 +831,6 @@ impl Loader {
             ));
         }
         out
-    }
-
-    fn cross_checks(
-        &mut self,
-        reps: &[DesiredReplication],
-        placed: &[Placed],
-        removed: &[(Removed, usize, Option<Range<usize>>)],
-    ) {
-        let mut sources: HashMap<&FileSystemId, usize> = HashMap::new();
-        for (i, r) in reps.iter().enumerate() {
-            if let Some(&first) = sources.get(&r.source) {
-                let p = &placed[i];
-                self.at_help(
-                    p.file,
-                    p.source_span.clone(),
-                    format!(
-                        "{} is the source of both {} and {}",
-                        r.source, reps[first].address, r.address
-                    ),
-                    "a file system has at most one replication configuration; remove one of them",
-                );
-            } else {
-                sources.insert(&r.source, i);
-            }
-        }
-        let mut dests: HashMap<&FileSystemId, usize> = HashMap::new();
-        for (i, r) in reps.iter().enumerate() {
-            let Some(fs) = &r.destination.file_system else {
-                continue;
-            };
-            let p = &placed[i];
-            if fs.id == r.source {
-                self.at_help(
-                    p.file,
-                    p.dest_fs_span.clone(),
-                    format!(
-                        "{}: the destination is the source file system {}",
-                        r.address, r.source
-                    ),
-                    "replicate to another file system, or omit file_system_id to create a new one",
-                );
-                continue;
-            }
-            if let Some(&s) = sources.get(&fs.id) {
-                self.at_help(
-                    p.file,
-                    p.dest_fs_span.clone(),
-                    format!(
-                        "{} is the destination of {} and the source of {}",
-                        fs.id, r.address, reps[s].address
-                    ),
-                    "EFS does not chain replications: a destination cannot also be a source",
-                );
-            }
-            if let Some(&first) = dests.get(&fs.id) {
-                self.at_help(
-                    p.file,
-                    p.dest_fs_span.clone(),
-                    format!(
-                        "{} is the destination of both {} and {}",
-                        fs.id, reps[first].address, r.address
-                    ),
-                    "a file system can be the destination of only one replication",
-                );
-            } else {
-                dests.insert(&fs.id, i);
-            }
-        }
-        let mut seen: HashSet<&FileSystemId> = HashSet::new();
-        for (rm, fi, span) in removed {
-            if let Some(&i) = sources.get(&rm.source) {
-                self.at_help(
-                    *fi,
-                    span.clone(),
-                    format!("removed block for {}, which {} still declares as a source", rm.source, reps[i].address),
-                    "delete the replication block to keep the removal, or delete the removed block to keep the replication",
-                );
-            }
-            if !seen.insert(&rm.source) {
-                self.at_help(
-                    *fi,
-                    span.clone(),
-                    format!("{} has two removed blocks", rm.source),
-                    "remove one of them",
-                );
-            }
-        }
     }
 }
 
