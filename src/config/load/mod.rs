@@ -7,6 +7,21 @@
 //! The loader reads the configuration and var files and nothing else: it must
 //! never touch the network, and never hand out a `Desired` when any
 //! diagnostic was recorded.
+//!
+//! One [`Loader`] value carries the state of a load (the files, the
+//! diagnostics so far, the names declared, the Regions read); its methods
+//! are split by concern, one `impl Loader` per file:
+//!
+//! - `mod.rs`: the entry points, the loader state, parsing a file and
+//!   [`Loader::run`], which sorts the top-level blocks and reads them in order;
+//! - `schema.rs`: which blocks and attributes each block accepts, labels, names;
+//! - `inputs.rs`: `variable` blocks, `--var`, var files, environment values;
+//! - `eval.rs`: reference checks, expression evaluation, `locals`, `for_each`;
+//! - `values.rs`: typed attribute values (string, bool, duration, Region, newtypes);
+//! - `blocks.rs`: the `settings`, `replication` / `destination` and `removed` readers;
+//! - `accounts.rs`: `account` blocks and `source_account`;
+//! - `checks.rs`: checks across blocks (sources, destinations, known Regions);
+//! - `report.rs`: diagnostics, spans, suggestions and syntax errors.
 
 use std::collections::BTreeSet;
 use std::ops::Range;
@@ -30,6 +45,8 @@ mod report;
 mod schema;
 mod values;
 
+// The helpers the concern files share, named here so that each of them
+// reaches them as `super::NAME`.
 use checks::Placed;
 pub use inputs::ENV_PREFIX;
 #[cfg(test)]
