@@ -93,9 +93,8 @@ pub trait Operations: Sync {
         &self,
         region: &Region,
         source: &FileSystemId,
-        destination: &FileSystemId,
+        _destination: &FileSystemId,
     ) -> impl Future<Output = Result<(), StepError>> + Send {
-        let _ = destination;
         let region = region.to_string();
         let source = source.to_string();
         async move {
