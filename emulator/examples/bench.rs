@@ -78,10 +78,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .filter(|n| *n > 0)
                     .ok_or("--replications needs a positive number")?
             }
-            other => return Err(format!(
+            other => {
+                return Err(format!(
                 "unknown argument {other:?}; the arguments are --state [FILE] and --replications N"
             )
-            .into()),
+                .into())
+            }
         }
     }
     let config = efs_emulator::Config {
