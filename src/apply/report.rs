@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 
 use super::aftermath::{self, NoDr};
 use super::StepError;
-use crate::plan::{Action, Plan, StepId, StepKind};
+use crate::plan::{Action, ChangeAddress, Plan, StepId, StepKind};
 
 /// How a step ended.
 #[derive(Debug, Clone)]
@@ -57,7 +57,7 @@ impl Outcome {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AddressReport {
     /// The address, e.g. `replication.home`.
-    pub address: String,
+    pub address: ChangeAddress,
     /// What the plan did there.
     pub action: Action,
     /// How it ended.
@@ -256,7 +256,7 @@ pub fn render_summary_human(report: &ApplyReport, out: &mut impl Write) -> io::R
     let width = report
         .addresses
         .iter()
-        .map(|a| a.address.len())
+        .map(|a| a.address.as_str().len())
         .max()
         .unwrap_or(0);
     for a in &report.addresses {
@@ -335,7 +335,7 @@ mod tests {
     fn a_failure_without_an_error_code_does_not_read_as_a_failed_call() {
         let report = |operation: &str, code: Option<&str>| ApplyReport {
             addresses: vec![AddressReport {
-                address: "replication.a".into(),
+                address: crate::plan::ChangeAddress::parse("replication.a").unwrap(),
                 action: Action::Create,
                 outcome: Outcome::Failed,
                 error: Some(StepError {
@@ -401,7 +401,7 @@ mod tests {
             region: region.clone(),
         };
         let change = |address: &str, action, steps| Change {
-            address: address.into(),
+            address: crate::plan::ChangeAddress::parse(address).unwrap(),
             action,
             reason: String::new(),
             notes: vec![],

@@ -192,7 +192,7 @@ pub(super) fn address_failed(
 pub(super) fn address_of(id: StepId, owner: &HashMap<StepId, usize>, plan: &Plan) -> String {
     owner
         .get(&id)
-        .map(|i| plan.changes[*i].address.clone())
+        .map(|i| plan.changes[*i].address.to_string())
         .unwrap_or_else(|| format!("step {id}"))
 }
 
@@ -219,7 +219,7 @@ pub(super) fn finish_address(
             _ => None,
         });
         reporter.event(&Event::Complete {
-            address: &change.address,
+            address: change.address.as_str(),
             action: change.action,
             elapsed: t.started.map(|s| s.elapsed()).unwrap_or_default(),
             note: note.as_deref(),
