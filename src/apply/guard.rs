@@ -201,7 +201,7 @@ async fn restore_needed<O: Operations>(
 
 fn changed_error(operation: &str, region: &str, message: String, hint: &str) -> StepError {
     StepError {
-        operation: format!("check before {operation}"),
+        operation: format!("check before {operation}").into(),
         region: region.to_owned(),
         code: None,
         message,

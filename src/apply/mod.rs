@@ -49,7 +49,7 @@ use tokio::sync::watch;
 
 pub use aftermath::NoDr;
 pub use efs::EfsWriter;
-pub use error::StepError;
+pub use error::{Operation, StepError, Wait};
 pub use policy::{decide, Attempt, Decision};
 pub use progress::{
     json_event, plain_line, Event, JsonReporter, PlainReporter, Reporter, TtyReporter,
@@ -378,7 +378,7 @@ pub async fn execute<O: Operations>(
                     }
                     Decision::Skip { reason } => State::Skipped(reason),
                     Decision::Verify => State::Failed(StepError {
-                        operation: steps[&id].kind.name().to_owned(),
+                        operation: Operation::of_step(&steps[&id].kind),
                         region: String::new(),
                         code: None,
                         message: "the step could not be verified".to_owned(),

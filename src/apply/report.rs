@@ -333,13 +333,14 @@ mod tests {
     /// us-east-1: no error code: ..." as if that call had failed.
     #[test]
     fn a_failure_without_an_error_code_does_not_read_as_a_failed_call() {
-        let report = |operation: &str, code: Option<&str>| ApplyReport {
+        use crate::apply::{Operation, Wait};
+        let report = |operation: Operation, code: Option<&str>| ApplyReport {
             addresses: vec![AddressReport {
                 address: crate::plan::ChangeAddress::parse("replication.a").unwrap(),
                 action: Action::Create,
                 outcome: Outcome::Failed,
                 error: Some(StepError {
-                    operation: operation.into(),
+                    operation: operation.clone(),
                     region: "us-east-1".into(),
                     code: code.map(str::to_owned),
                     message: "the replication of fs-1 was still ENABLING after 1m".into(),
@@ -359,7 +360,7 @@ mod tests {
             render_summary_human(r, &mut buf).unwrap();
             String::from_utf8(buf).unwrap()
         };
-        let text = render(&report("wait-enabled", None));
+        let text = render(&report(Operation::Wait(Wait::Enabled), None));
         assert!(!text.contains("no error code"), "{text}");
         assert!(
             !text.contains("DescribeReplicationConfigurations"),
@@ -370,7 +371,7 @@ mod tests {
             "{text}"
         );
         let text = render(&report(
-            "CreateReplicationConfiguration",
+            "CreateReplicationConfiguration".into(),
             Some("AccessDeniedException"),
         ));
         assert!(
