@@ -10,37 +10,19 @@ use std::process::Output;
 use aws_sdk_efs::types::{DeletionMode, DestinationToCreate};
 use efs_replicator::plan::{Action, PlanError};
 
-use crate::binary::{run, text};
+use crate::binary::text;
 use crate::support::{Env, KEY_MAIN, KEY_OTHER, OTHER_ACCOUNT};
 
-const MUTATING: [&str; 3] = [
-    "CreateReplicationConfiguration",
-    "DeleteReplicationConfiguration",
-    "UpdateFileSystemProtection",
-];
+use crate::kit::MUTATING;
 
 /// Runs the binary against the emulator with static credentials;
 /// `AWS_REGION` is us-east-1 unless `env` says otherwise.
 async fn binary(env: &Env, args: &[&str], extra_env: &[(&str, &str)]) -> Output {
-    let mut vars: Vec<(String, String)> = vec![
-        ("AWS_ACCESS_KEY_ID".into(), KEY_MAIN.into()),
-        ("AWS_SECRET_ACCESS_KEY".into(), "secret".into()),
-        ("AWS_ENDPOINT_URL_EFS".into(), env.base.clone()),
-    ];
-    if !extra_env.iter().any(|(k, _)| *k == "AWS_REGION") {
-        vars.push(("AWS_REGION".into(), "us-east-1".into()));
+    let mut bin = env.bin(args);
+    for (k, v) in extra_env {
+        bin = bin.env(k, v);
     }
-    vars.extend(
-        extra_env
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string())),
-    );
-    run(
-        args.iter().map(|a| a.to_string()).collect(),
-        vars,
-        env.dir.path().to_path_buf(),
-    )
-    .await
+    bin.run().await
 }
 
 /// Whether an unfiltered listing of `region` shows a destination side there
