@@ -127,11 +127,8 @@ impl Kit {
     /// with overwrite protection ENABLED.
     pub fn file_system(mut self, id: &str, region: &str) -> Kit {
         let account = self.config.account_id.clone();
-        self.file_systems.push(json!({
-            "id": id, "region": region, "account": account,
-            "performance_mode": "generalPurpose", "throughput_mode": "elastic",
-            "protection": "ENABLED", "encrypted": true,
-        }));
+        self.file_systems
+            .push(seed_file_system(id, region, &account));
         self
     }
 
@@ -147,11 +144,7 @@ impl Kit {
         std::fs::create_dir(dir.path().join("config")).unwrap();
         if !self.file_systems.is_empty() {
             let state = dir.path().join("state.json");
-            std::fs::write(
-                &state,
-                serde_json::to_vec_pretty(&json!({ "file_systems": self.file_systems })).unwrap(),
-            )
-            .unwrap();
+            write_seed(&state, &self.file_systems);
             assert!(
                 self.config.state_file.is_none(),
                 "a seed and a state file of one's own do not go together"
@@ -168,6 +161,24 @@ impl Kit {
         }
         running
     }
+}
+
+/// A seed-state file system: available, encrypted, overwrite protection ENABLED.
+pub fn seed_file_system(id: &str, region: &str, account: &str) -> Value {
+    json!({
+        "id": id, "region": region, "account": account,
+        "performance_mode": "generalPurpose", "throughput_mode": "elastic",
+        "protection": "ENABLED", "encrypted": true,
+    })
+}
+
+/// Writes a seed state file holding these file systems.
+pub fn write_seed(path: &Path, file_systems: &[Value]) {
+    std::fs::write(
+        path,
+        serde_json::to_vec_pretty(&json!({ "file_systems": file_systems })).unwrap(),
+    )
+    .unwrap();
 }
 
 /// Starts an emulator with `config` and the variant set named by
