@@ -43,15 +43,7 @@ async fn create_refused_with(
         json!({"operation": "CreateReplicationConfiguration", "error": code, "count": 1}),
     )
     .await;
-    let (_tx, rx) = tokio::sync::watch::channel(false);
-    let report = execute(
-        &p,
-        &EfsWriter::new(&reader),
-        &options(),
-        &Recorder::default(),
-        rx,
-    )
-    .await;
+    let report = run_plan(&p, &reader, &options()).await;
     emu.shutdown().await;
     report
 }

@@ -149,26 +149,10 @@ async fn a_concurrent_apply_that_got_there_first_counts_as_done() {
     let reader = reader(&emu).await;
     let p = make_plan(&world, &reader).await;
     // Another apply of the same plan runs first, to the end.
-    let (_tx, rx) = tokio::sync::watch::channel(false);
-    let first = execute(
-        &p,
-        &EfsWriter::new(&reader),
-        &options(),
-        &Recorder::default(),
-        rx,
-    )
-    .await;
+    let first = run_plan(&p, &reader, &options()).await;
     assert!(first.succeeded(), "{first:#?}");
     // The stale copy of the plan finds everything in place.
-    let (_tx, rx) = tokio::sync::watch::channel(false);
-    let second = execute(
-        &p,
-        &EfsWriter::new(&reader),
-        &options(),
-        &Recorder::default(),
-        rx,
-    )
-    .await;
+    let second = run_plan(&p, &reader, &options()).await;
     assert!(second.succeeded(), "{second:#?}");
     let r = second.address("replication.r").unwrap();
     assert!(

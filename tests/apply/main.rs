@@ -127,12 +127,24 @@ pub fn options() -> ApplyOptions {
     }
 }
 
+/// Applies `plan` through the library, never interrupted, recording events.
+pub async fn run_plan(plan: &Plan, reader: &EfsReader, opts: &ApplyOptions) -> ApplyReport {
+    let (_tx, rx) = tokio::sync::watch::channel(false);
+    execute(
+        plan,
+        &EfsWriter::new(reader),
+        opts,
+        &Recorder::default(),
+        rx,
+    )
+    .await
+}
+
 /// Plans and applies through the library.
 pub async fn apply_lib(world: &World, emu: &Emulator, opts: &ApplyOptions) -> (Plan, ApplyReport) {
     let reader = reader(emu).await;
     let p = make_plan(world, &reader).await;
-    let (_tx, rx) = tokio::sync::watch::channel(false);
-    let report = execute(&p, &EfsWriter::new(&reader), opts, &Recorder::default(), rx).await;
+    let report = run_plan(&p, &reader, opts).await;
     (p, report)
 }
 
