@@ -50,6 +50,7 @@ pub const MUTATING: [&str; 3] = [
 pub struct Kit {
     config: Config,
     file_systems: Vec<Value>,
+    replications: Vec<(String, String, String)>,
     hcl: Option<String>,
     key: String,
 }
@@ -77,6 +78,7 @@ impl Kit {
         Kit {
             config,
             file_systems: Vec::new(),
+            replications: Vec::new(),
             hcl: None,
             key: "AKIDTESTKIT".to_owned(),
         }
@@ -132,6 +134,18 @@ impl Kit {
         self
     }
 
+    /// Replicates a file system to a new one in `destination_region` once
+    /// started (through the SDK, waiting until ENABLED); the new ids are
+    /// [`Running::replicas`], in this order.
+    pub fn replication(mut self, source: &str, region: &str, destination_region: &str) -> Kit {
+        self.replications.push((
+            source.to_owned(),
+            region.to_owned(),
+            destination_region.to_owned(),
+        ));
+        self
+    }
+
     /// The configuration written to `config/main.hcl` of the handle's directory.
     pub fn config(mut self, hcl: &str) -> Kit {
         self.hcl = Some(hcl.to_owned());
@@ -151,11 +165,17 @@ impl Kit {
             );
             self.config.state_file = Some(state);
         }
-        let running = Running {
+        let mut running = Running {
             emu: start_emulator(self.config).await,
             dir,
             key: self.key,
+            replicas: Vec::new(),
         };
+        for (source, region, to) in &self.replications {
+            let client = running.client(region);
+            let replica = replicate_and_wait(&client, source, to).await;
+            running.replicas.push(replica);
+        }
         if let Some(hcl) = &self.hcl {
             running.write_config(hcl);
         }
@@ -194,6 +214,8 @@ pub struct Running {
     pub emu: Emulator,
     pub dir: tempfile::TempDir,
     key: String,
+    /// The destinations of [`Kit::replication`], in order.
+    pub replicas: Vec<String>,
 }
 
 impl std::ops::Deref for Running {
@@ -265,6 +287,41 @@ impl Running {
             .endpoint(self.emu.base_url())
             .credentials(&self.key)
     }
+}
+
+/// Replicates `source` (in the client's Region) to a new file system in
+/// `destination_region` and waits until the replication is ENABLED;
+/// returns the new file system's id.
+pub async fn replicate_and_wait(
+    client: &aws_sdk_efs::Client,
+    source: &str,
+    destination_region: &str,
+) -> String {
+    let out = client
+        .create_replication_configuration()
+        .source_file_system_id(source)
+        .destinations(
+            aws_sdk_efs::types::DestinationToCreate::builder()
+                .region(destination_region)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreateReplicationConfiguration {source}: {e:?}"));
+    let replica = out.destinations()[0].file_system_id().to_owned();
+    for _ in 0..600 {
+        let d = client
+            .describe_replication_configurations()
+            .file_system_id(source)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("DescribeReplicationConfigurations {source}: {e:?}"));
+        if d.replications()[0].destinations()[0].status().as_str() == "ENABLED" {
+            return replica;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the replication of {source} never became ENABLED")
 }
 
 /// Loads a configuration directory, panicking with the rendered diagnostics.
