@@ -15,6 +15,7 @@
 use crate::model::{FileSystemId, Protection, ReplicationStatus};
 use crate::plan::{Expect, Step, StepKind};
 
+use super::policy::Note;
 use super::{Operations, StepError};
 
 /// What the re-read says about the step.
@@ -23,7 +24,7 @@ pub(crate) enum Guard {
     /// The target is as planned: make the call.
     Proceed,
     /// The call is not needed (already done, e.g. by a concurrent apply); the note says why.
-    Done(String),
+    Done(Note),
     /// The target changed since the plan: the step fails without the call.
     Changed(StepError),
 }
@@ -81,7 +82,7 @@ pub(crate) async fn check<O: Operations>(
                 .await?
                 .filter(|r| &r.source == source);
             Ok(match found {
-                None => Guard::Done("already deleted".to_owned()),
+                None => Guard::Done(Note::already("already deleted")),
                 Some(r) => {
                     let created = humantime::format_rfc3339_millis(r.creation_time).to_string();
                     if &r.destination.file_system_id == destination_file_system_id
@@ -89,7 +90,7 @@ pub(crate) async fn check<O: Operations>(
                         && &created == creation_time
                     {
                         if r.destination.status == ReplicationStatus::Deleting {
-                            Guard::Done("already being deleted".to_owned())
+                            Guard::Done(Note::already("already being deleted"))
                         } else {
                             Guard::Proceed
                         }
@@ -129,9 +130,9 @@ pub(crate) async fn check<O: Operations>(
                 let r = ops.replication(region, fs).await?;
                 if let (Some(r), Some(src)) = (&r, creates_from) {
                     if &r.source == src && &r.destination.file_system_id == fs {
-                        return Ok(Guard::Done(format!(
+                        return Ok(Guard::Done(Note::from(format!(
                             "{fs} is already the destination of the replication of {src}"
-                        )));
+                        ))));
                     }
                 }
                 let of = r
@@ -186,15 +187,15 @@ async fn restore_needed<O: Operations>(
     fs: &FileSystemId,
 ) -> Result<Guard, StepError> {
     Ok(match ops.file_system(region, fs).await? {
-        None => Guard::Done(format!(
+        None => Guard::Done(Note::from(format!(
             "not restored: file system {fs} ({region}) no longer exists"
-        )),
+        ))),
         Some(info) => match info.protection {
             Some(Protection::Disabled) => Guard::Proceed,
-            p => Guard::Done(format!(
+            p => Guard::Done(Note::from(format!(
                 "not restored: overwrite protection of {fs} ({region}) reads {}, not the DISABLED this run set",
                 p.as_ref().map_or("unknown", |p| p.as_str())
-            )),
+            ))),
         },
     })
 }

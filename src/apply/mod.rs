@@ -50,7 +50,7 @@ use tokio::sync::watch;
 pub use aftermath::NoDr;
 pub use efs::EfsWriter;
 pub use error::{Operation, StepError, Wait};
-pub use policy::{decide, Attempt, Decision};
+pub use policy::{decide, Attempt, Decision, Note};
 pub use progress::{
     json_event, plain_line, Event, JsonReporter, PlainReporter, Reporter, TtyReporter,
 };
@@ -567,9 +567,9 @@ async fn run_step<O: Operations>(
             );
             return match decide(&step.kind, &attempt, None, opts.fail_fast) {
                 Decision::Done { note: None } => Decision::Done {
-                    note: Some(format!(
+                    note: Some(Note::from(format!(
                         "overwrite protection of {file_system_id} ({region}) set back to {replication_overwrite_protection}"
-                    )),
+                    ))),
                 },
                 Decision::Fail {
                     mut error,
@@ -602,7 +602,7 @@ async fn run_step<O: Operations>(
             decide(&step.kind, &attempt, Some(found.as_ref()), opts.fail_fast)
         }
         Decision::Done { note: None } if destination_id.is_some() => Decision::Done {
-            note: destination_id,
+            note: destination_id.map(Note::from),
         },
         d => d,
     }

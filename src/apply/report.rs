@@ -16,13 +16,13 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::aftermath::{self, NoDr};
-use super::StepError;
+use super::{Note, StepError};
 use crate::plan::{Action, ChangeAddress, Plan, StepId, StepKind};
 
 /// How a step ended.
 #[derive(Debug, Clone)]
 pub(crate) enum StepEnd {
-    Done(Option<String>),
+    Done(Option<Note>),
     Failed(StepError),
     Skipped(String),
     /// A compensation that had nothing to undo.
@@ -147,8 +147,8 @@ pub(crate) fn build(
                 Some(StepEnd::Skipped(r)) => {
                     skipped.get_or_insert((*s, r.clone()));
                 }
-                Some(StepEnd::Done(Some(n))) if restore => compensation = Some(n.clone()),
-                Some(StepEnd::Done(Some(n))) => note = Some(n.clone()),
+                Some(StepEnd::Done(Some(n))) if restore => compensation = Some(n.text.clone()),
+                Some(StepEnd::Done(Some(n))) => note = Some(n.text.clone()),
                 _ => {}
             }
         }

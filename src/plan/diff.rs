@@ -544,7 +544,7 @@ pub(super) fn compare(
                         "the destination reports the KMS alias {have} and the configuration names the key {k}; the alias could not be resolved, so the key could not be verified"
                     )),
                     Some(have) => {
-                        let same = if k.as_str().starts_with("arn:") {
+                        let same = if k.is_arn() {
                             k.as_str() == have
                         } else {
                             Some(key_id_of(have)) == k.key_id()
