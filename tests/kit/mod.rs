@@ -12,7 +12,7 @@
 //!     .start()
 //!     .await;
 //! let plan = k.plan().await;
-//! let out = k.bin(&["apply", "--auto-approve"]).arg_path(&k.config_dir()).run().await;
+//! let out = k.bin(&["apply", "--auto-approve"]).args([k.config_dir()]).run().await;
 //! assert!(k.mutations().await.is_empty());
 //! ```
 //!
