@@ -1,5 +1,6 @@
-//! Test kit shared by the plan, apply and check suites (each includes it
-//! with `#[path = "../kit/mod.rs"] mod kit;`): one way to start the
+//! Test kit shared by the plan, apply and check suites, and the
+//! workflows suite's exporter tests (each includes it with
+//! `#[path = "../kit/mod.rs"] mod kit;`): one way to start the
 //! emulator, seed it, write a configuration, talk to its admin API, read its
 //! request log, make SDK clients and run the built binary with a clean AWS
 //! environment. [`Kit`] is the builder:

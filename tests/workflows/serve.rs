@@ -175,19 +175,10 @@ async fn seeded() -> (efs_emulator::Emulator, tempfile::TempDir) {
 }
 
 async fn admin(emu: &efs_emulator::Emulator, method: &str, body: &str) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let addr = emu.local_addr();
-    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let req = format!(
-        "{method} /_emulator/faults HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    s.write_all(req.as_bytes()).await.unwrap();
-    let mut resp = String::new();
-    s.read_to_string(&mut resp).await.unwrap();
+    let (status, v) = crate::kit::admin(emu.base_url(), method, "/_emulator/faults", body).await;
     // A rule added is 201 Created; the rules cleared, 200.
     let want = if method == "POST" { 201 } else { 200 };
-    assert!(resp.starts_with(&format!("HTTP/1.1 {want} ")), "{resp}");
+    assert_eq!(status, want, "{v}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
