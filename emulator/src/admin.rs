@@ -79,7 +79,8 @@ impl Stats {
 }
 
 /// A fault rule: the next `remaining` calls of `operation` (optionally only
-/// in `region`) fail with `error`.
+/// in `region`) fail with `error`; with `after`, each of them is carried out
+/// first and then answered with `error` (an answer lost on the way back).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FaultRule {
     #[serde(default)]
@@ -94,6 +95,9 @@ pub struct FaultRule {
     pub count: u32,
     #[serde(default)]
     pub region: Option<String>,
+    /// Apply the call, then answer with the error.
+    #[serde(default)]
+    pub after: bool,
 }
 
 fn one() -> u32 {
@@ -108,10 +112,23 @@ pub struct Faults {
 }
 
 impl Faults {
-    /// Consumes one use of the first matching rule and returns its error.
+    /// Consumes one use of the first matching rule that fails a call
+    /// before it is carried out, and returns its error.
     pub fn take(&mut self, operation: &str, region: &str) -> Option<ApiError> {
+        self.take_when(operation, region, false)
+    }
+
+    /// Consumes one use of the first matching `after` rule (the call was
+    /// carried out) and returns its error.
+    pub fn take_after(&mut self, operation: &str, region: &str) -> Option<ApiError> {
+        self.take_when(operation, region, true)
+    }
+
+    fn take_when(&mut self, operation: &str, region: &str, after: bool) -> Option<ApiError> {
         let i = self.rules.iter().position(|r| {
-            r.operation == operation && r.region.as_deref().is_none_or(|x| x == region)
+            r.after == after
+                && r.operation == operation
+                && r.region.as_deref().is_none_or(|x| x == region)
         })?;
         let rule = &mut self.rules[i];
         rule.count -= 1;

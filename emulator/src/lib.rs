@@ -472,6 +472,15 @@ async fn handle(state: &Arc<AppState>, req: Request) -> Outcome {
         }
     };
     out.result = run(state, &route, &query, &caller, &body).await;
+    // An `after` fault rule: the call was carried out, its answer is lost.
+    if out.result.is_ok() {
+        if let Some(e) = state
+            .faults()
+            .take_after(route.operation.name(), &caller.region)
+        {
+            out.result = Err(e);
+        }
+    }
     out
 }
 

@@ -81,8 +81,6 @@ pub enum Decision {
         /// E.g. "already present with the desired destination".
         note: Option<Note>,
     },
-    /// Read the replication of the step's source and decide again with it.
-    Verify,
     /// The step failed: every step that depends on it is skipped.
     Fail {
         /// The error, with a hint.
@@ -124,9 +122,18 @@ const TRANSIENT_CODES: &[&str] = &[
     "ServiceUnavailableException",
 ];
 
-/// Decides what to do with a step after an attempt. `seen` is `None` on the
-/// first call; after [`Decision::Verify`] it carries the replication found
-/// for the step's source (`Some(None)`: there is none).
+/// True when the answer to a create may mean that the replication is
+/// already there: the executor reads the replication of its source and
+/// passes what it found to [`decide`] as `seen`.
+pub fn needs_verify(kind: &StepKind, attempt: &Attempt) -> bool {
+    matches!(kind, StepKind::Create { .. })
+        && matches!(attempt, Attempt::Err(e) if e.code.as_deref().is_some_and(|c| ALREADY_CODES.contains(&c)))
+}
+
+/// Decides what to do with a step after an attempt. For a create that
+/// [`needs_verify`], `seen` carries the replication found for the step's
+/// source (`Some(None)`: there is none); `None` means it could not be read,
+/// and the step fails saying so. Other steps pass `None`.
 pub fn decide(
     kind: &StepKind,
     attempt: &Attempt,
@@ -174,7 +181,13 @@ pub fn decide(
             destination,
             ..
         } if ALREADY_CODES.contains(&code) => match seen {
-            None => Decision::Verify,
+            None => {
+                let mut e = error.clone();
+                e.hint = format!(
+                    "EFS answered {code}, which may mean the replication is already there, and reading the replication of {source_file_system_id} to tell failed too: run plan to see whether it exists"
+                );
+                fail(e)
+            }
             Some(found) => match found {
                 Some(r)
                     if &r.source == source_file_system_id
@@ -293,7 +306,12 @@ mod tests {
     #[test]
     fn a_create_that_meets_its_own_replication_is_done_after_verifying() {
         let e = Attempt::Err(err("BadRequest"));
-        assert_eq!(decide(&create(), &e, None, false), Decision::Verify);
+        assert!(needs_verify(&create(), &e));
+        // The read failed: a failure that says so, never a guess.
+        match decide(&create(), &e, None, false) {
+            Decision::Fail { error, .. } => assert!(error.hint.contains("failed too"), "{error:?}"),
+            d => panic!("{d:?}"),
+        }
         let same = rep("fs-00000002", "us-west-2", ReplicationStatus::Enabling);
         assert!(matches!(
             decide(&create(), &e, Some(Some(&same)), false),
@@ -334,11 +352,7 @@ mod tests {
         let ours = rep("fs-00000002", "us-west-2", ReplicationStatus::Enabled);
         for code in ALREADY_CODES {
             let e = Attempt::Err(err(code));
-            assert_eq!(
-                decide(&create(), &e, None, false),
-                Decision::Verify,
-                "{code}"
-            );
+            assert!(needs_verify(&create(), &e), "{code}");
             assert!(
                 matches!(
                     decide(&create(), &e, Some(Some(&ours)), false),
@@ -357,6 +371,7 @@ mod tests {
         }
         // Any other code is a failure at once, without a read.
         let other = Attempt::Err(err("IncorrectFileSystemLifeCycleState"));
+        assert!(!needs_verify(&create(), &other));
         assert!(matches!(
             decide(&create(), &other, None, false),
             Decision::Fail { .. }

@@ -98,10 +98,12 @@ pub(super) fn skip_pending(
 }
 
 /// A pending compensation is not needed once its create is done, or when
-/// the protection change it would undo did not happen.
+/// the protection change it would undo did not happen (`lifted`: the
+/// protection changes that took effect even though their step failed).
 pub(super) fn settle_compensations(
     steps: &BTreeMap<StepId, &Step>,
     states: &mut BTreeMap<StepId, State>,
+    lifted: &std::collections::BTreeSet<StepId>,
 ) {
     let ids: Vec<StepId> = states.keys().copied().collect();
     for id in ids {
@@ -113,10 +115,11 @@ pub(super) fn settle_compensations(
         }
         let create_done = matches!(states.get(&c), Some(State::Done(_)));
         let never_lifted = steps[&id].depends_on.iter().any(|d| {
-            matches!(
-                states.get(d),
-                Some(State::Failed(_) | State::Skipped(_) | State::NotNeeded) | None
-            )
+            !lifted.contains(d)
+                && matches!(
+                    states.get(d),
+                    Some(State::Failed(_) | State::Skipped(_) | State::NotNeeded) | None
+                )
         });
         if create_done || never_lifted {
             states.insert(id, State::NotNeeded);

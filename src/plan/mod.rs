@@ -33,8 +33,8 @@ pub use saved::{
 };
 pub use simulate::{simulate_apply, SimulateError};
 pub use types::{
-    Action, Attributes, Change, DestinationSpec, Expect, OrphanSide, Plan, Scope, Side, Step,
-    StepId, StepKind, Summary, Unmanaged, UnmanagedStatus,
+    Action, Attributes, Change, DestinationSpec, Expect, ExpectDestination, OrphanSide, Plan,
+    Scope, Side, Step, StepId, StepKind, Summary, Unmanaged, UnmanagedStatus,
 };
 
 use crate::model::{
@@ -318,7 +318,8 @@ pub fn plan(desired: &Desired, actual: &Actual, opts: &PlanOptions) -> Result<Pl
         return Err(PlanErrors(errors));
     }
     drafts.retain(|d| selected.contains(&d.address));
-    let steps = graph::build_steps(&mut drafts, &index.by_source);
+    let steps = graph::build_steps(&mut drafts, &index.by_source, &actual.file_systems)
+        .map_err(|e| PlanErrors(vec![*e]))?;
 
     let scope = Scope {
         regions: actual.regions.iter().cloned().collect(),

@@ -9,6 +9,7 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use proptest::prelude::*;
 
+mod graph;
 mod kms;
 
 use super::*;

@@ -25,9 +25,9 @@ use std::time::Duration;
 
 use efs_emulator::{Config, Emulator};
 use efs_replicator::apply::{execute, ApplyOptions, ApplyReport, EfsWriter};
-use efs_replicator::discover::{discover, EfsReader};
+use efs_replicator::discover::{discover, ConnectOptions, EfsReader};
 use efs_replicator::plan::{plan, Plan, PlanOptions};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 pub use kit::Recorder;
 

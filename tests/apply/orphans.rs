@@ -66,3 +66,121 @@ async fn an_orphaned_destination_side_is_removed_in_its_region_and_apply_converg
     assert!(!k.plan().await.unwrap().has_changes());
     k.shutdown().await;
 }
+
+/// Issue 9, multi-account: both sides of a replication are in the account
+/// of an `account` block ("prod"), not the default credentials' account;
+/// its source side was deleted with LOCAL_CONFIGURATION_ONLY, leaving an
+/// orphaned destination side in eu-west-1. Its removal is re-read and made
+/// with the credentials of the account that owns the destination file
+/// system. Before, the call went out with the credentials routed by the
+/// source id in the destination Region, which no listing routes: the
+/// default account's, which does not see that side; EFS answered
+/// ReplicationNotFound, the step was taken as "already deleted" and the
+/// orphan stayed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue9_an_orphan_in_another_account_is_removed_with_that_accounts_credentials() {
+    const PROD: &str = "444455556666";
+    const PROD_KEY: &str = "AKIDTESTPROD";
+    let world = World::new(&[]);
+    std::fs::write(
+        world.state_file(),
+        serde_json::to_vec_pretty(&json!({"file_systems": [
+            {"id": fsid(1), "region": "us-west-2", "account": PROD,
+             "performance_mode": "generalPurpose", "throughput_mode": "elastic",
+             "protection": "ENABLED", "encrypted": true},
+        ]}))
+        .unwrap(),
+    )
+    .unwrap();
+    let mut c = config();
+    c.access_key_accounts.insert(PROD_KEY.into(), PROD.into());
+    let emu = world.start(c).await;
+    let prod = EfsReader::connect(&ConnectOptions {
+        profile: None,
+        endpoint_url: Some(emu.base_url().to_owned()),
+        static_credentials: Some((PROD_KEY.into(), "secret".into())),
+    })
+    .await;
+
+    // fs 1 -> a new file system in eu-west-1, both in prod; then the source
+    // side deleted alone: the destination side in eu-west-1 is an orphan.
+    let west = prod.client(&efs_replicator::model::Region::parse("us-west-2").unwrap());
+    let out = west
+        .create_replication_configuration()
+        .source_file_system_id(fsid(1))
+        .destinations(
+            aws_sdk_efs::types::DestinationToCreate::builder()
+                .region("eu-west-1")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("seed replication");
+    let old = out.destinations()[0].file_system_id().to_owned();
+    west.delete_replication_configuration()
+        .source_file_system_id(fsid(1))
+        .deletion_mode(aws_sdk_efs::types::DeletionMode::LocalConfigurationOnly)
+        .send()
+        .await
+        .expect("source-side deletion");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let eu = prod.client(&efs_replicator::model::Region::parse("eu-west-1").unwrap());
+    let orphaned = || async {
+        eu.describe_replication_configurations()
+            .file_system_id(&old)
+            .send()
+            .await
+            .map(|o| !o.replications().is_empty())
+            .unwrap_or(false)
+    };
+    assert!(orphaned().await, "the orphan is there to begin with");
+
+    world.write_config(&format!(
+        r#"account "prod" {{
+  id       = "{PROD}"
+  role_arn = "arn:aws:iam::{PROD}:role/efs-replicator"
+}}
+
+replication "a" {{
+  source_file_system_id = "arn:aws:elasticfilesystem:us-west-2:{PROD}:file-system/{src}"
+  destination {{
+    region = "eu-west-1"
+  }}
+}}
+"#,
+        src = fsid(1),
+    ));
+    let before = requests(&emu).await.len();
+    let out = run_bin(
+        &emu,
+        &["apply", path_str(&world.config_dir()), "--auto-approve"],
+    )
+    .await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains(&format!("orphan.{old}")), "{stdout}");
+    // The local delete was made in eu-west-1 as prod, and succeeded; the
+    // orphan is gone.
+    let stats = admin(&emu, "GET", "/_emulator/stats", None).await;
+    let deletes: Vec<(String, bool)> = stats["requests"].as_array().unwrap()[before..]
+        .iter()
+        .filter(|r| r["operation"] == "DeleteReplicationConfiguration")
+        .map(|r| {
+            (
+                format!(
+                    "{} {}",
+                    r["region"].as_str().unwrap(),
+                    r["account"].as_str().unwrap()
+                ),
+                r["status"].as_u64().unwrap() < 300,
+            )
+        })
+        .collect();
+    assert_eq!(
+        deletes,
+        vec![(format!("eu-west-1 {PROD}"), true)],
+        "{stdout}"
+    );
+    assert!(!orphaned().await, "the orphan was removed");
+    emu.shutdown().await;
+}

@@ -443,3 +443,145 @@ async fn two_concurrent_applies_of_one_saved_plan_do_not_undo_each_other() {
     assert_eq!(protection(&emu, "us-east-1", &a).await, "REPLICATING");
     assert!(converged(&world, &emu).await);
 }
+
+/// A replace into another existing file system: A -> B is to become
+/// A -> C. After the plan, C is taken by another replication (a person
+/// lifts its protection and replicates fs 3 into it). The delete of A -> B
+/// re-reads C first and is refused: A keeps its replication, and no
+/// protection is touched. Before, the delete ran and only the protection
+/// step after it saw C had changed, leaving A without DR.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue9_a_replace_keeps_the_old_replication_when_the_new_destination_changed() {
+    let world = World::new(&[(1, "us-east-1"), (2, "us-west-2"), (3, "us-east-1")]);
+    let emu = world.start(config()).await;
+    let (a, c) = (fsid(1), fsid(2));
+    let b = replicated(&emu).await;
+    world.write_config(&format!(
+        "settings {{\n  region = \"us-east-1\"\n}}\nreplication \"r\" {{\n  source_file_system_id = \"{a}\"\n  destination {{\n    region = \"us-west-2\"\n    file_system_id = \"{c}\"\n    allow_overwrite = true\n  }}\n}}\n"
+    ));
+    let reader = reader(&emu).await;
+    let p = make_plan(&world, &reader).await;
+    let r = p
+        .changes
+        .iter()
+        .find(|c| c.address == "replication.r")
+        .unwrap();
+    assert_eq!(r.action, efs_replicator::plan::Action::Replace);
+
+    reader
+        .client(&Region::parse("us-west-2").unwrap())
+        .update_file_system_protection()
+        .file_system_id(&c)
+        .replication_overwrite_protection(
+            aws_sdk_efs::types::ReplicationOverwriteProtection::Disabled,
+        )
+        .send()
+        .await
+        .unwrap();
+    reader
+        .client(&Region::parse("us-east-1").unwrap())
+        .create_replication_configuration()
+        .source_file_system_id(fsid(3))
+        .destinations(
+            aws_sdk_efs::types::DestinationToCreate::builder()
+                .region("us-west-2")
+                .file_system_id(&c)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let before = mutations(&emu).await.len();
+
+    let (_tx, rx) = tokio::sync::watch::channel(false);
+    let report = execute(
+        &p,
+        &EfsWriter::new(&reader),
+        &options(),
+        &Recorder::default(),
+        rx,
+    )
+    .await;
+    let r = report.address("replication.r").unwrap();
+    assert_eq!(r.outcome, Outcome::Failed, "{report:#?}");
+    let e = r.error.as_ref().unwrap();
+    assert_eq!(e.operation, "check before DeleteReplicationConfiguration");
+    assert!(
+        e.message.starts_with("changed since plan")
+            && e.message.contains(&format!("{c} (us-west-2)"))
+            && e.message
+                .contains(&format!("now in the replication of {}", fsid(3))),
+        "{e:?}"
+    );
+    assert!(report.no_dr.is_empty(), "{:?}", report.no_dr);
+    // Nothing was sent, and A -> B is still there.
+    assert_eq!(mutations(&emu).await.len(), before);
+    let still = reader
+        .client(&Region::parse("us-east-1").unwrap())
+        .describe_replication_configurations()
+        .file_system_id(&a)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        still.replications()[0].destinations()[0].file_system_id(),
+        b
+    );
+}
+
+/// A protection change whose answer is lost: EFS disables the protection
+/// of the existing destination, but apply sees an error (the emulator's
+/// `after` fault rule; a code the SDK does not retry, so that the test
+/// needs no backoff). The re-read finds it DISABLED: the step fails (the
+/// create is not attempted on an errored call) but counts as lifted, and
+/// the compensation sets the protection back to ENABLED. Before, it was
+/// taken as never lifted and stayed DISABLED.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue9_a_lost_answer_to_a_protection_change_still_has_it_set_back() {
+    let world = World::new(&[(1, "us-east-1"), (2, "us-west-2")]);
+    world.write_config(&format!(
+        "settings {{\n  region = \"us-east-1\"\n}}\nreplication \"r\" {{\n  source_file_system_id = \"{}\"\n  destination {{\n    region = \"us-west-2\"\n    file_system_id = \"{}\"\n    allow_overwrite = true\n  }}\n}}\n",
+        fsid(1),
+        fsid(2)
+    ));
+    let emu = world.start(config()).await;
+    fault(
+        &emu,
+        json!({"operation": "UpdateFileSystemProtection", "error": "BadRequest", "status": 400,
+               "after": true, "count": 1, "region": "us-west-2"}),
+    )
+    .await;
+    let out = run_bin(
+        &emu,
+        &[
+            "apply",
+            path_str(&world.config_dir()),
+            "--auto-approve",
+            "--allow-overwrite",
+            &fsid(2),
+        ],
+    )
+    .await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    let log = requests(&emu).await;
+    let updates: Vec<u64> = log
+        .iter()
+        .filter(|r| r.0 == "UpdateFileSystemProtection")
+        .map(|r| r.2)
+        .collect();
+    // The lift (applied, answered 400), then the restore.
+    assert_eq!(updates, vec![400, 200], "{log:?}");
+    assert!(
+        !log.iter().any(|r| r.0 == "CreateReplicationConfiguration"),
+        "{log:?}"
+    );
+    assert_eq!(protection(&emu, "us-west-2", &fsid(2)).await, "ENABLED");
+    assert!(
+        stdout.contains(&format!(
+            "compensation: overwrite protection of {} (us-west-2) set back to ENABLED",
+            fsid(2)
+        )),
+        "{stdout}"
+    );
+}
