@@ -14,23 +14,20 @@ use super::*;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigint_during_waits_prints_the_summary_and_exits_130() {
     let ns: Vec<u32> = (1..=3).collect();
-    let world = World::new(&ns.iter().map(|n| (*n, "us-east-1")).collect::<Vec<_>>());
-    world.write_config(&creates(ns.clone(), "us-east-1", "us-west-2"));
-    let emu = world
-        .start(Config {
-            enable_delay: Duration::from_secs(3600),
-            ..config()
-        })
+    let k = seeded(&ns.iter().map(|n| (*n, "us-east-1")).collect::<Vec<_>>())
+        .emulator(|c| c.enable_delay = Duration::from_secs(3600))
+        .config(&creates(ns.clone(), "us-east-1", "us-west-2"))
+        .start()
         .await;
-    let dir = world.config_dir();
-    let mut cmd = bin(emu.base_url(), &["apply", path_str(&dir), "--auto-approve"]);
+    let dir = k.config_dir();
+    let mut cmd = bin(k.base_url(), &["apply", path_str(&dir), "--auto-approve"]);
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     let child = cmd.spawn().expect("binary starts");
     let pid = child.id().to_string();
 
     // Wait until every create went through: apply is now waiting.
     let mut tries = 0;
-    while mutations(&emu).await.len() < 3 {
+    while mutations(&k).await.len() < 3 {
         tries += 1;
         assert!(tries < 600, "the creates never happened");
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -53,13 +50,13 @@ async fn sigint_during_waits_prints_the_summary_and_exits_130() {
     assert!(stdout.contains("interrupted while waiting"), "{stdout}");
     assert!(stderr.contains("Interrupt received"), "{stderr}");
     // Nothing was created twice, nothing was deleted.
-    let muts = mutations(&emu).await;
+    let muts = mutations(&k).await;
     assert_eq!(muts.len(), 3, "{muts:?}");
 
     // The replications exist (ENABLING): a re-run changes nothing but does
     // not stop before they are ENABLED; here the wait times out.
     let again = run_bin(
-        &emu,
+        &k,
         &[
             "apply",
             path_str(&dir),
@@ -78,16 +75,16 @@ async fn sigint_during_waits_prints_the_summary_and_exits_130() {
     );
     assert!(stdout.contains("0 done, 3 failed"), "{stdout}");
     assert!(stdout.contains("timed out after 1s"), "{stdout}");
-    assert_eq!(mutations(&emu).await.len(), 3);
+    assert_eq!(mutations(&k).await.len(), 3);
 
     // Once they become ENABLED, the re-run waiting for them completes.
     let args = ["apply", path_str(&dir), "--auto-approve"];
-    let rerun = run_bin(&emu, &args);
+    let rerun = run_bin(&k, &args);
     let enable = async {
         tokio::time::sleep(Duration::from_millis(1500)).await;
         for n in &ns {
             admin(
-                &emu,
+                &k,
                 "POST",
                 &format!("/_emulator/replications/{}/status", fsid(*n)),
                 Some(serde_json::json!({"status": "ENABLED"})),
@@ -104,10 +101,10 @@ async fn sigint_during_waits_prints_the_summary_and_exits_130() {
         "{stdout}"
     );
     assert!(stdout.contains("Apply complete: 3 done"), "{stdout}");
-    assert_eq!(mutations(&emu).await.len(), 3);
+    assert_eq!(mutations(&k).await.len(), 3);
 
     // Now there is nothing left: plain `No changes.`, nothing waited for.
-    let last = run_bin(&emu, &["apply", path_str(&dir), "--auto-approve"]).await;
+    let last = run_bin(&k, &["apply", path_str(&dir), "--auto-approve"]).await;
     let (stdout, stderr) = text(&last);
     assert_eq!(last.status.code(), Some(0), "{stdout}\n{stderr}");
     assert!(stdout.contains("No changes."), "{stdout}");
@@ -120,21 +117,18 @@ async fn sigint_during_waits_prints_the_summary_and_exits_130() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_during_waits_is_handled_like_sigint_and_exits_143() {
     let ns: Vec<u32> = (1..=4).collect();
-    let world = World::new(&ns.iter().map(|n| (*n, "us-east-1")).collect::<Vec<_>>());
-    world.write_config(&creates(ns.clone(), "us-east-1", "us-west-2"));
-    let emu = world
-        .start(Config {
-            enable_delay: Duration::from_secs(3600),
-            ..config()
-        })
+    let k = seeded(&ns.iter().map(|n| (*n, "us-east-1")).collect::<Vec<_>>())
+        .emulator(|c| c.enable_delay = Duration::from_secs(3600))
+        .config(&creates(ns.clone(), "us-east-1", "us-west-2"))
+        .start()
         .await;
-    let dir = world.config_dir();
-    let mut cmd = bin(emu.base_url(), &["apply", path_str(&dir), "--auto-approve"]);
+    let dir = k.config_dir();
+    let mut cmd = bin(k.base_url(), &["apply", path_str(&dir), "--auto-approve"]);
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     let child = cmd.spawn().expect("binary starts");
     let pid = child.id().to_string();
     let mut tries = 0;
-    while mutations(&emu).await.len() < 4 {
+    while mutations(&k).await.len() < 4 {
         tries += 1;
         assert!(tries < 600, "the creates never happened");
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -159,7 +153,7 @@ async fn sigterm_during_waits_is_handled_like_sigint_and_exits_143() {
             "{stdout}"
         );
     }
-    assert_eq!(mutations(&emu).await.len(), 4);
+    assert_eq!(mutations(&k).await.len(), 4);
 }
 
 /// Issue 9: a second Ctrl-C right after a failback lifted the original's
@@ -168,19 +162,14 @@ async fn sigterm_during_waits_is_handled_like_sigint_and_exits_143() {
 /// restores that protection and the file systems now without DR.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn issue9_a_second_signal_prints_how_to_restore_a_lifted_protection() {
-    let world = World::new(&[(1, "us-east-1")]);
-    let emu = world
-        .start(Config {
-            latency: Duration::from_millis(400),
-            ..config()
-        })
-        .await;
+    let (k, b) = super::failback::failing_back(
+        seeded(&[(1, "us-east-1")]).emulator(|c| c.latency = Duration::from_millis(400)),
+    )
+    .await;
     let a = fsid(1);
-    let b = super::failback::replicated(&emu).await;
-    world.write_config(&super::failback::failback_config(&b));
-    let dir = world.config_dir();
+    let dir = k.config_dir();
     let mut cmd = bin(
-        emu.base_url(),
+        k.base_url(),
         &[
             "apply",
             path_str(&dir),
@@ -195,7 +184,7 @@ async fn issue9_a_second_signal_prints_how_to_restore_a_lifted_protection() {
 
     // Wait until A's protection was lifted: the create is now in flight.
     let mut tries = 0;
-    while !requests(&emu)
+    while !requests(&k)
         .await
         .iter()
         .any(|r| r.0 == "UpdateFileSystemProtection" && r.2 == 200)
