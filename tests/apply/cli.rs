@@ -39,26 +39,9 @@ async fn a_saved_plan_is_applied_as_is_and_refused_once_stale() {
     // Someone creates the replication of fs 1 meanwhile, and turns off the
     // overwrite protection of fs 2.
     let reader = k.reader().await;
-    reader
-        .client(&efs_replicator::model::Region::parse("us-east-1").unwrap())
-        .update_file_system_protection()
-        .file_system_id(fsid(2))
-        .replication_overwrite_protection(
-            aws_sdk_efs::types::ReplicationOverwriteProtection::Disabled,
-        )
-        .send()
-        .await
-        .unwrap();
-    reader
-        .client(&efs_replicator::model::Region::parse("us-east-1").unwrap())
-        .create_replication_configuration()
-        .source_file_system_id(fsid(1))
-        .destinations(
-            aws_sdk_efs::types::DestinationToCreate::builder()
-                .region("eu-west-1")
-                .build(),
-        )
-        .send()
+    let east = reader.client(&efs_replicator::model::Region::parse("us-east-1").unwrap());
+    kit::disable_protection(&east, &fsid(2)).await;
+    kit::create_replication(&east, &fsid(1), "eu-west-1", None)
         .await
         .unwrap();
     let before = mutations(&k).await.len();

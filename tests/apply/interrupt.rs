@@ -6,41 +6,48 @@
 //! exits at once, after printing how to restore each protection lifted and
 //! not set back, and what has no DR.
 
-use std::process::Stdio;
+use std::process::{Output, Stdio};
 use std::time::Duration;
 
 use super::*;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigint_during_waits_prints_the_summary_and_exits_130() {
-    let ns: Vec<u32> = (1..=3).collect();
+/// Runs `apply --auto-approve` of r1..rn (fs n in us-east-1 to a new file
+/// system in us-west-2, never ENABLED) through the binary, sends it
+/// `signal` once every create went through and it is waiting, and returns
+/// the handle and the binary's output.
+async fn signalled_while_waiting(ns: &[u32], signal: &str) -> (kit::Running, Output) {
     let k = seeded(&ns.iter().map(|n| (*n, "us-east-1")).collect::<Vec<_>>())
         .emulator(|c| c.enable_delay = Duration::from_secs(3600))
-        .config(&creates(ns.clone(), "us-east-1", "us-west-2"))
+        .config(&creates(ns.iter().copied(), "us-east-1", "us-west-2"))
         .start()
         .await;
-    let dir = k.config_dir();
-    let mut cmd = bin(k.base_url(), &["apply", path_str(&dir), "--auto-approve"]);
+    let mut cmd = bin(
+        k.base_url(),
+        &["apply", path_str(&k.config_dir()), "--auto-approve"],
+    );
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     let child = cmd.spawn().expect("binary starts");
-    let pid = child.id().to_string();
 
     // Wait until every create went through: apply is now waiting.
     let mut tries = 0;
-    while mutations(&k).await.len() < 3 {
+    while mutations(&k).await.len() < ns.len() {
         tries += 1;
         assert!(tries < 600, "the creates never happened");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let kill = std::process::Command::new("kill")
-        .args(["-INT", &pid])
-        .status()
-        .expect("kill runs");
-    assert!(kill.success());
+    send(signal, child.id());
     let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
         .await
         .unwrap();
+    (k, out)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigint_during_waits_prints_the_summary_and_exits_130() {
+    let ns: Vec<u32> = (1..=3).collect();
+    let (k, out) = signalled_while_waiting(&ns, "-INT").await;
+    let dir = k.config_dir();
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(130), "{stdout}\n{stderr}");
     assert!(stdout.contains("Apply interrupted"), "{stdout}");
@@ -117,31 +124,7 @@ async fn sigint_during_waits_prints_the_summary_and_exits_130() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_during_waits_is_handled_like_sigint_and_exits_143() {
     let ns: Vec<u32> = (1..=4).collect();
-    let k = seeded(&ns.iter().map(|n| (*n, "us-east-1")).collect::<Vec<_>>())
-        .emulator(|c| c.enable_delay = Duration::from_secs(3600))
-        .config(&creates(ns.clone(), "us-east-1", "us-west-2"))
-        .start()
-        .await;
-    let dir = k.config_dir();
-    let mut cmd = bin(k.base_url(), &["apply", path_str(&dir), "--auto-approve"]);
-    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-    let child = cmd.spawn().expect("binary starts");
-    let pid = child.id().to_string();
-    let mut tries = 0;
-    while mutations(&k).await.len() < 4 {
-        tries += 1;
-        assert!(tries < 600, "the creates never happened");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let kill = std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill runs");
-    assert!(kill.success());
-    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
-        .await
-        .unwrap();
+    let (k, out) = signalled_while_waiting(&ns, "-TERM").await;
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(143), "{stdout}\n{stderr}");
     assert!(stderr.contains("SIGTERM received"), "{stderr}");
@@ -180,7 +163,6 @@ async fn issue9_a_second_signal_prints_how_to_restore_a_lifted_protection() {
     );
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     let child = cmd.spawn().expect("binary starts");
-    let pid = child.id().to_string();
 
     // Wait until A's protection was lifted: the create is now in flight.
     let mut tries = 0;
@@ -193,16 +175,9 @@ async fn issue9_a_second_signal_prints_how_to_restore_a_lifted_protection() {
         assert!(tries < 1200, "the protection was never lifted");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let signal = || {
-        let kill = std::process::Command::new("kill")
-            .args(["-INT", &pid])
-            .status()
-            .expect("kill runs");
-        assert!(kill.success());
-    };
-    signal();
+    send("-INT", child.id());
     tokio::time::sleep(Duration::from_millis(150)).await;
-    signal();
+    send("-INT", child.id());
     let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
         .await
         .unwrap();

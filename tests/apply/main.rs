@@ -212,3 +212,13 @@ pub fn into_existing() -> String {
         fsid(2)
     )
 }
+
+/// Sends `signal` (`-INT`, `-TERM`) to process `pid`.
+pub fn send(signal: &str, pid: u32) {
+    let ok = std::process::Command::new("kill")
+        .args([signal, &pid.to_string()])
+        .status()
+        .expect("kill runs")
+        .success();
+    assert!(ok, "kill {signal} {pid}");
+}

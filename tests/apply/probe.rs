@@ -550,15 +550,6 @@ async fn wait_for_a_replication(emu: &Emulator) {
     tokio::time::sleep(Duration::from_millis(300)).await;
 }
 
-fn send(signal: &str, pid: u32) {
-    let ok = std::process::Command::new("kill")
-        .args([signal, &pid.to_string()])
-        .status()
-        .expect("kill runs")
-        .success();
-    assert!(ok);
-}
-
 /// A missing IAM permission on a call the probe expects EFS to refuse is
 /// not taken for EFS's answer: the probe stops with the action to grant.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

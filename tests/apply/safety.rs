@@ -265,14 +265,7 @@ async fn a_replication_recreated_since_the_plan_is_not_deleted() {
         .await
         .unwrap();
     gone(&k, "us-east-1", &a).await;
-    east.create_replication_configuration()
-        .source_file_system_id(&a)
-        .destinations(
-            aws_sdk_efs::types::DestinationToCreate::builder()
-                .region("eu-west-1")
-                .build(),
-        )
-        .send()
+    kit::create_replication(&east, &a, "eu-west-1", None)
         .await
         .unwrap();
     let before = mutations(&k).await.len();
@@ -309,16 +302,11 @@ async fn a_protection_changed_since_the_plan_is_not_touched() {
         .await;
     let reader = k.reader().await;
     let p = make_plan(&k).await;
-    reader
-        .client(&Region::parse("us-west-2").unwrap())
-        .update_file_system_protection()
-        .file_system_id(fsid(2))
-        .replication_overwrite_protection(
-            aws_sdk_efs::types::ReplicationOverwriteProtection::Disabled,
-        )
-        .send()
-        .await
-        .unwrap();
+    kit::disable_protection(
+        &reader.client(&Region::parse("us-west-2").unwrap()),
+        &fsid(2),
+    )
+    .await;
     let before = mutations(&k).await.len();
     let report = run_plan(&p, &reader, &options()).await;
     let r = report.address("replication.r").unwrap();
@@ -432,29 +420,15 @@ async fn issue9_a_replace_keeps_the_old_replication_when_the_new_destination_cha
         .unwrap();
     assert_eq!(r.action, efs_replicator::plan::Action::Replace);
 
-    reader
-        .client(&Region::parse("us-west-2").unwrap())
-        .update_file_system_protection()
-        .file_system_id(&c)
-        .replication_overwrite_protection(
-            aws_sdk_efs::types::ReplicationOverwriteProtection::Disabled,
-        )
-        .send()
-        .await
-        .unwrap();
-    reader
-        .client(&Region::parse("us-east-1").unwrap())
-        .create_replication_configuration()
-        .source_file_system_id(fsid(3))
-        .destinations(
-            aws_sdk_efs::types::DestinationToCreate::builder()
-                .region("us-west-2")
-                .file_system_id(&c)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    kit::disable_protection(&reader.client(&Region::parse("us-west-2").unwrap()), &c).await;
+    kit::create_replication(
+        &reader.client(&Region::parse("us-east-1").unwrap()),
+        &fsid(3),
+        "us-west-2",
+        Some(&c),
+    )
+    .await
+    .unwrap();
     let before = mutations(&k).await.len();
 
     let report = run_plan(&p, &reader, &options()).await;
