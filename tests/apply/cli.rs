@@ -95,16 +95,7 @@ async fn json_streams_one_event_per_line_ending_with_the_summary() {
         .config(&creates([1, 2], "us-east-1", "us-west-2"))
         .start()
         .await;
-    let out = run_bin(
-        &k,
-        &[
-            "apply",
-            path_str(&k.config_dir()),
-            "--auto-approve",
-            "--json",
-        ],
-    )
-    .await;
+    let out = apply_bin(&k, &["--json"]).await;
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
     let events: Vec<Value> = stdout
@@ -158,16 +149,7 @@ async fn json_reports_a_failure_with_its_code_region_and_hint() {
         serde_json::json!({"operation": "CreateReplicationConfiguration", "error": "AccessDeniedException", "status": 403}),
     )
     .await;
-    let out = run_bin(
-        &k,
-        &[
-            "apply",
-            path_str(&k.config_dir()),
-            "--auto-approve",
-            "--json",
-        ],
-    )
-    .await;
+    let out = apply_bin(&k, &["--json"]).await;
     let (stdout, _) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     let events: Vec<Value> = stdout
@@ -196,7 +178,7 @@ async fn plain_progress_lines_name_the_address() {
         .config(&creates([1], "us-east-1", "us-west-2"))
         .start()
         .await;
-    let out = run_bin(&k, &["apply", path_str(&k.config_dir()), "--auto-approve"]).await;
+    let out = apply_bin(&k, &[]).await;
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
     assert!(stdout.contains("replication.r1: creating..."), "{stdout}");
@@ -303,18 +285,7 @@ async fn fail_fast_starts_nothing_after_the_first_failure() {
         serde_json::json!({"operation": "CreateReplicationConfiguration", "error": "AccessDeniedException", "status": 403}),
     )
     .await;
-    let out = run_bin(
-        &k,
-        &[
-            "apply",
-            path_str(&k.config_dir()),
-            "--auto-approve",
-            "--fail-fast",
-            "--parallelism",
-            "1",
-        ],
-    )
-    .await;
+    let out = apply_bin(&k, &["--fail-fast", "--parallelism", "1"]).await;
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
     assert!(stdout.contains("0 done, 1 failed, 2 skipped"), "{stdout}");

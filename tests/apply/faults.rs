@@ -85,7 +85,7 @@ async fn one_failing_create_among_ten_others_fails_alone_then_a_rerun_converges(
     )
     .await;
     let dir = k.config_dir();
-    let out = run_bin(&k, &["apply", path_str(&dir), "--auto-approve"]).await;
+    let out = apply_bin(&k, &[]).await;
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
     assert!(stdout.contains("10 done, 1 failed, 0 skipped"), "{stdout}");
@@ -103,7 +103,7 @@ async fn one_failing_create_among_ten_others_fails_alone_then_a_rerun_converges(
     );
     assert_eq!(mutations(&k).await.len(), 10);
 
-    let again = run_bin(&k, &["apply", path_str(&dir), "--auto-approve"]).await;
+    let again = apply_bin(&k, &[]).await;
     let (stdout, stderr) = text(&again);
     assert_eq!(again.status.code(), Some(0), "{stdout}\n{stderr}");
     assert!(stdout.contains("1 done, 0 failed"), "{stdout}");

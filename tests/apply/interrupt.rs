@@ -47,7 +47,6 @@ async fn signalled_while_waiting(ns: &[u32], signal: &str) -> (kit::Running, Out
 async fn sigint_during_waits_prints_the_summary_and_exits_130() {
     let ns: Vec<u32> = (1..=3).collect();
     let (k, out) = signalled_while_waiting(&ns, "-INT").await;
-    let dir = k.config_dir();
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(130), "{stdout}\n{stderr}");
     assert!(stdout.contains("Apply interrupted"), "{stdout}");
@@ -62,17 +61,7 @@ async fn sigint_during_waits_prints_the_summary_and_exits_130() {
 
     // The replications exist (ENABLING): a re-run changes nothing but does
     // not stop before they are ENABLED; here the wait times out.
-    let again = run_bin(
-        &k,
-        &[
-            "apply",
-            path_str(&dir),
-            "--auto-approve",
-            "--wait-timeout",
-            "1s",
-        ],
-    )
-    .await;
+    let again = apply_bin(&k, &["--wait-timeout", "1s"]).await;
     let (stdout, stderr) = text(&again);
     assert_eq!(again.status.code(), Some(1), "{stdout}\n{stderr}");
     assert!(stdout.contains("No changes."), "{stdout}");
@@ -85,8 +74,7 @@ async fn sigint_during_waits_prints_the_summary_and_exits_130() {
     assert_eq!(mutations(&k).await.len(), 3);
 
     // Once they become ENABLED, the re-run waiting for them completes.
-    let args = ["apply", path_str(&dir), "--auto-approve"];
-    let rerun = run_bin(&k, &args);
+    let rerun = apply_bin(&k, &[]);
     let enable = async {
         tokio::time::sleep(Duration::from_millis(1500)).await;
         for n in &ns {
@@ -111,7 +99,7 @@ async fn sigint_during_waits_prints_the_summary_and_exits_130() {
     assert_eq!(mutations(&k).await.len(), 3);
 
     // Now there is nothing left: plain `No changes.`, nothing waited for.
-    let last = run_bin(&k, &["apply", path_str(&dir), "--auto-approve"]).await;
+    let last = apply_bin(&k, &[]).await;
     let (stdout, stderr) = text(&last);
     assert_eq!(last.status.code(), Some(0), "{stdout}\n{stderr}");
     assert!(stdout.contains("No changes."), "{stdout}");

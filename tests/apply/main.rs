@@ -222,3 +222,12 @@ pub fn send(signal: &str, pid: u32) {
         .success();
     assert!(ok, "kill {signal} {pid}");
 }
+
+/// `apply CONFIG_DIR --auto-approve`, then `more`, through the binary
+/// against the handle's emulator, run to completion.
+pub async fn apply_bin(k: &kit::Running, more: &[&str]) -> Output {
+    let dir = k.config_dir();
+    let mut args = vec!["apply", path_str(&dir), "--auto-approve"];
+    args.extend_from_slice(more);
+    run_bin(k, &args).await
+}

@@ -67,17 +67,7 @@ async fn a_create_failing_after_the_protection_was_lifted_restores_it_and_names_
     )
     .await;
 
-    let out = run_bin(
-        &k,
-        &[
-            "apply",
-            path_str(&k.config_dir()),
-            "--auto-approve",
-            "--allow-overwrite",
-            &a,
-        ],
-    )
-    .await;
+    let out = apply_bin(&k, &["--allow-overwrite", &a]).await;
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
     // Delete, lift, (create refused), restore: in that order.
@@ -154,7 +144,7 @@ async fn an_unattended_apply_never_overwrites_a_file_system_that_took_writes_aga
     let before = mutations(&k).await.len();
     let dir = k.config_dir();
 
-    let out = run_bin(&k, &["apply", path_str(&dir), "--auto-approve"]).await;
+    let out = apply_bin(&k, &[]).await;
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
     assert!(
@@ -172,18 +162,7 @@ async fn an_unattended_apply_never_overwrites_a_file_system_that_took_writes_aga
     assert_eq!(mutations(&k).await.len(), before);
 
     // Naming another file system approves nothing; --json says so too.
-    let out = run_bin(
-        &k,
-        &[
-            "apply",
-            path_str(&dir),
-            "--auto-approve",
-            "--json",
-            "--allow-overwrite",
-            &fsid(0x99),
-        ],
-    )
-    .await;
+    let out = apply_bin(&k, &["--json", "--allow-overwrite", &fsid(0x99)]).await;
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
     assert!(
@@ -197,17 +176,7 @@ async fn an_unattended_apply_never_overwrites_a_file_system_that_took_writes_aga
         "replication \"back\" {\n",
         "replication \"back\" {\n  prevent_destroy = true\n",
     ));
-    let out = run_bin(
-        &k,
-        &[
-            "apply",
-            path_str(&dir),
-            "--auto-approve",
-            "--allow-overwrite",
-            &a,
-        ],
-    )
-    .await;
+    let out = apply_bin(&k, &["--allow-overwrite", &a]).await;
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
     assert!(
@@ -478,17 +447,7 @@ async fn issue9_a_lost_answer_to_a_protection_change_still_has_it_set_back() {
                "after": true, "count": 1, "region": "us-west-2"}),
     )
     .await;
-    let out = run_bin(
-        &k,
-        &[
-            "apply",
-            path_str(&k.config_dir()),
-            "--auto-approve",
-            "--allow-overwrite",
-            &fsid(2),
-        ],
-    )
-    .await;
+    let out = apply_bin(&k, &["--allow-overwrite", &fsid(2)]).await;
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
     let log = requests(&k).await;
