@@ -426,22 +426,7 @@ async fn an_interrupt_stops_the_probe_and_cleans_up() {
         })
         .await
         .unwrap();
-        let mut cmd = bin(
-            emu.base_url(),
-            &[
-                "probe",
-                "--region",
-                A,
-                "--region",
-                B,
-                "--yes",
-                "--poll-interval",
-                "100ms",
-            ],
-        );
-        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-        let child = cmd.spawn().expect("binary starts");
-        wait_for_a_replication(&emu).await;
+        let child = probing_until_replicated(&emu).await;
         send(signal, child.id());
         let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
             .await
@@ -473,22 +458,7 @@ async fn a_second_interrupt_lists_the_leftovers_with_commands() {
     })
     .await
     .unwrap();
-    let mut cmd = bin(
-        emu.base_url(),
-        &[
-            "probe",
-            "--region",
-            A,
-            "--region",
-            B,
-            "--yes",
-            "--poll-interval",
-            "100ms",
-        ],
-    );
-    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-    let child = cmd.spawn().expect("binary starts");
-    wait_for_a_replication(&emu).await;
+    let child = probing_until_replicated(&emu).await;
     send("-INT", child.id());
     // Cleanup asks for the delete, then waits (an hour here): once it polls
     // after the delete, it has recorded that the delete was accepted.
@@ -534,6 +504,28 @@ async fn a_second_interrupt_lists_the_leftovers_with_commands() {
         !stderr.contains("delete-replication-configuration"),
         "{stderr}"
     );
+}
+
+/// Starts `probe --yes` from A to B through the binary and returns it
+/// once its replication was created (it is then waiting for ENABLED).
+async fn probing_until_replicated(emu: &Emulator) -> std::process::Child {
+    let mut cmd = bin(
+        emu.base_url(),
+        &[
+            "probe",
+            "--region",
+            A,
+            "--region",
+            B,
+            "--yes",
+            "--poll-interval",
+            "100ms",
+        ],
+    );
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let child = cmd.spawn().expect("binary starts");
+    wait_for_a_replication(emu).await;
+    child
 }
 
 async fn wait_for_a_replication(emu: &Emulator) {
