@@ -10,10 +10,7 @@ use super::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_terminal_and_without_auto_approve_nothing_is_changed() {
-    let k = seeded(&[(1, "us-east-1")])
-        .config(&creates([1], "us-east-1", "us-west-2"))
-        .start()
-        .await;
+    let k = creating([1], "us-west-2").start().await;
     let out = run_bin(&k, &["apply", path_str(&k.config_dir())]).await;
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
@@ -27,10 +24,7 @@ async fn without_a_terminal_and_without_auto_approve_nothing_is_changed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_saved_plan_is_applied_as_is_and_refused_once_stale() {
-    let k = seeded(&[(1, "us-east-1"), (2, "us-east-1")])
-        .config(&creates([1, 2], "us-east-1", "us-west-2"))
-        .start()
-        .await;
+    let k = creating([1, 2], "us-west-2").start().await;
     let dir = k.config_dir();
     let saved = k.dir.path().join("plan.json");
     let out = run_bin(&k, &["plan", path_str(&dir), "--out", path_str(&saved)]).await;
@@ -91,10 +85,7 @@ async fn a_garbage_saved_plan_is_one_clear_error() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_streams_one_event_per_line_ending_with_the_summary() {
-    let k = seeded(&[(1, "us-east-1"), (2, "us-east-1")])
-        .config(&creates([1, 2], "us-east-1", "us-west-2"))
-        .start()
-        .await;
+    let k = creating([1, 2], "us-west-2").start().await;
     let out = apply_bin(&k, &["--json"]).await;
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
@@ -140,10 +131,7 @@ async fn json_streams_one_event_per_line_ending_with_the_summary() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_reports_a_failure_with_its_code_region_and_hint() {
-    let k = seeded(&[(1, "us-east-1")])
-        .config(&creates([1], "us-east-1", "us-west-2"))
-        .start()
-        .await;
+    let k = creating([1], "us-west-2").start().await;
     fault(
         &k,
         serde_json::json!({"operation": "CreateReplicationConfiguration", "error": "AccessDeniedException", "status": 403}),
@@ -174,10 +162,7 @@ async fn json_reports_a_failure_with_its_code_region_and_hint() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plain_progress_lines_name_the_address() {
-    let k = seeded(&[(1, "us-east-1")])
-        .config(&creates([1], "us-east-1", "us-west-2"))
-        .start()
-        .await;
+    let k = creating([1], "us-west-2").start().await;
     let out = apply_bin(&k, &[]).await;
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
@@ -252,10 +237,7 @@ pub(super) async fn run_on_tty(emu: &Emulator, args: &[&str], input: &str) -> Ou
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_a_terminal_only_yes_approves() {
-    let k = seeded(&[(1, "us-east-1")])
-        .config(&creates([1], "us-east-1", "us-west-2"))
-        .start()
-        .await;
+    let k = creating([1], "us-west-2").start().await;
     let dir = k.config_dir();
     let out = run_on_tty(&k, &["apply", path_str(&dir)], "no\n").await;
     let (stdout, stderr) = text(&out);
@@ -276,10 +258,7 @@ async fn on_a_terminal_only_yes_approves() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fail_fast_starts_nothing_after_the_first_failure() {
-    let k = seeded(&[(1, "us-east-1"), (2, "us-east-1"), (3, "us-east-1")])
-        .config(&creates([1, 2, 3], "us-east-1", "us-west-2"))
-        .start()
-        .await;
+    let k = creating([1, 2, 3], "us-west-2").start().await;
     fault(
         &k,
         serde_json::json!({"operation": "CreateReplicationConfiguration", "error": "AccessDeniedException", "status": 403}),

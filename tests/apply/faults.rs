@@ -13,9 +13,8 @@ use super::*;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_throttling_storm_is_absorbed_by_sdk_retries() {
     let ns: Vec<u32> = (1..=20).collect();
-    let k = seeded(&ns.iter().map(|n| (*n, "us-east-1")).collect::<Vec<_>>())
+    let k = creating(ns.clone(), "us-west-2")
         .emulator(|c| c.throttle_rps = Some(4.0))
-        .config(&creates(ns.clone(), "us-east-1", "us-west-2"))
         .start()
         .await;
     let (_, report) = k.apply(&options()).await;
@@ -34,10 +33,7 @@ async fn a_throttling_storm_is_absorbed_by_sdk_retries() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bursts_of_5xx_on_writes_and_polls_are_retried() {
     let ns: Vec<u32> = (1..=4).collect();
-    let k = seeded(&ns.iter().map(|n| (*n, "us-east-1")).collect::<Vec<_>>())
-        .config(&creates(ns.clone(), "us-east-1", "eu-west-1"))
-        .start()
-        .await;
+    let k = creating(ns.clone(), "eu-west-1").start().await;
     let reader = k.reader().await;
     let p = make_plan(&k).await;
     // Armed after planning, so the writes and the waits meet them.
@@ -56,9 +52,8 @@ async fn bursts_of_5xx_on_writes_and_polls_are_retried() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn injected_latency_slows_but_does_not_break_apply() {
     let ns: Vec<u32> = (1..=5).collect();
-    let k = seeded(&ns.iter().map(|n| (*n, "us-east-1")).collect::<Vec<_>>())
+    let k = creating(ns.clone(), "us-west-2")
         .emulator(|c| c.latency = Duration::from_millis(250))
-        .config(&creates(ns.clone(), "us-east-1", "us-west-2"))
         .start()
         .await;
     let (_, report) = k.apply(&options()).await;
@@ -115,9 +110,8 @@ async fn one_failing_create_among_ten_others_fails_alone_then_a_rerun_converges(
 /// Applies the creation of r1 and r2 while the emulator, once both are
 /// created, turns r1 to `status` with `message` and r2 to ENABLED.
 async fn apply_while_r1_turns(status: &str, message: &str) -> ApplyReport {
-    let k = seeded(&[(1, "us-east-1"), (2, "us-east-1")])
+    let k = creating([1, 2], "us-west-2")
         .emulator(|c| c.enable_delay = Duration::from_secs(3600))
-        .config(&creates([1, 2], "us-east-1", "us-west-2"))
         .start()
         .await;
     let reader = k.reader().await;
@@ -207,9 +201,8 @@ async fn a_wait_that_sees_paused_fails_with_the_status_message() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_wait_does_not_wait_for_enabled() {
-    let k = seeded(&[(1, "us-east-1")])
+    let k = creating([1], "us-west-2")
         .emulator(|c| c.enable_delay = Duration::from_secs(3600))
-        .config(&creates([1], "us-east-1", "us-west-2"))
         .start()
         .await;
     let opts = efs_replicator::apply::ApplyOptions {

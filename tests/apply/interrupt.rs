@@ -16,9 +16,8 @@ use super::*;
 /// `signal` once every create went through and it is waiting, and returns
 /// the handle and the binary's output.
 async fn signalled_while_waiting(ns: &[u32], signal: &str) -> (kit::Running, Output) {
-    let k = seeded(&ns.iter().map(|n| (*n, "us-east-1")).collect::<Vec<_>>())
+    let k = creating(ns.iter().copied(), "us-west-2")
         .emulator(|c| c.enable_delay = Duration::from_secs(3600))
-        .config(&creates(ns.iter().copied(), "us-east-1", "us-west-2"))
         .start()
         .await;
     let mut cmd = bin(

@@ -121,6 +121,17 @@ pub fn seeded(file_systems: &[(u32, &str)]) -> kit::Kit {
         })
 }
 
+/// [`seeded`] with file system n in us-east-1 for every n, and
+/// [`creates`] of them into `dest_region` configured.
+pub fn creating(ns: impl IntoIterator<Item = u32>, dest_region: &str) -> kit::Kit {
+    let ns: Vec<u32> = ns.into_iter().collect();
+    seeded(&ns.iter().map(|n| (*n, "us-east-1")).collect::<Vec<_>>()).config(&creates(
+        ns.iter().copied(),
+        "us-east-1",
+        dest_region,
+    ))
+}
+
 /// Loads the configuration, reads the state and plans.
 pub async fn make_plan(k: &kit::Running) -> Plan {
     k.plan().await.expect("plan")

@@ -23,9 +23,8 @@ async fn describe_calls(emu: &Emulator) -> usize {
 #[tokio::test]
 async fn waiting_for_twenty_creates_costs_listings_not_calls_per_replication() {
     let n = 20;
-    let k = seeded(&(1..=n).map(|i| (i, "us-east-1")).collect::<Vec<_>>())
+    let k = creating(1..=n, "us-west-2")
         .emulator(|c| c.enable_delay = Duration::from_millis(1500))
-        .config(&creates(1..=n, "us-east-1", "us-west-2"))
         .start()
         .await;
     let reader = k.reader().await;
@@ -49,9 +48,8 @@ async fn waiting_for_twenty_creates_costs_listings_not_calls_per_replication() {
 #[tokio::test]
 async fn waiting_for_twenty_deletions_costs_listings_not_calls_per_replication() {
     let n = 20;
-    let k = seeded(&(1..=n).map(|i| (i, "us-east-1")).collect::<Vec<_>>())
+    let k = creating(1..=n, "us-west-2")
         .emulator(|c| c.delete_delay = Duration::from_millis(1500))
-        .config(&creates(1..=n, "us-east-1", "us-west-2"))
         .start()
         .await;
     let (_, created) = k.apply(&options()).await;
@@ -92,10 +90,7 @@ async fn waiting_for_twenty_deletions_costs_listings_not_calls_per_replication()
 /// read by the destination file system's id in the destination Region.
 #[tokio::test]
 async fn a_deletion_can_be_watched_from_the_destination_region() {
-    let k = seeded(&[(1, "us-east-1")])
-        .config(&creates([1], "us-east-1", "us-west-2"))
-        .start()
-        .await;
+    let k = creating([1], "us-west-2").start().await;
     let (_, created) = k.apply(&options()).await;
     assert!(created.succeeded(), "{created:#?}");
     let reader = k.reader().await;
