@@ -46,16 +46,24 @@ removed {{
     )
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_failed_delete_in_a_failback_keeps_the_reverse_create_from_running() {
+/// [`failing_back`] from fs 1 alone, with the next call of `operation`
+/// refused (AccessDeniedException); returns the number of mutating calls
+/// made before, with the handle.
+async fn failing_back_refused(operation: &str) -> (kit::Running, usize) {
     let (k, _) = failing_back(seeded(&[(1, "us-east-1")])).await;
     let before = mutations(&k).await.len();
     fault(
         &k,
-        json!({"operation": "DeleteReplicationConfiguration", "error": "AccessDeniedException",
+        json!({"operation": operation, "error": "AccessDeniedException",
                "status": 403, "count": 1}),
     )
     .await;
+    (k, before)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_delete_in_a_failback_keeps_the_reverse_create_from_running() {
+    let (k, before) = failing_back_refused("DeleteReplicationConfiguration").await;
 
     let (_, report) = k.apply(&options()).await;
     let removed = report.address(&format!("removed.{}", fsid(1))).unwrap();
@@ -146,14 +154,7 @@ async fn a_concurrent_apply_that_got_there_first_counts_as_done() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_protection_change_after_the_delete_keeps_the_reverse_create_from_running() {
-    let (k, _) = failing_back(seeded(&[(1, "us-east-1")])).await;
-    let before = mutations(&k).await.len();
-    fault(
-        &k,
-        json!({"operation": "UpdateFileSystemProtection", "error": "AccessDeniedException",
-               "status": 403, "count": 1}),
-    )
-    .await;
+    let (k, before) = failing_back_refused("UpdateFileSystemProtection").await;
 
     let (_, report) = k.apply(&options()).await;
     // The delete (and its wait) belong to removed.A and are done; the

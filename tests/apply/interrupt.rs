@@ -36,9 +36,7 @@ async fn signalled_while_waiting(ns: &[u32], signal: &str) -> (kit::Running, Out
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
     send(signal, child.id());
-    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
-        .await
-        .unwrap();
+    let out = finish(child).await;
     (k, out)
 }
 
@@ -165,9 +163,7 @@ async fn issue9_a_second_signal_prints_how_to_restore_a_lifted_protection() {
     send("-INT", child.id());
     tokio::time::sleep(Duration::from_millis(150)).await;
     send("-INT", child.id());
-    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
-        .await
-        .unwrap();
+    let out = finish(child).await;
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(130), "{stdout}\n{stderr}");
     assert!(stderr.contains("Exiting at once"), "{stderr}");

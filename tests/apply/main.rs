@@ -242,3 +242,11 @@ pub async fn apply_bin(k: &kit::Running, more: &[&str]) -> Output {
     args.extend_from_slice(more);
     run_bin(k, &args).await
 }
+
+/// Waits for a spawned binary off the async runtime (the emulator keeps
+/// serving); its output.
+pub async fn finish(child: std::process::Child) -> Output {
+    tokio::task::spawn_blocking(move || child.wait_with_output().expect("binary runs"))
+        .await
+        .unwrap()
+}

@@ -428,9 +428,7 @@ async fn an_interrupt_stops_the_probe_and_cleans_up() {
         .unwrap();
         let child = probing_until_replicated(&emu).await;
         send(signal, child.id());
-        let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
-            .await
-            .unwrap();
+        let out = finish(child).await;
         let (stdout, stderr) = text(&out);
         assert_eq!(out.status.code(), Some(130), "{signal}\n{stdout}\n{stderr}");
         assert!(stderr.contains("Interrupt received"), "{stderr}");
@@ -478,9 +476,7 @@ async fn a_second_interrupt_lists_the_leftovers_with_commands() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     send("-INT", child.id());
-    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
-        .await
-        .unwrap();
+    let out = finish(child).await;
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(130), "{stdout}\n{stderr}");
     let (fss, reps) = alive(&emu).await;
