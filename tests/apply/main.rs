@@ -53,7 +53,8 @@ pub fn config() -> Config {
     }
 }
 
-/// A test directory: the seed state file and the configuration.
+/// A test directory: the seed state file and the configuration. New
+/// tests start through [`seeded`] (the kit's builder) instead.
 pub struct World {
     pub dir: tempfile::TempDir,
 }
