@@ -215,14 +215,14 @@ pub fn path_str(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-/// `replication "r"`: fs 1 (us-east-1) into the existing fs 2
-/// (us-west-2), whose data it may overwrite.
-pub fn into_existing() -> String {
-    format!(
+/// Fs 1 (us-east-1) and fs 2 (us-west-2) seeded, and `replication "r"`
+/// configured: fs 1 into the existing fs 2, whose data it may overwrite.
+pub fn into_existing() -> kit::Kit {
+    seeded(&[(1, "us-east-1"), (2, "us-west-2")]).config(&format!(
         "settings {{\n  region = \"us-east-1\"\n}}\nreplication \"r\" {{\n  source_file_system_id = \"{}\"\n  destination {{\n    region = \"us-west-2\"\n    file_system_id = \"{}\"\n    allow_overwrite = true\n  }}\n}}\n",
         fsid(1),
         fsid(2)
-    )
+    ))
 }
 
 /// Sends `signal` (`-INT`, `-TERM`) to process `pid`.

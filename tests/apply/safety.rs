@@ -265,10 +265,7 @@ async fn a_replication_recreated_since_the_plan_is_not_deleted() {
 /// since plan" without a call, and the create is not sent.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_protection_changed_since_the_plan_is_not_touched() {
-    let k = seeded(&[(1, "us-east-1"), (2, "us-west-2")])
-        .config(&into_existing())
-        .start()
-        .await;
+    let k = into_existing().start().await;
     let reader = k.reader().await;
     let p = make_plan(&k).await;
     kit::disable_protection(
@@ -374,9 +371,9 @@ async fn two_concurrent_applies_of_one_saved_plan_do_not_undo_each_other() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn issue9_a_replace_keeps_the_old_replication_when_the_new_destination_changed() {
     // A (fs 1) -> a new B; the configuration moves it into C (fs 2).
-    let k = seeded(&[(1, "us-east-1"), (2, "us-west-2"), (3, "us-east-1")])
+    let k = into_existing()
+        .file_system(&fsid(3), "us-east-1")
         .replication(&fsid(1), "us-east-1", "us-west-2")
-        .config(&into_existing())
         .start()
         .await;
     let (a, b, c) = (fsid(1), k.replicas[0].clone(), fsid(2));
@@ -437,10 +434,7 @@ async fn issue9_a_replace_keeps_the_old_replication_when_the_new_destination_cha
 /// taken as never lifted and stayed DISABLED.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn issue9_a_lost_answer_to_a_protection_change_still_has_it_set_back() {
-    let k = seeded(&[(1, "us-east-1"), (2, "us-west-2")])
-        .config(&into_existing())
-        .start()
-        .await;
+    let k = into_existing().start().await;
     fault(
         &k,
         json!({"operation": "UpdateFileSystemProtection", "error": "BadRequest", "status": 400,
