@@ -83,10 +83,13 @@ async fn main() {
         "  rate floor:               {allowed:.2} s = ({n} - burst {burst}) / {rps}/s (target <= {:.2} s)",
         allowed * 1.2
     );
-    println!(
-        "  ratio to floor:           {:.2}",
-        applied.as_secs_f64() / allowed
-    );
+    // Within the burst there is no rate floor to compare with.
+    let ratio = if allowed > 0.0 {
+        format!("{:.2}", applied.as_secs_f64() / allowed)
+    } else {
+        "n/a (all within burst)".to_owned()
+    };
+    println!("  ratio to floor:           {ratio}");
     println!(
         "  steps: done {} failed {} skipped {}",
         report.count(Outcome::Done),

@@ -8,7 +8,7 @@
 //! never subject to fault rules or `--latency`. A request that changes
 //! something is refused when it carries a foreign `Origin` (a web page).
 
-use crate::state::ForcedStatus;
+use crate::state::{ForcedStatus, Replication};
 use crate::wire::ApiError;
 use crate::AppState;
 use axum::body::Bytes;
@@ -79,7 +79,8 @@ impl Stats {
 }
 
 /// A fault rule: the next `remaining` calls of `operation` (optionally only
-/// in `region`) fail with `error`.
+/// in `region`) fail with `error`; with `after`, each of them is carried out
+/// first and then answered with `error` (an answer lost on the way back).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FaultRule {
     #[serde(default)]
@@ -94,6 +95,9 @@ pub struct FaultRule {
     pub count: u32,
     #[serde(default)]
     pub region: Option<String>,
+    /// Apply the call, then answer with the error.
+    #[serde(default)]
+    pub after: bool,
 }
 
 fn one() -> u32 {
@@ -108,10 +112,23 @@ pub struct Faults {
 }
 
 impl Faults {
-    /// Consumes one use of the first matching rule and returns its error.
+    /// Consumes one use of the first matching rule that fails a call
+    /// before it is carried out, and returns its error.
     pub fn take(&mut self, operation: &str, region: &str) -> Option<ApiError> {
+        self.take_when(operation, region, false)
+    }
+
+    /// Consumes one use of the first matching `after` rule (the call was
+    /// carried out) and returns its error.
+    pub fn take_after(&mut self, operation: &str, region: &str) -> Option<ApiError> {
+        self.take_when(operation, region, true)
+    }
+
+    fn take_when(&mut self, operation: &str, region: &str, after: bool) -> Option<ApiError> {
         let i = self.rules.iter().position(|r| {
-            r.operation == operation && r.region.as_deref().is_none_or(|x| x == region)
+            r.after == after
+                && r.operation == operation
+                && r.region.as_deref().is_none_or(|x| x == region)
         })?;
         let rule = &mut self.rules[i];
         rule.count -= 1;
@@ -350,19 +367,35 @@ async fn force_status(
         status: b.status,
         message: b.message,
     };
-    store_change(&s, |st, _| st.force_status(&fs, Some(forced))).await
+    store_change(&s, |st, _| {
+        st.force_status(&fs, Some(forced)).map(forced_status_json)
+    })
+    .await
 }
 
 async fn clear_status(State(s): State<Arc<AppState>>, Path(fs): Path<String>) -> Response {
-    store_change(&s, |st, _| st.force_status(&fs, None)).await
+    store_change(&s, |st, _| {
+        st.force_status(&fs, None).map(forced_status_json)
+    })
+    .await
 }
 
 async fn stall(State(s): State<Arc<AppState>>, Path(fs): Path<String>) -> Response {
-    store_change(&s, |st, now| st.stall(&fs, true, now)).await
+    store_change(&s, |st, now| st.stall(&fs, true, now).map(stall_json)).await
 }
 
 async fn resume(State(s): State<Arc<AppState>>, Path(fs): Path<String>) -> Response {
-    store_change(&s, |st, now| st.stall(&fs, false, now)).await
+    store_change(&s, |st, now| st.stall(&fs, false, now).map(stall_json)).await
+}
+
+/// The answer to a status control: the replication and its forced status.
+pub(crate) fn forced_status_json(rep: &Replication) -> Value {
+    json!({"source_file_system_id": rep.source_file_system_id, "forced_status": rep.forced_status})
+}
+
+/// The answer to a stall control: the replication and where it stalled.
+pub(crate) fn stall_json(rep: &Replication) -> Value {
+    json!({"source_file_system_id": rep.source_file_system_id, "stalled_at": rep.stalled_at})
 }
 
 fn clock_json(s: &AppState, store: &crate::state::Store) -> Value {

@@ -99,9 +99,17 @@ impl Operations for EfsWriter<'_> {
             .map_err(|e| sdk_error(OP, region, e).into())
     }
 
-    async fn delete_local(&self, region: &Region, source: &FileSystemId) -> Result<(), StepError> {
+    async fn delete_local(
+        &self,
+        region: &Region,
+        source: &FileSystemId,
+        destination: &FileSystemId,
+    ) -> Result<(), StepError> {
         const OP: &str = "DeleteReplicationConfiguration";
-        self.reader(region, source)
+        // The side removed is the destination's, in its Region: the call is
+        // made as the account that owns the destination, as the guard's
+        // re-read of it was.
+        self.reader(region, destination)
             .client(region)
             .delete_replication_configuration()
             .source_file_system_id(source.as_str())

@@ -4,17 +4,23 @@
 //! `DescribeFileSystems`, through the same read code as discovery) and
 //! compares it with what the step's [`Expect`] recorded at plan time: the
 //! destination and creation time of a replication, the protection of a file
-//! system. The step proceeds only when they agree; otherwise it fails with
-//! "changed since plan" and its dependents are skipped. A compensation
-//! (`restore-protection`) writes only where the protection still reads
-//! `DISABLED`.
+//! system. Before a delete, it also re-reads each existing file system that
+//! a create waiting for the delete replicates into (exists, `available`,
+//! encryption, in no other replication, protection as observed): a
+//! replication is not taken away for a create that can no longer succeed.
+//! The step proceeds only when all agree; otherwise it fails with "changed
+//! since plan" and its dependents are skipped. A delete or protection
+//! change without an expectation is refused (plans made by this version
+//! always carry one). A compensation (`restore-protection`) writes only
+//! where the protection still reads `DISABLED`.
 //!
 //! Reads only; never writes. A re-read that fails fails the step: nothing
 //! destructive is sent on a guess.
 
-use crate::model::{FileSystemId, Protection, ReplicationStatus};
-use crate::plan::{Expect, Step, StepKind};
+use crate::model::{FileSystemId, Protection, Region, ReplicationStatus};
+use crate::plan::{Expect, ExpectDestination, Step, StepKind};
 
+use super::policy::Note;
 use super::{Operations, StepError};
 
 /// What the re-read says about the step.
@@ -23,7 +29,7 @@ pub(crate) enum Guard {
     /// The target is as planned: make the call.
     Proceed,
     /// The call is not needed (already done, e.g. by a concurrent apply); the note says why.
-    Done(String),
+    Done(Note),
     /// The target changed since the plan: the step fails without the call.
     Changed(StepError),
 }
@@ -42,6 +48,18 @@ pub(crate) async fn check<O: Operations>(
                 region,
                 ..
             } => restore_needed(ops, region, fs).await,
+            StepKind::Delete { region, .. } | StepKind::UpdateProtection { region, .. } => {
+                let name = step.kind.name();
+                Ok(Guard::Changed(changed_error(
+                    name,
+                    region.as_str(),
+                    format!(
+                        "refused: step {} ({name}) carries no expectation of what it acts on, so it cannot be checked right before the call (plans made by this version always have one: the plan was edited or made wrongly)",
+                        step.id
+                    ),
+                    "nothing was changed; run plan again and apply the new plan",
+                )))
+            }
             _ => Ok(Guard::Proceed),
         };
     };
@@ -56,6 +74,7 @@ pub(crate) async fn check<O: Operations>(
                 destination_file_system_id,
                 destination_region,
                 creation_time,
+                creates_into,
             },
         ) => {
             let changed = |now: String| {
@@ -81,7 +100,7 @@ pub(crate) async fn check<O: Operations>(
                 .await?
                 .filter(|r| &r.source == source);
             Ok(match found {
-                None => Guard::Done("already deleted".to_owned()),
+                None => Guard::Done(Note::already("already deleted")),
                 Some(r) => {
                     let created = humantime::format_rfc3339_millis(r.creation_time).to_string();
                     if &r.destination.file_system_id == destination_file_system_id
@@ -89,9 +108,19 @@ pub(crate) async fn check<O: Operations>(
                         && &created == creation_time
                     {
                         if r.destination.status == ReplicationStatus::Deleting {
-                            Guard::Done("already being deleted".to_owned())
+                            Guard::Done(Note::already("already being deleted"))
                         } else {
-                            Guard::Proceed
+                            match destinations_changed(ops, source, creates_into).await? {
+                                None => Guard::Proceed,
+                                Some(what) => Guard::Changed(changed_error(
+                                    "DeleteReplicationConfiguration",
+                                    region.as_str(),
+                                    format!(
+                                        "changed since plan: {what}; the replication of {source} ({region}) was not deleted, so that it is not taken away for a create that can no longer succeed"
+                                    ),
+                                    "nothing was deleted; run plan again and review the new plan (another apply or a person may have changed it meanwhile)",
+                                )),
+                            }
                         }
                     } else {
                         changed(format!(
@@ -129,9 +158,9 @@ pub(crate) async fn check<O: Operations>(
                 let r = ops.replication(region, fs).await?;
                 if let (Some(r), Some(src)) = (&r, creates_from) {
                     if &r.source == src && &r.destination.file_system_id == fs {
-                        return Ok(Guard::Done(format!(
+                        return Ok(Guard::Done(Note::from(format!(
                             "{fs} is already the destination of the replication of {src}"
-                        )));
+                        ))));
                     }
                 }
                 let of = r
@@ -175,6 +204,63 @@ pub(crate) async fn check<O: Operations>(
     }
 }
 
+/// Re-reads each existing destination that a create waiting for the
+/// delete of the replication of `source` replicates into; says how the
+/// first one that no longer reads as the plan observed it changed. Being
+/// in the replication of `source` itself (the one about to be deleted:
+/// as its destination, or as its source in a failback) is as observed.
+async fn destinations_changed<O: Operations>(
+    ops: &O,
+    source: &FileSystemId,
+    creates_into: &[ExpectDestination],
+) -> Result<Option<String>, StepError> {
+    for want in creates_into {
+        let (fs, region) = (&want.file_system_id, &want.region);
+        let it = format!(
+            "{fs} ({region}), the existing destination of a create that waits for this delete,"
+        );
+        let Some(info) = ops.file_system(region, fs).await? else {
+            return Ok(Some(format!("{it} no longer exists")));
+        };
+        if info.life_cycle_state != "available" {
+            return Ok(Some(format!(
+                "{it} is {}, not available",
+                info.life_cycle_state
+            )));
+        }
+        if info.encrypted != want.encrypted {
+            let is = |e: bool| if e { "encrypted" } else { "not encrypted" };
+            return Ok(Some(format!(
+                "{it} is now {} (the plan saw it {})",
+                is(info.encrypted),
+                is(want.encrypted)
+            )));
+        }
+        let r = ops.replication(region, fs).await?;
+        let in_this = match &r {
+            Some(r) if &r.source != source => {
+                return Ok(Some(format!(
+                    "{it} is now in the replication of {} ({}) -> {} ({})",
+                    r.source, r.source_region, r.destination.file_system_id, r.destination.region
+                )));
+            }
+            Some(r) => &r.destination.file_system_id == fs && &r.destination.region == region,
+            None => false,
+        };
+        let now = info.protection.as_ref();
+        let fits = now == Some(&want.replication_overwrite_protection)
+            || (in_this && now == Some(&Protection::Replicating));
+        if !fits {
+            return Ok(Some(format!(
+                "{it} now has overwrite protection {} (the plan saw {})",
+                now.map_or("unknown", |p| p.as_str()),
+                want.replication_overwrite_protection
+            )));
+        }
+    }
+    Ok(None)
+}
+
 /// A compensation sets the protection back only where it is still
 /// `DISABLED`, as this run's protection change left it: a file system that
 /// became a destination after all (`REPLICATING`: the create went through,
@@ -182,26 +268,26 @@ pub(crate) async fn check<O: Operations>(
 /// protection someone set meanwhile, is left as it is, with a note.
 async fn restore_needed<O: Operations>(
     ops: &O,
-    region: &crate::model::Region,
+    region: &Region,
     fs: &FileSystemId,
 ) -> Result<Guard, StepError> {
     Ok(match ops.file_system(region, fs).await? {
-        None => Guard::Done(format!(
+        None => Guard::Done(Note::from(format!(
             "not restored: file system {fs} ({region}) no longer exists"
-        )),
+        ))),
         Some(info) => match info.protection {
             Some(Protection::Disabled) => Guard::Proceed,
-            p => Guard::Done(format!(
+            p => Guard::Done(Note::from(format!(
                 "not restored: overwrite protection of {fs} ({region}) reads {}, not the DISABLED this run set",
                 p.as_ref().map_or("unknown", |p| p.as_str())
-            )),
+            ))),
         },
     })
 }
 
 fn changed_error(operation: &str, region: &str, message: String, hint: &str) -> StepError {
     StepError {
-        operation: format!("check before {operation}"),
+        operation: format!("check before {operation}").into(),
         region: region.to_owned(),
         code: None,
         message,

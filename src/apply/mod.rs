@@ -29,6 +29,7 @@ mod aftermath;
 mod efs;
 mod error;
 mod guard;
+mod live;
 pub mod policy;
 mod progress;
 mod report;
@@ -49,8 +50,9 @@ use tokio::sync::watch;
 
 pub use aftermath::NoDr;
 pub use efs::EfsWriter;
-pub use error::StepError;
-pub use policy::{decide, Attempt, Decision};
+pub use error::{Operation, StepError, Wait};
+pub use live::Live;
+pub use policy::{decide, needs_verify, Attempt, Decision, Note};
 pub use progress::{
     json_event, plain_line, Event, JsonReporter, PlainReporter, Reporter, TtyReporter,
 };
@@ -59,7 +61,7 @@ pub use stale::{read_scope, what_changed};
 pub use wait::{Listing, Poller, Side, Want, Watch};
 
 use crate::model::{ActualReplication, FileSystemId, FileSystemInfo, Region, ReplicationStatus};
-use crate::plan::{Action, DestinationSpec, Plan, Step, StepId, StepKind};
+use crate::plan::{Action, ChangeAddress, DestinationSpec, Expect, Plan, Step, StepId, StepKind};
 use states::{
     compensates, finish_address, is_mutating, phase, settle_compensations, skip_dependents,
     skip_pending, states_view, stop_reason, State, Stop, Track,
@@ -83,12 +85,15 @@ pub trait Operations: Sync {
     ) -> impl Future<Output = Result<(), StepError>> + Send;
     /// `DeleteReplicationConfiguration` with `DeletionMode =
     /// LOCAL_CONFIGURATION_ONLY`: removes only the side in `region` (an
-    /// orphaned destination side, in its own Region). An implementation
-    /// that cannot make this call refuses it rather than delete more.
+    /// orphaned destination side, in its own Region), made with the
+    /// credentials of the account of `destination`, the file system of that
+    /// side (the one the guard re-read). An implementation that cannot make
+    /// this call refuses it rather than delete more.
     fn delete_local(
         &self,
         region: &Region,
         source: &FileSystemId,
+        _destination: &FileSystemId,
     ) -> impl Future<Output = Result<(), StepError>> + Send {
         let region = region.to_string();
         let source = source.to_string();
@@ -151,6 +156,9 @@ pub struct ApplyOptions {
     pub poll_max: Duration,
     /// How often progress is reported for running addresses.
     pub progress_interval: Duration,
+    /// Where the run records what it has done as it goes, for a caller
+    /// that may have to exit before [`execute`] returns ([`Live::leftovers`]).
+    pub live: Live,
 }
 
 impl Default for ApplyOptions {
@@ -163,16 +171,27 @@ impl Default for ApplyOptions {
             poll_initial: Duration::from_secs(1),
             poll_max: Duration::from_secs(15),
             progress_interval: Duration::from_secs(10),
+            live: Live::default(),
         }
     }
 }
 
-type StepFuture<'a> = Pin<Box<dyn Future<Output = (StepId, Decision)> + Send + 'a>>;
+type StepFuture<'a> = Pin<Box<dyn Future<Output = (StepId, Ran)> + Send + 'a>>;
+
+/// How a step ran: the policy's decision, and whether it left an overwrite
+/// protection DISABLED.
+struct Ran {
+    decision: Decision,
+    /// An `update-protection` step whose call succeeded, or failed while
+    /// EFS applied it anyway (the re-read says DISABLED): its compensation
+    /// must run if the create does not happen.
+    lifted: bool,
+}
 
 /// The addresses of declared replications that are in place (no change)
 /// but were still ENABLING when planned: apply waits for them to become
 /// ENABLED unless `--no-wait`.
-pub fn pending_waits(plan: &Plan) -> Vec<&str> {
+pub fn pending_waits(plan: &Plan) -> Vec<&ChangeAddress> {
     plan.changes
         .iter()
         .filter(|c| c.action == Action::NoOp && c.steps.is_empty())
@@ -182,17 +201,14 @@ pub fn pending_waits(plan: &Plan) -> Vec<&str> {
                     .as_ref()
                     .is_some_and(|b| b.status == Some(ReplicationStatus::Enabling))
         })
-        .map(|c| c.address.as_str())
+        .map(|c| &c.address)
         .collect()
 }
 
 /// `plan` with a `wait-enabled` step for each of its [`pending_waits`].
 fn with_pending_waits(plan: &Plan) -> Plan {
     let mut plan = plan.clone();
-    let waits: Vec<String> = pending_waits(&plan)
-        .into_iter()
-        .map(str::to_owned)
-        .collect();
+    let waits: Vec<ChangeAddress> = pending_waits(&plan).into_iter().cloned().collect();
     let mut next = plan.steps.iter().map(|s| s.id).max().unwrap_or(0) + 1;
     for c in plan.changes.iter_mut() {
         if !waits.contains(&c.address) {
@@ -283,6 +299,8 @@ pub async fn execute<O: Operations>(
     let mut mutating_in_flight = 0usize;
     let mut stop: Option<Stop> = None;
     let mut interrupt_open = true;
+    // Protection changes that left the protection DISABLED, failed or not.
+    let mut lifted: std::collections::BTreeSet<StepId> = std::collections::BTreeSet::new();
     if *interrupt.borrow_and_update() {
         stop = Some(Stop::Interrupted);
     }
@@ -298,7 +316,7 @@ pub async fn execute<O: Operations>(
             skip_pending(&steps, &mut states, &stop_reason(s));
             skip_dependents(&steps, &mut states, &owner, plan);
         }
-        settle_compensations(&steps, &mut states);
+        settle_compensations(&steps, &mut states, &lifted);
         for (i, c) in plan.changes.iter().enumerate() {
             finish_address(i, c, &states, &mut tracks, reporter);
         }
@@ -307,10 +325,13 @@ pub async fn execute<O: Operations>(
                 .iter()
                 .filter(|(id, st)| {
                     let step = steps[id];
-                    let deps_done = step
-                        .depends_on
-                        .iter()
-                        .all(|d| matches!(states.get(d), Some(State::Done(_))));
+                    let is_compensation = compensates(&step.kind).is_some();
+                    // A compensation also runs after a protection change
+                    // that failed but was applied all the same.
+                    let deps_done = step.depends_on.iter().all(|d| {
+                        matches!(states.get(d), Some(State::Done(_)))
+                            || (is_compensation && lifted.contains(d))
+                    });
                     matches!(st, State::Pending)
                         && deps_done
                         && match compensates(&step.kind) {
@@ -335,7 +356,7 @@ pub async fn execute<O: Operations>(
                     if t.started.is_none() {
                         t.started = Some(Instant::now());
                         reporter.event(&Event::Start {
-                            address: &plan.changes[i].address,
+                            address: plan.changes[i].address.as_str(),
                             action: plan.changes[i].action,
                         });
                     }
@@ -343,10 +364,12 @@ pub async fn execute<O: Operations>(
                 let is_wait = !mutating;
                 if is_wait && opts.no_wait && !has_dependents.contains(&id) {
                     states.insert(id, State::Done(Some("not waited for (--no-wait)".into())));
+                    opts.live.marked_done(id);
                     progressed = true;
                     continue;
                 }
                 states.insert(id, State::Running);
+                opts.live.started(id);
                 if mutating {
                     mutating_in_flight += 1;
                 }
@@ -366,34 +389,31 @@ pub async fn execute<O: Operations>(
             break;
         }
         tokio::select! {
-            Some((id, decision)) = running.next() => {
+            Some((id, Ran { decision, lifted: lifted_it })) = running.next() => {
                 if is_mutating(&steps[&id].kind) {
                     mutating_in_flight -= 1;
                 }
+                if lifted_it {
+                    lifted.insert(id);
+                }
+                opts.live.ended(id, matches!(decision, Decision::Done { .. }), lifted_it);
                 let state = match decision {
                     Decision::Done { note } => State::Done(note),
                     Decision::Fail { error, stop_launching } => {
                         if stop_launching && stop.is_none() {
-                            let who = owner.get(&id).map(|i| plan.changes[*i].address.clone()).unwrap_or_else(|| format!("step {id}"));
+                            let who = states::address_of(id, &owner, plan);
                             stop = Some(Stop::FailFast(who));
                         }
                         State::Failed(error)
                     }
                     Decision::Skip { reason } => State::Skipped(reason),
-                    Decision::Verify => State::Failed(StepError {
-                        operation: steps[&id].kind.name().to_owned(),
-                        region: String::new(),
-                        code: None,
-                        message: "the step could not be verified".to_owned(),
-                        hint: "run apply again".to_owned(),
-                    }),
                 };
                 if let (Some(&i), State::Failed(error)) = (owner.get(&id), &state) {
                     let t = &mut tracks[i];
                     if !t.ended {
                         t.ended = true;
                         reporter.event(&Event::Errored {
-                            address: &plan.changes[i].address,
+                            address: plan.changes[i].address.as_str(),
                             action: plan.changes[i].action,
                             elapsed: t.started.map(|s| s.elapsed()).unwrap_or_default(),
                             error,
@@ -408,7 +428,7 @@ pub async fn execute<O: Operations>(
                     .enumerate()
                     .filter_map(|(i, t)| match (t.started, t.ended) {
                         (Some(s), false) => Some(Event::Progress {
-                            address: &plan.changes[i].address,
+                            address: plan.changes[i].address.as_str(),
                             action: plan.changes[i].action,
                             phase: t.phase,
                             elapsed: s.elapsed(),
@@ -466,25 +486,29 @@ async fn run_step<O: Operations>(
     opts: &ApplyOptions,
     cancel: watch::Receiver<bool>,
     creates_from: Option<&FileSystemId>,
-) -> Decision {
+) -> Ran {
+    let ran = |decision| Ran {
+        decision,
+        lifted: false,
+    };
     match guard::check(ops, step, creates_from).await {
         Ok(guard::Guard::Proceed) => {}
-        Ok(guard::Guard::Done(note)) => return Decision::Done { note: Some(note) },
+        Ok(guard::Guard::Done(note)) => return ran(Decision::Done { note: Some(note) }),
         Ok(guard::Guard::Changed(error)) => {
-            return Decision::Fail {
+            return ran(Decision::Fail {
                 error,
                 stop_launching: opts.fail_fast,
-            }
+            })
         }
         Err(mut error) => {
             error.hint = format!(
                 "{}; nothing was changed: apply re-reads the target right before each destructive call and does not act on a guess",
                 error.hint
             );
-            return Decision::Fail {
+            return ran(Decision::Fail {
                 error,
                 stop_launching: opts.fail_fast,
-            };
+            });
         }
     }
     // What a create returned, for its note: `new destination fs-... (REGION)`.
@@ -494,23 +518,44 @@ async fn run_step<O: Operations>(
             source_file_system_id,
             region,
             orphan,
-        } => to_attempt(if orphan.is_some() {
-            ops.delete_local(region, source_file_system_id).await
-        } else {
-            ops.delete(region, source_file_system_id).await
+        } => to_attempt(match (orphan, &step.expect) {
+            (None, _) => ops.delete(region, source_file_system_id).await,
+            // The guard refused an orphan delete without an expectation.
+            (
+                Some(_),
+                Some(Expect::Replication {
+                    destination_file_system_id,
+                    ..
+                }),
+            ) => {
+                ops.delete_local(region, source_file_system_id, destination_file_system_id)
+                    .await
+            }
+            (Some(_), _) => Err(StepError {
+                operation: "DeleteReplicationConfiguration".into(),
+                region: region.to_string(),
+                code: None,
+                message: format!(
+                    "the removal of the orphaned side of {source_file_system_id} does not name its destination file system"
+                ),
+                hint: "nothing was deleted; run plan again and apply the new plan".into(),
+            }),
         }),
         StepKind::UpdateProtection {
             file_system_id,
             region,
             replication_overwrite_protection,
-        } => to_attempt(
-            ops.update_protection(
-                region,
-                file_system_id,
-                replication_overwrite_protection.as_str(),
-            )
-            .await,
-        ),
+        } => {
+            let attempt = to_attempt(
+                ops.update_protection(
+                    region,
+                    file_system_id,
+                    replication_overwrite_protection.as_str(),
+                )
+                .await,
+            );
+            return protection_changed(ops, step, attempt, opts.fail_fast).await;
+        }
         StepKind::Create {
             source_file_system_id,
             region,
@@ -568,11 +613,11 @@ async fn run_step<O: Operations>(
                 )
                 .await,
             );
-            return match decide(&step.kind, &attempt, None, opts.fail_fast) {
+            return ran(match decide(&step.kind, &attempt, None, opts.fail_fast) {
                 Decision::Done { note: None } => Decision::Done {
-                    note: Some(format!(
+                    note: Some(Note::from(format!(
                         "overwrite protection of {file_system_id} ({region}) set back to {replication_overwrite_protection}"
-                    )),
+                    ))),
                 },
                 Decision::Fail {
                     mut error,
@@ -587,27 +632,98 @@ async fn run_step<O: Operations>(
                     }
                 }
                 d => d,
-            };
+            });
         }
     };
-    match decide(&step.kind, &attempt, None, opts.fail_fast) {
-        Decision::Verify => {
-            let (region, source) = match &step.kind {
-                StepKind::Create {
-                    source_file_system_id,
-                    region,
-                    ..
-                } => (region, source_file_system_id),
-                _ => unreachable!("only creates are verified"),
-            };
-            let seen = ops.replication(region, source).await;
-            let found = seen.ok().flatten();
-            decide(&step.kind, &attempt, Some(found.as_ref()), opts.fail_fast)
+    // A create answered with a code that may mean "already there": read
+    // the replication of its source and decide with what is found (a read
+    // that fails too is a failure that says so).
+    let seen = match &step.kind {
+        StepKind::Create {
+            source_file_system_id,
+            region,
+            ..
+        } if needs_verify(&step.kind, &attempt) => {
+            ops.replication(region, source_file_system_id).await.ok()
         }
-        Decision::Done { note: None } if destination_id.is_some() => Decision::Done {
-            note: destination_id,
+        _ => None,
+    };
+    ran(
+        match decide(
+            &step.kind,
+            &attempt,
+            seen.as_ref().map(Option::as_ref),
+            opts.fail_fast,
+        ) {
+            Decision::Done { note: None } if destination_id.is_some() => Decision::Done {
+                note: destination_id.map(Note::from),
+            },
+            d => d,
         },
-        d => d,
+    )
+}
+
+/// The decision on a protection change to DISABLED. A call that failed is
+/// checked by reading the file system again: an answer lost on the way back
+/// (EFS applied the change, the client saw an error) leaves it DISABLED,
+/// and then the step still fails (nothing is built on an errored call) but
+/// counts as lifted, so that its compensation sets it back.
+async fn protection_changed<O: Operations>(
+    ops: &O,
+    step: &Step,
+    attempt: Attempt,
+    fail_fast: bool,
+) -> Ran {
+    let decision = decide(&step.kind, &attempt, None, fail_fast);
+    let StepKind::UpdateProtection {
+        file_system_id,
+        region,
+        ..
+    } = &step.kind
+    else {
+        return Ran {
+            decision,
+            lifted: false,
+        };
+    };
+    match decision {
+        Decision::Done { note } => Ran {
+            // A note means the guard or the policy found nothing to change.
+            lifted: note.is_none(),
+            decision: Decision::Done { note },
+        },
+        Decision::Fail {
+            mut error,
+            stop_launching,
+        } => {
+            let now = ops.file_system(region, file_system_id).await;
+            let lifted = matches!(
+                &now,
+                Ok(Some(info)) if info.protection == Some(crate::model::Protection::Disabled)
+            );
+            if lifted {
+                error.hint = format!(
+                    "{}; the overwrite protection of {file_system_id} ({region}) reads DISABLED all the same (EFS applied the change, its answer was lost), so it is set back",
+                    error.hint
+                );
+            } else if now.is_err() {
+                error.hint = format!(
+                    "{}; whether the overwrite protection of {file_system_id} ({region}) changed could not be read: check it with `aws efs describe-file-systems --file-system-id {file_system_id} --region {region}` and set it back with `aws efs update-file-system-protection --file-system-id {file_system_id} --replication-overwrite-protection ENABLED --region {region}` if it reads DISABLED",
+                    error.hint
+                );
+            }
+            Ran {
+                decision: Decision::Fail {
+                    error,
+                    stop_launching,
+                },
+                lifted,
+            }
+        }
+        d => Ran {
+            decision: d,
+            lifted: false,
+        },
     }
 }
 

@@ -25,16 +25,62 @@ pub enum Attempt {
     Interrupted,
 }
 
+/// How a step that did not simply succeed was done. Rendered as its text;
+/// `already` says the work was found done (nothing was changed), which
+/// progress lines show as such rather than as "created" or "destroyed".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    /// What happened, e.g. "already present with the desired destination ...".
+    pub text: String,
+    /// The step found its work already done.
+    pub already: bool,
+}
+
+impl Note {
+    /// The step found its work already done.
+    pub fn already(text: impl Into<String>) -> Note {
+        Note {
+            text: text.into(),
+            already: true,
+        }
+    }
+}
+
+impl From<String> for Note {
+    fn from(text: String) -> Note {
+        Note {
+            text,
+            already: false,
+        }
+    }
+}
+
+impl From<&str> for Note {
+    fn from(text: &str) -> Note {
+        Note::from(text.to_owned())
+    }
+}
+
+impl std::fmt::Display for Note {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl serde::Serialize for Note {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text)
+    }
+}
+
 /// What the executor does with a step after an attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
     /// The step is done; the note says why when it did not simply succeed.
     Done {
         /// E.g. "already present with the desired destination".
-        note: Option<String>,
+        note: Option<Note>,
     },
-    /// Read the replication of the step's source and decide again with it.
-    Verify,
     /// The step failed: every step that depends on it is skipped.
     Fail {
         /// The error, with a hint.
@@ -76,9 +122,18 @@ const TRANSIENT_CODES: &[&str] = &[
     "ServiceUnavailableException",
 ];
 
-/// Decides what to do with a step after an attempt. `seen` is `None` on the
-/// first call; after [`Decision::Verify`] it carries the replication found
-/// for the step's source (`Some(None)`: there is none).
+/// True when the answer to a create may mean that the replication is
+/// already there: the executor reads the replication of its source and
+/// passes what it found to [`decide`] as `seen`.
+pub fn needs_verify(kind: &StepKind, attempt: &Attempt) -> bool {
+    matches!(kind, StepKind::Create { .. })
+        && matches!(attempt, Attempt::Err(e) if e.code.as_deref().is_some_and(|c| ALREADY_CODES.contains(&c)))
+}
+
+/// Decides what to do with a step after an attempt. For a create that
+/// [`needs_verify`], `seen` carries the replication found for the step's
+/// source (`Some(None)`: there is none); `None` means it could not be read,
+/// and the step fails saying so. Other steps pass `None`.
 pub fn decide(
     kind: &StepKind,
     attempt: &Attempt,
@@ -126,7 +181,13 @@ pub fn decide(
             destination,
             ..
         } if ALREADY_CODES.contains(&code) => match seen {
-            None => Decision::Verify,
+            None => {
+                let mut e = error.clone();
+                e.hint = format!(
+                    "EFS answered {code}, which may mean the replication is already there, and reading the replication of {source_file_system_id} to tell failed too: run plan to see whether it exists"
+                );
+                fail(e)
+            }
             Some(found) => match found {
                 Some(r)
                     if &r.source == source_file_system_id
@@ -137,10 +198,10 @@ pub fn decide(
                         ) =>
                 {
                     Decision::Done {
-                        note: Some(format!(
+                        note: Some(Note::already(format!(
                             "already present with the desired destination {} ({})",
                             r.destination.file_system_id, r.destination.region
-                        )),
+                        ))),
                     }
                 }
                 _ => {
@@ -153,13 +214,13 @@ pub fn decide(
             },
         },
         StepKind::Delete { .. } if GONE_CODES.contains(&code) => Decision::Done {
-            note: Some("already deleted".to_owned()),
+            note: Some(Note::already("already deleted")),
         },
         StepKind::UpdateProtection { .. } if code == "ReplicationAlreadyExists" => {
             // The destination is already REPLICATING: a concurrent apply got
             // there first. The create that follows verifies the replication.
             Decision::Done {
-                note: Some("the file system is already a replication destination".to_owned()),
+                note: Some("the file system is already a replication destination".into()),
             }
         }
         StepKind::RestoreProtection { file_system_id, .. }
@@ -169,9 +230,12 @@ pub fn decide(
             // timed out on the way back): the file system is a destination
             // now, which protects it as well.
             Decision::Done {
-                note: Some(format!(
-                    "{file_system_id} is a replication destination now, so its protection is REPLICATING"
-                )),
+                note: Some(
+                    format!(
+                        "{file_system_id} is a replication destination now, so its protection is REPLICATING"
+                    )
+                    .into(),
+                ),
             }
         }
         _ => fail(error.clone()),
@@ -242,7 +306,12 @@ mod tests {
     #[test]
     fn a_create_that_meets_its_own_replication_is_done_after_verifying() {
         let e = Attempt::Err(err("BadRequest"));
-        assert_eq!(decide(&create(), &e, None, false), Decision::Verify);
+        assert!(needs_verify(&create(), &e));
+        // The read failed: a failure that says so, never a guess.
+        match decide(&create(), &e, None, false) {
+            Decision::Fail { error, .. } => assert!(error.hint.contains("failed too"), "{error:?}"),
+            d => panic!("{d:?}"),
+        }
         let same = rep("fs-00000002", "us-west-2", ReplicationStatus::Enabling);
         assert!(matches!(
             decide(&create(), &e, Some(Some(&same)), false),
@@ -283,11 +352,7 @@ mod tests {
         let ours = rep("fs-00000002", "us-west-2", ReplicationStatus::Enabled);
         for code in ALREADY_CODES {
             let e = Attempt::Err(err(code));
-            assert_eq!(
-                decide(&create(), &e, None, false),
-                Decision::Verify,
-                "{code}"
-            );
+            assert!(needs_verify(&create(), &e), "{code}");
             assert!(
                 matches!(
                     decide(&create(), &e, Some(Some(&ours)), false),
@@ -306,6 +371,7 @@ mod tests {
         }
         // Any other code is a failure at once, without a read.
         let other = Attempt::Err(err("IncorrectFileSystemLifeCycleState"));
+        assert!(!needs_verify(&create(), &other));
         assert!(matches!(
             decide(&create(), &other, None, false),
             Decision::Fail { .. }

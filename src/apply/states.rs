@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
 use super::progress::{Event, Reporter};
-use super::{report, StepError};
+use super::{report, Note, StepError};
 use crate::plan::{Plan, Step, StepId, StepKind};
 
 /// Where a step stands.
@@ -16,7 +16,7 @@ use crate::plan::{Plan, Step, StepId, StepKind};
 pub(super) enum State {
     Pending,
     Running,
-    Done(Option<String>),
+    Done(Option<Note>),
     Failed(StepError),
     Skipped(String),
     /// A compensation whose create did not fail (or whose protection
@@ -98,10 +98,12 @@ pub(super) fn skip_pending(
 }
 
 /// A pending compensation is not needed once its create is done, or when
-/// the protection change it would undo did not happen.
+/// the protection change it would undo did not happen (`lifted`: the
+/// protection changes that took effect even though their step failed).
 pub(super) fn settle_compensations(
     steps: &BTreeMap<StepId, &Step>,
     states: &mut BTreeMap<StepId, State>,
+    lifted: &std::collections::BTreeSet<StepId>,
 ) {
     let ids: Vec<StepId> = states.keys().copied().collect();
     for id in ids {
@@ -113,10 +115,11 @@ pub(super) fn settle_compensations(
         }
         let create_done = matches!(states.get(&c), Some(State::Done(_)));
         let never_lifted = steps[&id].depends_on.iter().any(|d| {
-            matches!(
-                states.get(d),
-                Some(State::Failed(_) | State::Skipped(_) | State::NotNeeded) | None
-            )
+            !lifted.contains(d)
+                && matches!(
+                    states.get(d),
+                    Some(State::Failed(_) | State::Skipped(_) | State::NotNeeded) | None
+                )
         });
         if create_done || never_lifted {
             states.insert(id, State::NotNeeded);
@@ -192,7 +195,7 @@ pub(super) fn address_failed(
 pub(super) fn address_of(id: StepId, owner: &HashMap<StepId, usize>, plan: &Plan) -> String {
     owner
         .get(&id)
-        .map(|i| plan.changes[*i].address.clone())
+        .map(|i| plan.changes[*i].address.to_string())
         .unwrap_or_else(|| format!("step {id}"))
 }
 
@@ -219,10 +222,10 @@ pub(super) fn finish_address(
             _ => None,
         });
         reporter.event(&Event::Complete {
-            address: &change.address,
+            address: change.address.as_str(),
             action: change.action,
             elapsed: t.started.map(|s| s.elapsed()).unwrap_or_default(),
-            note: note.as_deref(),
+            note: note.as_ref(),
         });
     }
 }

@@ -15,8 +15,65 @@ struct Scripted {
     max_in_flight: AtomicUsize,
     /// Turns this channel on when a call starts that reads like the string.
     interrupt_on: Option<(String, watch::Sender<bool>)>,
-    /// The protection every file system reads, instead of the last one set.
+    /// The protection every file system reads once a create was called
+    /// (e.g. it went through despite its error), instead of the last one set.
     protection: Option<crate::model::Protection>,
+    /// The replications that exist before any call (as the plan observed
+    /// them, see [`Scripted::observing`]); a delete of one removes it.
+    existing: Vec<ActualReplication>,
+}
+
+/// The replication a delete step of a test plan expects: from `src` in
+/// us-east-1 to `src + 0x100` in us-west-2, created `src` seconds after the epoch.
+fn observed(src: &FileSystemId) -> ActualReplication {
+    let n = u32::from_str_radix(src.as_str().trim_start_matches("fs-"), 16).unwrap();
+    ActualReplication {
+        source: src.clone(),
+        source_region: region(),
+        source_arn: format!("arn:aws:elasticfilesystem:us-east-1:111122223333:file-system/{src}"),
+        source_owner: None,
+        creation_time: std::time::UNIX_EPOCH + Duration::from_secs(n.into()),
+        destination: crate::model::ActualDestination {
+            status: ReplicationStatus::Enabled,
+            file_system_id: fs(n + 0x100),
+            region: Region::parse("us-west-2").unwrap(),
+            last_replicated: None,
+            owner: None,
+            status_message: None,
+            role_arn: None,
+        },
+    }
+}
+
+/// What a delete of the replication of `src` expects: [`observed`].
+fn expect_deleted(src: u32) -> Option<crate::plan::Expect> {
+    let r = observed(&fs(src));
+    Some(crate::plan::Expect::Replication {
+        destination_file_system_id: r.destination.file_system_id,
+        destination_region: r.destination.region,
+        creation_time: humantime::format_rfc3339_millis(r.creation_time).to_string(),
+        creates_into: vec![],
+    })
+}
+
+impl Scripted {
+    /// A fake whose EFS holds what `plan` expects to delete ([`observed`]).
+    fn observing(plan: &Plan) -> Self {
+        Scripted {
+            existing: plan
+                .steps
+                .iter()
+                .filter_map(|s| match &s.kind {
+                    StepKind::Delete {
+                        source_file_system_id,
+                        ..
+                    } => Some(observed(source_file_system_id)),
+                    _ => None,
+                })
+                .collect(),
+            ..Scripted::default()
+        }
+    }
 }
 
 impl Scripted {
@@ -56,7 +113,12 @@ impl Operations for Scripted {
     async fn delete(&self, _: &Region, s: &FileSystemId) -> Result<(), StepError> {
         self.call(format!("delete {s}")).await
     }
-    async fn delete_local(&self, _: &Region, s: &FileSystemId) -> Result<(), StepError> {
+    async fn delete_local(
+        &self,
+        _: &Region,
+        s: &FileSystemId,
+        _: &FileSystemId,
+    ) -> Result<(), StepError> {
         self.call(format!("delete-local {s}")).await
     }
     async fn update_protection(
@@ -67,12 +129,23 @@ impl Operations for Scripted {
     ) -> Result<(), StepError> {
         self.call(format!("protect {f} {v}")).await
     }
+    /// The existing replication `f` is in (as source or destination),
+    /// until a delete of it was called.
     async fn replication(
         &self,
         _: &Region,
-        _: &FileSystemId,
+        f: &FileSystemId,
     ) -> Result<Option<ActualReplication>, StepError> {
-        Ok(None)
+        let calls = self.calls.lock().unwrap();
+        Ok(self
+            .existing
+            .iter()
+            .find(|r| {
+                (&r.source == f || &r.destination.file_system_id == f)
+                    && !calls.contains(&format!("delete {}", r.source))
+                    && !calls.contains(&format!("delete-local {}", r.source))
+            })
+            .cloned())
     }
     /// A file system whose protection is the last one set by this fake
     /// (`ENABLED` before any), so that a compensation finds what the run
@@ -83,15 +156,16 @@ impl Operations for Scripted {
         f: &FileSystemId,
     ) -> Result<Option<FileSystemInfo>, StepError> {
         let prefix = format!("protect {f} ");
-        let protection = self
-            .calls
-            .lock()
-            .unwrap()
+        let calls = self.calls.lock().unwrap();
+        let protection = calls
             .iter()
             .rev()
             .find_map(|c| c.strip_prefix(&prefix).map(crate::model::Protection::parse))
             .unwrap_or(crate::model::Protection::Enabled);
-        let protection = self.protection.clone().unwrap_or(protection);
+        let protection = match &self.protection {
+            Some(p) if calls.iter().any(|c| c.starts_with("create ")) => p.clone(),
+            _ => protection,
+        };
         Ok(Some(FileSystemInfo {
             id: f.clone(),
             region: r.clone(),
@@ -126,7 +200,7 @@ fn region() -> Region {
 
 fn change(address: &str, action: Action, steps: Vec<StepId>) -> Change {
     Change {
-        address: address.into(),
+        address: crate::plan::ChangeAddress::parse(address).unwrap(),
         action,
         reason: String::new(),
         notes: vec![],
@@ -159,7 +233,7 @@ fn create_step(id: StepId, src: u32, deps: Vec<StepId>) -> Step {
 fn failback_plan() -> Plan {
     Plan {
         changes: vec![
-            change("removed.a", Action::Delete, vec![1]),
+            change("removed.fs-0000000a", Action::Delete, vec![1]),
             change("replication.back", Action::Create, vec![2]),
             change("replication.other", Action::Create, vec![3]),
         ],
@@ -172,7 +246,7 @@ fn failback_plan() -> Plan {
                     orphan: None,
                 },
                 depends_on: vec![],
-                expect: None,
+                expect: expect_deleted(1),
             },
             create_step(2, 2, vec![1]),
             create_step(3, 3, vec![]),
@@ -194,7 +268,7 @@ fn opts() -> ApplyOptions {
 async fn a_failed_delete_skips_the_create_that_depends_on_it_but_not_the_others() {
     let ops = Scripted {
         fail: vec![format!("delete {}", fs(1))],
-        ..Scripted::default()
+        ..Scripted::observing(&failback_plan())
     };
     let (_tx, rx) = watch::channel(false);
     let report = execute(&failback_plan(), &ops, &opts(), &Quiet, rx).await;
@@ -202,12 +276,16 @@ async fn a_failed_delete_skips_the_create_that_depends_on_it_but_not_the_others(
     assert!(!calls.contains(&format!("create {}", fs(2))), "{calls:?}");
     assert!(calls.contains(&format!("create {}", fs(3))), "{calls:?}");
     assert_eq!(
-        report.address("removed.a").unwrap().outcome,
+        report.address("removed.fs-0000000a").unwrap().outcome,
         Outcome::Failed
     );
     let back = report.address("replication.back").unwrap();
     assert_eq!(back.outcome, Outcome::Skipped);
-    assert!(back.detail.as_deref().unwrap().contains("removed.a"));
+    assert!(back
+        .detail
+        .as_deref()
+        .unwrap()
+        .contains("removed.fs-0000000a"));
     assert_eq!(
         report.address("replication.other").unwrap().outcome,
         Outcome::Done
@@ -218,7 +296,7 @@ async fn a_failed_delete_skips_the_create_that_depends_on_it_but_not_the_others(
 async fn fail_fast_launches_nothing_after_a_failure() {
     let ops = Scripted {
         fail: vec![format!("delete {}", fs(1))],
-        ..Scripted::default()
+        ..Scripted::observing(&failback_plan())
     };
     let mut plan = failback_plan();
     // Make the independent create wait behind the failing delete.
@@ -262,7 +340,7 @@ async fn parallelism_bounds_mutating_calls_in_flight() {
 
 #[tokio::test]
 async fn an_interrupt_before_start_launches_nothing() {
-    let ops = Scripted::default();
+    let ops = Scripted::observing(&failback_plan());
     let (_tx, rx) = watch::channel(true);
     let report = execute(&failback_plan(), &ops, &opts(), &Quiet, rx).await;
     assert!(ops.calls.lock().unwrap().is_empty());
@@ -272,7 +350,7 @@ async fn an_interrupt_before_start_launches_nothing() {
 
 #[tokio::test]
 async fn a_step_behind_a_failed_address_says_it_failed_not_that_it_was_skipped() {
-    // removed.a: delete (1) then wait-deleted (2); replication.back waits on 2.
+    // removed.fs-0000000a: delete (1) then wait-deleted (2); replication.back waits on 2.
     let mut plan = failback_plan();
     plan.changes[0].steps = vec![1, 4];
     plan.steps.push(Step {
@@ -288,19 +366,19 @@ async fn a_step_behind_a_failed_address_says_it_failed_not_that_it_was_skipped()
     plan.steps[1].depends_on = vec![4];
     let ops = Scripted {
         fail: vec![format!("delete {}", fs(1))],
-        ..Scripted::default()
+        ..Scripted::observing(&failback_plan())
     };
     let (_tx, rx) = watch::channel(false);
     let report = execute(&plan, &ops, &opts(), &Quiet, rx).await;
     assert_eq!(
-        report.address("removed.a").unwrap().outcome,
+        report.address("removed.fs-0000000a").unwrap().outcome,
         Outcome::Failed
     );
     let back = report.address("replication.back").unwrap();
     assert_eq!(back.outcome, Outcome::Skipped);
     assert_eq!(
         back.detail.as_deref(),
-        Some("depends on removed.a, which failed")
+        Some("depends on removed.fs-0000000a, which failed")
     );
 }
 
@@ -322,7 +400,9 @@ fn overwrite_plan() -> Plan {
                     replication_overwrite_protection: crate::model::Protection::Disabled,
                 },
                 depends_on: vec![],
-                expect: None,
+                expect: Some(crate::plan::Expect::FileSystem {
+                    replication_overwrite_protection: crate::model::Protection::Enabled,
+                }),
             },
             create,
             Step {
@@ -436,11 +516,18 @@ async fn an_interrupt_between_lifting_and_creating_restores_the_protection() {
 /// `DeletionMode = LOCAL_CONFIGURATION_ONLY`; an ordinary delete is not.
 #[tokio::test]
 async fn an_orphan_delete_is_local_only() {
-    let ops = Scripted::default();
+    let ops = Scripted::observing(&failback_plan());
     let mut plan = failback_plan();
-    if let StepKind::Delete { orphan, .. } = &mut plan.steps[0].kind {
+    if let StepKind::Delete {
+        orphan,
+        region: called_in,
+        ..
+    } = &mut plan.steps[0].kind
+    {
+        // Deleted where the orphaned side lives, the destination Region.
+        *called_in = Region::parse("us-west-2").unwrap();
         *orphan = Some(crate::plan::OrphanSide {
-            source_region: Region::parse("us-west-2").unwrap(),
+            source_region: region(),
         });
     }
     let (_tx, rx) = watch::channel(false);
@@ -451,9 +538,193 @@ async fn an_orphan_delete_is_local_only() {
         "{calls:?}"
     );
 
-    let ops = Scripted::default();
+    let ops = Scripted::observing(&failback_plan());
     let (_tx, rx) = watch::channel(false);
     execute(&failback_plan(), &ops, &opts(), &Quiet, rx).await;
     let calls = ops.calls.lock().unwrap().clone();
     assert!(calls.contains(&format!("delete {}", fs(1))), "{calls:?}");
+}
+
+/// Issue 9: a delete or a protection change that carries no expectation
+/// (an edited plan, or a planner bug) is refused, not run unchecked; its
+/// dependents are skipped.
+#[tokio::test]
+async fn issue9_a_destructive_step_without_an_expectation_is_refused() {
+    let mut plan = failback_plan();
+    plan.steps[0].expect = None;
+    let ops = Scripted::observing(&plan);
+    let (_tx, rx) = watch::channel(false);
+    let report = execute(&plan, &ops, &opts(), &Quiet, rx).await;
+    let calls = ops.calls.lock().unwrap().clone();
+    assert!(!calls.contains(&format!("delete {}", fs(1))), "{calls:?}");
+    assert!(!calls.contains(&format!("create {}", fs(2))), "{calls:?}");
+    let a = report.address("removed.fs-0000000a").unwrap();
+    assert_eq!(a.outcome, Outcome::Failed);
+    assert!(
+        a.error
+            .as_ref()
+            .unwrap()
+            .message
+            .contains("carries no expectation"),
+        "{a:?}"
+    );
+    assert_eq!(
+        report.address("replication.back").unwrap().outcome,
+        Outcome::Skipped
+    );
+
+    let mut plan = overwrite_plan();
+    plan.steps[0].expect = None;
+    let ops = Scripted::default();
+    let (_tx, rx) = watch::channel(false);
+    let report = execute(&plan, &ops, &opts(), &Quiet, rx).await;
+    assert!(ops.calls.lock().unwrap().is_empty());
+    let back = report.address("replication.back").unwrap();
+    assert_eq!(back.outcome, Outcome::Failed);
+    assert!(
+        back.error
+            .as_ref()
+            .unwrap()
+            .message
+            .contains("carries no expectation"),
+        "{back:?}"
+    );
+}
+
+/// Issue 9: a delete that a create into an existing file system waits for
+/// re-reads that file system too, and is refused when it no longer reads
+/// as the plan observed it (here: encryption).
+#[tokio::test]
+async fn issue9_a_delete_is_refused_when_the_destination_of_its_create_changed() {
+    let plan_with = |encrypted: bool| {
+        let mut plan = failback_plan();
+        if let Some(crate::plan::Expect::Replication { creates_into, .. }) =
+            &mut plan.steps[0].expect
+        {
+            creates_into.push(crate::plan::ExpectDestination {
+                file_system_id: fs(9),
+                region: region(),
+                replication_overwrite_protection: crate::model::Protection::Enabled,
+                encrypted,
+            });
+        }
+        plan
+    };
+    // The fake's file systems are encrypted: as planned, the delete runs.
+    let plan = plan_with(true);
+    let ops = Scripted::observing(&plan);
+    let (_tx, rx) = watch::channel(false);
+    execute(&plan, &ops, &opts(), &Quiet, rx).await;
+    assert!(ops
+        .calls
+        .lock()
+        .unwrap()
+        .contains(&format!("delete {}", fs(1))));
+
+    let plan = plan_with(false);
+    let ops = Scripted::observing(&plan);
+    let (_tx, rx) = watch::channel(false);
+    let report = execute(&plan, &ops, &opts(), &Quiet, rx).await;
+    let calls = ops.calls.lock().unwrap().clone();
+    assert!(!calls.contains(&format!("delete {}", fs(1))), "{calls:?}");
+    let a = report.address("removed.fs-0000000a").unwrap();
+    assert_eq!(a.outcome, Outcome::Failed);
+    let message = &a.error.as_ref().unwrap().message;
+    assert!(
+        message.contains(&format!("{} (us-east-1)", fs(9))) && message.contains("encrypted"),
+        "{message}"
+    );
+}
+
+/// Issue 9: a protection change whose call failed although EFS applied it
+/// (the answer was lost) reads DISABLED afterwards: it counts as lifted,
+/// the create is not attempted, and the compensation sets it back.
+#[tokio::test]
+async fn issue9_a_failed_protection_change_that_took_effect_is_set_back() {
+    // The fake records a failing call before answering: the protection
+    // reads DISABLED after it, as after a lost answer.
+    let ops = Scripted {
+        fail: vec![format!("protect {} DISABLED", fs(9))],
+        ..Scripted::default()
+    };
+    let (_tx, rx) = watch::channel(false);
+    let report = execute(&overwrite_plan(), &ops, &opts(), &Quiet, rx).await;
+    let calls = ops.calls.lock().unwrap().clone();
+    assert_eq!(
+        calls,
+        vec![
+            format!("protect {} DISABLED", fs(9)),
+            format!("protect {} ENABLED", fs(9)),
+        ]
+    );
+    let back = report.address("replication.back").unwrap();
+    assert_eq!(back.outcome, Outcome::Failed);
+    assert!(
+        back.error
+            .as_ref()
+            .unwrap()
+            .hint
+            .contains("reads DISABLED all the same"),
+        "{back:?}"
+    );
+    assert!(
+        back.compensation
+            .as_deref()
+            .is_some_and(|c| c.contains("set back to ENABLED")),
+        "{back:?}"
+    );
+}
+
+/// Issue 9: what a second signal prints before exiting at once: the
+/// restore command of a protection lifted and not set back (none once it
+/// is set back or the create went through), and the file systems without DR.
+#[test]
+fn issue9_leftovers_name_each_lifted_protection_and_what_has_no_dr() {
+    let live = Live::default();
+    let plan = overwrite_plan();
+    assert!(live.leftovers(&plan).is_empty());
+    live.started(1);
+    let left = live.leftovers(&plan);
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert!(left[0].contains("may have been disabled"), "{left:?}");
+    live.ended(1, true, true);
+    let command = format!(
+        "aws efs update-file-system-protection --file-system-id {} --replication-overwrite-protection ENABLED --region us-east-1",
+        fs(9)
+    );
+    let left = live.leftovers(&plan);
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert!(left[0].ends_with(&command), "{left:?}");
+    assert!(left[0].contains("replication.back"), "{left:?}");
+    // The create in flight does not count as done: still printed.
+    live.started(2);
+    assert_eq!(live.leftovers(&plan).len(), 1);
+    live.ended(2, true, false);
+    assert!(live.leftovers(&plan).is_empty());
+
+    // A failback stopped after its delete: the no-DR lines.
+    let mut plan = failback_plan();
+    plan.changes[0].before = Some(crate::plan::Attributes {
+        source_file_system_id: fs(1),
+        source_region: region(),
+        destination_region: Region::parse("us-west-2").unwrap(),
+        destination_file_system_id: Some(fs(0x101).into()),
+        destination_availability_zone: None,
+        destination_kms_key_id: None,
+        role_arn: None,
+        status: Some(ReplicationStatus::Enabled),
+    });
+    let live = Live::default();
+    live.started(1);
+    let left = live.leftovers(&plan);
+    assert!(
+        left.iter()
+            .any(|l| l.starts_with(&format!("no DR: {} (us-east-1)", fs(2)))),
+        "{left:?}"
+    );
+    assert!(
+        left.iter()
+            .any(|l| l.starts_with(&format!("no DR: {} (us-east-1)", fs(1)))),
+        "{left:?}"
+    );
 }

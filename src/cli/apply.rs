@@ -22,7 +22,7 @@ use super::connect::connect;
 use super::GlobalArgs;
 use crate::apply::{
     execute, pending_waits, read_scope, render_summary_human, summary_json, what_changed,
-    ApplyOptions, EfsWriter, JsonReporter, PlainReporter, Reporter, TtyReporter,
+    ApplyOptions, EfsWriter, JsonReporter, Live, PlainReporter, Reporter, TtyReporter,
 };
 use crate::model::{Actual, FileSystemId, FileSystemRef, Region};
 use crate::plan::{plan, Observation, Plan, PlanOptions, SavedPlan};
@@ -190,7 +190,7 @@ async fn run_connected(
             "\nNo changes, but {} declared replication{} still ENABLING: waiting for {} to become ENABLED (--no-wait skips this).",
             waits.len(),
             if waits.len() == 1 { " is" } else { "s are" },
-            waits.join(", ")
+            waits.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ")
         )?;
     }
     if !plan.has_changes() && waits.is_empty() {
@@ -201,6 +201,7 @@ async fn run_connected(
                 reader,
                 &JsonReporter::new(Box::new(std::io::stdout())),
                 never(),
+                Live::default(),
             )
             .await;
             writeln!(stdout, "{}", summary_json(&report))?;
@@ -281,8 +282,11 @@ async fn run_connected(
 
     // From here on Ctrl-C (SIGINT) or SIGTERM stops launching, lets
     // in-flight calls finish (and compensations run) and prints the
-    // summary; a second signal exits at once.
+    // summary; a second signal exits at once, after printing how to restore
+    // each protection lifted and not set back, and what has no DR.
     let (tx, rx) = tokio::sync::watch::channel(false);
+    let live = Live::default();
+    let (live_now, plan_now) = (live.clone(), plan.clone());
     let exit_code = std::sync::Arc::new(std::sync::atomic::AtomicU8::new(130));
     let mut stops = StopSignals::new();
     let code = exit_code.clone();
@@ -297,6 +301,13 @@ async fn run_connected(
             };
             eprintln!("\n{what} received: finishing the calls in flight and restoring any protection lifted for a create that will not run, starting nothing new. {again} to exit at once.");
             if let Some(second) = stops.next().await {
+                let left = live_now.leftovers(&plan_now);
+                if !left.is_empty() {
+                    eprintln!("\nExiting at once, with calls possibly in flight. Left behind:");
+                    for l in &left {
+                        eprintln!("  {l}");
+                    }
+                }
                 std::process::exit(second.into());
             }
         }
@@ -307,17 +318,17 @@ async fn run_connected(
     }
     let report = if args.json {
         let reporter = JsonReporter::new(Box::new(std::io::stdout()));
-        let report = execute_plan(args, &plan, reader, &reporter, rx).await;
+        let report = execute_plan(args, &plan, reader, &reporter, rx, live).await;
         reporter.line(&summary_json(&report));
         report
     } else if stdout.is_terminal() {
         let reporter = TtyReporter::new();
-        let report = execute_plan(args, &plan, reader, &reporter, rx).await;
+        let report = execute_plan(args, &plan, reader, &reporter, rx, live).await;
         reporter.finish();
         report
     } else {
         let reporter = PlainReporter::new(Box::new(std::io::stdout()));
-        execute_plan(args, &plan, reader, &reporter, rx).await
+        execute_plan(args, &plan, reader, &reporter, rx, live).await
     };
     signals.abort();
     if !args.json {
@@ -377,6 +388,7 @@ async fn execute_plan(
     reader: &crate::discover::AccountReaders,
     reporter: &dyn Reporter,
     interrupt: tokio::sync::watch::Receiver<bool>,
+    live: Live,
 ) -> crate::apply::ApplyReport {
     let tty = !args.json && std::io::stdout().is_terminal();
     let opts = ApplyOptions {
@@ -389,6 +401,7 @@ async fn execute_plan(
         } else {
             Duration::from_secs(10)
         },
+        live,
         ..ApplyOptions::default()
     };
     let writer = EfsWriter::accounts(reader);

@@ -180,6 +180,16 @@ pub enum PlanError {
         /// The manual AWS CLI command.
         command: String,
     },
+    /// The planner's own bookkeeping does not hold together (e.g. a create
+    /// waits for a deletion that has no step): nothing is planned rather
+    /// than a plan that drops an ordering.
+    #[error("{address}: internal error while planning: {message}; nothing was planned. This is a bug in efs-replicator: please report it with the configuration that shows it")]
+    Internal {
+        /// Address of the change.
+        address: String,
+        /// What did not hold.
+        message: String,
+    },
     /// A `--target` matched no address.
     #[error("--target {target} matches no declared replication and no planned change; {}", match .suggestion {
         Some(s) => format!("did you mean --target {s}?"),
@@ -212,7 +222,8 @@ impl PlanError {
             | PlanError::DestinationUnencrypted { address, .. }
             | PlanError::Unverified { address, .. }
             | PlanError::HiddenReplication { address, .. }
-            | PlanError::OrphanPreventDestroy { address, .. } => Some(address),
+            | PlanError::OrphanPreventDestroy { address, .. }
+            | PlanError::Internal { address, .. } => Some(address),
             PlanError::UnknownTarget { .. } => None,
         }
     }
@@ -237,6 +248,7 @@ impl PlanError {
             PlanError::Unverified { .. } => "unverified",
             PlanError::HiddenReplication { .. } => "hidden_replication",
             PlanError::OrphanPreventDestroy { .. } => "orphan_prevent_destroy",
+            PlanError::Internal { .. } => "internal",
         }
     }
 }

@@ -2,24 +2,28 @@
 //! waits for) and the numbering of API steps with explicit dependencies:
 //! deletions first, then protection changes, creates and waits. Each
 //! destructive step records what it expects to find right before its call
-//! (compare-and-swap in apply), and each protection change is followed by
-//! its compensation, which restores the protection if the create fails. Pure.
+//! (compare-and-swap in apply): a delete also records the existing
+//! destinations of the creates that wait for it, so that apply refuses it
+//! when one of them changed. Each protection change is followed by its
+//! compensation, which restores the protection if the create fails. A
+//! dependency that cannot be resolved to a step is an internal error, never
+//! dropped. Pure.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::types::{Expect, OrphanSide, Side, Step, StepId, StepKind};
-use super::{key_of, CreatePart, Dep, Draft, Key, PlanError};
-use crate::model::{ActualReplication, Protection};
+use super::types::{Expect, ExpectDestination, OrphanSide, Side, Step, StepId, StepKind};
+use super::{key_of, ChangeAddress, CreatePart, Dep, Draft, Key, PlanError};
+use crate::model::{ActualReplication, FileSystemId, FileSystemInfo, Protection, Region};
 
 /// The addresses to plan: all, or the targets and everything they wait for.
 /// The address a `--target` that matched nothing was probably meant to be:
 /// a bare block name (`web` -> `replication.web`), else the nearest
 /// spelling of an address (block addresses without their `["key"]` too).
 fn suggest_target(target: &str, drafts: &[Draft<'_>]) -> Option<String> {
-    let blocks: BTreeSet<&str> = drafts
+    let blocks: BTreeSet<String> = drafts
         .iter()
-        .map(|d| d.address.split('[').next().unwrap_or(&d.address))
-        .chain(drafts.iter().map(|d| d.address.as_str()))
+        .map(|d| d.address.block().into_owned())
+        .chain(drafts.iter().map(|d| d.address.to_string()))
         .collect();
     if !target.contains('.') {
         let base = target.split('[').next().unwrap_or(target);
@@ -34,29 +38,27 @@ fn suggest_target(target: &str, drafts: &[Draft<'_>]) -> Option<String> {
     let limit = (target.chars().count() / 3).max(2);
     blocks
         .iter()
-        .map(|a| (strsim::damerau_levenshtein(target, a), *a))
+        .map(|a| (strsim::damerau_levenshtein(target, a), a))
         .filter(|(d, _)| *d <= limit)
         .min()
-        .map(|(_, a)| a.to_owned())
+        .map(|(_, a)| a.clone())
 }
 
 /// A target matching nothing adds an error.
 pub(super) fn select(
     drafts: &[Draft<'_>],
     targets: &[String],
-    deleted_by: &HashMap<Key, String>,
+    deleted_by: &HashMap<Key, ChangeAddress>,
     errors: &mut Vec<PlanError>,
-) -> BTreeSet<String> {
+) -> BTreeSet<ChangeAddress> {
     if targets.is_empty() {
         drafts.iter().map(|d| d.address.clone()).collect()
     } else {
-        let matches =
-            |t: &str, a: &str| a == t || (a.starts_with(t) && a[t.len()..].starts_with('['));
         let mut sel = BTreeSet::new();
         for t in targets {
             let hit: Vec<_> = drafts
                 .iter()
-                .filter(|d| matches(t, &d.address))
+                .filter(|d| d.address.is_selected_by(t))
                 .map(|d| d.address.clone())
                 .collect();
             if hit.is_empty() {
@@ -111,15 +113,74 @@ fn needed_destination(
     (as_source || as_destination).then_some(d)
 }
 
+/// The existing destinations of the creates that wait for `dep`, as
+/// observed, for the expectation of the delete `dep` stands for (`deleted`:
+/// the replication it removes). A destination that reads `REPLICATING` is
+/// recorded only when it is in that very replication (it may be in another
+/// one this plan deletes, which can be gone or not by the time of the call;
+/// its protection change re-reads it later); one not observed is not recorded.
+fn creates_into(
+    drafts: &[Draft<'_>],
+    dep: &Dep,
+    deleted: &ActualReplication,
+    file_systems: &BTreeMap<(Region, FileSystemId), FileSystemInfo>,
+) -> Vec<ExpectDestination> {
+    let mut out: Vec<ExpectDestination> = Vec::new();
+    for c in drafts.iter().filter_map(|d| d.create.as_ref()) {
+        let Some(f) = c.spec.file_system_id.as_ref() else {
+            continue;
+        };
+        if !c.waits_for.contains(dep) {
+            continue;
+        }
+        let Some(info) = file_systems.get(&(c.spec.region.clone(), f.id.clone())) else {
+            continue;
+        };
+        let Some(protection) = info.protection.clone() else {
+            continue;
+        };
+        let in_deleted = deleted.destination.file_system_id == f.id
+            && deleted.destination.region == c.spec.region;
+        if protection == Protection::Replicating && !in_deleted {
+            continue;
+        }
+        let e = ExpectDestination {
+            file_system_id: f.id.clone(),
+            region: c.spec.region.clone(),
+            replication_overwrite_protection: protection,
+            encrypted: info.encrypted,
+        };
+        if !out.contains(&e) {
+            out.push(e);
+        }
+    }
+    out
+}
+
 /// Numbers the steps of the drafts and records each draft's step ids.
 /// `by_source` is the observed replications, for the destination side a
-/// wait for a deletion must also watch.
+/// wait for a deletion must also watch; `file_systems` the observed file
+/// systems, for what a delete expects of the destinations that wait for it.
+/// A create waiting for a deletion or an orphan removal that has no step
+/// is an internal error ([`PlanError::Internal`]): the ordering is never
+/// dropped.
 pub(super) fn build_steps(
     drafts: &mut [Draft<'_>],
     by_source: &BTreeMap<Key, &ActualReplication>,
-) -> Vec<Step> {
+    file_systems: &BTreeMap<(Region, FileSystemId), FileSystemInfo>,
+) -> Result<Vec<Step>, Box<PlanError>> {
     let mut steps: Vec<Step> = Vec::new();
     let mut wait_of: HashMap<Key, StepId> = HashMap::new();
+    let into_of_deletes: Vec<Vec<ExpectDestination>> = drafts
+        .iter()
+        .map(|dr| match (dr.deletes, dr.removes_orphan) {
+            (Some(e), _) => creates_into(drafts, &Dep::Planned(key_of(e)), e, file_systems),
+            (None, Some(o)) => {
+                creates_into(drafts, &Dep::Orphan(dr.address.clone()), o, file_systems)
+            }
+            (None, None) => Vec::new(),
+        })
+        .collect();
     // Planned deletions whose destination side a create needs gone.
     let dest_needed: HashMap<Key, Side> = drafts
         .iter()
@@ -131,7 +192,7 @@ pub(super) fn build_steps(
             })
         })
         .collect();
-    for dr in drafts.iter_mut() {
+    for (dr, into) in drafts.iter_mut().zip(&into_of_deletes) {
         if let Some(e) = dr.deletes {
             let del = push_expecting(
                 &mut steps,
@@ -141,7 +202,7 @@ pub(super) fn build_steps(
                     orphan: None,
                 },
                 vec![],
-                Some(expect_replication(e)),
+                expect_replication(e, into.clone()),
             );
             let wait = push(
                 &mut steps,
@@ -156,8 +217,8 @@ pub(super) fn build_steps(
             dr.steps.extend([del, wait]);
         }
     }
-    let mut orphan_step: HashMap<String, StepId> = HashMap::new();
-    for dr in drafts.iter_mut() {
+    let mut orphan_step: HashMap<ChangeAddress, StepId> = HashMap::new();
+    for (dr, into) in drafts.iter_mut().zip(&into_of_deletes) {
         // An orphan is deleted where it lives, the destination Region, with
         // LOCAL_CONFIGURATION_ONLY; no wait (its removal cannot be polled by
         // source), and a create of the same source into that Region follows it.
@@ -172,7 +233,7 @@ pub(super) fn build_steps(
                     }),
                 },
                 vec![],
-                Some(expect_replication(o)),
+                expect_replication(o, into.clone()),
             );
             orphan_step.insert(dr.address.clone(), del);
             dr.steps.push(del);
@@ -183,16 +244,29 @@ pub(super) fn build_steps(
         let mut deps = Vec::new();
         for dep in &c.waits_for {
             match dep {
-                Dep::Planned(k) => {
-                    if let Some(w) = wait_of.get(k) {
-                        deps.push(*w);
+                Dep::Planned(k) => match wait_of.get(k) {
+                    Some(w) => deps.push(*w),
+                    None => {
+                        return Err(Box::new(PlanError::Internal {
+                            address: dr.address.to_string(),
+                            message: format!(
+                                "the create waits for the deletion of the replication of {} ({}), which has no step in this plan",
+                                k.1, k.0
+                            ),
+                        }))
                     }
-                }
-                Dep::Orphan(address) => {
-                    if let Some(s) = orphan_step.get(address) {
-                        deps.push(*s);
+                },
+                Dep::Orphan(address) => match orphan_step.get(address) {
+                    Some(s) => deps.push(*s),
+                    None => {
+                        return Err(Box::new(PlanError::Internal {
+                            address: dr.address.to_string(),
+                            message: format!(
+                                "the create waits for the removal of {address}, which has no step in this plan"
+                            ),
+                        }))
                     }
-                }
+                },
                 Dep::InProgress(k) => {
                     let w = push(
                         &mut steps,
@@ -220,9 +294,9 @@ pub(super) fn build_steps(
                     replication_overwrite_protection: Protection::Disabled,
                 },
                 deps,
-                Some(Expect::FileSystem {
+                Expect::FileSystem {
                     replication_overwrite_protection: Protection::Enabled,
-                }),
+                },
             );
             dr.steps.push(p);
             deps = vec![p];
@@ -262,16 +336,34 @@ pub(super) fn build_steps(
         dr.steps.push(wait);
     }
 
-    steps
+    Ok(steps)
 }
 
-/// Appends a step numbered after the last one and returns its id.
+/// Appends a step numbered after the last one and returns its id. A
+/// destructive step goes through [`push_expecting`] instead.
 fn push(steps: &mut Vec<Step>, kind: StepKind, depends_on: Vec<StepId>) -> StepId {
-    push_expecting(steps, kind, depends_on, None)
+    debug_assert!(
+        !matches!(
+            kind,
+            StepKind::Delete { .. } | StepKind::UpdateProtection { .. }
+        ),
+        "a destructive step needs an expectation: {kind:?}"
+    );
+    append(steps, kind, depends_on, None)
 }
 
-/// [`push`] for a destructive step, with what it expects to find.
+/// [`push`] for a destructive step, with what it expects to find (apply
+/// refuses a destructive step without one).
 fn push_expecting(
+    steps: &mut Vec<Step>,
+    kind: StepKind,
+    depends_on: Vec<StepId>,
+    expect: Expect,
+) -> StepId {
+    append(steps, kind, depends_on, Some(expect))
+}
+
+fn append(
     steps: &mut Vec<Step>,
     kind: StepKind,
     depends_on: Vec<StepId>,
@@ -287,11 +379,13 @@ fn push_expecting(
     id
 }
 
-/// The replication a delete expects to find: as observed.
-fn expect_replication(r: &ActualReplication) -> Expect {
+/// The replication a delete expects to find: as observed, with the
+/// existing destinations of the creates that wait for it.
+fn expect_replication(r: &ActualReplication, creates_into: Vec<ExpectDestination>) -> Expect {
     Expect::Replication {
         destination_file_system_id: r.destination.file_system_id.clone(),
         destination_region: r.destination.region.clone(),
         creation_time: humantime::format_rfc3339_millis(r.creation_time).to_string(),
+        creates_into,
     }
 }

@@ -7,6 +7,7 @@
 //! from: the same inputs always give the same plan. It imports no
 //! `aws_sdk_efs` types.
 
+mod address;
 mod diff;
 mod error;
 mod graph;
@@ -24,6 +25,7 @@ mod tests_safety;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+pub use address::{AddressKind, ChangeAddress};
 pub use error::{PlanError, PlanErrors};
 pub use observation::{fingerprint, Attribute, Difference, Observation, Subject};
 pub use saved::{
@@ -31,18 +33,14 @@ pub use saved::{
 };
 pub use simulate::{simulate_apply, SimulateError};
 pub use types::{
-    Action, Attributes, Change, DestinationSpec, Expect, OrphanSide, Plan, Scope, Side, Step,
-    StepId, StepKind, Summary, Unmanaged, UnmanagedStatus,
+    Action, Attributes, Change, DestinationSpec, Expect, ExpectDestination, OrphanSide, Plan,
+    Scope, Side, Step, StepId, StepKind, Summary, Unmanaged, UnmanagedStatus,
 };
 
 use crate::model::{
     AccountId, Actual, ActualReplication, Desired, DesiredReplication, FileSystemId, Protection,
     Region, ReplicationStatus,
 };
-
-/// Address prefix of a change that removes an orphaned destination side
-/// (`orphan.<destination file system id>`).
-pub const ORPHAN_PREFIX: &str = "orphan.";
 
 /// Options that shape a plan without being part of the desired state.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -65,7 +63,7 @@ enum Dep {
     InProgress(Key),
     /// An orphaned destination side of the same source in the destination
     /// Region, removed by the change with this address first.
-    Orphan(String),
+    Orphan(ChangeAddress),
 }
 
 /// The create half of a create or replace.
@@ -81,7 +79,7 @@ struct CreatePart {
 /// A change being worked out.
 #[derive(Debug, Clone)]
 struct Draft<'a> {
-    address: String,
+    address: ChangeAddress,
     action: Action,
     reason: String,
     notes: Vec<String>,
@@ -299,7 +297,7 @@ pub fn plan(desired: &Desired, actual: &Actual, opts: &PlanOptions) -> Result<Pl
     let mut errors = diff::check_declarations(desired, &index);
     let (mut drafts, unmanaged) = diff::drafts(desired, actual, &index);
     // Which replications go away, and which change deletes them.
-    let deleted_by: HashMap<Key, String> = drafts
+    let deleted_by: HashMap<Key, ChangeAddress> = drafts
         .iter()
         .filter_map(|dr| dr.deletes.map(|e| (key_of(e), dr.address.clone())))
         .collect();
@@ -316,7 +314,10 @@ pub fn plan(desired: &Desired, actual: &Actual, opts: &PlanOptions) -> Result<Pl
     errors.extend(overwrite::prevent_overwrite(&drafts));
 
     let selected = graph::select(&drafts, &opts.targets, &deleted_by, &mut errors);
-    errors.retain(|e| e.address().is_none_or(|a| selected.contains(a)));
+    errors.retain(|e| {
+        e.address()
+            .is_none_or(|a| ChangeAddress::parse(a).is_ok_and(|a| selected.contains(&a)))
+    });
     if !errors.is_empty() {
         errors.sort_by(|a, b| {
             a.address()
@@ -327,7 +328,8 @@ pub fn plan(desired: &Desired, actual: &Actual, opts: &PlanOptions) -> Result<Pl
         return Err(PlanErrors(errors));
     }
     drafts.retain(|d| selected.contains(&d.address));
-    let steps = graph::build_steps(&mut drafts, &index.by_source);
+    let steps = graph::build_steps(&mut drafts, &index.by_source, &actual.file_systems)
+        .map_err(|e| PlanErrors(vec![*e]))?;
 
     let changes = drafts
         .into_iter()

@@ -222,6 +222,7 @@ fn an_orphan_is_removed_locally_before_its_source_replicates_there_again() {
             destination_file_system_id: fsid(2),
             destination_region: region("eu-west-1"),
             creation_time: humantime::format_rfc3339_millis(o.creation_time).to_string(),
+            creates_into: vec![],
         })
     );
     assert_eq!(
@@ -299,7 +300,10 @@ fn an_orphan_is_never_deleted_where_the_call_is_ambiguous_or_protected() {
     o2.destination.status = ReplicationStatus::Deleting;
     w2.actual.orphans = vec![o2];
     let p = run(&d, &w2).unwrap();
-    assert!(p.changes.iter().all(|c| !c.address.starts_with("orphan.")));
+    assert!(p
+        .changes
+        .iter()
+        .all(|c| !matches!(c.address.kind(), super::AddressKind::Orphan(_))));
 }
 
 /// Issue 9 item 5: prune reaches written Regions only; an inbound
@@ -518,6 +522,16 @@ fn no_destructive_step_precedes_a_create_that_efs_refuses() {
             }
             if let Err(e) = simulate_apply(&w.actual, &p) {
                 return Err(TestCaseError::fail(format!("{e}\nsteps: {:#?}", p.steps)));
+            }
+            // Apply refuses a destructive step without an expectation.
+            for s in &p.steps {
+                if matches!(
+                    s.kind,
+                    StepKind::Delete { .. } | StepKind::UpdateProtection { .. }
+                ) && s.expect.is_none()
+                {
+                    return Err(TestCaseError::fail(format!("no expect: {s:#?}")));
+                }
             }
             Ok(())
         })

@@ -6,6 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::ChangeAddress;
+
 use crate::model::{
     AvailabilityZone, FileSystemId, FileSystemRef, KmsKeyRef, Protection, Region,
     ReplicationStatus, RoleArn,
@@ -101,6 +103,12 @@ pub enum Expect {
         /// Its creation time (RFC 3339, milliseconds), which tells a
         /// replication recreated since the plan from the one observed.
         creation_time: String,
+        /// The existing file systems that the creates waiting for this
+        /// delete replicate into, as observed: the delete is refused unless
+        /// each still reads so, so that a replication is not taken away for
+        /// a create that can no longer succeed.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        creates_into: Vec<ExpectDestination>,
     },
     /// The file system whose protection changes: the value it must have
     /// right before the call (after the deletions the step waits for).
@@ -109,6 +117,21 @@ pub enum Expect {
         /// `ENABLED` in plans made by this version.
         replication_overwrite_protection: Protection,
     },
+}
+
+/// An existing destination file system as the plan observed it, re-read
+/// before a delete that a create into it waits for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExpectDestination {
+    /// The file system.
+    pub file_system_id: FileSystemId,
+    /// Its Region.
+    pub region: Region,
+    /// Its overwrite protection as observed (`ENABLED` or `DISABLED`;
+    /// `REPLICATING` only when it is in the replication being deleted).
+    pub replication_overwrite_protection: Protection,
+    /// Whether it is encrypted, as observed.
+    pub encrypted: bool,
 }
 
 /// The operations a plan is made of.
@@ -277,7 +300,7 @@ pub struct DestinationSpec {
 pub struct Change {
     /// `replication.NAME[...]` for declared replications, `removed.fs-...`
     /// for `removed` blocks, `unmanaged.fs-...` for replications deleted by `prune`.
-    pub address: String,
+    pub address: ChangeAddress,
     /// The action.
     pub action: Action,
     /// Why, in one sentence.

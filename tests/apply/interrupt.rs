@@ -2,7 +2,9 @@
 //! replications are being waited for stops apply, prints a summary that
 //! counts the creates that went through as done ("created, not yet
 //! ENABLED") and exits 130 (SIGINT) or 143 (SIGTERM); a re-run changes
-//! nothing but waits for the replications still ENABLING.
+//! nothing but waits for the replications still ENABLING. A second signal
+//! exits at once, after printing how to restore each protection lifted and
+//! not set back, and what has no DR.
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -158,4 +160,80 @@ async fn sigterm_during_waits_is_handled_like_sigint_and_exits_143() {
         );
     }
     assert_eq!(mutations(&emu).await.len(), 4);
+}
+
+/// Issue 9: a second Ctrl-C right after a failback lifted the original's
+/// protection (its create in flight, slowed by the emulator's latency)
+/// exits at once with 130, and first prints the exact command that
+/// restores that protection and the file systems now without DR.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue9_a_second_signal_prints_how_to_restore_a_lifted_protection() {
+    let world = World::new(&[(1, "us-east-1")]);
+    let emu = world
+        .start(Config {
+            latency: Duration::from_millis(400),
+            ..config()
+        })
+        .await;
+    let a = fsid(1);
+    let b = super::failback::replicated(&emu).await;
+    world.write_config(&super::failback::failback_config(&b));
+    let dir = world.config_dir();
+    let mut cmd = bin(
+        emu.base_url(),
+        &[
+            "apply",
+            path_str(&dir),
+            "--auto-approve",
+            "--allow-overwrite",
+            &a,
+        ],
+    );
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let child = cmd.spawn().expect("binary starts");
+    let pid = child.id().to_string();
+
+    // Wait until A's protection was lifted: the create is now in flight.
+    let mut tries = 0;
+    while !requests(&emu)
+        .await
+        .iter()
+        .any(|r| r.0 == "UpdateFileSystemProtection" && r.2 == 200)
+    {
+        tries += 1;
+        assert!(tries < 1200, "the protection was never lifted");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let signal = || {
+        let kill = std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .expect("kill runs");
+        assert!(kill.success());
+    };
+    signal();
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    signal();
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(130), "{stdout}\n{stderr}");
+    assert!(stderr.contains("Exiting at once"), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "aws efs update-file-system-protection --file-system-id {a} --replication-overwrite-protection ENABLED --region us-east-1"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("no DR: {b} (us-west-2)")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("no DR: {a} (us-east-1)")),
+        "{stderr}"
+    );
+    // It exited before the summary.
+    assert!(!stdout.contains("Apply interrupted"), "{stdout}");
 }

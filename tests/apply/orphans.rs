@@ -11,23 +11,14 @@ use super::*;
 /// replication, which the plan never showed, and apply never converged.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_orphaned_destination_side_is_removed_in_its_region_and_apply_converges() {
-    let world = World::new(&[(1, "us-west-2")]);
-    let emu = world.start(config()).await;
-    let reader = reader(&emu).await;
-    let west = reader.client(&efs_replicator::model::Region::parse("us-west-2").unwrap());
-    let out = west
-        .create_replication_configuration()
-        .source_file_system_id(fsid(1))
-        .destinations(
-            aws_sdk_efs::types::DestinationToCreate::builder()
-                .region("eu-west-1")
-                .build(),
-        )
-        .send()
-        .await
-        .expect("seed replication");
-    let old_replica = out.destinations()[0].file_system_id().to_owned();
-    west.delete_replication_configuration()
+    let k = kit::Kit::with_config(config())
+        .file_system(&fsid(1), "us-west-2")
+        .replication(&fsid(1), "us-west-2", "eu-west-1")
+        .start()
+        .await;
+    let old_replica = k.replicas[0].clone();
+    k.client("us-west-2")
+        .delete_replication_configuration()
         .source_file_system_id(fsid(1))
         .deletion_mode(aws_sdk_efs::types::DeletionMode::LocalConfigurationOnly)
         .send()
@@ -35,12 +26,12 @@ async fn an_orphaned_destination_side_is_removed_in_its_region_and_apply_converg
         .expect("source-side deletion");
     // Let the source side go (delete delay).
     tokio::time::sleep(Duration::from_millis(500)).await;
-    world.write_config(&format!(
+    k.write_config(&format!(
         "replication \"a\" {{\n  source_file_system_id = \"{}\"\n  source_region = \"us-west-2\"\n  destination {{\n    region = \"eu-west-1\"\n  }}\n}}\n",
         fsid(1)
     ));
 
-    let (p, report) = apply_lib(&world, &emu, &options()).await;
+    let (p, report) = k.apply(&options()).await;
     assert!(report.succeeded(), "{report:#?}");
     let orphan = format!("orphan.{old_replica}");
     assert!(
@@ -56,7 +47,7 @@ async fn an_orphaned_destination_side_is_removed_in_its_region_and_apply_converg
             .action,
         efs_replicator::plan::Action::Create
     );
-    let calls = mutations(&emu).await;
+    let calls = k.mutations();
     assert!(
         calls.contains(&(
             "DeleteReplicationConfiguration".to_owned(),
@@ -67,11 +58,129 @@ async fn an_orphaned_destination_side_is_removed_in_its_region_and_apply_converg
 
     // Second run: nothing to do, and no delete of the new replication.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let before = mutations(&emu).await.len();
-    let (p2, report2) = apply_lib(&world, &emu, &options()).await;
+    let before = k.mutations().len();
+    let (p2, report2) = k.apply(&options()).await;
     assert!(report2.succeeded(), "{report2:#?}");
     assert!(!p2.has_changes(), "{:#?}", p2.changes);
-    assert_eq!(mutations(&emu).await.len(), before);
-    assert!(converged(&world, &emu).await);
+    assert_eq!(k.mutations().len(), before);
+    assert!(!k.plan().await.unwrap().has_changes());
+    k.shutdown().await;
+}
+
+/// Issue 9, multi-account: both sides of a replication are in the account
+/// of an `account` block ("prod"), not the default credentials' account;
+/// its source side was deleted with LOCAL_CONFIGURATION_ONLY, leaving an
+/// orphaned destination side in eu-west-1. Its removal is re-read and made
+/// with the credentials of the account that owns the destination file
+/// system. Before, the call went out with the credentials routed by the
+/// source id in the destination Region, which no listing routes: the
+/// default account's, which does not see that side; EFS answered
+/// ReplicationNotFound, the step was taken as "already deleted" and the
+/// orphan stayed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue9_an_orphan_in_another_account_is_removed_with_that_accounts_credentials() {
+    const PROD: &str = "444455556666";
+    const PROD_KEY: &str = "AKIDTESTPROD";
+    let world = World::new(&[]);
+    std::fs::write(
+        world.state_file(),
+        serde_json::to_vec_pretty(&json!({"file_systems": [
+            {"id": fsid(1), "region": "us-west-2", "account": PROD,
+             "performance_mode": "generalPurpose", "throughput_mode": "elastic",
+             "protection": "ENABLED", "encrypted": true},
+        ]}))
+        .unwrap(),
+    )
+    .unwrap();
+    let mut c = config();
+    c.access_key_accounts.insert(PROD_KEY.into(), PROD.into());
+    let emu = world.start(c).await;
+    let prod = EfsReader::connect(&ConnectOptions {
+        profile: None,
+        endpoint_url: Some(emu.base_url().to_owned()),
+        static_credentials: Some((PROD_KEY.into(), "secret".into())),
+    })
+    .await;
+
+    // fs 1 -> a new file system in eu-west-1, both in prod; then the source
+    // side deleted alone: the destination side in eu-west-1 is an orphan.
+    let west = prod.client(&efs_replicator::model::Region::parse("us-west-2").unwrap());
+    let out = west
+        .create_replication_configuration()
+        .source_file_system_id(fsid(1))
+        .destinations(
+            aws_sdk_efs::types::DestinationToCreate::builder()
+                .region("eu-west-1")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("seed replication");
+    let old = out.destinations()[0].file_system_id().to_owned();
+    west.delete_replication_configuration()
+        .source_file_system_id(fsid(1))
+        .deletion_mode(aws_sdk_efs::types::DeletionMode::LocalConfigurationOnly)
+        .send()
+        .await
+        .expect("source-side deletion");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let eu = prod.client(&efs_replicator::model::Region::parse("eu-west-1").unwrap());
+    let orphaned = || async {
+        eu.describe_replication_configurations()
+            .file_system_id(&old)
+            .send()
+            .await
+            .map(|o| !o.replications().is_empty())
+            .unwrap_or(false)
+    };
+    assert!(orphaned().await, "the orphan is there to begin with");
+
+    world.write_config(&format!(
+        r#"account "prod" {{
+  id       = "{PROD}"
+  role_arn = "arn:aws:iam::{PROD}:role/efs-replicator"
+}}
+
+replication "a" {{
+  source_file_system_id = "arn:aws:elasticfilesystem:us-west-2:{PROD}:file-system/{src}"
+  destination {{
+    region = "eu-west-1"
+  }}
+}}
+"#,
+        src = fsid(1),
+    ));
+    let before = requests(&emu).await.len();
+    let out = run_bin(
+        &emu,
+        &["apply", path_str(&world.config_dir()), "--auto-approve"],
+    )
+    .await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains(&format!("orphan.{old}")), "{stdout}");
+    // The local delete was made in eu-west-1 as prod, and succeeded; the
+    // orphan is gone.
+    let stats = admin(&emu, "GET", "/_emulator/stats", None).await;
+    let deletes: Vec<(String, bool)> = stats["requests"].as_array().unwrap()[before..]
+        .iter()
+        .filter(|r| r["operation"] == "DeleteReplicationConfiguration")
+        .map(|r| {
+            (
+                format!(
+                    "{} {}",
+                    r["region"].as_str().unwrap(),
+                    r["account"].as_str().unwrap()
+                ),
+                r["status"].as_u64().unwrap() < 300,
+            )
+        })
+        .collect();
+    assert_eq!(
+        deletes,
+        vec![(format!("eu-west-1 {PROD}"), true)],
+        "{stdout}"
+    );
+    assert!(!orphaned().await, "the orphan was removed");
     emu.shutdown().await;
 }

@@ -361,10 +361,13 @@ async fn a_protection_changed_since_the_plan_is_not_touched() {
     assert_eq!(mutations(&emu).await.len(), before);
 }
 
-/// Item 7: two applies of the same saved failback plan at once. Whichever
-/// reaches each destructive call first makes it; the other re-reads the
-/// target first and either finds the change already made (done) or fails
-/// the address with "changed since plan". Either way one replication B -> A
+/// Item 7: two applies of the same saved failback plan at once. The order
+/// is fixed through the emulator rather than left to the scheduler: the
+/// second starts once the first has made its create (read from the request
+/// log), while the first is held waiting for ENABLED (the new replication
+/// stalled through the admin API). The second then finds the observed state
+/// changed since the plan and refuses the whole plan without a call; the
+/// first finishes once the replication is resumed. One replication B -> A
 /// is created, A ends as its destination, and neither run undoes the other.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_concurrent_applies_of_one_saved_plan_do_not_undo_each_other() {
@@ -388,24 +391,47 @@ async fn two_concurrent_applies_of_one_saved_plan_do_not_undo_each_other() {
     let before = mutations(&emu).await.len();
 
     let args = ["apply", "--plan", path_str(&saved)];
-    let (one, two) = tokio::join!(run_bin(&emu, &args), run_bin(&emu, &args));
-    for out in [&one, &two] {
-        let (stdout, stderr) = text(out);
-        match out.status.code() {
-            Some(0) => {}
-            Some(1) => assert!(
-                stdout.contains("changed since plan") || stderr.contains("stale"),
-                "a run that did not finish says why: {stdout}\n{stderr}"
-            ),
-            other => panic!("exit {other:?}: {stdout}\n{stderr}"),
+    let second = async {
+        let created = |m: &Vec<(String, String)>| {
+            m[before..]
+                .iter()
+                .any(|(op, _)| op == "CreateReplicationConfiguration")
+        };
+        let mut polls = 0;
+        while !created(&mutations(&emu).await) {
+            polls += 1;
+            assert!(polls < 600, "the first apply never created the replication");
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
-    }
+        admin(
+            &emu,
+            "POST",
+            &format!("/_emulator/replications/{b}/stall"),
+            None,
+        )
+        .await;
+        let mark = mutations(&emu).await.len();
+        let out = run_bin(&emu, &args).await;
+        let calls = mutations(&emu).await.len() - mark;
+        admin(
+            &emu,
+            "DELETE",
+            &format!("/_emulator/replications/{b}/stall"),
+            None,
+        )
+        .await;
+        (out, calls)
+    };
+    let (one, (two, calls_of_two)) = tokio::join!(run_bin(&emu, &args), second);
+    let (stdout, stderr) = text(&one);
+    assert_eq!(one.status.code(), Some(0), "{stdout}\n{stderr}");
+    let (stdout, stderr) = text(&two);
+    assert_eq!(two.status.code(), Some(1), "{stdout}\n{stderr}");
     assert!(
-        one.status.success() || two.status.success(),
-        "one of them finishes: {:?} {:?}",
-        text(&one),
-        text(&two)
+        stderr.contains("stale"),
+        "the second run says the plan is stale: {stdout}\n{stderr}"
     );
+    assert_eq!(calls_of_two, 0, "the second run makes no call");
     // One replication B -> A was created, and A is its destination.
     let creates = mutations(&emu)
         .await
@@ -416,4 +442,146 @@ async fn two_concurrent_applies_of_one_saved_plan_do_not_undo_each_other() {
     assert_eq!(creates, 1);
     assert_eq!(protection(&emu, "us-east-1", &a).await, "REPLICATING");
     assert!(converged(&world, &emu).await);
+}
+
+/// A replace into another existing file system: A -> B is to become
+/// A -> C. After the plan, C is taken by another replication (a person
+/// lifts its protection and replicates fs 3 into it). The delete of A -> B
+/// re-reads C first and is refused: A keeps its replication, and no
+/// protection is touched. Before, the delete ran and only the protection
+/// step after it saw C had changed, leaving A without DR.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue9_a_replace_keeps_the_old_replication_when_the_new_destination_changed() {
+    let world = World::new(&[(1, "us-east-1"), (2, "us-west-2"), (3, "us-east-1")]);
+    let emu = world.start(config()).await;
+    let (a, c) = (fsid(1), fsid(2));
+    let b = replicated(&emu).await;
+    world.write_config(&format!(
+        "settings {{\n  region = \"us-east-1\"\n}}\nreplication \"r\" {{\n  source_file_system_id = \"{a}\"\n  destination {{\n    region = \"us-west-2\"\n    file_system_id = \"{c}\"\n    allow_overwrite = true\n  }}\n}}\n"
+    ));
+    let reader = reader(&emu).await;
+    let p = make_plan(&world, &reader).await;
+    let r = p
+        .changes
+        .iter()
+        .find(|c| c.address == "replication.r")
+        .unwrap();
+    assert_eq!(r.action, efs_replicator::plan::Action::Replace);
+
+    reader
+        .client(&Region::parse("us-west-2").unwrap())
+        .update_file_system_protection()
+        .file_system_id(&c)
+        .replication_overwrite_protection(
+            aws_sdk_efs::types::ReplicationOverwriteProtection::Disabled,
+        )
+        .send()
+        .await
+        .unwrap();
+    reader
+        .client(&Region::parse("us-east-1").unwrap())
+        .create_replication_configuration()
+        .source_file_system_id(fsid(3))
+        .destinations(
+            aws_sdk_efs::types::DestinationToCreate::builder()
+                .region("us-west-2")
+                .file_system_id(&c)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let before = mutations(&emu).await.len();
+
+    let (_tx, rx) = tokio::sync::watch::channel(false);
+    let report = execute(
+        &p,
+        &EfsWriter::new(&reader),
+        &options(),
+        &Recorder::default(),
+        rx,
+    )
+    .await;
+    let r = report.address("replication.r").unwrap();
+    assert_eq!(r.outcome, Outcome::Failed, "{report:#?}");
+    let e = r.error.as_ref().unwrap();
+    assert_eq!(e.operation, "check before DeleteReplicationConfiguration");
+    assert!(
+        e.message.starts_with("changed since plan")
+            && e.message.contains(&format!("{c} (us-west-2)"))
+            && e.message
+                .contains(&format!("now in the replication of {}", fsid(3))),
+        "{e:?}"
+    );
+    assert!(report.no_dr.is_empty(), "{:?}", report.no_dr);
+    // Nothing was sent, and A -> B is still there.
+    assert_eq!(mutations(&emu).await.len(), before);
+    let still = reader
+        .client(&Region::parse("us-east-1").unwrap())
+        .describe_replication_configurations()
+        .file_system_id(&a)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        still.replications()[0].destinations()[0].file_system_id(),
+        b
+    );
+}
+
+/// A protection change whose answer is lost: EFS disables the protection
+/// of the existing destination, but apply sees an error (the emulator's
+/// `after` fault rule; a code the SDK does not retry, so that the test
+/// needs no backoff). The re-read finds it DISABLED: the step fails (the
+/// create is not attempted on an errored call) but counts as lifted, and
+/// the compensation sets the protection back to ENABLED. Before, it was
+/// taken as never lifted and stayed DISABLED.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue9_a_lost_answer_to_a_protection_change_still_has_it_set_back() {
+    let world = World::new(&[(1, "us-east-1"), (2, "us-west-2")]);
+    world.write_config(&format!(
+        "settings {{\n  region = \"us-east-1\"\n}}\nreplication \"r\" {{\n  source_file_system_id = \"{}\"\n  destination {{\n    region = \"us-west-2\"\n    file_system_id = \"{}\"\n    allow_overwrite = true\n  }}\n}}\n",
+        fsid(1),
+        fsid(2)
+    ));
+    let emu = world.start(config()).await;
+    fault(
+        &emu,
+        json!({"operation": "UpdateFileSystemProtection", "error": "BadRequest", "status": 400,
+               "after": true, "count": 1, "region": "us-west-2"}),
+    )
+    .await;
+    let out = run_bin(
+        &emu,
+        &[
+            "apply",
+            path_str(&world.config_dir()),
+            "--auto-approve",
+            "--allow-overwrite",
+            &fsid(2),
+        ],
+    )
+    .await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    let log = requests(&emu).await;
+    let updates: Vec<u64> = log
+        .iter()
+        .filter(|r| r.0 == "UpdateFileSystemProtection")
+        .map(|r| r.2)
+        .collect();
+    // The lift (applied, answered 400), then the restore.
+    assert_eq!(updates, vec![400, 200], "{log:?}");
+    assert!(
+        !log.iter().any(|r| r.0 == "CreateReplicationConfiguration"),
+        "{log:?}"
+    );
+    assert_eq!(protection(&emu, "us-west-2", &fsid(2)).await, "ENABLED");
+    assert!(
+        stdout.contains(&format!(
+            "compensation: overwrite protection of {} (us-west-2) set back to ENABLED",
+            fsid(2)
+        )),
+        "{stdout}"
+    );
 }

@@ -230,6 +230,11 @@ pub enum Expect {
         destination_region: String,
         /// Its creation time (RFC 3339, milliseconds).
         creation_time: String,
+        /// The existing file systems that the creates waiting for this
+        /// delete replicate into, as observed; apply refuses the delete
+        /// unless each still reads so. Left out when there are none.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        creates_into: Vec<ExpectDestination>,
     },
     /// The file system whose protection changes.
     #[serde(rename = "file-system")]
@@ -237,6 +242,20 @@ pub enum Expect {
         /// The value it must have right before the call (`ENABLED`).
         replication_overwrite_protection: String,
     },
+}
+
+/// An existing destination file system as the plan observed it.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectDestination {
+    /// The file system.
+    pub file_system_id: String,
+    /// Its Region.
+    pub region: String,
+    /// Its overwrite protection as observed.
+    pub replication_overwrite_protection: String,
+    /// Whether it is encrypted, as observed.
+    pub encrypted: bool,
 }
 
 /// The destination of a create step.

@@ -2,7 +2,7 @@
 //! rules, forced replication status, stalled sync timestamps, clock.
 
 use super::*;
-use aws_sdk_efs::types::ReplicationStatus;
+use aws_sdk_efs::types::{ReplicationOverwriteProtection, ReplicationStatus};
 use serde_json::json;
 
 async fn replicated(emu: &Emulator) -> (Client, String) {
@@ -316,4 +316,86 @@ async fn cross_origin_admin_posts_are_refused() {
     let r = raw(&emu, "POST", "/_emulator/reset", &[], b"").await;
     assert_eq!(r.status, 200);
     assert_eq!(list_fs(&east).await.file_systems().len(), 0);
+}
+
+/// An `after` fault rule carries the call out, then answers with the
+/// error: the 500 a client sees when the answer to a change that took
+/// effect is lost. A rule without `after` still fails before the call.
+#[tokio::test]
+async fn an_after_fault_applies_the_call_then_answers_with_the_error() {
+    let emu = start(config()).await;
+    let east = client(&emu, "us-east-1");
+    let fs = create_fs(&east, "f").await;
+    let protection = |east: Client, fs: String| async move {
+        east.describe_file_systems()
+            .file_system_id(fs)
+            .send()
+            .await
+            .unwrap()
+            .file_systems()[0]
+            .file_system_protection()
+            .unwrap()
+            .replication_overwrite_protection()
+            .unwrap()
+            .as_str()
+            .to_owned()
+    };
+    assert_eq!(protection(east.clone(), fs.clone()).await, "ENABLED");
+    let (st, rule) = admin_post(
+        &emu,
+        "/_emulator/faults",
+        json!({"operation": "UpdateFileSystemProtection", "error": "InternalServerError", "after": true}),
+    )
+    .await;
+    assert_eq!(st, 201, "{rule}");
+    assert_eq!(rule["after"], true);
+    let update = |east: Client, fs: String, value: ReplicationOverwriteProtection| async move {
+        east.update_file_system_protection()
+            .file_system_id(fs)
+            .replication_overwrite_protection(value)
+            .send()
+            .await
+    };
+    let r = update(
+        east.clone(),
+        fs.clone(),
+        ReplicationOverwriteProtection::Disabled,
+    )
+    .await;
+    assert_eq!(code(r), "InternalServerError");
+    assert_eq!(protection(east.clone(), fs.clone()).await, "DISABLED");
+    let log = admin_get(&emu, "/_emulator/stats").await["requests"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let last_update = log
+        .iter()
+        .rev()
+        .find(|r| r["operation"] == "UpdateFileSystemProtection")
+        .unwrap();
+    assert_eq!(last_update["status"], 500);
+    // Used up: the next call is answered as usual.
+    update(
+        east.clone(),
+        fs.clone(),
+        ReplicationOverwriteProtection::Enabled,
+    )
+    .await
+    .unwrap();
+    assert_eq!(protection(east.clone(), fs.clone()).await, "ENABLED");
+    // Without `after` the call fails before it is carried out.
+    admin_post(
+        &emu,
+        "/_emulator/faults",
+        json!({"operation": "UpdateFileSystemProtection", "error": "InternalServerError"}),
+    )
+    .await;
+    let r = update(
+        east.clone(),
+        fs.clone(),
+        ReplicationOverwriteProtection::Disabled,
+    )
+    .await;
+    assert_eq!(code(r), "InternalServerError");
+    assert_eq!(protection(east, fs).await, "ENABLED");
 }
