@@ -162,6 +162,11 @@ impl AccountReaders {
     }
 
     fn route(&self, region: &Region, id: &FileSystemId, who: Who) {
+        // Without account blocks everything is read with the default
+        // credentials: there is no route to remember.
+        if self.accounts.is_empty() {
+            return;
+        }
         self.routes
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -283,6 +288,8 @@ impl StateReader for AccountReaders {
         .await;
         let mut out: Vec<FileSystemInfo> = Vec::new();
         let mut seen = HashSet::new();
+        // One listing holds each file system once.
+        let one = lists.len() == 1;
         for (w, l) in lists {
             let l = l.map_err(|e| self.tag(w, e))?;
             let mut routes = self.routes.lock().unwrap_or_else(|p| p.into_inner());
@@ -290,7 +297,7 @@ impl StateReader for AccountReaders {
                 routes
                     .entry((f.region.clone(), f.id.clone()))
                     .or_insert_with(|| w.clone());
-                if seen.insert(f.id.clone()) {
+                if one || seen.insert(f.id.clone()) {
                     out.push(f);
                 }
             }
