@@ -1,22 +1,32 @@
 //! Is a plan still valid? [`read_scope`] re-reads exactly the scope a plan
-//! observed (its Regions' replications and its file systems) so that its
+//! observed (its Regions' replications, its file systems and its KMS key
+//! references) so that its
 //! [`Observation`] (and fingerprint) can be made again, and [`what_changed`]
 //! says in words how the state now differs from what the plan saw: every
 //! difference between the two observations, each with its old and new value.
 //!
 //! Reads only; never writes.
 
-use crate::discover::{DiscoverErrors, StateReader};
+use crate::discover::{DiscoverErrors, KeyResolver, StateReader};
 use crate::model::Actual;
 use crate::plan::{Observation, Plan, Scope, Subject};
 
 /// Reads the replications of every Region of `scope` and each of its file
-/// systems, through discovery's read path ([`crate::discover::read_scope`]).
+/// systems, and resolves its KMS key references, through discovery's read
+/// path ([`crate::discover::read_scope`]).
 pub async fn read_scope<R: StateReader>(
     reader: &R,
+    keys: &impl KeyResolver,
     scope: &Scope,
 ) -> Result<Actual, DiscoverErrors> {
-    crate::discover::read_scope(reader, &scope.regions, &scope.file_systems).await
+    crate::discover::read_scope(
+        reader,
+        keys,
+        &scope.regions,
+        &scope.file_systems,
+        &scope.kms_keys,
+    )
+    .await
 }
 
 /// How the state now differs from what `plan` observed, one sentence per
@@ -59,9 +69,14 @@ mod tests {
 
     use super::*;
     use crate::model::{
-        AccountId, ActualDestination, ActualReplication, FileSystemId, FileSystemInfo, Protection,
-        Region, ReplicationStatus,
+        AccountId, ActualDestination, ActualReplication, FileSystemId, FileSystemInfo,
+        KeyReference, KeyResolution, KmsKeyRef, Protection, Region, ReplicationStatus, ResolvedKey,
     };
+
+    const KEY_A: &str =
+        "arn:aws:kms:us-west-2:111122223333:key/11111111-1111-4111-8111-111111111111";
+    const KEY_B: &str =
+        "arn:aws:kms:us-west-2:111122223333:key/22222222-2222-4222-8222-222222222222";
 
     fn fs(region: &str, id: &str) -> FileSystemInfo {
         FileSystemInfo {
@@ -111,9 +126,21 @@ mod tests {
         actual
             .replications
             .push(replication("fs-00000001", "fs-00000002"));
+        let alias = KmsKeyRef::parse("alias/dr").unwrap();
+        actual.kms_keys.push(ResolvedKey {
+            account: None,
+            region: west.clone(),
+            reference: alias.clone(),
+            resolution: KeyResolution::Key(KEY_A.into()),
+        });
         let scope = Scope {
             regions: vec![east.clone(), west.clone()],
             file_systems: actual.file_systems.keys().cloned().collect(),
+            kms_keys: vec![KeyReference {
+                account: None,
+                region: west.clone(),
+                reference: alias,
+            }],
         };
         (actual, scope)
     }
@@ -156,6 +183,34 @@ mod tests {
         assert_ne!(then.fingerprint(), now.fingerprint());
     }
 
+    /// Issue 11: apply's stale check re-resolves KMS aliases and re-reads
+    /// the owners of each replication: an alias moved to another key, or a
+    /// side now owned by another account, makes the plan stale, named.
+    #[test]
+    fn a_moved_alias_and_a_changed_owner_are_named() {
+        let (mut actual, scope) = state();
+        let plan = empty_plan(&scope);
+        let then = Observation::of(&actual, &scope);
+        actual.kms_keys[0].resolution = KeyResolution::Key(KEY_B.into());
+        actual.replications[0].destination.owner = Some(AccountId::parse("444455556666").unwrap());
+        let now = Observation::of(&actual, &scope);
+        assert_eq!(
+            what_changed(&plan, &then, &now),
+            [
+                "replication of fs-00000001 (us-east-1): destination owner changed from unknown to 444455556666".to_owned(),
+                format!("KMS key alias/dr (us-west-2): key changed from {KEY_A} to {KEY_B}"),
+            ]
+        );
+        assert_ne!(then.fingerprint(), now.fingerprint());
+        // A failure of the same kind with another message is no change.
+        actual.kms_keys[0].resolution = KeyResolution::Failed("timed out".into());
+        let failed = Observation::of(&actual, &scope);
+        actual.kms_keys[0].resolution = KeyResolution::Failed("connection reset".into());
+        let again = Observation::of(&actual, &scope);
+        assert!(failed.differences(&again).is_empty());
+        assert_eq!(failed.fingerprint(), again.fingerprint());
+    }
+
     #[test]
     fn enabling_becoming_enabled_is_no_change() {
         let (mut actual, scope) = state();
@@ -182,7 +237,7 @@ mod tests {
         assert_ne!(then.fingerprint(), now.fingerprint());
         assert_eq!(
             what_changed(&plan, &then, &now),
-            ["orphaned destination side in fs-00000004 (us-west-2) of fs-00000003 (us-east-1) now exists (it did not when planned): destination fs-00000004 (us-west-2), role none, status ENABLED, creation time 2023-11-14T22:13:20.000Z"]
+            ["orphaned destination side in fs-00000004 (us-west-2) of fs-00000003 (us-east-1) now exists (it did not when planned): destination fs-00000004 (us-west-2), role none, status ENABLED, creation time 2023-11-14T22:13:20.000Z, source owner unknown, destination owner unknown"]
         );
 
         orphan.destination.status = ReplicationStatus::Error;
@@ -229,6 +284,20 @@ mod tests {
             Box::new(|a| {
                 a.file_systems.remove(&key);
             }),
+            Box::new(|a| {
+                a.replications[0].source_owner = Some(AccountId::parse("444455556666").unwrap())
+            }),
+            Box::new(|a| {
+                a.replications[0].destination.owner =
+                    Some(AccountId::parse("444455556666").unwrap())
+            }),
+            Box::new(|a| a.kms_keys[0].resolution = KeyResolution::Key(KEY_B.into())),
+            Box::new(|a| a.kms_keys[0].resolution = KeyResolution::AccessDenied("denied".into())),
+            Box::new(|a| a.kms_keys.clear()),
+            // The same key again is no difference.
+            Box::new(|a| {
+                a.kms_keys[0].resolution = KeyResolution::Key(KEY_A.into());
+            }),
         ];
         let mut named = 0;
         for edit in edits {
@@ -239,7 +308,8 @@ mod tests {
             assert_eq!(differs, then.fingerprint() != now.fingerprint(), "{now:?}");
             named += usize::from(differs);
         }
-        // Only the last-replicated time and the name are left out.
-        assert_eq!(named, 5);
+        // Only the last-replicated time, the name and the same key again
+        // are left out.
+        assert_eq!(named, 10);
     }
 }

@@ -136,6 +136,7 @@ async fn run_connected(
                 &saved.plan,
                 &then,
                 reader,
+                &conn.keys,
                 &format!("the saved plan {}", path.display()),
                 args.json,
             )
@@ -275,7 +276,9 @@ async fn run_connected(
         }
         writeln!(stdout)?;
         // Time has passed while the plan was read: check it still holds.
-        if let Some(code) = refuse_if_stale(&plan, &observed, reader, "the plan", false).await? {
+        if let Some(code) =
+            refuse_if_stale(&plan, &observed, reader, &conn.keys, "the plan", false).await?
+        {
             return Ok(code);
         }
     }
@@ -414,10 +417,11 @@ async fn refuse_if_stale(
     plan: &Plan,
     then: &Observation,
     reader: &crate::discover::AccountReaders,
+    keys: &crate::discover::KmsResolver,
     what: &str,
     json: bool,
 ) -> anyhow::Result<Option<ExitCode>> {
-    let actual = read_scope(reader, &plan.scope).await?;
+    let actual = read_scope(reader, keys, &plan.scope).await?;
     let now = Observation::of(&actual, &plan.scope);
     if now.fingerprint() == plan.fingerprint {
         return Ok(None);

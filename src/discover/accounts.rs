@@ -4,19 +4,20 @@
 //! default credentials read everything else.
 //!
 //! A Region is read in every account that has something there (a source, a
-//! destination; the default account for replications without an account
-//! block, `removed` blocks and `--region`): one paginated listing per
+//! destination, the source of a `removed` block; the default account for
+//! those without an account block and for `--region`): one paginated listing per
 //! (account, Region), run concurrently, their views put together, so that
 //! discovery, the stale-plan check and apply's waits see every account at
 //! once through the one read path. A file system is described, and apply
 //! writes to it, with the credentials of the account it belongs to: known
-//! from the configuration (`source_account`, a destination ARN) or learnt
+//! from the configuration (`source_account` of a replication or a `removed`
+//! block, a source or destination ARN) or learnt
 //! from what the listings reported; when neither says, each account read in
 //! its Region is asked in turn.
 //!
 //! Reads only; never writes (apply's writer asks it which client to use).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Mutex;
 
 use super::{DiscoverError, EfsReader, StateReader};
@@ -84,11 +85,17 @@ impl AccountReaders {
                 routes.insert((d.destination.region.clone(), f.id.clone()), dest);
             }
         }
+        // A removed block's replication is read, and deleted, in its
+        // source's account, as a declared one is.
         for r in &desired.removed {
+            let src = known(&r.source_account);
             in_region
                 .entry(r.source_region.clone())
                 .or_default()
-                .insert(None);
+                .insert(src.clone());
+            routes
+                .entry((r.source_region.clone(), r.source.clone()))
+                .or_insert(src);
         }
         out.in_region = in_region;
         out.routes = Mutex::new(routes);
@@ -221,11 +228,20 @@ impl AccountReaders {
     /// that account has a block.
     fn learn(&self, who: &Who, reps: &[ActualReplication]) {
         let block = |a: &Option<AccountId>| a.clone().filter(|a| self.accounts.contains_key(a));
+        // One lock for the whole listing.
+        let mut routes = self.routes.lock().unwrap_or_else(|p| p.into_inner());
         for r in reps {
             let src = block(&r.source_owner).or_else(|| who.clone());
-            self.route(&r.source_region, &r.source, src);
+            routes
+                .entry((r.source_region.clone(), r.source.clone()))
+                .or_insert(src);
             let dst = block(&r.destination.owner).or_else(|| who.clone());
-            self.route(&r.destination.region, &r.destination.file_system_id, dst);
+            routes
+                .entry((
+                    r.destination.region.clone(),
+                    r.destination.file_system_id.clone(),
+                ))
+                .or_insert(dst);
         }
     }
 
@@ -271,12 +287,16 @@ impl StateReader for AccountReaders {
         )
         .await;
         let mut out: Vec<FileSystemInfo> = Vec::new();
-        let mut seen = BTreeSet::new();
+        let mut seen = HashSet::new();
         // One listing holds each file system once.
         let one = lists.len() == 1;
         for (w, l) in lists {
-            for f in l.map_err(|e| self.tag(w, e))? {
-                self.route(&f.region, &f.id, w.clone());
+            let l = l.map_err(|e| self.tag(w, e))?;
+            let mut routes = self.routes.lock().unwrap_or_else(|p| p.into_inner());
+            for f in l {
+                routes
+                    .entry((f.region.clone(), f.id.clone()))
+                    .or_insert_with(|| w.clone());
                 if one || seen.insert(f.id.clone()) {
                     out.push(f);
                 }

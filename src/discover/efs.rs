@@ -102,7 +102,10 @@ impl EfsReader {
     /// are resolved on first use). A Region is always set explicitly, so the
     /// region chain never reaches the instance metadata service.
     pub async fn connect(opts: &ConnectOptions) -> Self {
+        // One HTTP client for every SDK client built from this
+        // configuration (each account's, STS's, KMS's): see `http.rs`.
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .http_client(super::http::shared_http_client())
             .retry_config(retry_config())
             .timeout_config(timeout_config())
             .region(aws_config::Region::from_static("us-east-1"));

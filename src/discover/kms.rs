@@ -1,6 +1,8 @@
 //! KMS key references declared as a destination's `kms_key_id`, resolved
-//! to key ARNs with `DescribeKey` in the destination's Region: one call per
-//! distinct (account, Region, reference), all concurrently, so that the
+//! to key ARNs with `DescribeKey` in the destination's Region, with the
+//! credentials of the destination's account when it has an `account` block
+//! ([`Desired::key_account`]): one call per distinct (account, Region,
+//! reference), all concurrently, so that the
 //! planner can compare the key EFS reports with the key the configuration
 //! names exactly (an alias of the key in use is no drift).
 //!
@@ -10,7 +12,7 @@
 //! that imports `aws_sdk_kms`; it only reads. Every outcome, errors
 //! included, becomes a [`KeyResolution`]: resolution never fails discovery.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Mutex;
 
@@ -18,7 +20,9 @@ use aws_sdk_kms::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_kms::operation::describe_key::DescribeKeyError;
 use aws_sdk_kms::Client;
 
-use crate::model::{AccountId, Desired, KeyResolution, KmsKeyRef, Region, ResolvedKey};
+use crate::model::{
+    AccountId, Desired, KeyReference, KeyResolution, KmsKeyRef, Region, ResolvedKey,
+};
 
 /// How many DescribeKey calls run at once.
 const CONCURRENCY: usize = 16;
@@ -149,37 +153,37 @@ fn classify(e: SdkError<DescribeKeyError>) -> KeyResolution {
     }
 }
 
-/// The distinct (Region, reference) pairs the configuration declares: each
-/// replication's `kms_key_id` in its destination's Region.
-pub fn key_references(desired: &Desired) -> BTreeSet<(Region, KmsKeyRef)> {
-    desired
-        .replications
-        .iter()
-        .filter_map(|d| {
-            d.destination
-                .kms_key
-                .as_ref()
-                .map(|k| (d.destination.region.clone(), k.clone()))
-        })
-        .collect()
+/// Resolves every declared key reference ([`Desired::key_references`]),
+/// once each, concurrently.
+pub async fn resolve_keys(resolver: &impl KeyResolver, desired: &Desired) -> Vec<ResolvedKey> {
+    resolve_references(resolver, desired.key_references()).await
 }
 
-/// Resolves every declared key reference, once each, concurrently.
-pub async fn resolve_keys(resolver: &impl KeyResolver, desired: &Desired) -> Vec<ResolvedKey> {
+/// Resolves each reference in its Region with its account's credentials,
+/// concurrently, sorted by reference: what discovery does for the declared
+/// keys and the stale-plan check does for the keys of a plan's scope.
+pub async fn resolve_references(
+    resolver: &impl KeyResolver,
+    refs: impl IntoIterator<Item = KeyReference>,
+) -> Vec<ResolvedKey> {
     use futures::stream::{self, StreamExt};
-    let refs = key_references(desired);
     let mut out: Vec<ResolvedKey> = stream::iter(refs)
-        .map(|(region, reference)| async move {
-            let resolution = resolver.describe_key(None, &region, &reference).await;
+        .map(|k| async move {
+            let resolution = resolver
+                .describe_key(k.account.as_ref(), &k.region, &k.reference)
+                .await;
             ResolvedKey {
-                region,
-                reference,
+                account: k.account,
+                region: k.region,
+                reference: k.reference,
                 resolution,
             }
         })
         .buffer_unordered(CONCURRENCY)
         .collect()
         .await;
-    out.sort_by(|a, b| (&a.region, &a.reference).cmp(&(&b.region, &b.reference)));
+    out.sort_by(|a, b| {
+        (&a.account, &a.region, &a.reference).cmp(&(&b.account, &b.region, &b.reference))
+    });
     out
 }

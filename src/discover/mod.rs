@@ -23,6 +23,7 @@
 
 mod accounts;
 mod efs;
+mod http;
 mod kms;
 mod read;
 
@@ -38,7 +39,7 @@ pub use efs::{
     retry_config, ConnectOptions, EfsReader, SharedCredentialsProvider, StaticCredentials,
     DEFAULT_SESSION_NAME, MAX_ATTEMPTS,
 };
-pub use kms::{key_references, resolve_keys, KeyResolver, KmsResolver};
+pub use kms::{resolve_keys, resolve_references, KeyResolver, KmsResolver};
 pub use read::{read_file_systems, read_scope, CONCURRENT_DESCRIBES};
 
 use crate::model::{

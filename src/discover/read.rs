@@ -2,7 +2,8 @@
 //! configuration needs), [`read_file_systems`] (export's descriptions of
 //! what it found) and [`read_scope`] (the stale-plan check's re-read of
 //! exactly what a plan observed). All of them describe file systems through
-//! [`describe_all`], under the one concurrency limit [`CONCURRENT_DESCRIBES`].
+//! [`describe_all`], under the one concurrency limit [`CONCURRENT_DESCRIBES`];
+//! KMS key references go through [`super::resolve_references`].
 //!
 //! [`discover`]: super::discover
 //!
@@ -12,11 +13,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use futures::stream::{self, StreamExt};
 
+use super::kms::{resolve_references, KeyResolver};
 use super::{
     finish, insert_described, probe_replicating, reconcile_views, DiscoverError, DiscoverErrors,
     StateReader, DESCRIBE_BY_ID_LIMIT,
 };
-use crate::model::{Actual, FileSystemId, FileSystemInfo, Region};
+use crate::model::{Actual, FileSystemId, FileSystemInfo, KeyReference, Region};
 
 /// How many single-file-system calls run at once, for every read.
 pub const CONCURRENT_DESCRIBES: usize = 16;
@@ -83,11 +85,15 @@ pub async fn read_file_systems<R: StateReader>(
 /// Reads the replications of every Region in `regions` and each file system
 /// of `file_systems` by id, and reads the views as discovery does (the same
 /// probing of unexplained `REPLICATING` file systems, the same
-/// reconciliation), so that fingerprints of the two agree.
+/// reconciliation), so that fingerprints of the two agree; resolves each
+/// KMS key reference of `kms_keys` as discovery resolves the declared ones,
+/// concurrently with the rest.
 pub async fn read_scope<'a, R: StateReader>(
     reader: &R,
+    keys: &impl KeyResolver,
     regions: impl IntoIterator<Item = &'a Region>,
     file_systems: impl IntoIterator<Item = &'a (Region, FileSystemId)>,
+    kms_keys: impl IntoIterator<Item = &'a KeyReference>,
 ) -> Result<Actual, DiscoverErrors> {
     let regions: BTreeSet<Region> = regions.into_iter().cloned().collect();
     let mut actual = Actual {
@@ -96,7 +102,9 @@ pub async fn read_scope<'a, R: StateReader>(
     };
     let lists = futures::future::join_all(regions.iter().map(|r| reader.list_replications(r)));
     let describes = describe_all(reader, file_systems.into_iter().map(|(r, id)| (r, id)));
-    let (lists, describes) = futures::join!(lists, describes);
+    let resolved = resolve_references(keys, kms_keys.into_iter().cloned());
+    let (lists, describes, resolved) = futures::join!(lists, describes, resolved);
+    actual.kms_keys = resolved;
     let mut errors = Vec::new();
     let mut views = Vec::new();
     for (region, l) in regions.iter().zip(lists) {

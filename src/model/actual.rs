@@ -151,18 +151,38 @@ pub struct Actual {
 }
 
 impl Actual {
-    /// What KMS said about `key` in `region`, if it was asked.
-    pub fn kms_key(&self, region: &Region, key: &KmsKeyRef) -> Option<&KeyResolution> {
+    /// What KMS said about `key`, if it was asked.
+    pub fn kms_key(&self, key: &KeyReference) -> Option<&KeyResolution> {
         self.kms_keys
             .iter()
-            .find(|r| &r.region == region && &r.reference == key)
+            .find(|r| {
+                r.account == key.account && r.region == key.region && r.reference == key.reference
+            })
             .map(|r| &r.resolution)
     }
+}
+
+/// A KMS key reference as it is resolved: in a Region, with the
+/// credentials of an account.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct KeyReference {
+    /// The `account` block whose credentials resolve it; `None`: the
+    /// default credentials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<AccountId>,
+    /// The destination's Region.
+    pub region: Region,
+    /// The reference as declared.
+    pub reference: KmsKeyRef,
 }
 
 /// One declared KMS key reference and what DescribeKey said about it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResolvedKey {
+    /// The `account` block whose credentials resolved it; `None`: the
+    /// default credentials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<AccountId>,
     /// Region it was resolved in (the destination's).
     pub region: Region,
     /// The reference as declared.

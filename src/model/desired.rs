@@ -9,7 +9,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    AccountId, Address, AvailabilityZone, FileSystemId, FileSystemRef, KmsKeyRef, Region, RoleArn,
+    AccountId, Address, AvailabilityZone, FileSystemId, FileSystemRef, KeyReference, KmsKeyRef,
+    Region, RoleArn,
 };
 
 /// The validated desired state: the only thing the planner sees of the config.
@@ -65,6 +66,37 @@ impl Desired {
     pub fn account(&self, id: &AccountId) -> Option<&Account> {
         self.accounts.iter().find(|a| &a.id == id)
     }
+
+    /// Whose credentials resolve `d`'s `kms_key_id` with `DescribeKey`: the
+    /// account of a key or alias ARN, else the source's account (the
+    /// destination the replication creates is in it, and an alias is its
+    /// account's own), when that account has an `account` block; `None`:
+    /// the default credentials.
+    pub fn key_account(&self, d: &DesiredReplication) -> Option<AccountId> {
+        let key = d
+            .destination
+            .kms_key
+            .as_ref()
+            .and_then(|k| AccountId::parse(k.account()?).ok());
+        key.or_else(|| d.source_account.clone())
+            .filter(|a| self.account(a).is_some())
+    }
+
+    /// The distinct KMS key references the configuration declares, each as
+    /// it is resolved: a replication's `kms_key_id` in its destination's
+    /// Region, with [`Desired::key_account`]'s credentials. Sorted.
+    pub fn key_references(&self) -> BTreeSet<KeyReference> {
+        self.replications
+            .iter()
+            .filter_map(|d| {
+                d.destination.kms_key.as_ref().map(|k| KeyReference {
+                    account: self.key_account(d),
+                    region: d.destination.region.clone(),
+                    reference: k.clone(),
+                })
+            })
+            .collect()
+    }
 }
 
 /// One declared replication (one instance, after `for_each` expansion).
@@ -115,6 +147,10 @@ pub struct Removed {
     /// plan error.
     #[serde(default)]
     pub destination: Option<FileSystemId>,
+    /// The account the source is in (`source_account`, or a source ARN's
+    /// account): the replication is read and deleted with its credentials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_account: Option<AccountId>,
 }
 
 /// The `settings` block.

@@ -368,6 +368,14 @@ impl KmsKeyRef {
             .and_then(|rest| rest.split(':').nth(2))
     }
 
+    /// The account named by a key or alias ARN (`None` for an id or alias name).
+    pub fn account(&self) -> Option<&str> {
+        self.0
+            .strip_prefix("arn:")
+            .and_then(|rest| rest.split(':').nth(3))
+            .filter(|a| !a.is_empty())
+    }
+
     /// The key id part (`UUID` or `mrk-...`) when this names a key, not an alias.
     pub fn key_id(&self) -> Option<&str> {
         if self.is_alias() {

@@ -16,8 +16,8 @@ mod desired;
 mod ids;
 
 pub use actual::{
-    Actual, ActualDestination, ActualReplication, FileSystemInfo, KeyResolution, Protection,
-    ReplicationStatus, ResolvedKey,
+    Actual, ActualDestination, ActualReplication, FileSystemInfo, KeyReference, KeyResolution,
+    Protection, ReplicationStatus, ResolvedKey,
 };
 pub use desired::{
     Account, AccountCredentials, Desired, DesiredDestination, DesiredReplication, Removed, Settings,

@@ -11,8 +11,8 @@ use super::{
     Dep, Draft, Index, Key, PlanError,
 };
 use crate::model::{
-    Actual, ActualReplication, Desired, DesiredReplication, FileSystemInfo, KeyResolution,
-    ReplicationStatus,
+    Actual, ActualReplication, Desired, DesiredReplication, FileSystemInfo, KeyReference,
+    KeyResolution, ReplicationStatus,
 };
 
 /// Declarations that cannot all hold, whatever exists: a destination that is
@@ -56,7 +56,23 @@ pub(super) fn check_declarations(desired: &Desired, index: &Index<'_>) -> Vec<Pl
         let Some(e) = index.by_source.get(&k) else {
             continue;
         };
-        if let Some(owner) = foreign_source(e, index.caller.as_ref()) {
+        // A source account the block names (and whose credentials read
+        // it) is not foreign; one the replication contradicts is.
+        let foreign = match (&r.source_account, &e.source_owner) {
+            (Some(named), Some(owner)) if named == owner => None,
+            (Some(named), Some(owner)) => {
+                errors.push(PlanError::Inconsistent {
+                    address: address.clone(),
+                    message: format!(
+                        "the source {} ({}) belongs to account {owner}, not to account {named} that the block names; nothing is deleted: check the block's source_account",
+                        r.source, r.source_region
+                    ),
+                });
+                continue;
+            }
+            _ => foreign_source(e, index.caller.as_ref()),
+        };
+        if let Some(owner) = foreign {
             errors.push(PlanError::Inconsistent {
                 address: address.clone(),
                 message: format!(
@@ -169,7 +185,12 @@ pub(super) fn drafts<'a>(
                 ));
                 let before = attributes_of(e, dest_info);
                 let resolved = d.destination.kms_key.as_ref().and_then(|k| {
-                    match actual.kms_key(&d.destination.region, k) {
+                    let key = KeyReference {
+                        account: desired.key_account(d),
+                        region: d.destination.region.clone(),
+                        reference: k.clone(),
+                    };
+                    match actual.kms_key(&key) {
                         Some(KeyResolution::Key(arn)) => Some(arn.as_str()),
                         _ => None,
                     }

@@ -291,6 +291,7 @@ pub fn plan(desired: &Desired, actual: &Actual, opts: &PlanOptions) -> Result<Pl
         // Also the file systems whose replication discovery described by
         // id, so that a stale-plan check reads them (and it) again.
         file_systems: scope_file_systems(desired, actual),
+        kms_keys: desired.key_references().into_iter().collect(),
     };
     let fingerprint = fingerprint(actual, &scope);
     let index = Index::new(desired, actual);
@@ -308,7 +309,7 @@ pub fn plan(desired: &Desired, actual: &Actual, opts: &PlanOptions) -> Result<Pl
         &deleted_by,
         &desired.accounts,
     ));
-    errors.extend(preflight::kms_keys(&mut drafts, actual));
+    errors.extend(preflight::kms_keys(&mut drafts, actual, desired));
     preflight::note_kept_destinations(&mut drafts);
     errors.extend(preflight::prevent_destroy(&drafts, &index));
     errors.extend(overwrite::prevent_overwrite(&drafts));

@@ -9,7 +9,10 @@
 //! Observed are: each file system of the scope (owner, life cycle state,
 //! encryption, KMS key, AZ, overwrite protection), each replication whose
 //! source or destination Region was read (destination, role, status,
-//! creation time) and each orphaned destination side in those Regions.
+//! creation time, the owners of its two sides), each orphaned destination
+//! side in those Regions, and what `DescribeKey` resolved each declared KMS
+//! key reference to (so that an alias moved to another key makes a plan
+//! stale).
 //! Values that change on their own without changing what a plan would do
 //! (`LastReplicatedTimestamp`, status messages, ENABLING becoming ENABLED,
 //! file system names) are left out, so a plan does not go stale by itself.
@@ -22,7 +25,10 @@ use std::fmt::Write as _;
 use sha2::{Digest, Sha256};
 
 use super::types::Scope;
-use crate::model::{Actual, ActualReplication, FileSystemId, Region, ReplicationStatus};
+use crate::model::{
+    AccountId, Actual, ActualReplication, FileSystemId, KeyReference, KeyResolution, Region,
+    ReplicationStatus,
+};
 
 /// Something observed: a file system, a replication (by its source) or an
 /// orphaned destination side.
@@ -53,6 +59,9 @@ pub enum Subject {
         /// The source Region.
         source_region: Region,
     },
+    /// A declared KMS key reference, resolved in a Region with an
+    /// account's credentials.
+    KmsKey(KeyReference),
 }
 
 impl fmt::Display for Subject {
@@ -72,6 +81,10 @@ impl fmt::Display for Subject {
                 f,
                 "orphaned destination side in {destination} ({region}) of {source} ({source_region})"
             ),
+            Subject::KmsKey(k) => match &k.account {
+                Some(a) => write!(f, "KMS key {} ({}, account {a})", k.reference, k.region),
+                None => write!(f, "KMS key {} ({})", k.reference, k.region),
+            },
         }
     }
 }
@@ -133,7 +146,34 @@ fn replication_attributes(r: &ActualReplication) -> Vec<Attribute> {
             "creation time",
             humantime::format_rfc3339_millis(r.creation_time).to_string(),
         ),
+        attr("source owner", owner(r.source_owner.as_ref())),
+        attr("destination owner", owner(r.destination.owner.as_ref())),
     ]
+}
+
+fn owner(a: Option<&AccountId>) -> String {
+    a.map_or_else(|| "unknown".to_owned(), |a| a.to_string())
+}
+
+/// What `DescribeKey` said about a reference, as compared: the key ARN, or
+/// the kind of failure (its message varies from call to call and is shown
+/// only).
+fn key_attribute(r: Option<&KeyResolution>) -> Attribute {
+    let (canonical, shown) = match r {
+        Some(KeyResolution::Key(arn)) => (arn.clone(), arn.clone()),
+        Some(KeyResolution::NotFound(m)) => ("not found".to_owned(), format!("not found ({m})")),
+        Some(KeyResolution::AccessDenied(m)) => (
+            "access denied".to_owned(),
+            format!("not resolved: kms:DescribeKey denied ({m})"),
+        ),
+        Some(KeyResolution::Failed(m)) => ("failed".to_owned(), format!("not resolved ({m})")),
+        None => ("not asked".to_owned(), "not resolved".to_owned()),
+    };
+    Attribute {
+        name: "key",
+        shown,
+        canonical,
+    }
 }
 
 /// A difference between two observations.
@@ -265,6 +305,12 @@ impl Observation {
                             .unwrap_or("unknown"),
                     ),
                 ],
+            );
+        }
+        for k in &scope.kms_keys {
+            subjects.insert(
+                Subject::KmsKey(k.clone()),
+                vec![key_attribute(actual.kms_key(k))],
             );
         }
         Observation { regions, subjects }

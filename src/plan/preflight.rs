@@ -1,7 +1,8 @@
 //! Preflight: what would make apply fail, found at plan time and reported
 //! all at once: the source (exists, available, not a destination elsewhere),
 //! an existing destination (exists, available, in no other replication,
-//! protection DISABLED or consent to disable it), cross-account roles,
+//! protection DISABLED or consent to disable it), cross-account roles (and
+//! a role in an account without an `account` block),
 //! `prevent_destroy`. A replication in the way becomes a dependency when the
 //! plan deletes it, or an error saying which `removed` block to add. Pure.
 
@@ -14,7 +15,8 @@ use super::{
     Key, PlanError,
 };
 use crate::model::{
-    Account, AccountId, Actual, ActualReplication, KeyResolution, Protection, ReplicationStatus,
+    Account, AccountId, Actual, ActualReplication, Desired, DesiredReplication, KeyReference,
+    KeyResolution, Protection, ReplicationStatus,
 };
 
 /// A replication in the way: a dependency if it goes away, else an error.
@@ -182,6 +184,9 @@ pub(super) fn preflight(
         let our_account: Option<AccountId> = source_info
             .map(|i| i.owner.clone())
             .or_else(|| d.source_account.clone());
+        if let Some(note) = role_account_note(d, our_account.as_ref(), index, accounts) {
+            dr.notes.push(note);
+        }
         let Some(dk) = declared_destination_key(d) else {
             push_undecided(
                 &mut errors,
@@ -358,9 +363,56 @@ pub(super) fn preflight(
     errors
 }
 
+/// A `role_arn` in an account that has no `account` block and is not the
+/// source's (nor, when the source's is not known, the default
+/// credentials'): EFS assumes the role in the source's account, and nothing
+/// of that account was read. Says what was not verified and which block to
+/// add.
+fn role_account_note(
+    d: &DesiredReplication,
+    source_account: Option<&AccountId>,
+    index: &Index<'_>,
+    accounts: &[Account],
+) -> Option<String> {
+    let role = d.destination.role_arn.as_ref()?;
+    let x = role.account();
+    if accounts.iter().any(|a| a.id == x)
+        || source_account == Some(&x)
+        || (source_account.is_none() && index.caller.as_ref() == Some(&x))
+    {
+        return None;
+    }
+    let block = format!(
+        "add an account block with id = \"{x}\" and role_arn = \"arn:aws:iam::{x}:role/ROLE\" (or profile = \"PROFILE\") and set source_account to its name, so that the source is read with that account's credentials"
+    );
+    Some(match source_account {
+        Some(s) => format!(
+            "role_arn {role} is in account {x}, which has no account block, and the source is in account {s}: EFS assumes the role in the source's account, so whether this role can be used was not verified; check role_arn, or, if the source is meant to be in account {x}, {block}"
+        ),
+        None => format!(
+            "role_arn {role} is in account {x}, which has no account block: whether the source is in that account (EFS assumes the role in the source's account) was not verified; if it is, {block}"
+        ),
+    })
+}
+
+/// A declared KMS key that could not be resolved: the note when nothing
+/// destructive depends on it, else why and what to do.
+struct Unresolved {
+    note: String,
+    why: String,
+    fix: String,
+}
+
 /// Declared KMS keys as KMS resolved them: one that does not exist is an
-/// error; one that could not be looked up gets a note naming what to grant.
-pub(super) fn kms_keys(drafts: &mut [Draft<'_>], actual: &Actual) -> Vec<PlanError> {
+/// error; one that could not be looked up gets a note naming what to grant,
+/// except an alias when the change would first delete the current
+/// replication (a replace): which key the new replication would use cannot
+/// be decided, and the delete cannot be taken back, so that is an error.
+pub(super) fn kms_keys(
+    drafts: &mut [Draft<'_>],
+    actual: &Actual,
+    desired: &Desired,
+) -> Vec<PlanError> {
     let mut errors = Vec::new();
     for dr in drafts.iter_mut() {
         let Some(d) = dr.declared else { continue };
@@ -368,20 +420,53 @@ pub(super) fn kms_keys(drafts: &mut [Draft<'_>], actual: &Actual) -> Vec<PlanErr
             continue;
         };
         let region = &d.destination.region;
-        match actual.kms_key(region, k) {
-            Some(KeyResolution::NotFound(message)) => errors.push(PlanError::KmsKeyNotFound {
+        let key = KeyReference {
+            account: desired.key_account(d),
+            region: region.clone(),
+            reference: k.clone(),
+        };
+        let unresolved = match actual.kms_key(&key) {
+            Some(KeyResolution::NotFound(message)) => {
+                errors.push(PlanError::KmsKeyNotFound {
+                    address: dr.address.to_string(),
+                    key: k.to_string(),
+                    region: region.to_string(),
+                    message: message.clone(),
+                });
+                continue;
+            }
+            Some(KeyResolution::AccessDenied(message)) => Unresolved {
+                note: format!(
+                    "KMS key {k} could not be resolved in {region}: kms:DescribeKey was denied ({message}); grant kms:DescribeKey on it so that the key is compared exactly"
+                ),
+                why: format!("kms:DescribeKey was denied ({message})"),
+                fix: format!("grant kms:DescribeKey on {k} in {region}"),
+            },
+            Some(KeyResolution::Failed(message)) => Unresolved {
+                note: format!(
+                    "KMS key {k} could not be resolved in {region} ({message}); the key was compared as written"
+                ),
+                why: format!("DescribeKey failed: {message}"),
+                fix: format!("make DescribeKey of {k} in {region} succeed"),
+            },
+            Some(KeyResolution::Key(_)) | None => continue,
+        };
+        // A key id or key ARN is compared exactly without KMS; an alias
+        // is not.
+        match dr.deletes.filter(|_| dr.create.is_some() && k.is_alias()) {
+            Some(current) => errors.push(PlanError::Unverified {
                 address: dr.address.to_string(),
-                key: k.to_string(),
-                region: region.to_string(),
-                message: message.clone(),
+                check: format!("which key {k} names in {region} ({})", unresolved.why),
+                destructive: format!(
+                    "delete the current replication {}",
+                    describe_replication(current)
+                ),
+                hint: format!(
+                    "the current replication is kept; {} so that the key is compared exactly, or name the key by its key ARN, then plan again",
+                    unresolved.fix
+                ),
             }),
-            Some(KeyResolution::AccessDenied(message)) => dr.notes.push(format!(
-                "KMS key {k} could not be resolved in {region}: kms:DescribeKey was denied ({message}); grant kms:DescribeKey on it so that the key is compared exactly"
-            )),
-            Some(KeyResolution::Failed(message)) => dr.notes.push(format!(
-                "KMS key {k} could not be resolved in {region} ({message}); the key was compared as written"
-            )),
-            Some(KeyResolution::Key(_)) | None => {}
+            None => dr.notes.push(unresolved.note),
         }
     }
     errors

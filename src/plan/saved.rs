@@ -25,8 +25,10 @@ use crate::model::{
 pub const SAVED_PLAN_KIND: &str = "efs-replicator-saved-plan";
 /// The `format_version` written by this build. Version 2: statuses and
 /// protection as EFS spells them, file system references as their text, and
-/// the fingerprint of [`super::Observation`].
-pub const SAVED_PLAN_FORMAT_VERSION: &str = "2";
+/// the fingerprint of [`super::Observation`]. Version 3: the observation
+/// also holds the owners of each replication and what the declared KMS key
+/// references resolved to (`scope.kms_keys`).
+pub const SAVED_PLAN_FORMAT_VERSION: &str = "3";
 
 /// A plan as written by `plan --out`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -407,6 +409,7 @@ mod tests {
         use crate::model::{KeyResolution, ResolvedKey};
         let actual = Actual {
             kms_keys: vec![ResolvedKey {
+                account: None,
                 region: Region::parse("us-west-2").unwrap(),
                 reference: KmsKeyRef::parse("alias/dr").unwrap(),
                 resolution: KeyResolution::Key(

@@ -9,6 +9,7 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use proptest::prelude::*;
 
+mod accounts;
 mod graph;
 mod kms;
 
@@ -165,6 +166,7 @@ pub(super) fn removed(src: u32, r: &str) -> Removed {
         source: fsid(src),
         source_region: region(r),
         destination: None,
+        source_account: None,
     }
 }
 

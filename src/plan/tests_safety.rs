@@ -382,6 +382,21 @@ fn removed_blocks_pin_their_destination_and_never_reach_another_account() {
     d.removed = vec![removed(7, "us-east-1")];
     let errs = errs_of(run(&d, &w));
     assert!(errs.to_string().contains("inbound"), "{errs}");
+    // Issue 11: a block naming the source's account (read with its
+    // credentials) deletes it; naming another account is an error.
+    d.removed[0].source_account = Some(AccountId::parse(OTHER_ACCOUNT).unwrap());
+    let p = run(&d, &w).unwrap();
+    assert_eq!(
+        change(&p, &format!("removed.{}", fsid(7))).action,
+        Action::Delete
+    );
+    d.removed[0].source_account = Some(AccountId::parse("999999999999").unwrap());
+    let errs = errs_of(run(&d, &w));
+    assert!(
+        errs.to_string()
+            .contains("belongs to account 444455556666, not to account 999999999999"),
+        "{errs}"
+    );
 }
 
 /// A cross-account destination cannot be described: a plain create is

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::ChangeAddress;
 
 use crate::model::{
-    AvailabilityZone, FileSystemId, FileSystemRef, KmsKeyRef, Protection, Region,
+    AvailabilityZone, FileSystemId, FileSystemRef, KeyReference, KmsKeyRef, Protection, Region,
     ReplicationStatus, RoleArn,
 };
 
@@ -398,15 +398,21 @@ pub struct Summary {
     pub overwrite: usize,
 }
 
-/// What was observed to make the plan: the Regions read and the file systems
-/// the plan looked at. Re-reading this scope and recomputing the fingerprint
-/// tells whether a saved plan is stale.
+/// What was observed to make the plan: the Regions read, the file systems
+/// the plan looked at and the KMS key references it resolved. Re-reading
+/// this scope and recomputing the fingerprint tells whether a saved plan is
+/// stale.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Scope {
     /// Regions whose replications were listed.
     pub regions: Vec<Region>,
     /// File systems the plan depends on, as (Region, id).
     pub file_systems: Vec<(Region, FileSystemId)>,
+    /// Declared KMS key references (account whose credentials resolve
+    /// them, destination Region, reference), sorted, once each: what
+    /// `DescribeKey` resolved them to is observed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kms_keys: Vec<KeyReference>,
 }
 
 /// The result of planning.

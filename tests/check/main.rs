@@ -1,4 +1,5 @@
-//! Integration tests of `check` and `export` against the EFS emulator
+//! Integration tests of `check` and `export` (and of several accounts end to
+//! end, `organisation.rs`, `removed.rs`) against the EFS emulator
 //! (in-process on 127.0.0.1:0) through the real `aws-sdk-efs` client: the
 //! library path with a fixed `now` for golden output, and the built binary
 //! for exit codes and output. Faults are made with the emulator's admin API
@@ -12,8 +13,10 @@ mod export;
 mod golden;
 #[path = "../kit/mod.rs"]
 mod kit;
+mod kms_accounts;
 mod organisation;
 mod pipe;
+mod removed;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

@@ -287,3 +287,82 @@ async fn the_embedded_emulator_answers_describe_key() {
         text(&out.stderr)
     );
 }
+
+/// Issue 11 ("apply's stale check does not re-resolve KMS aliases"): a
+/// plan saved while `alias/dr` named one key is refused by `apply --plan`
+/// once the alias names another key, naming the alias and both keys, and
+/// nothing is created; with the alias back, the same file applies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_saved_plan_is_refused_once_its_alias_names_another_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let mut env = Env::start_with(Some(state.clone())).await;
+    let home_id = env.fs("home", "us-east-1").await;
+    let base = env.base.clone();
+    let first = key_with_alias(&base, "us-west-2", "alias/dr").await;
+    let second = key_with_alias(&base, "us-west-2", "alias/spare").await;
+    env.stop().await;
+    let cfg = format!(
+        r#"
+replication "home" {{
+  source_file_system_id = "{home_id}"
+  source_region         = "us-east-1"
+  destination {{
+    region     = "us-west-2"
+    kms_key_id = "alias/dr"
+  }}
+}}
+"#
+    );
+    let cfg = write(dir.path(), &cfg);
+    let saved = path_str(&dir.path().join("plan.json"));
+    let emulator = |mut args: Vec<String>| {
+        args.extend(["--emulator".to_owned(), path_str(&state)]);
+        run(args, None, dir.path().to_path_buf())
+    };
+    let out = emulator(vec!["plan".into(), cfg, "--out".into(), saved.clone()]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    // Move the alias to the other key, as `aws kms update-alias` would.
+    let point_alias_at = |key_arn: &str| {
+        let mut doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+        let key_id = key_arn.rsplit('/').next().unwrap();
+        let alias = doc["kms_aliases"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|a| a["name"] == "alias/dr")
+            .expect("alias/dr is in the state file");
+        alias["target_key_id"] = key_id.into();
+        std::fs::write(&state, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+    };
+    point_alias_at(&second);
+    let out = emulator(vec!["apply".into(), "--plan".into(), saved.clone()]).await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}{}", text(&out.stdout));
+    assert!(
+        stderr.contains("changed since it was planned")
+            && stderr.contains(&format!(
+                "KMS key alias/dr (us-west-2): key changed from {first} to {second}"
+            )),
+        "{stderr}"
+    );
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    assert_eq!(doc["replications"].as_array().map(Vec::len), Some(0));
+
+    // The alias back where it was: the saved plan holds again.
+    point_alias_at(&first);
+    let out = emulator(vec![
+        "apply".into(),
+        "--plan".into(),
+        saved,
+        "--no-wait".into(),
+    ])
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    assert_eq!(doc["replications"].as_array().map(Vec::len), Some(1));
+}

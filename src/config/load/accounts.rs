@@ -396,4 +396,43 @@ mod tests {
             "source_account \"prod\" is account 111111111111, but the source ARN is in account 999999999999",
         );
     }
+
+    /// Issue 11: a `removed` block names its source's account as a
+    /// replication does (so that it is deleted with that account's
+    /// credentials), checked the same way.
+    #[test]
+    fn a_removed_block_names_its_source_account() {
+        let d = load(
+            r#"
+            account "prod" {
+              id = "111111111111"
+              profile = "prod"
+            }
+            removed {
+              source_file_system_id = "fs-0123456789abcdef0"
+              source_account        = "prod"
+            }
+            removed {
+              source_file_system_id = "arn:aws:elasticfilesystem:us-east-1:222222222222:file-system/fs-0123456789abcdef1"
+            }
+            "#,
+        )
+        .unwrap();
+        let accounts: Vec<Option<&str>> = d
+            .removed
+            .iter()
+            .map(|r| r.source_account.as_ref().map(|a| a.as_str()))
+            .collect();
+        assert_eq!(accounts, [Some("111111111111"), Some("222222222222")]);
+        let e = load(
+            r#"
+            removed {
+              source_file_system_id = "fs-0123456789abcdef0"
+              source_account        = "prd"
+            }
+            "#,
+        )
+        .unwrap_err();
+        assert_has(&e, "removed: source_account \"prd\" names no account block");
+    }
 }

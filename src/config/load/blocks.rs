@@ -624,11 +624,19 @@ impl Loader {
             ) else {
                 continue;
             };
+            let source_account = self.source_account(
+                fi,
+                attrs.get("source_account"),
+                scope,
+                "removed: ",
+                source.arn.as_ref(),
+            );
             out.push((
                 Removed {
                     source: source.id,
                     source_region: region,
                     destination: pinned,
+                    source_account,
                 },
                 fi,
                 span,

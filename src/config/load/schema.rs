@@ -43,6 +43,7 @@ pub(super) const REMOVED_ATTRS: &[&str] = &[
     "source_file_system_id",
     "source_region",
     "destination_file_system_id",
+    "source_account",
 ];
 
 pub(super) const SETTINGS_ATTRS: &[&str] = &[

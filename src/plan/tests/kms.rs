@@ -16,6 +16,7 @@ fn world_with(key: &str, resolution: KeyResolution) -> World {
         .fs(2, "us-west-2")
         .repl(1, "us-east-1", 2, "us-west-2");
     w.actual.kms_keys.push(ResolvedKey {
+        account: None,
         region: region("us-west-2"),
         reference: KmsKeyRef::parse(key).unwrap(),
         resolution,
@@ -115,4 +116,76 @@ fn a_denied_describe_key_is_a_note_naming_the_action_and_compares_as_before() {
         "{:?}",
         c.notes
     );
+}
+
+/// A replace (here: another availability zone) of a declaration whose alias
+/// could not be resolved.
+fn replace_with_unresolved(resolution: KeyResolution) -> Result<Plan, PlanErrors> {
+    let w = world_with("alias/dr", resolution);
+    let mut d = decl("a", 1, "us-east-1", "us-west-2");
+    d.destination.kms_key = Some(KmsKeyRef::parse("alias/dr").unwrap());
+    d.destination.availability_zone = Some(AvailabilityZone::parse("us-west-2b").unwrap());
+    run(&desired(vec![d]), &w)
+}
+
+#[test]
+fn an_unresolved_alias_before_a_replace_is_unverified_not_a_note() {
+    for (resolution, why) in [
+        (
+            KeyResolution::AccessDenied("AccessDeniedException: not authorized".into()),
+            "kms:DescribeKey was denied",
+        ),
+        (
+            KeyResolution::Failed("DescribeKey failed: timed out".into()),
+            "DescribeKey failed",
+        ),
+    ] {
+        let errors = replace_with_unresolved(resolution).unwrap_err();
+        let e = errors
+            .0
+            .iter()
+            .find(|e| e.code() == "unverified")
+            .unwrap_or_else(|| panic!("{errors:?}"));
+        assert_eq!(e.address(), Some("replication.a"));
+        let text = e.to_string();
+        assert!(
+            text.contains("alias/dr")
+                && text.contains(why)
+                && text.contains("delete the current replication fs-00000001"),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn an_unresolved_alias_without_a_delete_stays_a_note() {
+    // The same declaration created where no replication exists: a note.
+    let mut w = World::new(&["us-east-1", "us-west-2"]).fs(1, "us-east-1");
+    w.actual.kms_keys = world_with(
+        "alias/dr",
+        KeyResolution::Failed("DescribeKey failed: timed out".into()),
+    )
+    .actual
+    .kms_keys;
+    let p = run(&declared("alias/dr"), &w).unwrap();
+    let c = change(&p, "replication.a");
+    assert_eq!(c.action, Action::Create);
+    assert!(
+        c.notes
+            .iter()
+            .any(|n| n.contains("alias/dr could not be resolved")),
+        "{:?}",
+        c.notes
+    );
+    // A key id is compared exactly without KMS: a replace stays possible.
+    let id = "11111111-1111-4111-8111-111111111111";
+    let w = world_with(
+        id,
+        KeyResolution::AccessDenied("AccessDeniedException: not authorized".into()),
+    );
+    let mut d = decl("a", 1, "us-east-1", "us-west-2");
+    d.destination.kms_key = Some(KmsKeyRef::parse(id).unwrap());
+    d.destination.availability_zone = Some(AvailabilityZone::parse("us-west-2b").unwrap());
+    let p = run(&desired(vec![d]), &w).unwrap();
+    assert_eq!(change(&p, "replication.a").action, Action::Replace);
 }
