@@ -25,6 +25,7 @@ mod accounts;
 mod efs;
 mod kms;
 mod read;
+mod reconcile;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt;
@@ -40,10 +41,11 @@ pub use efs::{
 };
 pub use kms::{key_references, resolve_keys, KeyResolver, KmsResolver};
 pub use read::{read_file_systems, read_scope, CONCURRENT_DESCRIBES};
+use reconcile::dest_key;
+pub use reconcile::{reconcile_views, Listers, ReadAccounts};
 
 use crate::model::{
-    Actual, ActualReplication, Desired, FileSystemId, FileSystemInfo, Protection, Region,
-    ReplicationStatus,
+    AccountId, Actual, ActualReplication, Desired, FileSystemId, FileSystemInfo, Protection, Region,
 };
 use crate::plan::required_keys;
 
@@ -175,6 +177,35 @@ pub trait StateReader: Sync {
         region: &Region,
         id: &FileSystemId,
     ) -> impl Future<Output = Result<Option<ActualReplication>, DiscoverError>> + Send;
+    /// Whose replications [`StateReader::list_replications`] of `region`
+    /// shows: by default the caller's, the default credentials' account.
+    fn listers(&self, _region: &Region) -> Listers {
+        Listers::default_only()
+    }
+    /// The id of the default credentials' account, once something read
+    /// with them has shown it; `None` when not known.
+    fn default_account(&self) -> Option<AccountId> {
+        None
+    }
+    /// The accounts of every `account` block this reader has credentials for.
+    fn block_accounts(&self) -> BTreeSet<AccountId> {
+        BTreeSet::new()
+    }
+    /// Which listings of `regions` this reader reads (call it after the
+    /// reads, so that what they showed of the default account counts).
+    fn read_accounts<'a>(&self, regions: impl IntoIterator<Item = &'a Region>) -> ReadAccounts
+    where
+        Self: Sized,
+    {
+        ReadAccounts {
+            by_region: regions
+                .into_iter()
+                .map(|r| (r.clone(), self.listers(r)))
+                .collect(),
+            default_account: self.default_account(),
+            blocks: self.block_accounts(),
+        }
+    }
 }
 
 /// The Regions to read: every Region the config names, plus `extra`.
@@ -302,7 +333,7 @@ pub async fn discover<R: StateReader>(
     if !errors.is_empty() {
         return Err(DiscoverErrors(errors));
     }
-    let (replications, orphans) = reconcile_views(&regions, views);
+    let (replications, orphans) = reconcile_views(&reader.read_accounts(&regions), views);
     actual.replications = replications;
     actual.orphans = orphans;
 
@@ -384,75 +415,6 @@ fn finish(mut actual: Actual, errors: Vec<DiscoverError>) -> Result<Actual, Disc
         .replications
         .sort_by(|a, b| (&a.source_region, &a.source).cmp(&(&b.source_region, &b.source)));
     Ok(actual)
-}
-
-/// Splits the views of every Region into one configuration per source and
-/// the orphaned destination sides.
-///
-/// The source Region's view is authoritative: a destination-side view never
-/// stands in for it. A destination-side view is kept as the replication only
-/// when its source side cannot be seen (source Region not read, or the source
-/// in another account), or when it is `DELETING`: a deletion whose
-/// destination side outlives its source side, its file system still in the
-/// replication until it goes (a deletion in progress, which a plan waits
-/// for, never an orphan to delete). When the source Region was read under
-/// the same account and reports no replication of that source to that
-/// destination, any other destination-side view is an orphan.
-///
-/// Views may come from unfiltered listings or from describing a file system
-/// by id ([`StateReader::describe_replication`]); a Region's listing may or
-/// may not include replications whose destination is there, so nothing here
-/// concludes anything from a view's absence in a destination Region.
-pub fn reconcile_views(
-    regions: &BTreeSet<Region>,
-    views: Vec<(Region, ActualReplication)>,
-) -> (Vec<ActualReplication>, Vec<ActualReplication>) {
-    // Indexes by sorting the views themselves (stable: the first view of a
-    // key wins) and searching them, so no key is cloned.
-    let (source_views, dest_views): (Vec<_>, Vec<_>) = views
-        .into_iter()
-        .partition(|(listed_in, r)| listed_in == &r.source_region);
-    let mut by_source: Vec<ActualReplication> = source_views.into_iter().map(|(_, r)| r).collect();
-    by_source.sort_by(|a, b| source_key(a).cmp(&source_key(b)));
-    by_source.dedup_by(|later, first| source_key(later) == source_key(first));
-    let mut adopted: Vec<ActualReplication> = Vec::new();
-    let mut orphans: Vec<ActualReplication> = Vec::new();
-    for (_, r) in dest_views {
-        if let Ok(i) = by_source.binary_search_by(|s| source_key(s).cmp(&source_key(&r))) {
-            if dest_key(&by_source[i]) != dest_key(&r) {
-                orphans.push(r);
-            }
-            continue;
-        }
-        let source_side_visible = regions.contains(&r.source_region)
-            && r.source_owner.is_some()
-            && r.source_owner == r.destination.owner;
-        if source_side_visible && r.destination.status != ReplicationStatus::Deleting {
-            orphans.push(r);
-        } else {
-            adopted.push(r);
-        }
-    }
-    adopted.sort_by(|a, b| source_key(a).cmp(&source_key(b)));
-    adopted.dedup_by(|later, first| source_key(later) == source_key(first));
-    by_source.extend(adopted);
-    by_source.sort_by(|a, b| source_key(a).cmp(&source_key(b)));
-    orphans.sort_by(|a, b| both_keys(a).cmp(&both_keys(b)));
-    orphans.dedup_by(|later, first| both_keys(later) == both_keys(first));
-    (by_source, orphans)
-}
-
-fn source_key(r: &ActualReplication) -> (&Region, &FileSystemId) {
-    (&r.source_region, &r.source)
-}
-
-#[allow(clippy::type_complexity)]
-fn both_keys(r: &ActualReplication) -> ((&Region, &FileSystemId), (&Region, &FileSystemId)) {
-    (source_key(r), dest_key(r))
-}
-
-fn dest_key(r: &ActualReplication) -> (&Region, &FileSystemId) {
-    (&r.destination.region, &r.destination.file_system_id)
 }
 
 /// Keys grouped by Region (an index built once, not a filter per Region).
@@ -735,25 +697,112 @@ mod tests {
             (eu.clone(), live.clone()),
             (west.clone(), live.clone()),
         ];
-        let (reps, orphans) = reconcile_views(&regions, views);
+        let (reps, orphans) = reconcile_views(&ReadAccounts::default_only(&regions), views);
         assert_eq!(reps, vec![live.clone()]);
         assert_eq!(orphans, vec![orphan.clone()]);
 
         // No source-side view at all: the destination side is an orphan,
         // never the replication.
-        let (reps, orphans) = reconcile_views(&regions, vec![(eu.clone(), orphan.clone())]);
+        let (reps, orphans) = reconcile_views(
+            &ReadAccounts::default_only(&regions),
+            vec![(eu.clone(), orphan.clone())],
+        );
         assert!(reps.is_empty());
         assert_eq!(orphans, vec![orphan.clone()]);
 
         // Source Region not read, or source in another account: the
         // destination side is all there is to see, and stands as before.
         let only_eu: BTreeSet<Region> = [eu.clone()].into_iter().collect();
-        let (reps, orphans) = reconcile_views(&only_eu, vec![(eu.clone(), orphan.clone())]);
+        let (reps, orphans) = reconcile_views(
+            &ReadAccounts::default_only(&only_eu),
+            vec![(eu.clone(), orphan.clone())],
+        );
         assert_eq!((reps.len(), orphans.len()), (1, 0));
         let mut cross = orphan.clone();
         cross.source_owner = Some(AccountId::parse("444455556666").unwrap());
-        let (reps, orphans) = reconcile_views(&regions, vec![(eu, cross)]);
+        let (reps, orphans) =
+            reconcile_views(&ReadAccounts::default_only(&regions), vec![(eu, cross)]);
         assert_eq!((reps.len(), orphans.len()), (1, 0));
+    }
+
+    /// Issue 9, several accounts: a destination side in account B whose
+    /// source (account A) shows in no listing is an orphan exactly when
+    /// A's listing of the source Region was read; otherwise its absence
+    /// says nothing and the view stands as the replication.
+    #[test]
+    fn a_cross_account_orphan_needs_the_source_accounts_listing() {
+        let a = AccountId::parse("111122223333").unwrap();
+        let b = AccountId::parse("444455556666").unwrap();
+        let west = Region::parse("us-west-2").unwrap();
+        let eu = Region::parse("eu-west-1").unwrap();
+        let mut view = rep(1, "us-west-2", 2, "eu-west-1");
+        view.source_owner = Some(a.clone());
+        view.destination.owner = Some(b.clone());
+        view.destination.status = ReplicationStatus::Error;
+        let listers = |default: bool, accounts: &[&AccountId]| Listers {
+            default,
+            accounts: accounts.iter().map(|a| (*a).clone()).collect(),
+        };
+        let read =
+            |west_by: Listers, default_account: Option<&AccountId>, blocks: &[&AccountId]| {
+                ReadAccounts {
+                    by_region: [(west.clone(), west_by), (eu.clone(), listers(false, &[&b]))]
+                        .into_iter()
+                        .collect(),
+                    default_account: default_account.cloned(),
+                    blocks: blocks.iter().map(|a| (*a).clone()).collect(),
+                }
+            };
+        let split = |r: &ReadAccounts, v: &ActualReplication| {
+            let (reps, orphans) = reconcile_views(r, vec![(eu.clone(), v.clone())]);
+            (reps.len(), orphans.len())
+        };
+        // A is the default credentials' account, which listed us-west-2.
+        assert_eq!(
+            split(&read(listers(true, &[]), Some(&a), &[&b]), &view),
+            (0, 1)
+        );
+        // A has an account block that listed us-west-2.
+        assert_eq!(
+            split(&read(listers(false, &[&a]), None, &[&a, &b]), &view),
+            (0, 1)
+        );
+        // The default credentials listed us-west-2, but their account is
+        // not known to be A: unknown, not an orphan.
+        assert_eq!(split(&read(listers(true, &[]), None, &[&b]), &view), (1, 0));
+        // The default account is another one.
+        assert_eq!(
+            split(&read(listers(true, &[]), Some(&b), &[&b]), &view),
+            (1, 0)
+        );
+        // us-west-2 listed only as B.
+        assert_eq!(
+            split(&read(listers(false, &[&b]), Some(&a), &[&b]), &view),
+            (1, 0)
+        );
+        // us-west-2 not listed at all.
+        let mut not_listed = read(listers(true, &[]), Some(&a), &[&b]);
+        not_listed.by_region.remove(&west);
+        assert_eq!(split(&not_listed, &view), (1, 0));
+        // Both sides in block account B, us-west-2 listed with the default
+        // credentials only: B's source side was not looked for there.
+        let mut inside_b = view.clone();
+        inside_b.source_owner = Some(b.clone());
+        assert_eq!(
+            split(&read(listers(true, &[]), Some(&a), &[&b]), &inside_b),
+            (1, 0)
+        );
+        assert_eq!(
+            split(&read(listers(true, &[&b]), Some(&a), &[&b]), &inside_b),
+            (0, 1)
+        );
+        // A DELETING destination side is a deletion in progress.
+        let mut deleting = view.clone();
+        deleting.destination.status = ReplicationStatus::Deleting;
+        assert_eq!(
+            split(&read(listers(true, &[]), Some(&a), &[&b]), &deleting),
+            (1, 0)
+        );
     }
 
     fn replicating(mut f: FileSystemInfo) -> FileSystemInfo {
@@ -776,12 +825,18 @@ mod tests {
         v.destination.owner = v.source_owner.clone();
         v.destination.status = ReplicationStatus::Deleting;
         let west = Region::parse("us-west-2").unwrap();
-        let (reps, orphans) = reconcile_views(&regions, vec![(west.clone(), v.clone())]);
+        let (reps, orphans) = reconcile_views(
+            &ReadAccounts::default_only(&regions),
+            vec![(west.clone(), v.clone())],
+        );
         assert_eq!(reps, vec![v.clone()]);
         assert!(orphans.is_empty());
         // Not DELETING: an orphan, as before.
         v.destination.status = ReplicationStatus::Error;
-        let (reps, orphans) = reconcile_views(&regions, vec![(west, v.clone())]);
+        let (reps, orphans) = reconcile_views(
+            &ReadAccounts::default_only(&regions),
+            vec![(west, v.clone())],
+        );
         assert!(reps.is_empty());
         assert_eq!(orphans, vec![v]);
     }

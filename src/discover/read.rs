@@ -114,7 +114,7 @@ pub async fn read_scope<'a, R: StateReader>(
         }
     }
     actual.probed = probed;
-    let (replications, orphans) = reconcile_views(&actual.regions, views);
+    let (replications, orphans) = reconcile_views(&reader.read_accounts(&actual.regions), views);
     actual.replications = replications;
     actual.orphans = orphans;
     finish(actual, errors)
