@@ -638,6 +638,20 @@ async fn run_step<O: Operations>(
             });
         }
     };
+    // A delete answered "not found": done only once the destination side
+    // reads as gone too (see `guard::confirm_gone`).
+    if let (StepKind::Delete { .. }, Attempt::Err(e)) = (&step.kind, &attempt) {
+        if policy::is_gone(e) {
+            return ran(match guard::confirm_gone(ops, step).await {
+                Ok(guard::Guard::Done(note)) => Decision::Done { note: Some(note) },
+                Ok(guard::Guard::Proceed) => Decision::Done { note: None },
+                Ok(guard::Guard::Changed(error)) | Err(error) => Decision::Fail {
+                    error,
+                    stop_launching: opts.fail_fast,
+                },
+            });
+        }
+    }
     // A create answered with a code that may mean "already there": read
     // the replication of its source and decide with what is found (a read
     // that fails too is a failure that says so).

@@ -64,6 +64,15 @@ pub const ALREADY_CODES: &[&str] = &[
 /// Codes that mean a replication (or its source) is already gone.
 const GONE_CODES: &[&str] = &["ReplicationNotFound", "FileSystemNotFound"];
 
+/// True when `error` says the replication (or its source) is not there.
+/// For a delete, the executor confirms it before taking it as done.
+pub(crate) fn is_gone(error: &StepError) -> bool {
+    error
+        .code
+        .as_deref()
+        .is_some_and(|c| GONE_CODES.contains(&c))
+}
+
 /// Codes the SDK retries before giving up.
 const TRANSIENT_CODES: &[&str] = &[
     "ThrottlingException",
