@@ -333,9 +333,11 @@ pub async fn discover<R: StateReader>(
     if !errors.is_empty() {
         return Err(DiscoverErrors(errors));
     }
-    let (replications, orphans) = reconcile_views(&reader.read_accounts(&regions), views);
+    let (replications, orphans, unchecked) =
+        reconcile_views(&reader.read_accounts(&regions), views);
     actual.replications = replications;
     actual.orphans = orphans;
+    actual.unchecked_sources = unchecked;
 
     // Phase 2: the destinations of existing replications, where not known yet.
     let missing: Vec<(Region, FileSystemId)> = required_keys(desired, &actual.replications)
@@ -697,13 +699,13 @@ mod tests {
             (eu.clone(), live.clone()),
             (west.clone(), live.clone()),
         ];
-        let (reps, orphans) = reconcile_views(&ReadAccounts::default_only(&regions), views);
+        let (reps, orphans, _) = reconcile_views(&ReadAccounts::default_only(&regions), views);
         assert_eq!(reps, vec![live.clone()]);
         assert_eq!(orphans, vec![orphan.clone()]);
 
         // No source-side view at all: the destination side is an orphan,
         // never the replication.
-        let (reps, orphans) = reconcile_views(
+        let (reps, orphans, _) = reconcile_views(
             &ReadAccounts::default_only(&regions),
             vec![(eu.clone(), orphan.clone())],
         );
@@ -713,14 +715,14 @@ mod tests {
         // Source Region not read, or source in another account: the
         // destination side is all there is to see, and stands as before.
         let only_eu: BTreeSet<Region> = [eu.clone()].into_iter().collect();
-        let (reps, orphans) = reconcile_views(
+        let (reps, orphans, _) = reconcile_views(
             &ReadAccounts::default_only(&only_eu),
             vec![(eu.clone(), orphan.clone())],
         );
         assert_eq!((reps.len(), orphans.len()), (1, 0));
         let mut cross = orphan.clone();
         cross.source_owner = Some(AccountId::parse("444455556666").unwrap());
-        let (reps, orphans) =
+        let (reps, orphans, _) =
             reconcile_views(&ReadAccounts::default_only(&regions), vec![(eu, cross)]);
         assert_eq!((reps.len(), orphans.len()), (1, 0));
     }
@@ -754,54 +756,57 @@ mod tests {
                 }
             };
         let split = |r: &ReadAccounts, v: &ActualReplication| {
-            let (reps, orphans) = reconcile_views(r, vec![(eu.clone(), v.clone())]);
-            (reps.len(), orphans.len())
+            let (reps, orphans, unchecked) = reconcile_views(r, vec![(eu.clone(), v.clone())]);
+            (reps.len(), orphans.len(), unchecked.len())
         };
         // A is the default credentials' account, which listed us-west-2.
         assert_eq!(
             split(&read(listers(true, &[]), Some(&a), &[&b]), &view),
-            (0, 1)
+            (0, 1, 0)
         );
         // A has an account block that listed us-west-2.
         assert_eq!(
             split(&read(listers(false, &[&a]), None, &[&a, &b]), &view),
-            (0, 1)
+            (0, 1, 0)
         );
         // The default credentials listed us-west-2, but their account is
-        // not known to be A: unknown, not an orphan.
-        assert_eq!(split(&read(listers(true, &[]), None, &[&b]), &view), (1, 0));
+        // not known to be A: unknown (unchecked), not an orphan.
+        assert_eq!(
+            split(&read(listers(true, &[]), None, &[&b]), &view),
+            (1, 0, 1)
+        );
         // The default account is another one.
         assert_eq!(
             split(&read(listers(true, &[]), Some(&b), &[&b]), &view),
-            (1, 0)
+            (1, 0, 1)
         );
         // us-west-2 listed only as B.
         assert_eq!(
             split(&read(listers(false, &[&b]), Some(&a), &[&b]), &view),
-            (1, 0)
+            (1, 0, 1)
         );
         // us-west-2 not listed at all.
         let mut not_listed = read(listers(true, &[]), Some(&a), &[&b]);
         not_listed.by_region.remove(&west);
-        assert_eq!(split(&not_listed, &view), (1, 0));
+        assert_eq!(split(&not_listed, &view), (1, 0, 1));
         // Both sides in block account B, us-west-2 listed with the default
         // credentials only: B's source side was not looked for there.
         let mut inside_b = view.clone();
         inside_b.source_owner = Some(b.clone());
         assert_eq!(
             split(&read(listers(true, &[]), Some(&a), &[&b]), &inside_b),
-            (1, 0)
+            (1, 0, 1)
         );
         assert_eq!(
             split(&read(listers(true, &[&b]), Some(&a), &[&b]), &inside_b),
-            (0, 1)
+            (0, 1, 0)
         );
         // A DELETING destination side is a deletion in progress.
         let mut deleting = view.clone();
         deleting.destination.status = ReplicationStatus::Deleting;
         assert_eq!(
             split(&read(listers(true, &[]), Some(&a), &[&b]), &deleting),
-            (1, 0)
+            (1, 0, 0)
         );
     }
 
@@ -825,7 +830,7 @@ mod tests {
         v.destination.owner = v.source_owner.clone();
         v.destination.status = ReplicationStatus::Deleting;
         let west = Region::parse("us-west-2").unwrap();
-        let (reps, orphans) = reconcile_views(
+        let (reps, orphans, _) = reconcile_views(
             &ReadAccounts::default_only(&regions),
             vec![(west.clone(), v.clone())],
         );
@@ -833,7 +838,7 @@ mod tests {
         assert!(orphans.is_empty());
         // Not DELETING: an orphan, as before.
         v.destination.status = ReplicationStatus::Error;
-        let (reps, orphans) = reconcile_views(
+        let (reps, orphans, _) = reconcile_views(
             &ReadAccounts::default_only(&regions),
             vec![(west, v.clone())],
         );

@@ -105,10 +105,7 @@ impl ReadAccounts {
 /// concludes anything from a view's absence in a destination Region.
 ///
 /// [`StateReader::describe_replication`]: super::StateReader::describe_replication
-pub fn reconcile_views(
-    read: &ReadAccounts,
-    views: Vec<(Region, ActualReplication)>,
-) -> (Vec<ActualReplication>, Vec<ActualReplication>) {
+pub fn reconcile_views(read: &ReadAccounts, views: Vec<(Region, ActualReplication)>) -> Reconciled {
     // Indexes by sorting the views themselves (stable: the first view of a
     // key wins) and searching them, so no key is cloned.
     let (source_views, dest_views): (Vec<_>, Vec<_>) = views
@@ -119,6 +116,7 @@ pub fn reconcile_views(
     by_source.dedup_by(|later, first| source_key(later) == source_key(first));
     let mut adopted: Vec<ActualReplication> = Vec::new();
     let mut orphans: Vec<ActualReplication> = Vec::new();
+    let mut unchecked = BTreeSet::new();
     for (_, r) in dest_views {
         if let Ok(i) = by_source.binary_search_by(|s| source_key(s).cmp(&source_key(&r))) {
             if dest_key(&by_source[i]) != dest_key(&r) {
@@ -126,9 +124,13 @@ pub fn reconcile_views(
             }
             continue;
         }
-        if read.source_side_read(&r) && r.destination.status != ReplicationStatus::Deleting {
+        let read_there = read.source_side_read(&r);
+        if read_there && r.destination.status != ReplicationStatus::Deleting {
             orphans.push(r);
         } else {
+            if !read_there {
+                unchecked.insert((r.source_region.clone(), r.source.clone()));
+            }
             adopted.push(r);
         }
     }
@@ -138,8 +140,17 @@ pub fn reconcile_views(
     by_source.sort_by(|a, b| source_key(a).cmp(&source_key(b)));
     orphans.sort_by(|a, b| both_keys(a).cmp(&both_keys(b)));
     orphans.dedup_by(|later, first| both_keys(later) == both_keys(first));
-    (by_source, orphans)
+    (by_source, orphans, unchecked)
 }
+
+/// What [`reconcile_views`] found: one configuration per source, the
+/// orphaned destination sides, and the sources of configurations known only
+/// from a destination side whose source side was not looked for.
+pub type Reconciled = (
+    Vec<ActualReplication>,
+    Vec<ActualReplication>,
+    BTreeSet<(Region, FileSystemId)>,
+);
 
 fn source_key(r: &ActualReplication) -> (&Region, &FileSystemId) {
     (&r.source_region, &r.source)

@@ -16,6 +16,7 @@ mod preflight;
 mod saved;
 mod simulate;
 mod types;
+mod unchecked;
 
 #[cfg(test)]
 mod tests;
@@ -301,6 +302,7 @@ pub fn plan(desired: &Desired, actual: &Actual, opts: &PlanOptions) -> Result<Pl
         &desired.accounts,
     ));
     errors.extend(preflight::kms_keys(&mut drafts, actual));
+    errors.extend(unchecked::unchecked_sources(&mut drafts, actual));
     preflight::note_kept_destinations(&mut drafts);
     errors.extend(preflight::prevent_destroy(&drafts, &index));
     errors.extend(overwrite::prevent_overwrite(&drafts));
