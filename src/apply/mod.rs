@@ -642,14 +642,12 @@ async fn run_step<O: Operations>(
     // reads as gone too (see `guard::confirm_gone`).
     if let (StepKind::Delete { .. }, Attempt::Err(e)) = (&step.kind, &attempt) {
         if policy::is_gone(e) {
-            return ran(match guard::confirm_gone(ops, step).await {
-                Ok(guard::Guard::Done(note)) => Decision::Done { note: Some(note) },
-                Ok(guard::Guard::Proceed) => Decision::Done { note: None },
-                Ok(guard::Guard::Changed(error)) | Err(error) => Decision::Fail {
-                    error,
-                    stop_launching: opts.fail_fast,
-                },
-            });
+            let confirmed = match guard::confirm_gone(ops, step).await {
+                Ok(guard::Guard::Done(note)) => Ok(note),
+                Ok(guard::Guard::Proceed) => Ok("already deleted".to_owned()),
+                Ok(guard::Guard::Changed(error)) | Err(error) => Err(error),
+            };
+            return ran(policy::decide_gone(confirmed, opts.fail_fast));
         }
     }
     // A create answered with a code that may mean "already there": read

@@ -73,6 +73,20 @@ pub(crate) fn is_gone(error: &StepError) -> bool {
         .is_some_and(|c| GONE_CODES.contains(&c))
 }
 
+/// The decision on a delete answered "not found", once the executor has
+/// re-read its destination side (`guard::confirm_gone`): done with the
+/// confirmation's note, or failed with what still reads (or could not be
+/// read); never done on the answer alone.
+pub(crate) fn decide_gone(confirmed: Result<String, StepError>, fail_fast: bool) -> Decision {
+    match confirmed {
+        Ok(note) => Decision::Done { note: Some(note) },
+        Err(error) => Decision::Fail {
+            error,
+            stop_launching: fail_fast,
+        },
+    }
+}
+
 /// Codes the SDK retries before giving up.
 const TRANSIENT_CODES: &[&str] = &[
     "ThrottlingException",
