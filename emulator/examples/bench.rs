@@ -10,7 +10,10 @@
 //! Run: `cargo run --release -p efs-emulator --example bench`, and with
 //! `-- --state [FILE]` to persist the state to a file (a temporary one when
 //! no FILE is given) as `--state` does, so every mutation also writes it;
-//! the state file's size is printed at the end.
+//! the state file's size, and the time a write takes at that size, are
+//! printed at the end. `--replications N` changes the 10,000 (every
+//! mutation rewrites the whole state file, so populating with `--state`
+//! grows with the square of N).
 //! It talks only to 127.0.0.1 and must never be used as a test.
 
 use aws_sdk_efs::config::{BehaviorVersion, Credentials, Region};
@@ -20,7 +23,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-const REPLICATIONS: usize = 10_000;
+const DEFAULT_REPLICATIONS: usize = 10_000;
 const PASSES: usize = 5;
 const CONNECTIONS: usize = 200;
 const REQUESTS_PER_CONNECTION: usize = 10;
@@ -58,6 +61,7 @@ fn summary(label: &str, mut v: Vec<f64>) {
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let temp = tempfile::tempdir()?;
     let mut state_file = None;
+    let mut replications = DEFAULT_REPLICATIONS;
     let mut args = std::env::args().skip(1).peekable();
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -67,10 +71,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     None => temp.path().join("state.json"),
                 })
             }
+            "--replications" => {
+                replications = args
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .filter(|n| *n > 0)
+                    .ok_or("--replications needs a positive number")?
+            }
             other => {
-                return Err(
-                    format!("unknown argument {other:?}; the only one is --state [FILE]").into(),
-                )
+                return Err(format!(
+                "unknown argument {other:?}; the arguments are --state [FILE] and --replications N"
+            )
+                .into())
             }
         }
     }
@@ -95,7 +107,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for w in 0..workers {
         let c = east.clone();
         tasks.push(tokio::spawn(async move {
-            for i in (w..REPLICATIONS).step_by(workers) {
+            for i in (w..replications).step_by(workers) {
                 let fs = c
                     .create_file_system()
                     .creation_token(format!("bench-{i}"))
@@ -116,9 +128,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let secs = started.elapsed().as_secs_f64();
     println!(
-        "populate: {REPLICATIONS} replications (+{} file systems) via the SDK with {workers} workers in {secs:.1} s ({:.0} calls/s)",
-        REPLICATIONS * 2,
-        (REPLICATIONS * 2) as f64 / secs
+        "populate: {replications} replications (+{} file systems) via the SDK with {workers} workers in {secs:.1} s ({:.0} calls/s)",
+        replications * 2,
+        (replications * 2) as f64 / secs
     );
 
     // 2. Page through everything PASSES times.
@@ -149,7 +161,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 break;
             }
         }
-        assert_eq!(seen, REPLICATIONS, "every replication listed once");
+        assert_eq!(seen, replications, "every replication listed once");
     }
     let stats = emu.stats();
     let server_ms: Vec<f64> = stats["requests"]
@@ -163,7 +175,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .collect()
         })
         .unwrap_or_default();
-    println!("DescribeReplicationConfigurations, {REPLICATIONS} replications, pages of 100, {pages} pages:");
+    println!("DescribeReplicationConfigurations, {replications} replications, pages of 100, {pages} pages:");
     summary(
         "  server-side time per page (inside the emulator)",
         server_ms,
@@ -223,6 +235,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             "state file: {} bytes",
             std::fs::metadata(f).map(|m| m.len()).unwrap_or(0)
         );
+        // What every mutation pays at this size: encoding the whole state
+        // (under the store's lock) and the atomic replace of the file.
+        let doc = efs_emulator::persist::load(f)?.ok_or("the state file is missing")?;
+        let (mut encode_ms, mut write_ms) = (Vec::new(), Vec::new());
+        for _ in 0..5 {
+            let t = Instant::now();
+            let bytes = efs_emulator::persist::encode(&doc);
+            encode_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+            let t = Instant::now();
+            efs_emulator::persist::write_atomic(f, &bytes)?;
+            write_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        summary("  encoding the state document, per write", encode_ms);
+        summary("  atomic replace of the state file, per write", write_ms);
     }
     Ok(())
 }

@@ -8,7 +8,7 @@
 //! never subject to fault rules or `--latency`. A request that changes
 //! something is refused when it carries a foreign `Origin` (a web page).
 
-use crate::state::ForcedStatus;
+use crate::state::{ForcedStatus, Replication};
 use crate::wire::ApiError;
 use crate::AppState;
 use axum::body::Bytes;
@@ -367,19 +367,35 @@ async fn force_status(
         status: b.status,
         message: b.message,
     };
-    store_change(&s, |st, _| st.force_status(&fs, Some(forced))).await
+    store_change(&s, |st, _| {
+        st.force_status(&fs, Some(forced)).map(forced_status_json)
+    })
+    .await
 }
 
 async fn clear_status(State(s): State<Arc<AppState>>, Path(fs): Path<String>) -> Response {
-    store_change(&s, |st, _| st.force_status(&fs, None)).await
+    store_change(&s, |st, _| {
+        st.force_status(&fs, None).map(forced_status_json)
+    })
+    .await
 }
 
 async fn stall(State(s): State<Arc<AppState>>, Path(fs): Path<String>) -> Response {
-    store_change(&s, |st, now| st.stall(&fs, true, now)).await
+    store_change(&s, |st, now| st.stall(&fs, true, now).map(stall_json)).await
 }
 
 async fn resume(State(s): State<Arc<AppState>>, Path(fs): Path<String>) -> Response {
-    store_change(&s, |st, now| st.stall(&fs, false, now)).await
+    store_change(&s, |st, now| st.stall(&fs, false, now).map(stall_json)).await
+}
+
+/// The answer to a status control: the replication and its forced status.
+pub(crate) fn forced_status_json(rep: &Replication) -> Value {
+    json!({"source_file_system_id": rep.source_file_system_id, "forced_status": rep.forced_status})
+}
+
+/// The answer to a stall control: the replication and where it stalled.
+pub(crate) fn stall_json(rep: &Replication) -> Value {
+    json!({"source_file_system_id": rep.source_file_system_id, "stalled_at": rep.stalled_at})
 }
 
 fn clock_json(s: &AppState, store: &crate::state::Store) -> Value {

@@ -5,18 +5,19 @@
 //! and DescribeKey; the caller's account comes from the access key and the
 //! Region from the SigV4 scope (signed for `kms`), as for EFS.
 //!
-//! Input checks live here; the data and its rules are in `state/kms.rs`.
+//! Input checks live here; the data and its rules are in `state/kms.rs`,
+//! the response shapes in `wire/kms.rs`.
 //! Fault rules apply to these operations by name; throttling does not.
 
 use crate::auth::{self, Caller};
 use crate::state::kms::{kms_error, DEFAULT_ALIAS_PAGE, MAX_ALIAS_PAGE};
-use crate::wire::{parse_body, ApiError, Members};
+use crate::wire::kms::{ErrorBody, KeyMetadataResponse, ListAliasesResponse};
+use crate::wire::{parse_body, ApiError, JsonBody, Members};
 use crate::{guarded, AppState, MAX_BODY_BYTES};
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::Value;
 use std::sync::Arc;
 
 /// The SigV4 service name KMS clients sign with.
@@ -77,7 +78,7 @@ pub async fn serve(state: &Arc<AppState>, req: Request) -> Served {
     };
     let error = result.as_ref().err().map(|e| e.code().to_string());
     let response = match result {
-        Ok(Some(v)) => (StatusCode::OK, axum::Json(v)).into_response(),
+        Ok(Some(v)) => (StatusCode::OK, v).into_response(),
         Ok(None) => (StatusCode::OK, Body::empty()).into_response(),
         Err(e) => error_response(&e),
     };
@@ -96,7 +97,10 @@ pub async fn serve(state: &Arc<AppState>, req: Request) -> Served {
 
 /// The JSON 1.1 error shape.
 fn error_response(e: &ApiError) -> Response {
-    let body = serde_json::json!({"__type": e.code(), "message": e.to_string()});
+    let body = ErrorBody {
+        kind: e.code(),
+        message: e.to_string(),
+    };
     (e.status(), axum::Json(body)).into_response()
 }
 
@@ -156,7 +160,7 @@ async fn run(
     operation: &'static str,
     caller: &Caller,
     body: &[u8],
-) -> Result<Option<Value>, ApiError> {
+) -> Result<Option<JsonBody>, ApiError> {
     let map = parse_body(body).map_err(|e| kms_error("SerializationException", e.to_string()))?;
     let m = Members::new(&map, "");
     let mutating = matches!(operation, "CreateKey" | "CreateAlias");
@@ -195,7 +199,7 @@ fn execute(
     operation: &str,
     m: &Members<'_>,
     now: f64,
-) -> Result<Option<Value>, ApiError> {
+) -> Result<Option<JsonBody>, ApiError> {
     let key_id = |name: &str, required: bool| -> Result<Option<&str>, ApiError> {
         let v = m.string(name).map_err(validation)?;
         match v {
@@ -224,8 +228,8 @@ fn execute(
                 Some(s) => Some(s),
                 None => m.string("CustomerMasterKeySpec").map_err(validation)?,
             };
-            kms.create_key(view, description, usage, spec, now)
-                .map(Some)
+            let key = kms.create_key(view, description, usage, spec, now)?;
+            JsonBody::of(&KeyMetadataResponse::from(&key)).map(Some)
         }
         "CreateAlias" => {
             let name = key_id("AliasName", true)?.unwrap_or_default();
@@ -247,11 +251,13 @@ fn execute(
                 }
             };
             let marker = m.string("Marker").map_err(validation)?;
-            kms.list_aliases(view, key, limit, marker).map(Some)
+            let page = kms.list_aliases(view, key, limit, marker)?;
+            JsonBody::of(&ListAliasesResponse::from(page)).map(Some)
         }
         "DescribeKey" => {
             let key = key_id("KeyId", true)?.unwrap_or_default();
-            kms.describe_key(view, key).map(Some)
+            let key = kms.describe_key(view, key)?;
+            JsonBody::of(&KeyMetadataResponse::from(&key)).map(Some)
         }
         other => Err(kms_error(
             "UnknownOperationException",

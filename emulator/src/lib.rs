@@ -4,12 +4,16 @@
 //!
 //! Code map, in the order a request flows:
 //! - [`wire`]: routing `(method, path)` to an operation, query/JSON decoding,
-//!   the AWS error shape.
+//!   the response shapes as `Serialize` structs (`wire/efs.rs`,
+//!   `wire/kms.rs`), the AWS error shape.
 //! - [`auth`]: Region and account from the SigV4 credential scope.
 //! - [`throttle`]: `--throttle-rps` token buckets (`ThrottlingException`).
-//! - [`ops`]: per-operation input checks, then a call into the store.
+//! - [`ops`]: per-operation input checks, a call into the store, and the
+//!   encoding of the records it returns.
 //! - [`validate`]: service-model patterns, lengths, enums; Region/AZ table.
-//! - [`state`]: the data and the replication semantics; no I/O, no clock.
+//! - [`state`]: the data and the replication semantics (records, file
+//!   systems, replications, KMS, seed documents); no I/O, no clock, no
+//!   response encoding.
 //! - [`persist`]: the state file (atomic replace).
 //! - [`admin`]: `/_emulator/` stats, reset, faults, clock.
 //! - [`kms`]: the KMS operations (JSON 1.1, `POST /` with
@@ -314,7 +318,7 @@ pub fn app(state: Arc<AppState>) -> Router {
 struct Outcome {
     operation: &'static str,
     caller: Option<auth::Caller>,
-    result: Result<(StatusCode, Option<serde_json::Value>), ApiError>,
+    result: Result<(StatusCode, Option<wire::JsonBody>), ApiError>,
     /// The request body was not read to the end: the connection must close.
     close: bool,
 }
@@ -350,10 +354,11 @@ async fn dispatch(State(state): State<Arc<AppState>>, req: Request) -> Response 
         );
     }
     let outcome = handle(&state, req).await;
-    let mut resp = match &outcome.result {
-        Ok((status, Some(body))) => (*status, axum::Json(body)).into_response(),
-        Ok((status, None)) => (*status, Body::empty()).into_response(),
-        Err(e) => e.clone().into_response(),
+    let error = outcome.result.as_ref().err().map(|e| e.code().to_string());
+    let mut resp = match outcome.result {
+        Ok((status, Some(body))) => (status, body).into_response(),
+        Ok((status, None)) => (status, Body::empty()).into_response(),
+        Err(e) => e.into_response(),
     };
     if outcome.close {
         resp.headers_mut().insert(
@@ -361,7 +366,6 @@ async fn dispatch(State(state): State<Arc<AppState>>, req: Request) -> Response 
             HeaderValue::from_static("close"),
         );
     }
-    let error = outcome.result.as_ref().err().map(|e| e.code().to_string());
     finish(
         &state,
         resp,
@@ -539,7 +543,7 @@ async fn run(
     query: &Query,
     caller: &auth::Caller,
     body: &[u8],
-) -> Result<(StatusCode, Option<serde_json::Value>), ApiError> {
+) -> Result<(StatusCode, Option<wire::JsonBody>), ApiError> {
     let op = route.operation;
     let body: &[u8] = if op.has_body() { body } else { &[] };
     let (result, snapshot) = {

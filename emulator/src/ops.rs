@@ -1,6 +1,7 @@
 //! Per-operation input decoding: reads each operation's path label, query
 //! parameters and JSON members, checks them against the service model
-//! (types, required members, patterns, lengths, enums) and calls the store.
+//! (types, required members, patterns, lengths, enums), calls the store, and
+//! encodes what it returns as the operation's output shape (`wire/efs.rs`).
 //!
 //! Every rejected input becomes an AWS-shaped `BadRequest`; nothing here may
 //! change state before all of an operation's input has been checked.
@@ -8,15 +9,19 @@
 use crate::auth::Caller;
 use crate::state::{CreateFileSystemInput, DestinationInput, Store, Tag};
 use crate::validate;
-use crate::wire::{parse_body, ApiError, Members, Operation, Query, Route};
-use serde_json::Value;
+use crate::wire::efs::{
+    DescribeFileSystemsResponse, DescribeReplicationConfigurationsResponse, FileSystemDescription,
+    FileSystemProtectionDescription, ListTagsForResourceResponse,
+    ReplicationConfigurationDescription,
+};
+use crate::wire::{parse_body, ApiError, JsonBody, Members, Operation, Query, Route};
 
 /// Default and largest page size for DescribeReplicationConfigurations.
 pub const MAX_REPLICATION_PAGE: usize = 100;
 /// Default page size for DescribeFileSystems and ListTagsForResource.
 pub const DEFAULT_PAGE: usize = 100;
 
-/// Runs one operation; `Ok(Some(body))` is a JSON response body.
+/// Runs one operation; `Ok(Some(body))` is the encoded response body.
 pub fn execute(
     store: &mut Store,
     caller: &Caller,
@@ -24,7 +29,7 @@ pub fn execute(
     query: &Query,
     body: &[u8],
     now: f64,
-) -> Result<Option<Value>, ApiError> {
+) -> Result<Option<JsonBody>, ApiError> {
     let label = || -> Result<&str, ApiError> {
         route
             .label
@@ -36,7 +41,8 @@ pub fn execute(
             let map = parse_body(body)?;
             let m = Members::new(&map, "");
             let input = create_file_system_input(&m)?;
-            store.create_file_system(caller, input, now).map(Some)
+            let fs = store.create_file_system(caller, input, now)?;
+            JsonBody::of(&FileSystemDescription::from(fs)).map(Some)
         }
         Operation::DescribeFileSystems => {
             let max = query
@@ -54,9 +60,8 @@ pub fn execute(
             if let Some(i) = id {
                 validate::file_system_id("FileSystemId", i)?;
             }
-            store
-                .describe_file_systems(caller, id, token, marker, max, now)
-                .map(Some)
+            let page = store.describe_file_systems(caller, id, token, marker, max, now)?;
+            JsonBody::of(&DescribeFileSystemsResponse::new(page, marker)).map(Some)
         }
         Operation::DeleteFileSystem => {
             let id = label()?;
@@ -74,7 +79,11 @@ pub fn execute(
                     validate::one_of("ReplicationOverwriteProtection", p, validate::PROTECTIONS)
                 })
                 .transpose()?;
-            store.update_protection(caller, id, p, now).map(Some)
+            let protection = store.update_protection(caller, id, p, now)?;
+            JsonBody::of(&FileSystemProtectionDescription {
+                replication_overwrite_protection: protection,
+            })
+            .map(Some)
         }
         Operation::CreateReplicationConfiguration => {
             let id = label()?;
@@ -97,7 +106,8 @@ pub fn execute(
                 )));
             }
             let dest = inputs.pop().expect("one element");
-            store.create_replication(caller, id, dest, now).map(Some)
+            let rep = store.create_replication(caller, id, dest, now)?;
+            JsonBody::of(&ReplicationConfigurationDescription::from(rep)).map(Some)
         }
         Operation::DescribeReplicationConfigurations => {
             let id = query.get("FileSystemId")?;
@@ -113,9 +123,8 @@ pub fn execute(
                 .map_or(MAX_REPLICATION_PAGE, |n| {
                     (n as usize).min(MAX_REPLICATION_PAGE)
                 });
-            store
-                .describe_replications(caller, id, token, max, now)
-                .map(Some)
+            let page = store.describe_replications(caller, id, token, max, now)?;
+            JsonBody::of(&DescribeReplicationConfigurationsResponse::from(page)).map(Some)
         }
         Operation::DeleteReplicationConfiguration => {
             let id = label()?;
@@ -162,7 +171,8 @@ pub fn execute(
             if let Some(t) = token {
                 validate::token("NextToken", t)?;
             }
-            store.list_tags(caller, id, token, max).map(Some)
+            let page = store.list_tags(caller, id, token, max)?;
+            JsonBody::of(&ListTagsForResourceResponse::from(page)).map(Some)
         }
     }
 }

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::report::StepEnd;
-use crate::plan::{Plan, StepId, StepKind};
+use crate::plan::{ChangeAddress, Plan, StepId, StepKind};
 
 /// A file system left without replication by this run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -18,7 +18,7 @@ pub struct NoDr {
     /// Its Region.
     pub region: String,
     /// The address whose create did not happen.
-    pub address: String,
+    pub address: ChangeAddress,
     /// Why it has no replication now.
     pub reason: String,
 }
@@ -189,7 +189,7 @@ mod tests {
         };
         let plan = Plan {
             changes: vec![Change {
-                address: "replication.a".into(),
+                address: crate::plan::ChangeAddress::parse("replication.a").unwrap(),
                 action: Action::Replace,
                 reason: String::new(),
                 notes: vec![],

@@ -20,6 +20,7 @@
 use crate::model::{FileSystemId, Protection, Region, ReplicationStatus};
 use crate::plan::{Expect, ExpectDestination, Step, StepKind};
 
+use super::policy::Note;
 use super::{Operations, StepError};
 
 /// What the re-read says about the step.
@@ -28,7 +29,7 @@ pub(crate) enum Guard {
     /// The target is as planned: make the call.
     Proceed,
     /// The call is not needed (already done, e.g. by a concurrent apply); the note says why.
-    Done(String),
+    Done(Note),
     /// The target changed since the plan: the step fails without the call.
     Changed(StepError),
 }
@@ -107,7 +108,7 @@ pub(crate) async fn check<O: Operations>(
                         && &created == creation_time
                     {
                         if r.destination.status == ReplicationStatus::Deleting {
-                            Guard::Done("already being deleted".to_owned())
+                            Guard::Done(Note::already("already being deleted"))
                         } else {
                             match destinations_changed(ops, source, creates_into).await? {
                                 None => Guard::Proceed,
@@ -157,9 +158,9 @@ pub(crate) async fn check<O: Operations>(
                 let r = ops.replication(region, fs).await?;
                 if let (Some(r), Some(src)) = (&r, creates_from) {
                     if &r.source == src && &r.destination.file_system_id == fs {
-                        return Ok(Guard::Done(format!(
+                        return Ok(Guard::Done(Note::from(format!(
                             "{fs} is already the destination of the replication of {src}"
-                        )));
+                        ))));
                     }
                 }
                 let of = r
@@ -245,7 +246,7 @@ pub(crate) async fn confirm_gone<O: Operations>(ops: &O, step: &Step) -> Result<
         .filter(|r| &r.source == source && &r.destination.file_system_id == dfs);
     if let Some(r) = side {
         if r.destination.status == ReplicationStatus::Deleting {
-            return Ok(Guard::Done("already being deleted".to_owned()));
+            return Ok(Guard::Done(Note::already("already being deleted")));
         }
         return Ok(Guard::Changed(changed_error(
             OP,
@@ -267,7 +268,7 @@ pub(crate) async fn confirm_gone<O: Operations>(ops: &O, step: &Step) -> Result<
             "nothing was deleted and what depends on it was not started; if the file system is in another account, add an account block for that account (docs/config.md) so that it is read with its credentials, then run plan again",
         )));
     }
-    Ok(Guard::Done("already deleted".to_owned()))
+    Ok(Guard::Done(Note::already("already deleted")))
 }
 
 /// Re-reads each existing destination that a create waiting for the
@@ -338,22 +339,22 @@ async fn restore_needed<O: Operations>(
     fs: &FileSystemId,
 ) -> Result<Guard, StepError> {
     Ok(match ops.file_system(region, fs).await? {
-        None => Guard::Done(format!(
+        None => Guard::Done(Note::from(format!(
             "not restored: file system {fs} ({region}) no longer exists"
-        )),
+        ))),
         Some(info) => match info.protection {
             Some(Protection::Disabled) => Guard::Proceed,
-            p => Guard::Done(format!(
+            p => Guard::Done(Note::from(format!(
                 "not restored: overwrite protection of {fs} ({region}) reads {}, not the DISABLED this run set",
                 p.as_ref().map_or("unknown", |p| p.as_str())
-            )),
+            ))),
         },
     })
 }
 
 fn changed_error(operation: &str, region: &str, message: String, hint: &str) -> StepError {
     StepError {
-        operation: format!("check before {operation}"),
+        operation: format!("check before {operation}").into(),
         region: region.to_owned(),
         code: None,
         message,

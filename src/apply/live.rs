@@ -65,7 +65,7 @@ impl Live {
             plan.changes
                 .iter()
                 .find(|c| c.steps.contains(&id))
-                .map_or_else(|| format!("step {id}"), |c| c.address.clone())
+                .map_or_else(|| format!("step {id}"), |c| c.address.to_string())
         };
         let mut out = Vec::new();
         for step in &plan.steps {

@@ -50,9 +50,9 @@ use tokio::sync::watch;
 
 pub use aftermath::NoDr;
 pub use efs::EfsWriter;
-pub use error::StepError;
+pub use error::{Operation, StepError, Wait};
 pub use live::Live;
-pub use policy::{decide, needs_verify, Attempt, Decision};
+pub use policy::{decide, needs_verify, Attempt, Decision, Note};
 pub use progress::{
     json_event, plain_line, Event, JsonReporter, PlainReporter, Reporter, TtyReporter,
 };
@@ -61,7 +61,7 @@ pub use stale::{read_scope, what_changed};
 pub use wait::{Listing, Poller, Side, Want, Watch};
 
 use crate::model::{ActualReplication, FileSystemId, FileSystemInfo, Region, ReplicationStatus};
-use crate::plan::{Action, DestinationSpec, Expect, Plan, Step, StepId, StepKind};
+use crate::plan::{Action, ChangeAddress, DestinationSpec, Expect, Plan, Step, StepId, StepKind};
 use states::{
     compensates, finish_address, is_mutating, phase, settle_compensations, skip_dependents,
     skip_pending, states_view, stop_reason, State, Stop, Track,
@@ -191,7 +191,7 @@ struct Ran {
 /// The addresses of declared replications that are in place (no change)
 /// but were still ENABLING when planned: apply waits for them to become
 /// ENABLED unless `--no-wait`.
-pub fn pending_waits(plan: &Plan) -> Vec<&str> {
+pub fn pending_waits(plan: &Plan) -> Vec<&ChangeAddress> {
     plan.changes
         .iter()
         .filter(|c| c.action == Action::NoOp && c.steps.is_empty())
@@ -201,17 +201,14 @@ pub fn pending_waits(plan: &Plan) -> Vec<&str> {
                     .as_ref()
                     .is_some_and(|b| b.status == Some(ReplicationStatus::Enabling))
         })
-        .map(|c| c.address.as_str())
+        .map(|c| &c.address)
         .collect()
 }
 
 /// `plan` with a `wait-enabled` step for each of its [`pending_waits`].
 fn with_pending_waits(plan: &Plan) -> Plan {
     let mut plan = plan.clone();
-    let waits: Vec<String> = pending_waits(&plan)
-        .into_iter()
-        .map(str::to_owned)
-        .collect();
+    let waits: Vec<ChangeAddress> = pending_waits(&plan).into_iter().cloned().collect();
     let mut next = plan.steps.iter().map(|s| s.id).max().unwrap_or(0) + 1;
     for c in plan.changes.iter_mut() {
         if !waits.contains(&c.address) {
@@ -359,7 +356,7 @@ pub async fn execute<O: Operations>(
                     if t.started.is_none() {
                         t.started = Some(Instant::now());
                         reporter.event(&Event::Start {
-                            address: &plan.changes[i].address,
+                            address: plan.changes[i].address.as_str(),
                             action: plan.changes[i].action,
                         });
                     }
@@ -404,7 +401,7 @@ pub async fn execute<O: Operations>(
                     Decision::Done { note } => State::Done(note),
                     Decision::Fail { error, stop_launching } => {
                         if stop_launching && stop.is_none() {
-                            let who = owner.get(&id).map(|i| plan.changes[*i].address.clone()).unwrap_or_else(|| format!("step {id}"));
+                            let who = states::address_of(id, &owner, plan);
                             stop = Some(Stop::FailFast(who));
                         }
                         State::Failed(error)
@@ -416,7 +413,7 @@ pub async fn execute<O: Operations>(
                     if !t.ended {
                         t.ended = true;
                         reporter.event(&Event::Errored {
-                            address: &plan.changes[i].address,
+                            address: plan.changes[i].address.as_str(),
                             action: plan.changes[i].action,
                             elapsed: t.started.map(|s| s.elapsed()).unwrap_or_default(),
                             error,
@@ -431,7 +428,7 @@ pub async fn execute<O: Operations>(
                     .enumerate()
                     .filter_map(|(i, t)| match (t.started, t.ended) {
                         (Some(s), false) => Some(Event::Progress {
-                            address: &plan.changes[i].address,
+                            address: plan.changes[i].address.as_str(),
                             action: plan.changes[i].action,
                             phase: t.phase,
                             elapsed: s.elapsed(),
@@ -618,9 +615,9 @@ async fn run_step<O: Operations>(
             );
             return ran(match decide(&step.kind, &attempt, None, opts.fail_fast) {
                 Decision::Done { note: None } => Decision::Done {
-                    note: Some(format!(
+                    note: Some(Note::from(format!(
                         "overwrite protection of {file_system_id} ({region}) set back to {replication_overwrite_protection}"
-                    )),
+                    ))),
                 },
                 Decision::Fail {
                     mut error,
@@ -644,7 +641,7 @@ async fn run_step<O: Operations>(
         if policy::is_gone(e) {
             let confirmed = match guard::confirm_gone(ops, step).await {
                 Ok(guard::Guard::Done(note)) => Ok(note),
-                Ok(guard::Guard::Proceed) => Ok("already deleted".to_owned()),
+                Ok(guard::Guard::Proceed) => Ok(Note::already("already deleted")),
                 Ok(guard::Guard::Changed(error)) | Err(error) => Err(error),
             };
             return ran(policy::decide_gone(confirmed, opts.fail_fast));
@@ -671,7 +668,7 @@ async fn run_step<O: Operations>(
             opts.fail_fast,
         ) {
             Decision::Done { note: None } if destination_id.is_some() => Decision::Done {
-                note: destination_id,
+                note: destination_id.map(Note::from),
             },
             d => d,
         },

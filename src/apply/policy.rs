@@ -25,13 +25,61 @@ pub enum Attempt {
     Interrupted,
 }
 
+/// How a step that did not simply succeed was done. Rendered as its text;
+/// `already` says the work was found done (nothing was changed), which
+/// progress lines show as such rather than as "created" or "destroyed".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    /// What happened, e.g. "already present with the desired destination ...".
+    pub text: String,
+    /// The step found its work already done.
+    pub already: bool,
+}
+
+impl Note {
+    /// The step found its work already done.
+    pub fn already(text: impl Into<String>) -> Note {
+        Note {
+            text: text.into(),
+            already: true,
+        }
+    }
+}
+
+impl From<String> for Note {
+    fn from(text: String) -> Note {
+        Note {
+            text,
+            already: false,
+        }
+    }
+}
+
+impl From<&str> for Note {
+    fn from(text: &str) -> Note {
+        Note::from(text.to_owned())
+    }
+}
+
+impl std::fmt::Display for Note {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl serde::Serialize for Note {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text)
+    }
+}
+
 /// What the executor does with a step after an attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
     /// The step is done; the note says why when it did not simply succeed.
     Done {
         /// E.g. "already present with the desired destination".
-        note: Option<String>,
+        note: Option<Note>,
     },
     /// The step failed: every step that depends on it is skipped.
     Fail {
@@ -77,7 +125,7 @@ pub(crate) fn is_gone(error: &StepError) -> bool {
 /// re-read its destination side (`guard::confirm_gone`): done with the
 /// confirmation's note, or failed with what still reads (or could not be
 /// read); never done on the answer alone.
-pub(crate) fn decide_gone(confirmed: Result<String, StepError>, fail_fast: bool) -> Decision {
+pub(crate) fn decide_gone(confirmed: Result<Note, StepError>, fail_fast: bool) -> Decision {
     match confirmed {
         Ok(note) => Decision::Done { note: Some(note) },
         Err(error) => Decision::Fail {
@@ -173,10 +221,10 @@ pub fn decide(
                         ) =>
                 {
                     Decision::Done {
-                        note: Some(format!(
+                        note: Some(Note::already(format!(
                             "already present with the desired destination {} ({})",
                             r.destination.file_system_id, r.destination.region
-                        )),
+                        ))),
                     }
                 }
                 _ => {
@@ -189,13 +237,13 @@ pub fn decide(
             },
         },
         StepKind::Delete { .. } if GONE_CODES.contains(&code) => Decision::Done {
-            note: Some("already deleted".to_owned()),
+            note: Some(Note::already("already deleted")),
         },
         StepKind::UpdateProtection { .. } if code == "ReplicationAlreadyExists" => {
             // The destination is already REPLICATING: a concurrent apply got
             // there first. The create that follows verifies the replication.
             Decision::Done {
-                note: Some("the file system is already a replication destination".to_owned()),
+                note: Some("the file system is already a replication destination".into()),
             }
         }
         StepKind::RestoreProtection { file_system_id, .. }
@@ -205,9 +253,12 @@ pub fn decide(
             // timed out on the way back): the file system is a destination
             // now, which protects it as well.
             Decision::Done {
-                note: Some(format!(
-                    "{file_system_id} is a replication destination now, so its protection is REPLICATING"
-                )),
+                note: Some(
+                    format!(
+                        "{file_system_id} is a replication destination now, so its protection is REPLICATING"
+                    )
+                    .into(),
+                ),
             }
         }
         _ => fail(error.clone()),

@@ -18,7 +18,7 @@ use std::time::{Duration, SystemTime};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
 
-use super::{verb, StepError};
+use super::{verb, Note, StepError};
 use crate::plan::Action;
 
 /// Something that happened at an address.
@@ -51,7 +51,7 @@ pub enum Event<'a> {
         /// Since its start.
         elapsed: Duration,
         /// How it was done, when not simply (e.g. `already present ...`).
-        note: Option<&'a str>,
+        note: Option<&'a Note>,
     },
     /// A step of the address failed.
     Errored {
@@ -89,11 +89,6 @@ fn past(action: Action) -> &'static str {
         Action::NoOp => "became ENABLED",
     }
 }
-
-/// How a note of [`Event::Complete`] begins when the step found its work
-/// already done (`already present with the desired destination ...`,
-/// `already deleted`).
-pub const ALREADY: &str = "already ";
 
 fn secs(d: Duration) -> u64 {
     d.as_secs()
@@ -135,7 +130,7 @@ pub fn plain_line(event: &Event<'_>) -> String {
         } => match note {
             // Nothing was done: the replication was already there (or
             // already gone); "created" would claim otherwise.
-            Some(n) if n.starts_with(ALREADY) => {
+            Some(n) if n.already => {
                 format!("{address}: {n} [{}s]", secs(*elapsed))
             }
             Some(n) => format!(
@@ -388,27 +383,45 @@ mod tests {
     /// say "created".
     #[test]
     fn already_present_is_not_created() {
+        let found = Note::already(
+            "already present with the desired destination fs-0123456789abcdef0 (us-west-2)",
+        );
         let e = Event::Complete {
             address: "replication.home",
             action: Action::Create,
             elapsed: Duration::from_secs(1),
-            note: Some(
-                "already present with the desired destination fs-0123456789abcdef0 (us-west-2)",
-            ),
+            note: Some(&found),
         };
         assert_eq!(
             plain_line(&e),
             "replication.home: already present with the desired destination fs-0123456789abcdef0 (us-west-2) [1s]"
         );
+        assert_eq!(
+            json_event(&e)["note"],
+            "already present with the desired destination fs-0123456789abcdef0 (us-west-2)"
+        );
+        let made = Note::from("new destination fs-0123456789abcdef0 (us-west-2)");
         let e = Event::Complete {
             address: "replication.home",
             action: Action::Create,
             elapsed: Duration::from_secs(41),
-            note: Some("new destination fs-0123456789abcdef0 (us-west-2)"),
+            note: Some(&made),
         };
         assert_eq!(
             plain_line(&e),
             "replication.home: created after 41s (new destination fs-0123456789abcdef0 (us-west-2))"
+        );
+        // Whether the work was found done is the note's kind, not its wording.
+        let worded = Note::from("already looked like this");
+        let e = Event::Complete {
+            address: "replication.home",
+            action: Action::Create,
+            elapsed: Duration::from_secs(2),
+            note: Some(&worded),
+        };
+        assert_eq!(
+            plain_line(&e),
+            "replication.home: created after 2s (already looked like this)"
         );
     }
 

@@ -16,13 +16,13 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::aftermath::{self, NoDr};
-use super::StepError;
-use crate::plan::{Action, Plan, StepId, StepKind};
+use super::{Note, StepError};
+use crate::plan::{Action, ChangeAddress, Plan, StepId, StepKind};
 
 /// How a step ended.
 #[derive(Debug, Clone)]
 pub(crate) enum StepEnd {
-    Done(Option<String>),
+    Done(Option<Note>),
     Failed(StepError),
     Skipped(String),
     /// A compensation that had nothing to undo.
@@ -57,7 +57,7 @@ impl Outcome {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AddressReport {
     /// The address, e.g. `replication.home`.
-    pub address: String,
+    pub address: ChangeAddress,
     /// What the plan did there.
     pub action: Action,
     /// How it ended.
@@ -147,8 +147,8 @@ pub(crate) fn build(
                 Some(StepEnd::Skipped(r)) => {
                     skipped.get_or_insert((*s, r.clone()));
                 }
-                Some(StepEnd::Done(Some(n))) if restore => compensation = Some(n.clone()),
-                Some(StepEnd::Done(Some(n))) => note = Some(n.clone()),
+                Some(StepEnd::Done(Some(n))) if restore => compensation = Some(n.text.clone()),
+                Some(StepEnd::Done(Some(n))) => note = Some(n.text.clone()),
                 _ => {}
             }
         }
@@ -256,7 +256,7 @@ pub fn render_summary_human(report: &ApplyReport, out: &mut impl Write) -> io::R
     let width = report
         .addresses
         .iter()
-        .map(|a| a.address.len())
+        .map(|a| a.address.as_str().len())
         .max()
         .unwrap_or(0);
     for a in &report.addresses {
@@ -333,13 +333,14 @@ mod tests {
     /// us-east-1: no error code: ..." as if that call had failed.
     #[test]
     fn a_failure_without_an_error_code_does_not_read_as_a_failed_call() {
-        let report = |operation: &str, code: Option<&str>| ApplyReport {
+        use crate::apply::{Operation, Wait};
+        let report = |operation: Operation, code: Option<&str>| ApplyReport {
             addresses: vec![AddressReport {
-                address: "replication.a".into(),
+                address: crate::plan::ChangeAddress::parse("replication.a").unwrap(),
                 action: Action::Create,
                 outcome: Outcome::Failed,
                 error: Some(StepError {
-                    operation: operation.into(),
+                    operation: operation.clone(),
                     region: "us-east-1".into(),
                     code: code.map(str::to_owned),
                     message: "the replication of fs-1 was still ENABLING after 1m".into(),
@@ -359,7 +360,7 @@ mod tests {
             render_summary_human(r, &mut buf).unwrap();
             String::from_utf8(buf).unwrap()
         };
-        let text = render(&report("wait-enabled", None));
+        let text = render(&report(Operation::Wait(Wait::Enabled), None));
         assert!(!text.contains("no error code"), "{text}");
         assert!(
             !text.contains("DescribeReplicationConfigurations"),
@@ -370,7 +371,7 @@ mod tests {
             "{text}"
         );
         let text = render(&report(
-            "CreateReplicationConfiguration",
+            "CreateReplicationConfiguration".into(),
             Some("AccessDeniedException"),
         ));
         assert!(
@@ -401,7 +402,7 @@ mod tests {
             region: region.clone(),
         };
         let change = |address: &str, action, steps| Change {
-            address: address.into(),
+            address: crate::plan::ChangeAddress::parse(address).unwrap(),
             action,
             reason: String::new(),
             notes: vec![],

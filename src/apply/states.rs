@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
 use super::progress::{Event, Reporter};
-use super::{report, StepError};
+use super::{report, Note, StepError};
 use crate::plan::{Plan, Step, StepId, StepKind};
 
 /// Where a step stands.
@@ -16,7 +16,7 @@ use crate::plan::{Plan, Step, StepId, StepKind};
 pub(super) enum State {
     Pending,
     Running,
-    Done(Option<String>),
+    Done(Option<Note>),
     Failed(StepError),
     Skipped(String),
     /// A compensation whose create did not fail (or whose protection
@@ -195,7 +195,7 @@ pub(super) fn address_failed(
 pub(super) fn address_of(id: StepId, owner: &HashMap<StepId, usize>, plan: &Plan) -> String {
     owner
         .get(&id)
-        .map(|i| plan.changes[*i].address.clone())
+        .map(|i| plan.changes[*i].address.to_string())
         .unwrap_or_else(|| format!("step {id}"))
 }
 
@@ -222,10 +222,10 @@ pub(super) fn finish_address(
             _ => None,
         });
         reporter.event(&Event::Complete {
-            address: &change.address,
+            address: change.address.as_str(),
             action: change.action,
             elapsed: t.started.map(|s| s.elapsed()).unwrap_or_default(),
-            note: note.as_deref(),
+            note: note.as_ref(),
         });
     }
 }

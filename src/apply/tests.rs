@@ -221,7 +221,7 @@ fn region() -> Region {
 
 fn change(address: &str, action: Action, steps: Vec<StepId>) -> Change {
     Change {
-        address: address.into(),
+        address: crate::plan::ChangeAddress::parse(address).unwrap(),
         action,
         reason: String::new(),
         notes: vec![],
@@ -254,7 +254,7 @@ fn create_step(id: StepId, src: u32, deps: Vec<StepId>) -> Step {
 fn failback_plan() -> Plan {
     Plan {
         changes: vec![
-            change("removed.a", Action::Delete, vec![1]),
+            change("removed.fs-0000000a", Action::Delete, vec![1]),
             change("replication.back", Action::Create, vec![2]),
             change("replication.other", Action::Create, vec![3]),
         ],
@@ -297,12 +297,16 @@ async fn a_failed_delete_skips_the_create_that_depends_on_it_but_not_the_others(
     assert!(!calls.contains(&format!("create {}", fs(2))), "{calls:?}");
     assert!(calls.contains(&format!("create {}", fs(3))), "{calls:?}");
     assert_eq!(
-        report.address("removed.a").unwrap().outcome,
+        report.address("removed.fs-0000000a").unwrap().outcome,
         Outcome::Failed
     );
     let back = report.address("replication.back").unwrap();
     assert_eq!(back.outcome, Outcome::Skipped);
-    assert!(back.detail.as_deref().unwrap().contains("removed.a"));
+    assert!(back
+        .detail
+        .as_deref()
+        .unwrap()
+        .contains("removed.fs-0000000a"));
     assert_eq!(
         report.address("replication.other").unwrap().outcome,
         Outcome::Done
@@ -367,7 +371,7 @@ async fn an_interrupt_before_start_launches_nothing() {
 
 #[tokio::test]
 async fn a_step_behind_a_failed_address_says_it_failed_not_that_it_was_skipped() {
-    // removed.a: delete (1) then wait-deleted (2); replication.back waits on 2.
+    // removed.fs-0000000a: delete (1) then wait-deleted (2); replication.back waits on 2.
     let mut plan = failback_plan();
     plan.changes[0].steps = vec![1, 4];
     plan.steps.push(Step {
@@ -388,14 +392,14 @@ async fn a_step_behind_a_failed_address_says_it_failed_not_that_it_was_skipped()
     let (_tx, rx) = watch::channel(false);
     let report = execute(&plan, &ops, &opts(), &Quiet, rx).await;
     assert_eq!(
-        report.address("removed.a").unwrap().outcome,
+        report.address("removed.fs-0000000a").unwrap().outcome,
         Outcome::Failed
     );
     let back = report.address("replication.back").unwrap();
     assert_eq!(back.outcome, Outcome::Skipped);
     assert_eq!(
         back.detail.as_deref(),
-        Some("depends on removed.a, which failed")
+        Some("depends on removed.fs-0000000a, which failed")
     );
 }
 
@@ -575,7 +579,7 @@ async fn issue9_a_destructive_step_without_an_expectation_is_refused() {
     let calls = ops.calls.lock().unwrap().clone();
     assert!(!calls.contains(&format!("delete {}", fs(1))), "{calls:?}");
     assert!(!calls.contains(&format!("create {}", fs(2))), "{calls:?}");
-    let a = report.address("removed.a").unwrap();
+    let a = report.address("removed.fs-0000000a").unwrap();
     assert_eq!(a.outcome, Outcome::Failed);
     assert!(
         a.error
@@ -644,7 +648,7 @@ async fn issue9_a_delete_is_refused_when_the_destination_of_its_create_changed()
     let report = execute(&plan, &ops, &opts(), &Quiet, rx).await;
     let calls = ops.calls.lock().unwrap().clone();
     assert!(!calls.contains(&format!("delete {}", fs(1))), "{calls:?}");
-    let a = report.address("removed.a").unwrap();
+    let a = report.address("removed.fs-0000000a").unwrap();
     assert_eq!(a.outcome, Outcome::Failed);
     let message = &a.error.as_ref().unwrap().message;
     assert!(

@@ -4,7 +4,7 @@
 
 use super::*;
 
-/// What `plan` did to the delete of fs 1 ("removed.a"), the create that
+/// What `plan` did to the delete of fs 1 ("removed.fs-0000000a"), the create that
 /// waits for it (fs 2) and the independent create (fs 3).
 async fn run(ops: &Scripted) -> (ApplyReport, Vec<String>) {
     let plan = failback_plan();
@@ -14,7 +14,7 @@ async fn run(ops: &Scripted) -> (ApplyReport, Vec<String>) {
 }
 
 fn failure(report: &ApplyReport) -> String {
-    let a = report.address("removed.a").unwrap();
+    let a = report.address("removed.fs-0000000a").unwrap();
     assert_eq!(a.outcome, Outcome::Failed, "{a:#?}");
     a.error.as_ref().unwrap().to_string()
 }
@@ -88,7 +88,7 @@ async fn a_replication_gone_on_both_sides_is_already_deleted() {
     ] {
         let (report, calls) = run(&ops).await;
         assert!(calls.contains(&format!("create {}", fs(2))), "{calls:?}");
-        let a = report.address("removed.a").unwrap();
+        let a = report.address("removed.fs-0000000a").unwrap();
         assert_eq!(a.outcome, Outcome::Done, "{a:#?}");
     }
 }

@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 use futures::future::join_all;
 use tokio::sync::watch;
 
-use super::{ApplyOptions, Attempt, Operations, StepError};
+use super::{ApplyOptions, Attempt, Operation, Operations, StepError, Wait};
 use crate::model::{ActualReplication, FileSystemId, Region, ReplicationStatus};
 
 /// At most this many waits left in a Region are polled by file system id
@@ -238,8 +238,8 @@ impl<'a, O: Operations> Poller<'a, O> {
         mut cancel: watch::Receiver<bool>,
     ) -> Attempt {
         let op = match want {
-            Want::Enabled => "wait-enabled",
-            Want::Gone => "wait-deleted",
+            Want::Enabled => Operation::Wait(Wait::Enabled),
+            Want::Gone => Operation::Wait(Wait::Deleted),
         };
         let polls = self.region(&watch.region);
         *lock(&polls.watching).entry(watch.clone()).or_default() += 1;
@@ -249,7 +249,7 @@ impl<'a, O: Operations> Poller<'a, O> {
         };
         let fail = |message: String, hint: String| {
             Attempt::Err(StepError {
-                operation: op.to_owned(),
+                operation: op.clone(),
                 region: watch.region.to_string(),
                 code: None,
                 message,

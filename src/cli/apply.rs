@@ -190,7 +190,7 @@ async fn run_connected(
             "\nNo changes, but {} declared replication{} still ENABLING: waiting for {} to become ENABLED (--no-wait skips this).",
             waits.len(),
             if waits.len() == 1 { " is" } else { "s are" },
-            waits.join(", ")
+            waits.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ")
         )?;
     }
     if !plan.has_changes() && waits.is_empty() {

@@ -59,7 +59,7 @@ pub fn render_markdown(report: &CheckReport, out: &mut impl Write) -> io::Result
                 out,
                 "> - **{}** {}: {}",
                 drift_word(e),
-                code(&e.address),
+                code(e.address.as_str()),
                 cell(e.drift_reason.as_deref().unwrap_or(""))
             )?;
         }
@@ -86,14 +86,16 @@ pub fn render_markdown(report: &CheckReport, out: &mut impl Write) -> io::Result
             writeln!(
                 out,
                 "| {} | {} | {} | {} | {} | {} | {} | {} |",
-                code(&e.address),
+                code(e.address.as_str()),
                 cell(&format!(
                     "{} ({})",
                     e.source_file_system_id, e.source_region
                 )),
                 cell(&format!(
                     "{} ({})",
-                    e.destination_file_system_id.as_deref().unwrap_or("new"),
+                    e.destination_file_system_id
+                        .as_ref()
+                        .map_or_else(|| "new".to_owned(), |f| f.to_string()),
                     e.destination_region
                 )),
                 cell(e.status.as_ref().map_or("missing", |s| s.as_str())),

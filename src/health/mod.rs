@@ -19,8 +19,11 @@ mod tests;
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
 
-use crate::model::{Actual, ActualReplication, Desired, FileSystemId, Region, ReplicationStatus};
-use crate::plan::{Action, Plan, Unmanaged, ORPHAN_PREFIX};
+use crate::model::{
+    AccountId, Actual, ActualReplication, Desired, FileSystemId, FileSystemRef, Region,
+    ReplicationStatus,
+};
+use crate::plan::{Action, AddressKind, ChangeAddress, Plan, Unmanaged};
 
 /// Default for [`HealthOptions::enabling_grace`]: 30 minutes.
 pub const DEFAULT_ENABLING_GRACE: Duration = Duration::from_secs(30 * 60);
@@ -62,25 +65,26 @@ pub enum Health {
 /// plan would delete (`removed.*`, `unmanaged.*` with prune).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
-    /// `replication.NAME[...]`, `removed.fs-...` or `unmanaged.fs-...`.
-    pub address: String,
+    /// `replication.NAME[...]`, `removed.fs-...`, `unmanaged.fs-...` or
+    /// `orphan.fs-...`.
+    pub address: ChangeAddress,
     /// What the plan would do here.
     pub action: Action,
     /// The plan's reason when the action is not a no-op.
     pub drift_reason: Option<String>,
     /// Source file system id.
-    pub source_file_system_id: String,
+    pub source_file_system_id: FileSystemId,
     /// Source Region.
-    pub source_region: String,
+    pub source_region: Region,
     /// The source's account id: observed, else declared (`source_account`,
     /// a source ARN); `None` when neither says.
-    pub account: Option<String>,
+    pub account: Option<AccountId>,
     /// The name of its `account` block, when it has one.
     pub account_name: Option<String>,
     /// Destination file system id: observed, else declared, else unknown.
-    pub destination_file_system_id: Option<String>,
+    pub destination_file_system_id: Option<FileSystemRef>,
     /// Destination Region: observed, else declared.
-    pub destination_region: String,
+    pub destination_region: Region,
     /// Observed status; `None` when the replication does not exist.
     pub status: Option<ReplicationStatus>,
     /// StatusMessage reported with the status.
@@ -256,19 +260,19 @@ pub fn assess(
         .iter()
         .map(|r| ((&r.source_region, &r.source), r))
         .collect();
-    let declared: HashMap<String, &crate::model::DesiredReplication> = desired
+    let declared: HashMap<&crate::model::Address, &crate::model::DesiredReplication> = desired
         .replications
         .iter()
-        .map(|d| (d.address.to_string(), d))
+        .map(|d| (&d.address, d))
         .collect();
     let mut entries = Vec::new();
     for c in &plan.changes {
-        let d = declared.get(&c.address).copied();
+        let d = c.address.declared().and_then(|a| declared.get(a)).copied();
         let attrs = c.before.as_ref().or(c.after.as_ref());
         let Some(attrs) = attrs else { continue };
         // An orphaned destination side is not the replication of its source:
         // never attach the live replication's status to it.
-        let orphan = c.address.starts_with(ORPHAN_PREFIX);
+        let orphan = matches!(c.address.kind(), AddressKind::Orphan(_));
         let observed = (!orphan)
             .then(|| by_source.get(&(&attrs.source_region, &attrs.source_file_system_id)))
             .flatten()
@@ -278,22 +282,20 @@ pub fn assess(
             address: c.address.clone(),
             action: c.action,
             drift_reason: (c.action != Action::NoOp).then(|| c.reason.clone()),
-            source_file_system_id: attrs.source_file_system_id.to_string(),
-            source_region: attrs.source_region.to_string(),
+            source_file_system_id: attrs.source_file_system_id.clone(),
+            source_region: attrs.source_region.clone(),
             account: None,
             account_name: None,
             destination_file_system_id: c
                 .before
                 .as_ref()
-                .and_then(|b| b.destination_file_system_id.as_ref())
-                .map(|f| f.to_string())
+                .and_then(|b| b.destination_file_system_id.clone())
                 .or_else(|| {
                     c.after
                         .as_ref()
-                        .and_then(|a| a.destination_file_system_id.as_ref())
-                        .map(|f| f.to_string())
+                        .and_then(|a| a.destination_file_system_id.clone())
                 }),
-            destination_region: attrs.destination_region.to_string(),
+            destination_region: attrs.destination_region.clone(),
             status: if orphan { attrs.status.clone() } else { None },
             status_message: None,
             last_replicated: None,
@@ -319,13 +321,13 @@ pub fn assess(
             .as_ref()
             .and_then(|a| desired.account(a))
             .map(|a| a.name.clone());
-        e.account = account.map(|a| a.to_string());
+        e.account = account;
         if let Some(r) = observed {
             e.status = Some(r.destination.status.clone());
             e.status_message = r.destination.status_message.clone();
             e.last_replicated = r.destination.last_replicated;
-            e.destination_file_system_id = Some(r.destination.file_system_id.to_string());
-            e.destination_region = r.destination.region.to_string();
+            e.destination_file_system_id = Some(r.destination.file_system_id.clone().into());
+            e.destination_region = r.destination.region.clone();
         }
         if d.is_some() {
             match observed {

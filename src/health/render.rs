@@ -12,7 +12,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::Serialize;
 
 use super::{human_duration, CheckReport, CheckSummary, Entry, Health};
-use crate::plan::{Action, Unmanaged};
+use crate::model::{AccountId, FileSystemId, FileSystemRef, Region};
+use crate::plan::{Action, ChangeAddress, Unmanaged};
 
 /// The `format_version` of the JSON written by this build.
 pub const CHECK_JSON_FORMAT_VERSION: &str = "1";
@@ -76,11 +77,13 @@ pub fn render_table(report: &CheckReport, out: &mut impl Write) -> io::Result<()
         .iter()
         .map(|e| {
             [
-                e.address.clone(),
+                e.address.to_string(),
                 format!("{} ({})", e.source_file_system_id, e.source_region),
                 format!(
                     "{} ({})",
-                    e.destination_file_system_id.as_deref().unwrap_or("(new)"),
+                    e.destination_file_system_id
+                        .as_ref()
+                        .map_or_else(|| "(new)".to_owned(), |f| f.to_string()),
                     e.destination_region
                 ),
                 e.status
@@ -193,14 +196,14 @@ struct JsonSummary {
 
 #[derive(Serialize)]
 struct JsonEntry<'a> {
-    address: &'a str,
-    source_file_system_id: &'a str,
-    source_region: &'a str,
-    account: Option<&'a str>,
+    address: &'a ChangeAddress,
+    source_file_system_id: &'a FileSystemId,
+    source_region: &'a Region,
+    account: Option<&'a AccountId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     account_name: Option<&'a str>,
-    destination_file_system_id: Option<&'a str>,
-    destination_region: &'a str,
+    destination_file_system_id: Option<&'a FileSystemRef>,
+    destination_region: &'a Region,
     action: Action,
     drift: bool,
     drift_reason: Option<&'a str>,
@@ -235,9 +238,9 @@ pub fn render_json(report: &CheckReport, out: &mut impl Write) -> io::Result<()>
                 address: &e.address,
                 source_file_system_id: &e.source_file_system_id,
                 source_region: &e.source_region,
-                account: e.account.as_deref(),
+                account: e.account.as_ref(),
                 account_name: e.account_name.as_deref(),
-                destination_file_system_id: e.destination_file_system_id.as_deref(),
+                destination_file_system_id: e.destination_file_system_id.as_ref(),
                 destination_region: &e.destination_region,
                 action: e.action,
                 drift: e.drift(),
@@ -298,22 +301,24 @@ fn seconds(d: Duration) -> String {
 /// check's timestamp and counts.
 pub fn render_prometheus(report: &CheckReport, out: &mut impl Write) -> io::Result<()> {
     let label_set = |e: &Entry| {
+        let destination = e
+            .destination_file_system_id
+            .as_ref()
+            .map(|f| f.to_string())
+            .unwrap_or_default();
         labels(&[
-            ("address", &e.address),
-            ("source", &e.source_file_system_id),
-            (
-                "destination",
-                e.destination_file_system_id.as_deref().unwrap_or(""),
-            ),
-            ("region", &e.source_region),
-            ("destination_region", &e.destination_region),
-            ("account", e.account.as_deref().unwrap_or("")),
+            ("address", e.address.as_str()),
+            ("source", e.source_file_system_id.as_str()),
+            ("destination", &destination),
+            ("region", e.source_region.as_str()),
+            ("destination_region", e.destination_region.as_str()),
+            ("account", e.account.as_ref().map_or("", |a| a.as_str())),
         ])
     };
     let unmanaged_labels = |u: &Unmanaged| {
-        let address = format!("unmanaged.{}", u.source_file_system_id);
+        let address = ChangeAddress::unmanaged(u.source_file_system_id.clone());
         labels(&[
-            ("address", &address),
+            ("address", address.as_str()),
             ("source", u.source_file_system_id.as_str()),
             ("destination", u.destination_file_system_id.as_str()),
             ("region", u.source_region.as_str()),

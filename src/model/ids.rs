@@ -320,6 +320,12 @@ impl KmsKeyRef {
         self.0.starts_with("alias/") || self.0.contains(":alias/")
     }
 
+    /// True when this is a full ARN (of a key or an alias), which EFS
+    /// reports as written.
+    pub fn is_arn(&self) -> bool {
+        self.region().is_some()
+    }
+
     /// The Region named by a key or alias ARN (`None` for an id or alias name).
     pub fn region(&self) -> Option<&str> {
         self.0

@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::types::{Action, Attributes, DestinationSpec, Unmanaged, UnmanagedStatus};
 use super::{
-    alias_name, foreign_source, key_id_of, orphan_command, status_str, CreatePart, Dep, Draft,
-    Index, Key, PlanError, ORPHAN_PREFIX,
+    alias_name, foreign_source, key_id_of, orphan_command, status_str, ChangeAddress, CreatePart,
+    Dep, Draft, Index, Key, PlanError,
 };
 use crate::model::{
     Actual, ActualReplication, Desired, DesiredReplication, FileSystemInfo, KeyResolution,
@@ -124,7 +124,7 @@ pub(super) fn drafts<'a>(
         };
         let draft = match by_source.get(&k).copied() {
             None => Draft {
-                address: d.address.to_string(),
+                address: ChangeAddress::replication(d.address.clone()),
                 action: Action::Create,
                 reason: format!(
                     "no replication of {} exists in {}",
@@ -143,7 +143,7 @@ pub(super) fn drafts<'a>(
                 let mut c = create();
                 c.waits_for.insert(Dep::InProgress(k.clone()));
                 Draft {
-                    address: d.address.to_string(),
+                    address: ChangeAddress::replication(d.address.clone()),
                     action: Action::Create,
                     reason: format!(
                         "the replication of {} is being deleted; it will be created again once gone",
@@ -201,7 +201,7 @@ pub(super) fn drafts<'a>(
                             before.destination_availability_zone.clone();
                     }
                     Draft {
-                        address: d.address.to_string(),
+                        address: ChangeAddress::replication(d.address.clone()),
                         action: Action::NoOp,
                         reason: "in sync".to_owned(),
                         notes,
@@ -217,7 +217,7 @@ pub(super) fn drafts<'a>(
                     let mut c = create();
                     c.waits_for.insert(Dep::Planned(k.clone()));
                     Draft {
-                        address: d.address.to_string(),
+                        address: ChangeAddress::replication(d.address.clone()),
                         action: Action::Replace,
                         reason: diffs.join("; "),
                         notes,
@@ -242,7 +242,7 @@ pub(super) fn drafts<'a>(
             if e.destination.status != ReplicationStatus::Deleting {
                 drafts.push(delete_draft(
                     actual,
-                    format!("removed.{}", k.1),
+                    ChangeAddress::removed(k.1.clone()),
                     "named in a removed block".to_owned(),
                     e,
                 ));
@@ -268,7 +268,7 @@ pub(super) fn drafts<'a>(
         {
             drafts.push(delete_draft(
                 actual,
-                format!("unmanaged.{}", k.1),
+                ChangeAddress::unmanaged(k.1.clone()),
                 "not declared, and settings.prune is true".to_owned(),
                 e,
             ));
@@ -344,7 +344,7 @@ pub(super) fn drafts<'a>(
             Some(reason) => {
                 let mut dr = delete_draft(
                     actual,
-                    format!("{ORPHAN_PREFIX}{}", o.destination.file_system_id),
+                    ChangeAddress::orphan(o.destination.file_system_id.clone()),
                     format!(
                         "orphaned destination side in {} (its source side in {} is gone); {reason}",
                         o.destination.region, o.source_region
@@ -544,7 +544,7 @@ pub(super) fn compare(
                         "the destination reports the KMS alias {have} and the configuration names the key {k}; the alias could not be resolved, so the key could not be verified"
                     )),
                     Some(have) => {
-                        let same = if k.as_str().starts_with("arn:") {
+                        let same = if k.is_arn() {
                             k.as_str() == have
                         } else {
                             Some(key_id_of(have)) == k.key_id()
@@ -571,7 +571,7 @@ pub(super) fn kept_destination_note(e: &ActualReplication) -> String {
 /// A change that deletes an existing replication.
 pub(super) fn delete_draft<'a>(
     actual: &Actual,
-    address: String,
+    address: ChangeAddress,
     reason: String,
     e: &'a ActualReplication,
 ) -> Draft<'a> {

@@ -12,7 +12,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::types::{Expect, ExpectDestination, OrphanSide, Side, Step, StepId, StepKind};
-use super::{key_of, CreatePart, Dep, Draft, Key, PlanError};
+use super::{key_of, ChangeAddress, CreatePart, Dep, Draft, Key, PlanError};
 use crate::model::{ActualReplication, FileSystemId, FileSystemInfo, Protection, Region};
 
 /// The addresses to plan: all, or the targets and everything they wait for.
@@ -20,10 +20,10 @@ use crate::model::{ActualReplication, FileSystemId, FileSystemInfo, Protection, 
 /// a bare block name (`web` -> `replication.web`), else the nearest
 /// spelling of an address (block addresses without their `["key"]` too).
 fn suggest_target(target: &str, drafts: &[Draft<'_>]) -> Option<String> {
-    let blocks: BTreeSet<&str> = drafts
+    let blocks: BTreeSet<String> = drafts
         .iter()
-        .map(|d| d.address.split('[').next().unwrap_or(&d.address))
-        .chain(drafts.iter().map(|d| d.address.as_str()))
+        .map(|d| d.address.block().into_owned())
+        .chain(drafts.iter().map(|d| d.address.to_string()))
         .collect();
     if !target.contains('.') {
         let base = target.split('[').next().unwrap_or(target);
@@ -38,29 +38,27 @@ fn suggest_target(target: &str, drafts: &[Draft<'_>]) -> Option<String> {
     let limit = (target.chars().count() / 3).max(2);
     blocks
         .iter()
-        .map(|a| (strsim::damerau_levenshtein(target, a), *a))
+        .map(|a| (strsim::damerau_levenshtein(target, a), a))
         .filter(|(d, _)| *d <= limit)
         .min()
-        .map(|(_, a)| a.to_owned())
+        .map(|(_, a)| a.clone())
 }
 
 /// A target matching nothing adds an error.
 pub(super) fn select(
     drafts: &[Draft<'_>],
     targets: &[String],
-    deleted_by: &HashMap<Key, String>,
+    deleted_by: &HashMap<Key, ChangeAddress>,
     errors: &mut Vec<PlanError>,
-) -> BTreeSet<String> {
+) -> BTreeSet<ChangeAddress> {
     if targets.is_empty() {
         drafts.iter().map(|d| d.address.clone()).collect()
     } else {
-        let matches =
-            |t: &str, a: &str| a == t || (a.starts_with(t) && a[t.len()..].starts_with('['));
         let mut sel = BTreeSet::new();
         for t in targets {
             let hit: Vec<_> = drafts
                 .iter()
-                .filter(|d| matches(t, &d.address))
+                .filter(|d| d.address.is_selected_by(t))
                 .map(|d| d.address.clone())
                 .collect();
             if hit.is_empty() {
@@ -219,7 +217,7 @@ pub(super) fn build_steps(
             dr.steps.extend([del, wait]);
         }
     }
-    let mut orphan_step: HashMap<String, StepId> = HashMap::new();
+    let mut orphan_step: HashMap<ChangeAddress, StepId> = HashMap::new();
     for (dr, into) in drafts.iter_mut().zip(&into_of_deletes) {
         // An orphan is deleted where it lives, the destination Region, with
         // LOCAL_CONFIGURATION_ONLY; no wait (its removal cannot be polled by
@@ -250,7 +248,7 @@ pub(super) fn build_steps(
                     Some(w) => deps.push(*w),
                     None => {
                         return Err(Box::new(PlanError::Internal {
-                            address: dr.address.clone(),
+                            address: dr.address.to_string(),
                             message: format!(
                                 "the create waits for the deletion of the replication of {} ({}), which has no step in this plan",
                                 k.1, k.0
@@ -262,7 +260,7 @@ pub(super) fn build_steps(
                     Some(s) => deps.push(*s),
                     None => {
                         return Err(Box::new(PlanError::Internal {
-                            address: dr.address.clone(),
+                            address: dr.address.to_string(),
                             message: format!(
                                 "the create waits for the removal of {address}, which has no step in this plan"
                             ),

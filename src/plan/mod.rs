@@ -7,6 +7,7 @@
 //! from: the same inputs always give the same plan. It imports no
 //! `aws_sdk_efs` types.
 
+mod address;
 mod diff;
 mod error;
 mod graph;
@@ -25,6 +26,7 @@ mod tests_safety;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+pub use address::{AddressKind, ChangeAddress};
 pub use error::{PlanError, PlanErrors};
 pub use observation::{fingerprint, Attribute, Difference, Observation, Subject};
 pub use saved::{
@@ -40,10 +42,6 @@ use crate::model::{
     AccountId, Actual, ActualReplication, Desired, DesiredReplication, FileSystemId, Protection,
     Region, ReplicationStatus,
 };
-
-/// Address prefix of a change that removes an orphaned destination side
-/// (`orphan.<destination file system id>`).
-pub const ORPHAN_PREFIX: &str = "orphan.";
 
 /// Options that shape a plan without being part of the desired state.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -66,7 +64,7 @@ enum Dep {
     InProgress(Key),
     /// An orphaned destination side of the same source in the destination
     /// Region, removed by the change with this address first.
-    Orphan(String),
+    Orphan(ChangeAddress),
 }
 
 /// The create half of a create or replace.
@@ -82,7 +80,7 @@ struct CreatePart {
 /// A change being worked out.
 #[derive(Debug, Clone)]
 struct Draft<'a> {
-    address: String,
+    address: ChangeAddress,
     action: Action,
     reason: String,
     notes: Vec<String>,
@@ -290,7 +288,7 @@ pub fn plan(desired: &Desired, actual: &Actual, opts: &PlanOptions) -> Result<Pl
     let mut errors = diff::check_declarations(desired, &index);
     let (mut drafts, unmanaged) = diff::drafts(desired, actual, &index);
     // Which replications go away, and which change deletes them.
-    let deleted_by: HashMap<Key, String> = drafts
+    let deleted_by: HashMap<Key, ChangeAddress> = drafts
         .iter()
         .filter_map(|dr| dr.deletes.map(|e| (key_of(e), dr.address.clone())))
         .collect();
@@ -308,7 +306,10 @@ pub fn plan(desired: &Desired, actual: &Actual, opts: &PlanOptions) -> Result<Pl
     errors.extend(overwrite::prevent_overwrite(&drafts));
 
     let selected = graph::select(&drafts, &opts.targets, &deleted_by, &mut errors);
-    errors.retain(|e| e.address().is_none_or(|a| selected.contains(a)));
+    errors.retain(|e| {
+        e.address()
+            .is_none_or(|a| ChangeAddress::parse(a).is_ok_and(|a| selected.contains(&a)))
+    });
     if !errors.is_empty() {
         errors.sort_by(|a, b| {
             a.address()

@@ -14,7 +14,7 @@ pub(super) fn prevent_overwrite(drafts: &[Draft<'_>]) -> Vec<PlanError> {
             let d = dr.declared.filter(|d| d.prevent_destroy)?;
             let (region, fs) = declared_destination_key(d)?;
             Some(PlanError::PreventOverwrite {
-                address: dr.address.clone(),
+                address: dr.address.to_string(),
                 file_system: d
                     .destination
                     .file_system

@@ -10,8 +10,8 @@ use std::collections::{BTreeSet, HashMap};
 use super::diff::{declared_destination_key, kept_destination_note};
 use super::types::Action;
 use super::{
-    describe_replication, key_of, orphan_command, protection_str, Dep, Draft, Index, Key,
-    PlanError, ORPHAN_PREFIX,
+    describe_replication, key_of, orphan_command, protection_str, ChangeAddress, Dep, Draft, Index,
+    Key, PlanError,
 };
 use crate::model::{
     Account, AccountId, Actual, ActualReplication, KeyResolution, Protection, ReplicationStatus,
@@ -20,7 +20,7 @@ use crate::model::{
 /// A replication in the way: a dependency if it goes away, else an error.
 fn blocker(
     index: &Index<'_>,
-    deleted_by: &HashMap<Key, String>,
+    deleted_by: &HashMap<Key, ChangeAddress>,
     x: &ActualReplication,
     address: &str,
     role: &str,
@@ -60,13 +60,13 @@ fn blocker(
 /// always an error (its removal is asynchronous and the plan cannot wait for
 /// it), saying how to remove it first.
 fn orphan_blocker(
-    drafts_orphans: &BTreeSet<String>,
+    drafts_orphans: &BTreeSet<ChangeAddress>,
     o: &ActualReplication,
     address: &str,
     role: &str,
     fs: &Key,
 ) -> PlanError {
-    let orphan_address = format!("{ORPHAN_PREFIX}{}", o.destination.file_system_id);
+    let orphan_address = ChangeAddress::orphan(o.destination.file_system_id.clone());
     let hint = if o.destination.status == ReplicationStatus::Deleting {
         "it is being deleted; plan again once it is gone".to_owned()
     } else if drafts_orphans.contains(&orphan_address) {
@@ -98,17 +98,17 @@ pub(super) fn preflight(
     drafts: &mut [Draft<'_>],
     actual: &Actual,
     index: &Index<'_>,
-    deleted_by: &HashMap<Key, String>,
+    deleted_by: &HashMap<Key, ChangeAddress>,
     accounts: &[Account],
 ) -> Vec<PlanError> {
     let mut errors = Vec::new();
-    let planned_orphans: BTreeSet<String> = drafts
+    let planned_orphans: BTreeSet<ChangeAddress> = drafts
         .iter()
         .filter(|d| d.removes_orphan.is_some())
         .map(|d| d.address.clone())
         .collect();
     // Orphans removed by this plan, by (source, destination Region).
-    let orphan_removals: Vec<(Key, crate::model::Region, String)> = drafts
+    let orphan_removals: Vec<(Key, crate::model::Region, ChangeAddress)> = drafts
         .iter()
         .filter_map(|d| {
             d.removes_orphan
@@ -119,7 +119,7 @@ pub(super) fn preflight(
         let (Some(d), Some(c)) = (dr.declared, dr.create.as_mut()) else {
             continue;
         };
-        let address = dr.address.clone();
+        let address = dr.address.to_string();
         // A destructive step of this change that runs before its create.
         let replaces = dr
             .deletes
@@ -370,7 +370,7 @@ pub(super) fn kms_keys(drafts: &mut [Draft<'_>], actual: &Actual) -> Vec<PlanErr
         let region = &d.destination.region;
         match actual.kms_key(region, k) {
             Some(KeyResolution::NotFound(message)) => errors.push(PlanError::KmsKeyNotFound {
-                address: dr.address.clone(),
+                address: dr.address.to_string(),
                 key: k.to_string(),
                 region: region.to_string(),
                 message: message.clone(),
@@ -446,7 +446,7 @@ pub(super) fn prevent_destroy(drafts: &[Draft<'_>], index: &Index<'_>) -> Vec<Pl
         if let Some(d) = dr.declared {
             if d.prevent_destroy && matches!(dr.action, Action::Replace | Action::Delete) {
                 errors.push(PlanError::PreventDestroy {
-                    address: dr.address.clone(),
+                    address: dr.address.to_string(),
                     action: dr.action.as_str().to_owned(),
                     reason: dr.reason.clone(),
                 });
@@ -459,7 +459,7 @@ pub(super) fn prevent_destroy(drafts: &[Draft<'_>], index: &Index<'_>) -> Vec<Pl
                 .filter(|d| d.prevent_destroy)
             {
                 errors.push(PlanError::OrphanPreventDestroy {
-                    address: dr.address.clone(),
+                    address: dr.address.to_string(),
                     declared: d.address.to_string(),
                     command: orphan_command(o),
                 });

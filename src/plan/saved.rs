@@ -15,6 +15,7 @@ use std::io::{Read, Write};
 use serde::{Deserialize, Serialize};
 
 use super::types::Plan;
+use super::ChangeAddress;
 use super::{fingerprint, plan, PlanOptions};
 use crate::model::{
     Actual, ActualReplication, Desired, FileSystemId, FileSystemInfo, Region, ResolvedKey,
@@ -278,14 +279,14 @@ fn differences(saved: &Plan, rebuilt: &Plan) -> Vec<String> {
             (None, None) => {}
         }
     }
-    let addresses: std::collections::BTreeSet<&str> = saved
+    let addresses: std::collections::BTreeSet<&ChangeAddress> = saved
         .changes
         .iter()
         .chain(&rebuilt.changes)
-        .map(|c| c.address.as_str())
+        .map(|c| &c.address)
         .collect();
     for a in addresses {
-        let find = |p: &'_ Plan| p.changes.iter().find(|c| c.address == a).cloned();
+        let find = |p: &'_ Plan| p.changes.iter().find(|c| &c.address == a).cloned();
         match (find(saved), find(rebuilt)) {
             (Some(x), Some(y)) if x == y => {}
             (Some(x), Some(y)) => field_differences(&format!("change {a}"), &x, &y, &mut out),
@@ -485,5 +486,46 @@ mod tests {
         tampered.steps.push(step(&other));
         let d = differences(&tampered, &plan);
         assert!(d.iter().any(|d| d.contains("repeated id")), "{d:?}");
+    }
+
+    /// Issue 15: a change address in a saved plan is read through the same
+    /// validation as everywhere else; a tampered one is refused on reading,
+    /// naming the value, before anything is compared or applied.
+    #[test]
+    fn a_malformed_change_address_in_a_saved_plan_is_refused() {
+        use super::super::types::{Action, Change};
+        let change = Change {
+            address: ChangeAddress::parse("removed.fs-00000001").unwrap(),
+            action: Action::Delete,
+            reason: "named in a removed block".into(),
+            notes: vec![],
+            before: None,
+            after: None,
+            steps: vec![],
+        };
+        let plan = Plan {
+            changes: vec![change],
+            steps: vec![],
+            unmanaged: vec![],
+            scope: Default::default(),
+            fingerprint: "sha256:0".into(),
+        };
+        let mut text = Vec::new();
+        SavedPlan::new(plan.clone(), "2026-11-29T00:00:00Z".into())
+            .write(&mut text)
+            .unwrap();
+        let text = String::from_utf8(text).unwrap();
+        let back = SavedPlan::read(text.as_bytes()).unwrap();
+        assert_eq!(back.plan, plan);
+        for bad in ["removed.fs-1", "replication.a[x]", "web"] {
+            let tampered = text.replace("\"removed.fs-00000001\"", &format!("{bad:?}"));
+            match SavedPlan::read(tampered.as_bytes()) {
+                Err(SavedPlanError::Malformed(e)) => assert!(
+                    e.to_string().contains("is not a valid") && e.to_string().contains(bad),
+                    "{bad}: {e}"
+                ),
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
     }
 }

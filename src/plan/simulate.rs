@@ -246,9 +246,7 @@ pub fn simulate_apply(actual: &Actual, plan: &Plan) -> Result<Actual, SimulateEr
                         };
                         let kms = match &destination.kms_key_id {
                             None => default_key(&destination.region, &owner),
-                            Some(k) if k.as_str().starts_with("arn:") || k.is_alias() => {
-                                k.as_str().to_owned()
-                            }
+                            Some(k) if k.is_arn() || k.is_alias() => k.as_str().to_owned(),
                             Some(k) => format!(
                                 "arn:aws:kms:{}:{}:key/{}",
                                 destination.region,

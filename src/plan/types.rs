@@ -6,6 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::ChangeAddress;
+
 use crate::model::{
     AvailabilityZone, FileSystemId, FileSystemRef, KmsKeyRef, Protection, Region,
     ReplicationStatus, RoleArn,
@@ -298,7 +300,7 @@ pub struct DestinationSpec {
 pub struct Change {
     /// `replication.NAME[...]` for declared replications, `removed.fs-...`
     /// for `removed` blocks, `unmanaged.fs-...` for replications deleted by `prune`.
-    pub address: String,
+    pub address: ChangeAddress,
     /// The action.
     pub action: Action,
     /// Why, in one sentence.

@@ -41,7 +41,7 @@ pub(super) fn unchecked_sources(drafts: &mut [Draft<'_>], actual: &Actual) -> Ve
         if let Some(e) = dr.deletes.filter(|e| unchecked(e)) {
             let (check, hint) = what_and_how(e);
             errors.push(PlanError::Unverified {
-                address: dr.address.clone(),
+                address: dr.address.to_string(),
                 check,
                 destructive: format!("delete the current replication {}", describe_replication(e)),
                 hint: format!("nothing is deleted on a guess; {hint}"),

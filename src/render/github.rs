@@ -168,7 +168,7 @@ mod tests {
     fn deletes_and_replaces_are_warnings_and_planning_errors_are_errors() {
         use crate::plan::{Change, PlanError, Scope};
         let change = |address: &str, action| Change {
-            address: address.into(),
+            address: crate::plan::ChangeAddress::parse(address).unwrap(),
             action,
             reason: "why: 100%".into(),
             notes: vec![],
@@ -178,7 +178,7 @@ mod tests {
         };
         let plan = Plan {
             changes: vec![
-                change("removed.fs-1", Action::Delete),
+                change("removed.fs-00000001", Action::Delete),
                 change("replication.a", Action::Create),
                 change("replication.b", Action::Replace),
                 change("replication.c", Action::NoOp),
@@ -193,7 +193,7 @@ mod tests {
         let text = String::from_utf8(buf).unwrap();
         assert_eq!(
             text,
-            "::warning title=efs-replicator%3A removed.fs-1::removed.fs-1 will be deleted: why: 100%25\n\
+            "::warning title=efs-replicator%3A removed.fs-00000001::removed.fs-00000001 will be deleted: why: 100%25\n\
              ::warning title=efs-replicator%3A replication.b::replication.b must be replaced (deleted, then created): why: 100%25\n"
         );
 

@@ -114,7 +114,7 @@ fn write_change(
     };
     writeln!(out, "  {} {what}", p.bold(&format!("# {}", c.address)))?;
     writeln!(out, "  # ({})", c.reason)?;
-    for (_, fs, region) in overwrites.iter().filter(|o| o.0 == c.address) {
+    for (_, fs, region) in overwrites.iter().filter(|o| c.address == o.0) {
         writeln!(
             out,
             "  {} {}",
@@ -429,7 +429,7 @@ mod tests {
     #[test]
     fn replace_shows_attribute_level_before_and_after() {
         let c = Change {
-            address: "replication.a".into(),
+            address: crate::plan::ChangeAddress::parse("replication.a").unwrap(),
             action: Action::Replace,
             reason: "destination region changes (us-west-2 -> eu-west-1)".into(),
             notes: vec![],
@@ -463,7 +463,7 @@ mod tests {
     #[test]
     fn colour_only_when_asked_and_no_changes_line() {
         let c = Change {
-            address: "replication.a".into(),
+            address: crate::plan::ChangeAddress::parse("replication.a").unwrap(),
             action: Action::NoOp,
             reason: "in sync".into(),
             notes: vec![],

@@ -39,7 +39,7 @@ pub fn render_json(plan: &Plan, out: &mut impl Write) -> io::Result<()> {
             .changes
             .iter()
             .map(|c| JsonChange {
-                address: &c.address,
+                address: c.address.as_str(),
                 action: c.action,
                 reason: if c.notes.is_empty() {
                     c.reason.clone()
@@ -98,7 +98,7 @@ mod tests {
     fn notes_join_the_reason_and_errors_carry_codes() {
         let plan = Plan {
             changes: vec![Change {
-                address: "replication.a".into(),
+                address: crate::plan::ChangeAddress::parse("replication.a").unwrap(),
                 action: Action::NoOp,
                 reason: "in sync".into(),
                 notes: vec!["KMS key alias/x could not be verified".into()],

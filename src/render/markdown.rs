@@ -205,7 +205,7 @@ pub fn render_markdown(plan: &Plan, out: &mut impl Write) -> io::Result<()> {
                 out,
                 "| {} | {} | {} | {} | {} |",
                 symbol(c.action),
-                code(&c.address),
+                code(c.address.as_str()),
                 cell(&src),
                 cell(&dst),
                 cell(&reason(c))

@@ -19,14 +19,14 @@ async fn create_refused_with(
     code: &str,
     made_meanwhile: bool,
 ) -> efs_replicator::apply::ApplyReport {
-    let world = World::new(&[(1, "us-east-1")]);
-    world.write_config(&creates([1], "us-east-1", "us-west-2"));
-    let emu = world.start(config()).await;
-    let reader = reader(&emu).await;
-    let p = make_plan(&world, &reader).await;
+    let k = kit::Kit::with_config(config())
+        .file_system(&fsid(1), "us-east-1")
+        .config(&creates([1], "us-east-1", "us-west-2"))
+        .start()
+        .await;
+    let p = k.plan().await.expect("plan");
     if made_meanwhile {
-        reader
-            .client(&efs_replicator::model::Region::parse("us-east-1").unwrap())
+        k.client("us-east-1")
             .create_replication_configuration()
             .source_file_system_id(fsid(1))
             .destinations(
@@ -39,20 +39,12 @@ async fn create_refused_with(
             .expect("the same replication, made meanwhile");
     }
     fault(
-        &emu,
+        &k,
         json!({"operation": "CreateReplicationConfiguration", "error": code, "count": 1}),
     )
     .await;
-    let (_tx, rx) = tokio::sync::watch::channel(false);
-    let report = execute(
-        &p,
-        &EfsWriter::new(&reader),
-        &options(),
-        &Recorder::default(),
-        rx,
-    )
-    .await;
-    emu.shutdown().await;
+    let report = run_plan(&p, &k.reader().await, &options()).await;
+    k.shutdown().await;
     report
 }
 

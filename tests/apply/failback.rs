@@ -3,8 +3,6 @@
 //! dependent create from running; a re-run finishes the job in the order
 //! delete, protection, create, as the emulator's request log shows.
 
-use std::time::Duration;
-
 use efs_replicator::apply::Outcome;
 use serde_json::json;
 
@@ -13,33 +11,8 @@ use super::*;
 /// Starts with A (us-east-1) replicating to a new B (us-west-2), ENABLED;
 /// returns the id of B.
 pub(super) async fn replicated(emu: &Emulator) -> String {
-    let reader = reader(emu).await;
-    let east = reader.client(&efs_replicator::model::Region::parse("us-east-1").unwrap());
-    let out = east
-        .create_replication_configuration()
-        .source_file_system_id(fsid(1))
-        .destinations(
-            aws_sdk_efs::types::DestinationToCreate::builder()
-                .region("us-west-2")
-                .build(),
-        )
-        .send()
-        .await
-        .expect("seed replication");
-    let b = out.destinations()[0].file_system_id().to_owned();
-    loop {
-        let d = east
-            .describe_replication_configurations()
-            .file_system_id(fsid(1))
-            .send()
-            .await
-            .unwrap();
-        if d.replications()[0].destinations()[0].status().as_str() == "ENABLED" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    b
+    let client = kit::efs_client(emu, "us-east-1", "AKIDTESTAPPLY");
+    kit::replicate_and_wait(&client, &fsid(1), "us-west-2").await
 }
 
 pub(super) fn failback_config(b: &str) -> String {
@@ -149,26 +122,10 @@ async fn a_concurrent_apply_that_got_there_first_counts_as_done() {
     let reader = reader(&emu).await;
     let p = make_plan(&world, &reader).await;
     // Another apply of the same plan runs first, to the end.
-    let (_tx, rx) = tokio::sync::watch::channel(false);
-    let first = execute(
-        &p,
-        &EfsWriter::new(&reader),
-        &options(),
-        &Recorder::default(),
-        rx,
-    )
-    .await;
+    let first = run_plan(&p, &reader, &options()).await;
     assert!(first.succeeded(), "{first:#?}");
     // The stale copy of the plan finds everything in place.
-    let (_tx, rx) = tokio::sync::watch::channel(false);
-    let second = execute(
-        &p,
-        &EfsWriter::new(&reader),
-        &options(),
-        &Recorder::default(),
-        rx,
-    )
-    .await;
+    let second = run_plan(&p, &reader, &options()).await;
     assert!(second.succeeded(), "{second:#?}");
     let r = second.address("replication.r").unwrap();
     assert!(

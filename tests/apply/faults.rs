@@ -49,15 +49,7 @@ async fn bursts_of_5xx_on_writes_and_polls_are_retried() {
     // Armed after planning, so the writes and the waits meet them.
     fault(&emu, json!({"operation": "CreateReplicationConfiguration", "error": "InternalServerError", "count": 5})).await;
     fault(&emu, json!({"operation": "DescribeReplicationConfigurations", "error": "ServiceUnavailable", "status": 503, "count": 4})).await;
-    let (_tx, rx) = tokio::sync::watch::channel(false);
-    let report = execute(
-        &p,
-        &EfsWriter::new(&reader),
-        &options(),
-        &Recorder::default(),
-        rx,
-    )
-    .await;
+    let report = run_plan(&p, &reader, &options()).await;
     assert_eq!(report.count(Outcome::Done), 4, "{report:#?}");
     let log = requests(&emu).await;
     let count = |code: &str| log.iter().filter(|r| r.3.as_deref() == Some(code)).count();
@@ -144,17 +136,8 @@ async fn apply_while_r1_turns(status: &str, message: &str) -> ApplyReport {
         .await;
     let reader = reader(&emu).await;
     let p = make_plan(&world, &reader).await;
-    let (_tx, rx) = tokio::sync::watch::channel(false);
-    let run = async {
-        execute(
-            &p,
-            &EfsWriter::new(&reader),
-            &options(),
-            &Recorder::default(),
-            rx,
-        )
-        .await
-    };
+    let opts = options();
+    let run = run_plan(&p, &reader, &opts);
     let poke = async {
         while mutations(&emu).await.len() < 2 {
             tokio::time::sleep(Duration::from_millis(50)).await;

@@ -24,13 +24,17 @@ use std::process::Output;
 use std::time::Duration;
 
 use efs_emulator::{Config, Emulator};
-use efs_replicator::apply::{execute, ApplyOptions, ApplyReport, EfsWriter, Event, Reporter};
-use efs_replicator::config::LoadOptions;
+use efs_replicator::apply::{execute, ApplyOptions, ApplyReport, EfsWriter};
 use efs_replicator::discover::{discover, ConnectOptions, EfsReader};
 use efs_replicator::plan::{plan, Plan, PlanOptions};
 use serde_json::{json, Value};
 
+pub use kit::Recorder;
+
 pub const ACCOUNT: &str = "123456789012";
+
+/// The access key of library runs.
+const KEY: &str = "AKIDTESTAPPLY";
 
 /// A file system id for test number `n`.
 pub fn fsid(n: u32) -> String {
@@ -60,19 +64,9 @@ impl World {
         let dir = tempfile::tempdir().unwrap();
         let fss: Vec<Value> = file_systems
             .iter()
-            .map(|(n, r)| {
-                json!({
-                    "id": fsid(*n), "region": r, "account": ACCOUNT,
-                    "performance_mode": "generalPurpose", "throughput_mode": "elastic",
-                    "protection": "ENABLED", "encrypted": true,
-                })
-            })
+            .map(|(n, r)| kit::seed_file_system(&fsid(*n), r, ACCOUNT))
             .collect();
-        std::fs::write(
-            dir.path().join("state.json"),
-            serde_json::to_vec_pretty(&json!({ "file_systems": fss })).unwrap(),
-        )
-        .unwrap();
+        kit::write_seed(&dir.path().join("state.json"), &fss);
         std::fs::create_dir(dir.path().join("config")).unwrap();
         World { dir }
     }
@@ -94,8 +88,7 @@ impl World {
     /// named by `EFS_EMULATOR_VARIANTS` applied on top of `config`.
     pub async fn start(&self, mut config: Config) -> Emulator {
         config.state_file = Some(self.state_file());
-        efs_emulator::VariantSet::from_env().apply(&mut config);
-        efs_emulator::start(config).await.expect("emulator starts")
+        kit::start_emulator(config).await
     }
 }
 
@@ -114,18 +107,12 @@ pub fn creates(ns: impl IntoIterator<Item = u32>, region: &str, dest_region: &st
 
 /// Connects the library's reader to the emulator.
 pub async fn reader(emu: &Emulator) -> EfsReader {
-    EfsReader::connect(&ConnectOptions {
-        profile: None,
-        endpoint_url: Some(emu.base_url().to_owned()),
-        static_credentials: Some(("AKIDTESTAPPLY".into(), "secret".into())),
-    })
-    .await
+    kit::reader(emu, KEY).await
 }
 
 /// Loads the configuration, reads the state and plans.
 pub async fn make_plan(world: &World, reader: &EfsReader) -> Plan {
-    let desired = efs_replicator::config::load(&world.config_dir(), &LoadOptions::default())
-        .unwrap_or_else(|d| panic!("config errors: {}", d.len()));
+    let desired = kit::load(&world.config_dir());
     let actual = discover(reader, &desired, &[]).await.expect("discovery");
     plan(&desired, &actual, &PlanOptions::default()).expect("plan")
 }
@@ -140,25 +127,24 @@ pub fn options() -> ApplyOptions {
     }
 }
 
-/// Collects the events' text.
-#[derive(Default)]
-pub struct Recorder(pub std::sync::Mutex<Vec<String>>);
-
-impl Reporter for Recorder {
-    fn event(&self, e: &Event<'_>) {
-        self.0
-            .lock()
-            .unwrap()
-            .push(efs_replicator::apply::json_event(e)["type"].to_string());
-    }
+/// Applies `plan` through the library, never interrupted, recording events.
+pub async fn run_plan(plan: &Plan, reader: &EfsReader, opts: &ApplyOptions) -> ApplyReport {
+    let (_tx, rx) = tokio::sync::watch::channel(false);
+    execute(
+        plan,
+        &EfsWriter::new(reader),
+        opts,
+        &Recorder::default(),
+        rx,
+    )
+    .await
 }
 
 /// Plans and applies through the library.
 pub async fn apply_lib(world: &World, emu: &Emulator, opts: &ApplyOptions) -> (Plan, ApplyReport) {
     let reader = reader(emu).await;
     let p = make_plan(world, &reader).await;
-    let (_tx, rx) = tokio::sync::watch::channel(false);
-    let report = execute(&p, &EfsWriter::new(&reader), opts, &Recorder::default(), rx).await;
+    let report = run_plan(&p, &reader, opts).await;
     (p, report)
 }
 
@@ -170,14 +156,7 @@ pub async fn converged(world: &World, emu: &Emulator) -> bool {
 
 /// One admin request; returns the JSON body.
 pub async fn admin(emu: &Emulator, method: &str, path: &str, body: Option<Value>) -> Value {
-    let body = body.map(|b| b.to_string()).unwrap_or_default();
-    let addr = emu.local_addr().to_string();
-    let (status, text) = kit::admin_request(&addr, method, path, &body).await;
-    assert!(
-        (200..300).contains(&status),
-        "admin {method} {path} failed: {status}\n{text}"
-    );
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("admin body ({e}): {text}"))
+    kit::admin_ok(emu.base_url(), method, path, body.as_ref()).await
 }
 
 /// Adds a fault rule.
@@ -187,62 +166,25 @@ pub async fn fault(emu: &Emulator, rule: Value) {
 
 /// The request log: (operation, region, status, error) in order.
 pub async fn requests(emu: &Emulator) -> Vec<(String, String, u64, Option<String>)> {
-    let stats = admin(emu, "GET", "/_emulator/stats", None).await;
-    stats["requests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            (
-                r["operation"].as_str().unwrap_or("").to_owned(),
-                r["region"].as_str().unwrap_or("").to_owned(),
-                r["status"].as_u64().unwrap_or(0),
-                r["error"].as_str().map(str::to_owned),
-            )
-        })
+    kit::requests(emu)
+        .into_iter()
+        .map(|r| (r.operation, r.region, r.status, r.error))
         .collect()
 }
 
 /// The successful mutating calls, in order, as (operation, region).
 pub async fn mutations(emu: &Emulator) -> Vec<(String, String)> {
-    requests(emu)
-        .await
-        .into_iter()
-        .filter(|(op, _, status, _)| {
-            *status < 300
-                && matches!(
-                    op.as_str(),
-                    "CreateReplicationConfiguration"
-                        | "DeleteReplicationConfiguration"
-                        | "UpdateFileSystemProtection"
-                )
-        })
-        .map(|(op, region, _, _)| (op, region))
-        .collect()
+    kit::mutations(emu)
 }
 
 /// A command for the built binary pointed at `emu`, isolated from any AWS
 /// configuration of the machine.
 pub fn bin(emu_url: &str, args: &[&str]) -> std::process::Command {
-    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_efs-replicator"));
-    c.args(args)
+    kit::Bin::new(args)
         .args(["--endpoint-url", emu_url])
-        .env("AWS_ACCESS_KEY_ID", "AKIDTESTBIN")
-        .env("AWS_SECRET_ACCESS_KEY", "secret")
-        .env("AWS_CONFIG_FILE", "/nonexistent/aws-config")
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/aws-credentials",
-        )
-        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .credentials("AKIDTESTBIN")
         .env("NO_COLOR", "1")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_ENDPOINT_URL")
-        .env_remove("AWS_ENDPOINT_URL_EFS")
-        .env_remove("AWS_REGION")
-        .env_remove("AWS_DEFAULT_REGION")
-        .stdin(std::process::Stdio::null());
-    c
+        .command()
 }
 
 /// Runs the binary to completion off the async runtime (the emulator keeps serving).
@@ -254,10 +196,7 @@ pub async fn run_bin(emu: &Emulator, args: &[&str]) -> Output {
 }
 
 pub fn text(o: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
+    (kit::text(&o.stdout), kit::text(&o.stderr))
 }
 
 pub fn path_str(p: &Path) -> &str {

@@ -11,23 +11,14 @@ use super::*;
 /// replication, which the plan never showed, and apply never converged.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_orphaned_destination_side_is_removed_in_its_region_and_apply_converges() {
-    let world = World::new(&[(1, "us-west-2")]);
-    let emu = world.start(config()).await;
-    let reader = reader(&emu).await;
-    let west = reader.client(&efs_replicator::model::Region::parse("us-west-2").unwrap());
-    let out = west
-        .create_replication_configuration()
-        .source_file_system_id(fsid(1))
-        .destinations(
-            aws_sdk_efs::types::DestinationToCreate::builder()
-                .region("eu-west-1")
-                .build(),
-        )
-        .send()
-        .await
-        .expect("seed replication");
-    let old_replica = out.destinations()[0].file_system_id().to_owned();
-    west.delete_replication_configuration()
+    let k = kit::Kit::with_config(config())
+        .file_system(&fsid(1), "us-west-2")
+        .replication(&fsid(1), "us-west-2", "eu-west-1")
+        .start()
+        .await;
+    let old_replica = k.replicas[0].clone();
+    k.client("us-west-2")
+        .delete_replication_configuration()
         .source_file_system_id(fsid(1))
         .deletion_mode(aws_sdk_efs::types::DeletionMode::LocalConfigurationOnly)
         .send()
@@ -35,12 +26,12 @@ async fn an_orphaned_destination_side_is_removed_in_its_region_and_apply_converg
         .expect("source-side deletion");
     // Let the source side go (delete delay).
     tokio::time::sleep(Duration::from_millis(500)).await;
-    world.write_config(&format!(
+    k.write_config(&format!(
         "replication \"a\" {{\n  source_file_system_id = \"{}\"\n  source_region = \"us-west-2\"\n  destination {{\n    region = \"eu-west-1\"\n  }}\n}}\n",
         fsid(1)
     ));
 
-    let (p, report) = apply_lib(&world, &emu, &options()).await;
+    let (p, report) = k.apply(&options()).await;
     assert!(report.succeeded(), "{report:#?}");
     let orphan = format!("orphan.{old_replica}");
     assert!(
@@ -56,7 +47,7 @@ async fn an_orphaned_destination_side_is_removed_in_its_region_and_apply_converg
             .action,
         efs_replicator::plan::Action::Create
     );
-    let calls = mutations(&emu).await;
+    let calls = k.mutations();
     assert!(
         calls.contains(&(
             "DeleteReplicationConfiguration".to_owned(),
@@ -67,13 +58,13 @@ async fn an_orphaned_destination_side_is_removed_in_its_region_and_apply_converg
 
     // Second run: nothing to do, and no delete of the new replication.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let before = mutations(&emu).await.len();
-    let (p2, report2) = apply_lib(&world, &emu, &options()).await;
+    let before = k.mutations().len();
+    let (p2, report2) = k.apply(&options()).await;
     assert!(report2.succeeded(), "{report2:#?}");
     assert!(!p2.has_changes(), "{:#?}", p2.changes);
-    assert_eq!(mutations(&emu).await.len(), before);
-    assert!(converged(&world, &emu).await);
-    emu.shutdown().await;
+    assert_eq!(k.mutations().len(), before);
+    assert!(!k.plan().await.unwrap().has_changes());
+    k.shutdown().await;
 }
 
 /// Issue 9, multi-account: both sides of a replication are in the account

@@ -361,10 +361,13 @@ async fn a_protection_changed_since_the_plan_is_not_touched() {
     assert_eq!(mutations(&emu).await.len(), before);
 }
 
-/// Item 7: two applies of the same saved failback plan at once. Whichever
-/// reaches each destructive call first makes it; the other re-reads the
-/// target first and either finds the change already made (done) or fails
-/// the address with "changed since plan". Either way one replication B -> A
+/// Item 7: two applies of the same saved failback plan at once. The order
+/// is fixed through the emulator rather than left to the scheduler: the
+/// second starts once the first has made its create (read from the request
+/// log), while the first is held waiting for ENABLED (the new replication
+/// stalled through the admin API). The second then finds the observed state
+/// changed since the plan and refuses the whole plan without a call; the
+/// first finishes once the replication is resumed. One replication B -> A
 /// is created, A ends as its destination, and neither run undoes the other.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_concurrent_applies_of_one_saved_plan_do_not_undo_each_other() {
@@ -388,24 +391,47 @@ async fn two_concurrent_applies_of_one_saved_plan_do_not_undo_each_other() {
     let before = mutations(&emu).await.len();
 
     let args = ["apply", "--plan", path_str(&saved)];
-    let (one, two) = tokio::join!(run_bin(&emu, &args), run_bin(&emu, &args));
-    for out in [&one, &two] {
-        let (stdout, stderr) = text(out);
-        match out.status.code() {
-            Some(0) => {}
-            Some(1) => assert!(
-                stdout.contains("changed since plan") || stderr.contains("stale"),
-                "a run that did not finish says why: {stdout}\n{stderr}"
-            ),
-            other => panic!("exit {other:?}: {stdout}\n{stderr}"),
+    let second = async {
+        let created = |m: &Vec<(String, String)>| {
+            m[before..]
+                .iter()
+                .any(|(op, _)| op == "CreateReplicationConfiguration")
+        };
+        let mut polls = 0;
+        while !created(&mutations(&emu).await) {
+            polls += 1;
+            assert!(polls < 600, "the first apply never created the replication");
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
-    }
+        admin(
+            &emu,
+            "POST",
+            &format!("/_emulator/replications/{b}/stall"),
+            None,
+        )
+        .await;
+        let mark = mutations(&emu).await.len();
+        let out = run_bin(&emu, &args).await;
+        let calls = mutations(&emu).await.len() - mark;
+        admin(
+            &emu,
+            "DELETE",
+            &format!("/_emulator/replications/{b}/stall"),
+            None,
+        )
+        .await;
+        (out, calls)
+    };
+    let (one, (two, calls_of_two)) = tokio::join!(run_bin(&emu, &args), second);
+    let (stdout, stderr) = text(&one);
+    assert_eq!(one.status.code(), Some(0), "{stdout}\n{stderr}");
+    let (stdout, stderr) = text(&two);
+    assert_eq!(two.status.code(), Some(1), "{stdout}\n{stderr}");
     assert!(
-        one.status.success() || two.status.success(),
-        "one of them finishes: {:?} {:?}",
-        text(&one),
-        text(&two)
+        stderr.contains("stale"),
+        "the second run says the plan is stale: {stdout}\n{stderr}"
     );
+    assert_eq!(calls_of_two, 0, "the second run makes no call");
     // One replication B -> A was created, and A is its destination.
     let creates = mutations(&emu)
         .await

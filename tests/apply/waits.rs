@@ -7,9 +7,7 @@
 
 use std::time::Duration;
 
-use efs_replicator::apply::{
-    execute, Attempt, EfsWriter, Operations, Outcome, Poller, Want, Watch,
-};
+use efs_replicator::apply::{Attempt, EfsWriter, Operations, Outcome, Poller, Want, Watch};
 use efs_replicator::model::{FileSystemId, Region};
 
 use super::*;
@@ -36,15 +34,7 @@ async fn waiting_for_twenty_creates_costs_listings_not_calls_per_replication() {
     let reader = reader(&emu).await;
     let p = make_plan(&world, &reader).await;
     let before = describe_calls(&emu).await;
-    let (_tx, rx) = tokio::sync::watch::channel(false);
-    let report = execute(
-        &p,
-        &EfsWriter::new(&reader),
-        &options(),
-        &Recorder::default(),
-        rx,
-    )
-    .await;
+    let report = run_plan(&p, &reader, &options()).await;
     let during = describe_calls(&emu).await - before;
     assert_eq!(report.count(Outcome::Failed), 0);
     assert_eq!(report.count(Outcome::Done) as u32, n);
@@ -90,15 +80,7 @@ async fn waiting_for_twenty_deletions_costs_listings_not_calls_per_replication()
         n as usize
     );
     let before = describe_calls(&emu).await;
-    let (_tx, rx) = tokio::sync::watch::channel(false);
-    let report = execute(
-        &p,
-        &EfsWriter::new(&reader),
-        &options(),
-        &Recorder::default(),
-        rx,
-    )
-    .await;
+    let report = run_plan(&p, &reader, &options()).await;
     let during = describe_calls(&emu).await - before;
     assert!(report.succeeded(), "{report:#?}");
     // Each delete is preceded by one re-read of its replication by id (the

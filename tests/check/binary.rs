@@ -5,7 +5,6 @@
 
 use std::path::{Path, PathBuf};
 
-use efs_emulator::Emulator;
 use serde_json::Value;
 
 use crate::*;
@@ -13,7 +12,7 @@ use crate::*;
 /// An emulator holding one healthy replication `home` (us-east-1 ->
 /// us-west-2), a config declaring it, and a home directory for the binary.
 struct Setup {
-    emu: Emulator,
+    emu: kit::Running,
     dir: tempfile::TempDir,
     config: PathBuf,
     source: String,

@@ -9,7 +9,7 @@ use crate::*;
 
 /// Account A replicates `src` (us-east-1) into B's `dst` (us-west-2) with
 /// A's role. Returns (emulator, src, dst, home dir).
-async fn cross_account() -> (Emulator, String, String, tempfile::TempDir) {
+async fn cross_account() -> (kit::Running, String, String, tempfile::TempDir) {
     let emu = start(None).await;
     let a = client(&emu, "us-east-1", KEY_A);
     let b = client(&emu, "us-west-2", KEY_B);

@@ -225,28 +225,11 @@ async fn export_needs_a_region_and_handles_an_empty_account() {
     assert!(text(&o.stdout).contains("No replication configurations were found."));
 
     // No --region and no AWS_REGION: a clear error.
-    let o = tokio::task::spawn_blocking({
-        let url = url.clone();
-        let home = dir.path().to_owned();
-        move || {
-            let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_efs-replicator"));
-            cmd.arg("export");
-            for (k, _) in std::env::vars() {
-                if k.starts_with("AWS_") {
-                    cmd.env_remove(k);
-                }
-            }
-            cmd.env("HOME", &home)
-                .env("AWS_CONFIG_FILE", home.join("none"))
-                .env("AWS_SHARED_CREDENTIALS_FILE", home.join("none"))
-                .env("AWS_EC2_METADATA_DISABLED", "true")
-                .env("AWS_ENDPOINT_URL_EFS", url)
-                .output()
-                .unwrap()
-        }
-    })
-    .await
-    .unwrap();
+    let o = kit::Bin::new(&["export"])
+        .home(dir.path())
+        .endpoint(&url)
+        .run()
+        .await;
     assert_code(&o, 1);
     assert!(
         text(&o.stderr).contains("pass --region"),

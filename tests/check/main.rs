@@ -19,12 +19,12 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::Duration;
 
-use aws_sdk_efs::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_efs::types::{DestinationToCreate, ReplicationOverwriteProtection, Tag};
 use aws_sdk_efs::Client;
-use aws_smithy_types::retry::RetryConfig;
-use efs_emulator::{Config, Emulator};
+use efs_emulator::Emulator;
 use serde_json::Value;
+
+pub use kit::text;
 
 /// Access key of the default account.
 pub const KEY_A: &str = "AKIDCHECKACCOUNTA";
@@ -34,21 +34,16 @@ pub const ACCOUNT_A: &str = "111122223333";
 pub const ACCOUNT_B: &str = "444455556666";
 
 /// An emulator with zero delays and two accounts, optionally on a state file.
-pub async fn start(state_file: Option<PathBuf>) -> Emulator {
-    let mut c = Config {
-        state_file,
-        account_id: ACCOUNT_A.into(),
-        create_delay: Duration::ZERO,
-        enable_delay: Duration::ZERO,
-        delete_delay: Duration::ZERO,
-        initial_sync_delay: Duration::ZERO,
-        sync_interval: Duration::ZERO,
-        ..Config::default()
-    };
-    c.access_key_accounts.insert(KEY_B.into(), ACCOUNT_B.into());
-    // The variant set named by EFS_EMULATOR_VARIANTS, if any.
-    efs_emulator::VariantSet::from_env().apply(&mut c);
-    efs_emulator::start(c).await.expect("emulator starts")
+pub async fn start(state_file: Option<PathBuf>) -> kit::Running {
+    let mut k = kit::Kit::new()
+        .account(ACCOUNT_A)
+        .access_key(KEY_B, ACCOUNT_B)
+        .key(KEY_A)
+        .emulator(|c| c.sync_interval = Duration::ZERO);
+    if let Some(path) = state_file {
+        k = k.state_file(path);
+    }
+    k.start().await
 }
 
 /// Moves the emulator's clock past every deletion delay, so that a deleted
@@ -61,14 +56,7 @@ pub async fn settle_deletions(emu: &Emulator) {
 
 /// An EFS client of account A (or B with `KEY_B`) for `region`.
 pub fn client(emu: &Emulator, region: &str, key: &str) -> Client {
-    let conf = aws_sdk_efs::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(region.to_owned()))
-        .credentials_provider(Credentials::new(key, "test-secret", None, None, "tests"))
-        .endpoint_url(emu.base_url())
-        .retry_config(RetryConfig::disabled())
-        .build();
-    Client::from_conf(conf)
+    kit::efs_client(emu, region, key)
 }
 
 /// Creates an available file system, tagged with `name` if given.
@@ -117,9 +105,7 @@ pub fn to_region(region: &str) -> DestinationToCreate {
 
 /// Sends one admin request (`/_emulator/...`) and returns status and JSON body.
 pub async fn admin(emu: &Emulator, method: &str, path: &str, body: &str) -> (u16, Value) {
-    let addr = emu.local_addr().to_string();
-    let (status, text) = kit::admin_request(&addr, method, path, body).await;
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    kit::admin(emu.base_url(), method, path, body).await
 }
 
 /// Forces the replication of source `fs` into `status` with `message`.
@@ -163,46 +149,16 @@ pub async fn run(args: Vec<String>, url: &str, home: &Path) -> Output {
 /// [`run`], with extra environment variables (set after the defaults; an
 /// empty value removes the variable).
 pub async fn run_env(args: Vec<String>, url: &str, home: &Path, extra: &[(&str, &str)]) -> Output {
-    let home = home.to_owned();
-    let url = url.to_owned();
-    let extra: Vec<(String, String)> = extra
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
-    tokio::task::spawn_blocking(move || {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_efs-replicator"));
-        cmd.args(&args);
-        for (k, _) in std::env::vars() {
-            if k.starts_with("AWS_") || k.starts_with("EFS_REPLICATOR_") || k == "NO_COLOR" {
-                cmd.env_remove(k);
-            }
-        }
-        cmd.env("HOME", &home)
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_CONFIG_FILE", home.join("aws-config"))
-            .env("AWS_SHARED_CREDENTIALS_FILE", home.join("aws-credentials"))
-            .env("AWS_ACCESS_KEY_ID", KEY_A)
-            .env("AWS_SECRET_ACCESS_KEY", "test-secret")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_ENDPOINT_URL_EFS", &url)
-            .env("AWS_ENDPOINT_URL_STS", &url)
-            .env("AWS_ENDPOINT_URL_KMS", &url);
-        for (k, v) in &extra {
-            if v.is_empty() {
-                cmd.env_remove(k);
-            } else {
-                cmd.env(k, v);
-            }
-        }
-        cmd.output().expect("binary runs")
-    })
-    .await
-    .unwrap()
-}
-
-/// Stdout (or stderr) as text.
-pub fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    let mut bin = kit::Bin::new(&[])
+        .args(&args)
+        .home(home)
+        .credentials(KEY_A)
+        .endpoint(url)
+        .env("AWS_REGION", "us-east-1");
+    for (k, v) in extra {
+        bin = bin.env(k, v);
+    }
+    bin.run().await
 }
 
 /// The exit code, with both streams in the failure message.

@@ -8,7 +8,7 @@
 use crate::*;
 
 /// An emulator on a copy of an example's seed state, and its home dir.
-async fn seeded(example: &str) -> (efs_emulator::Emulator, tempfile::TempDir) {
+async fn seeded(example: &str) -> (kit::Running, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let state = dir.path().join("state.json");

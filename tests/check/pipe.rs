@@ -4,7 +4,7 @@
 //! in-process (`--emulator`) on a copy of the quickstart seed state.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -14,21 +14,13 @@ fn root() -> &'static Path {
 fn run_with_closed_stdout(args: &[&str], dir: &Path) -> (Option<i32>, String) {
     let state = dir.join("state.json");
     std::fs::copy(root().join("examples/quickstart/seed-state.json"), &state).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_efs-replicator"))
-        .arg("--emulator")
-        .arg(&state)
+    let mut child = crate::kit::Bin::new(&["--emulator"])
+        .args([&state])
         .args(args)
-        .current_dir(root())
-        .env_remove("AWS_REGION")
-        .env_remove("AWS_DEFAULT_REGION")
-        .env_remove("AWS_PROFILE")
-        .env("AWS_CONFIG_FILE", dir.join("no-aws-config"))
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            dir.join("no-aws-credentials"),
-        )
+        .home(dir)
         .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
+        .command()
+        .current_dir(root())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

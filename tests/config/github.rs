@@ -123,10 +123,12 @@ fn validate_plan_and_check_print_workflow_commands_for_configuration_errors() {
             "{args:?}: {stdout}"
         );
         // The human diagnostics still go to the log on stderr.
+        let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(
-            String::from_utf8_lossy(&out.stderr).contains("--> ")
-                || String::from_utf8_lossy(&out.stderr).contains(file),
-            "{args:?}"
+            stderr.contains(&format!(
+                "{file}:2:3: error: unknown attribute \"sorce_file_system_id\""
+            )),
+            "{args:?}: {stderr}"
         );
     }
     let ok = run(

@@ -21,38 +21,17 @@ replication "home" {
 }
 "#;
 
-/// Runs the binary with a clean environment (no AWS config, no IMDS).
-fn run_with_env(args: &[&str], env: &[(&str, &str)], home: &Path) -> Output {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_efs-replicator"));
-    cmd.args(args);
-    for (k, _) in std::env::vars() {
-        if k.starts_with("AWS_") || k.starts_with("EFS_REPLICATOR_") || k == "NO_COLOR" {
-            cmd.env_remove(k);
-        }
-    }
-    cmd.env("HOME", home)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", home.join("aws-config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("aws-credentials"));
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().expect("binary runs")
-}
-
+/// Runs the binary with a clean environment (no AWS config, no IMDS) and
+/// `env` on top.
 pub(crate) async fn run(args: Vec<String>, env: Vec<(String, String)>, home: PathBuf) -> Output {
-    tokio::task::spawn_blocking(move || {
-        let a: Vec<&str> = args.iter().map(String::as_str).collect();
-        let e: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        run_with_env(&a, &e, &home)
-    })
-    .await
-    .unwrap()
+    let mut bin = crate::kit::Bin::new(&[]).args(&args).home(&home);
+    for (k, v) in &env {
+        bin = bin.env(k, v);
+    }
+    bin.run().await
 }
 
-pub(crate) fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+pub(crate) use crate::kit::text;
 
 /// A state file holding the source file system `home`, and a config for it.
 async fn seeded() -> (Env, PathBuf, PathBuf) {

@@ -453,7 +453,7 @@ async fn target_restricts_the_plan() {
         .unwrap()
         .changes
         .iter()
-        .map(|c| env.redact(&c.address))
+        .map(|c| env.redact(c.address.as_str()))
         .collect();
     assert_eq!(addrs, ["removed.<fs:a>", "replication.back"]);
 }

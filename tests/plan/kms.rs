@@ -65,33 +65,18 @@ replication "logs" {{
 
 /// Runs the binary against the emulator at `base` with a clean environment.
 async fn run(args: Vec<String>, base: Option<String>, home: PathBuf) -> Output {
-    tokio::task::spawn_blocking(move || {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_efs-replicator"));
-        cmd.args(&args);
-        if let Some(b) = &base {
-            cmd.args(["--endpoint-url", b]);
-        }
-        for (k, _) in std::env::vars() {
-            if k.starts_with("AWS_") || k.starts_with("EFS_REPLICATOR_") || k == "NO_COLOR" {
-                cmd.env_remove(k);
-            }
-        }
-        cmd.env("HOME", &home)
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_CONFIG_FILE", home.join("aws-config"))
-            .env("AWS_SHARED_CREDENTIALS_FILE", home.join("aws-credentials"))
-            .env("AWS_ACCESS_KEY_ID", KEY_MAIN)
-            .env("AWS_SECRET_ACCESS_KEY", "secret")
-            .env("AWS_REGION", "us-east-1");
-        cmd.output().expect("binary runs")
-    })
-    .await
-    .unwrap()
+    let mut bin = crate::kit::Bin::new(&[]).args(&args);
+    if let Some(b) = &base {
+        bin = bin.args(["--endpoint-url", b]);
+    }
+    bin.home(&home)
+        .credentials(KEY_MAIN)
+        .env("AWS_REGION", "us-east-1")
+        .run()
+        .await
 }
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use crate::kit::text;
 
 /// The operations the emulator logged after request `seq`.
 fn operations_after(env: &Env, seq: u64) -> Vec<String> {

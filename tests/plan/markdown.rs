@@ -148,22 +148,11 @@ async fn planning_errors() {
 
 /// Runs the binary with a clean AWS environment.
 async fn run(args: Vec<String>, home: std::path::PathBuf) -> std::process::Output {
-    tokio::task::spawn_blocking(move || {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_efs-replicator"));
-        cmd.args(&args);
-        for (k, _) in std::env::vars() {
-            if k.starts_with("AWS_") || k.starts_with("EFS_REPLICATOR_") || k == "NO_COLOR" {
-                cmd.env_remove(k);
-            }
-        }
-        cmd.env("HOME", &home)
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_CONFIG_FILE", home.join("aws-config"))
-            .env("AWS_SHARED_CREDENTIALS_FILE", home.join("aws-credentials"));
-        cmd.output().expect("binary runs")
-    })
-    .await
-    .unwrap()
+    crate::kit::Bin::new(&[])
+        .args(&args)
+        .home(&home)
+        .run()
+        .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,11 +8,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use aws_sdk_efs::config::{BehaviorVersion, Credentials, Region as SdkRegion};
 use aws_sdk_efs::types::{DestinationToCreate, ReplicationOverwriteProtection, Tag};
 use aws_sdk_efs::Client;
-use efs_replicator::config::{self, LoadOptions};
-use efs_replicator::discover::{discover, ConnectOptions, EfsReader};
 use efs_replicator::model::{Actual, Desired};
 use efs_replicator::plan::{plan, Plan, PlanErrors, PlanOptions};
 use efs_replicator::render::{render_errors_human, render_human, render_json, HumanOptions};
@@ -61,8 +58,7 @@ impl Env {
     /// An emulator with this configuration.
     /// The variant set named by `EFS_EMULATOR_VARIANTS` is applied on top.
     pub async fn start_config(config: efs_emulator::Config) -> Env {
-        let config = efs_emulator::VariantSet::from_env().applied(config);
-        let emu = efs_emulator::start(config).await.expect("emulator starts");
+        let emu = crate::kit::start_emulator(config).await;
         Env {
             base: emu.base_url().to_owned(),
             emu: Some(emu),
@@ -80,13 +76,7 @@ impl Env {
     }
 
     pub fn client_as(&self, region: &str, key: &str) -> Client {
-        let conf = aws_sdk_efs::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(SdkRegion::new(region.to_owned()))
-            .credentials_provider(Credentials::new(key, "secret", None, None, "test"))
-            .endpoint_url(&self.base)
-            .build();
-        Client::from_conf(conf)
+        crate::kit::efs_client_at(&self.base, region, key)
     }
 
     pub fn client(&self, region: &str) -> Client {
@@ -152,16 +142,10 @@ impl Env {
 
     /// The request log: (operation, Region) of every call, in order.
     pub async fn calls(&self) -> Vec<(String, String)> {
-        self.admin_get("/_emulator/stats").await["requests"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| {
-                (
-                    r["operation"].as_str().unwrap_or("").to_owned(),
-                    r["region"].as_str().unwrap_or("").to_owned(),
-                )
-            })
+        let emu = self.emu.as_ref().expect("the emulator is running");
+        crate::kit::requests(emu)
+            .into_iter()
+            .map(|r| (r.operation, r.region))
             .collect()
     }
 
@@ -219,12 +203,7 @@ impl Env {
     }
 
     pub fn load(&self, text: &str) -> Desired {
-        let dir = self.write_config("cfg", text);
-        config::load(&dir, &LoadOptions::default()).unwrap_or_else(|d| {
-            let mut buf = Vec::new();
-            d.render_human(&mut buf, false).unwrap();
-            panic!("config does not load:\n{}", String::from_utf8_lossy(&buf))
-        })
+        crate::kit::load(&self.write_config("cfg", text))
     }
 
     /// Discovers through the real SDK path and plans.
@@ -240,19 +219,7 @@ impl Env {
         extra_regions: &[&str],
     ) -> (Result<Plan, PlanErrors>, Actual) {
         let desired = self.load(text);
-        let extra: Vec<efs_replicator::model::Region> = extra_regions
-            .iter()
-            .map(|r| efs_replicator::model::Region::parse(r).unwrap())
-            .collect();
-        let reader = EfsReader::connect(&ConnectOptions {
-            profile: None,
-            endpoint_url: Some(self.base.clone()),
-            static_credentials: Some((KEY_MAIN.to_owned(), "secret".to_owned())),
-        })
-        .await;
-        let actual = discover(&reader, &desired, &extra)
-            .await
-            .expect("discovery works");
+        let actual = crate::kit::observe(&self.base, KEY_MAIN, &desired, extra_regions).await;
         let opts = PlanOptions {
             targets: targets.iter().map(|t| t.to_string()).collect(),
         };
@@ -290,26 +257,23 @@ impl Env {
 
     /// `GET` an admin path and parse the JSON.
     pub async fn admin_get(&self, path: &str) -> serde_json::Value {
-        admin(&self.base, "GET", path, None).await
+        crate::kit::admin_ok(&self.base, "GET", path, None).await
     }
 
     /// `POST` JSON to an admin path.
     pub async fn admin_post(&self, path: &str, body: &serde_json::Value) -> serde_json::Value {
-        admin(&self.base, "POST", path, Some(body)).await
+        crate::kit::admin_ok(&self.base, "POST", path, Some(body)).await
     }
-}
 
-/// One request to the emulator's admin API, its JSON body parsed.
-pub async fn admin(
-    base: &str,
-    method: &str,
-    path: &str,
-    body: Option<&serde_json::Value>,
-) -> serde_json::Value {
-    let body = body.map(|b| b.to_string()).unwrap_or_default();
-    let addr = base.trim_start_matches("http://");
-    let (_, text) = crate::kit::admin_request(addr, method, path, &body).await;
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("admin {path}: {e}: {text}"))
+    /// The built binary against this emulator with the main account's
+    /// static credentials, `HOME` in the test directory, us-east-1.
+    pub fn bin(&self, args: &[&str]) -> crate::kit::Bin {
+        crate::kit::Bin::new(args)
+            .home(self.dir.path())
+            .credentials(KEY_MAIN)
+            .endpoint(&self.base)
+            .env("AWS_REGION", "us-east-1")
+    }
 }
 
 /// Copies a directory's config for a binary run.

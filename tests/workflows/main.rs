@@ -7,6 +7,8 @@
 
 mod ci;
 mod completions;
+#[path = "../kit/mod.rs"]
+mod kit;
 mod schema_types;
 mod schemas;
 mod serve;
@@ -26,21 +28,8 @@ pub fn run(args: &[&str]) -> Output {
 
 /// The binary as a command with the AWS environment cleared.
 pub fn binary(args: &[&str]) -> Command {
-    let home = std::env::temp_dir();
-    let mut c = Command::new(env!("CARGO_BIN_EXE_efs-replicator"));
-    c.args(args).current_dir(root());
-    for (k, _) in std::env::vars() {
-        if k.starts_with("AWS_") || k.starts_with("EFS_REPLICATOR_") {
-            c.env_remove(k);
-        }
-    }
-    c.env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", home.join("efs-replicator-no-aws-config"))
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            home.join("efs-replicator-no-aws-credentials"),
-        )
-        .env("NO_COLOR", "1");
+    let mut c = kit::Bin::new(args).env("NO_COLOR", "1").command();
+    c.current_dir(root());
     c
 }
 

@@ -175,20 +175,10 @@ async fn seeded() -> (efs_emulator::Emulator, tempfile::TempDir) {
 }
 
 async fn admin(emu: &efs_emulator::Emulator, method: &str, body: &str) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let addr = emu.local_addr();
-    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let req = format!(
-        "{method} /_emulator/faults HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    s.write_all(req.as_bytes()).await.unwrap();
-    let mut resp = String::new();
-    s.read_to_string(&mut resp).await.unwrap();
-    assert!(
-        resp.starts_with("HTTP/1.1 200") || resp.starts_with("HTTP/1.1 201"),
-        "{resp}"
-    );
+    let (status, v) = crate::kit::admin(emu.base_url(), method, "/_emulator/faults", body).await;
+    // A rule added is 201 Created; the rules cleared, 200.
+    let want = if method == "POST" { 201 } else { 200 };
+    assert_eq!(status, want, "{v}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

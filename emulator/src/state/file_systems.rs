@@ -4,9 +4,24 @@
 //! TagResource / UntagResource / ListTagsForResource. No I/O and no clock:
 //! `now` is passed in.
 
-use serde_json::{json, Map, Value};
-
+use super::kms::kms_arn;
+use super::records::merge_tags;
 use super::*;
+use crate::auth::Caller;
+use crate::validate;
+
+/// The body of a CreateFileSystem request, already type-checked.
+#[derive(Debug, Clone, Default)]
+pub struct CreateFileSystemInput {
+    pub creation_token: String,
+    pub performance_mode: Option<String>,
+    pub encrypted: Option<bool>,
+    pub kms_key_id: Option<String>,
+    pub throughput_mode: Option<String>,
+    pub provisioned_throughput_in_mibps: Option<f64>,
+    pub availability_zone_name: Option<String>,
+    pub tags: Vec<Tag>,
+}
 
 impl Store {
     // ---- file systems -------------------------------------------------
@@ -16,7 +31,7 @@ impl Store {
         caller: &Caller,
         input: CreateFileSystemInput,
         now: f64,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<FileSystemRead<'_>, ApiError> {
         let view = (caller.account.clone(), caller.region.clone());
         if let Some(ids) = self.fs_views.get(&view) {
             if let Some(existing) = ids
@@ -106,11 +121,14 @@ impl Store {
             size_in_bytes: 6144,
             deleted_at: None,
         };
-        let out = fs.describe(now);
+        let id = fs.id.clone();
         self.insert_fs(fs);
-        Ok(out)
+        Ok(self.file_systems[&id].read(now))
     }
 
+    /// DescribeFileSystems: one file system by id (an empty page when the
+    /// creation token does not match), or the caller's file systems by id
+    /// from `marker` on.
     pub fn describe_file_systems(
         &self,
         caller: &Caller,
@@ -119,22 +137,15 @@ impl Store {
         marker: Option<&str>,
         max_items: usize,
         now: f64,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<Page<FileSystemRead<'_>>, ApiError> {
         let view = (caller.account.clone(), caller.region.clone());
-        let mut out = Map::new();
-        if let Some(m) = marker {
-            out.insert("Marker".into(), json!(m));
-        }
         if let Some(id) = file_system_id {
             let fs = self.fs_or_not_found(id, &view)?;
             let matches = creation_token.is_none_or(|t| t == fs.creation_token);
-            let list: Vec<Value> = if matches {
-                vec![fs.describe(now)]
-            } else {
-                vec![]
-            };
-            out.insert("FileSystems".into(), Value::Array(list));
-            return Ok(Value::Object(out));
+            return Ok(Page {
+                items: if matches { vec![fs.read(now)] } else { vec![] },
+                next: None,
+            });
         }
         let empty = BTreeSet::new();
         let ids = self.fs_views.get(&view).unwrap_or(&empty);
@@ -148,24 +159,20 @@ impl Store {
             }
         }
         let start = marker.map(str::to_string).unwrap_or_default();
-        let mut page = Vec::new();
+        let mut items = Vec::new();
         let mut next = None;
         for id in ids.range(start..) {
             let fs = &self.file_systems[id];
             if creation_token.is_some_and(|t| t != fs.creation_token) {
                 continue;
             }
-            if page.len() == max_items {
+            if items.len() == max_items {
                 next = Some(id.clone());
                 break;
             }
-            page.push(fs.describe(now));
+            items.push(fs.read(now));
         }
-        out.insert("FileSystems".into(), Value::Array(page));
-        if let Some(n) = next {
-            out.insert("NextMarker".into(), json!(n));
-        }
-        Ok(Value::Object(out))
+        Ok(Page { items, next })
     }
 
     /// Deletes a file system: `deleting` for `--file-system-delete-delay`
@@ -193,13 +200,14 @@ impl Store {
         Ok(())
     }
 
+    /// UpdateFileSystemProtection; returns the protection now in force.
     pub fn update_protection(
         &mut self,
         caller: &Caller,
         raw_id: &str,
         protection: Option<&str>,
         now: f64,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<&str, ApiError> {
         let view = (caller.account.clone(), caller.region.clone());
         let fs = self.fs_or_not_found(raw_id, &view)?;
         let id = fs.id.clone();
@@ -230,7 +238,7 @@ impl Store {
         if let Some(p) = protection {
             fs.protection = p.to_string();
         }
-        Ok(json!({"ReplicationOverwriteProtection": fs.protection}))
+        Ok(&fs.protection)
     }
 
     // ---- tags ---------------------------------------------------------
@@ -279,13 +287,14 @@ impl Store {
         Ok(())
     }
 
+    /// ListTagsForResource: `max` tags from the position `next_token` names.
     pub fn list_tags(
         &mut self,
         caller: &Caller,
         raw_id: &str,
         next_token: Option<&str>,
         max: usize,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<Page<&Tag>, ApiError> {
         let fs = self.tagged_fs_mut(caller, raw_id)?;
         let start = match next_token {
             None => 0,
@@ -300,10 +309,9 @@ impl Store {
                 })?,
         };
         let end = (start + max).min(fs.tags.len());
-        let mut out = json!({"Tags": fs.tags[start..end]});
-        if end < fs.tags.len() {
-            out["NextToken"] = json!(end.to_string());
-        }
-        Ok(out)
+        Ok(Page {
+            items: fs.tags[start..end].iter().collect(),
+            next: (end < fs.tags.len()).then(|| end.to_string()),
+        })
     }
 }

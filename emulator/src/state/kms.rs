@@ -5,12 +5,13 @@
 //! Only what a replication tool needs: no key material, policies, grants or
 //! key states other than `Enabled`. The account's AWS managed EFS key
 //! (`alias/aws/elasticfilesystem`) always exists, as the key EFS uses by
-//! default. Like the rest of the store, this does no I/O and reads no clock.
+//! default. Like the rest of the store, this does no I/O, reads no clock
+//! and encodes no response: operations return [`KeyInfo`] and
+//! [`AliasPage`], which `wire/kms.rs` turns into JSON 1.1 bodies.
 
 use super::View;
 use crate::wire::ApiError;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 /// The alias of the AWS managed key EFS encrypts with by default.
@@ -55,17 +56,17 @@ impl KmsKey {
         key_arn(&self.region, &self.account, &self.id)
     }
 
-    fn metadata(&self) -> Value {
-        metadata(
-            &self.account,
-            &self.id,
-            &self.arn(),
-            self.creation_date,
-            &self.description,
-            "CUSTOMER",
-            &self.key_usage,
-            &self.key_spec,
-        )
+    fn info(&self) -> KeyInfo {
+        KeyInfo {
+            account: self.account.clone(),
+            id: self.id.clone(),
+            arn: self.arn(),
+            creation_date: self.creation_date,
+            description: self.description.clone(),
+            manager: KeyManager::Customer,
+            key_usage: self.key_usage.clone(),
+            key_spec: self.key_spec.clone(),
+        }
     }
 }
 
@@ -84,7 +85,8 @@ pub struct KmsAlias {
 }
 
 impl KmsAlias {
-    fn arn(&self) -> String {
+    /// `arn:aws:kms:REGION:ACCOUNT:alias/NAME`.
+    pub fn arn(&self) -> String {
         format!("arn:aws:kms:{}:{}:{}", self.region, self.account, self.name)
     }
 }
@@ -94,33 +96,35 @@ pub fn key_arn(region: &str, account: &str, id: &str) -> String {
     format!("arn:aws:kms:{region}:{account}:key/{id}")
 }
 
-#[allow(clippy::too_many_arguments)]
-fn metadata(
-    account: &str,
-    id: &str,
-    arn: &str,
-    created: f64,
-    description: &str,
-    manager: &str,
-    usage: &str,
-    spec: &str,
-) -> Value {
-    json!({
-        "AWSAccountId": account,
-        "KeyId": id,
-        "Arn": arn,
-        "CreationDate": created,
-        "Enabled": true,
-        "Description": description,
-        "KeyUsage": usage,
-        "KeyState": "Enabled",
-        "Origin": "AWS_KMS",
-        "KeyManager": manager,
-        "CustomerMasterKeySpec": spec,
-        "KeySpec": spec,
-        "EncryptionAlgorithms": ["SYMMETRIC_DEFAULT"],
-        "MultiRegion": false,
-    })
+/// Who manages a key: the account (a key it created) or AWS (the managed
+/// EFS key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyManager {
+    Customer,
+    Aws,
+}
+
+/// What CreateKey and DescribeKey report about a key. Every emulated key is
+/// enabled, of origin AWS_KMS, single-Region and symmetric.
+#[derive(Debug, Clone)]
+pub struct KeyInfo {
+    pub account: String,
+    pub id: String,
+    pub arn: String,
+    pub creation_date: f64,
+    pub description: String,
+    pub manager: KeyManager,
+    pub key_usage: String,
+    pub key_spec: String,
+}
+
+/// One page of ListAliases: the aliases, whether more follow, and the
+/// marker of the next page.
+#[derive(Debug, Clone)]
+pub struct AliasPage<'a> {
+    pub aliases: Vec<&'a KmsAlias>,
+    pub truncated: bool,
+    pub next_marker: Option<String>,
 }
 
 /// A KMS error in the JSON 1.1 shape (`__type`); every modeled KMS client
@@ -304,7 +308,7 @@ impl Kms {
         key_usage: Option<&str>,
         key_spec: Option<&str>,
         now: f64,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<KeyInfo, ApiError> {
         if let Some(u) = key_usage.filter(|u| *u != "ENCRYPT_DECRYPT") {
             return Err(kms_error(
                 "UnsupportedOperationException",
@@ -325,12 +329,12 @@ impl Kms {
             creation_date: now,
             ..KmsKey::default()
         };
-        let meta = key.metadata();
+        let info = key.info();
         self.keys.insert(
             (key.account.clone(), key.region.clone(), key.id.clone()),
             key,
         );
-        Ok(json!({ "KeyMetadata": meta }))
+        Ok(info)
     }
 
     /// CreateAlias: `name` for the key `target` (key id or key ARN).
@@ -404,7 +408,7 @@ impl Kms {
         key_id: Option<&str>,
         limit: usize,
         marker: Option<&str>,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<AliasPage<'_>, ApiError> {
         let filter = match key_id {
             None => None,
             Some(k) => match KeyRef::parse(k, view)? {
@@ -448,26 +452,20 @@ impl Kms {
             }
             page.push(a);
         }
-        let mut out = json!({
-            "Aliases": page.iter().map(|a| json!({
-                "AliasName": a.name,
-                "AliasArn": a.arn(),
-                "TargetKeyId": a.target_key_id,
-                "CreationDate": a.creation_date,
-                "LastUpdatedDate": a.creation_date,
-            })).collect::<Vec<_>>(),
-            "Truncated": more,
-        });
-        if more {
-            if let Some(last) = page.last() {
-                out["NextMarker"] = json!(encode_marker(&last.name));
-            }
-        }
-        Ok(out)
+        let next_marker = if more {
+            page.last().map(|last| encode_marker(&last.name))
+        } else {
+            None
+        };
+        Ok(AliasPage {
+            aliases: page,
+            truncated: more,
+            next_marker,
+        })
     }
 
     /// DescribeKey: the key a key id, key ARN, alias name or alias ARN names.
-    pub fn describe_key(&self, view: &View, key: &str) -> Result<Value, ApiError> {
+    pub fn describe_key(&self, view: &View, key: &str) -> Result<KeyInfo, ApiError> {
         let r = KeyRef::parse(key, view)?;
         match &r {
             KeyRef::Key {
@@ -480,10 +478,10 @@ impl Kms {
                         .keys
                         .get(&(account.clone(), region.clone(), id.clone()))
                     {
-                        return Ok(json!({ "KeyMetadata": k.metadata() }));
+                        return Ok(k.info());
                     }
                     if key_arn(region, account, id) == default_kms_key(region, account) {
-                        return Ok(json!({ "KeyMetadata": managed_metadata(account, region) }));
+                        return Ok(managed_key(account, region));
                     }
                 }
                 if !is_key_id(id) && !id.starts_with("mrk-") {
@@ -504,10 +502,10 @@ impl Kms {
             } => {
                 if region == &view.1 {
                     if name == EFS_MANAGED_ALIAS {
-                        return Ok(json!({ "KeyMetadata": managed_metadata(account, region) }));
+                        return Ok(managed_key(account, region));
                     }
                     if let Some(k) = self.alias_target(account, region, name) {
-                        return Ok(json!({ "KeyMetadata": k.metadata() }));
+                        return Ok(k.info());
                     }
                 }
                 Err(kms_error(
@@ -541,19 +539,20 @@ impl Kms {
     }
 }
 
-fn managed_metadata(account: &str, region: &str) -> Value {
+/// The account's AWS managed EFS key in a Region.
+fn managed_key(account: &str, region: &str) -> KeyInfo {
     let arn = default_kms_key(region, account);
-    let id = arn.rsplit('/').next().unwrap_or_default().to_string();
-    metadata(
-        account,
-        &id,
-        &arn,
-        0.0,
-        "Default key that protects my EFS filesystems when no other key is defined",
-        "AWS",
-        "ENCRYPT_DECRYPT",
-        "SYMMETRIC_DEFAULT",
-    )
+    KeyInfo {
+        account: account.to_string(),
+        id: arn.rsplit('/').next().unwrap_or_default().to_string(),
+        arn,
+        creation_date: 0.0,
+        description: "Default key that protects my EFS filesystems when no other key is defined"
+            .into(),
+        manager: KeyManager::Aws,
+        key_usage: "ENCRYPT_DECRYPT".into(),
+        key_spec: "SYMMETRIC_DEFAULT".into(),
+    }
 }
 
 /// A lower-case UUID, the form of a KMS key id.

@@ -5,9 +5,20 @@
 //! `--destination-delete-lag`), and the admin status and stall controls.
 //! No I/O and no clock: `now` is passed in.
 
-use serde_json::{json, Value};
-
+use super::kms::kms_arn;
 use super::*;
+use crate::auth::Caller;
+use crate::validate;
+
+/// One element of CreateReplicationConfiguration's `Destinations`.
+#[derive(Debug, Clone, Default)]
+pub struct DestinationInput {
+    pub region: Option<String>,
+    pub availability_zone_name: Option<String>,
+    pub kms_key_id: Option<String>,
+    pub file_system_id: Option<String>,
+    pub role_arn: Option<String>,
+}
 
 impl Store {
     // ---- replication --------------------------------------------------
@@ -18,7 +29,7 @@ impl Store {
         raw_source: &str,
         dest: DestinationInput,
         now: f64,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<ReplicationRead<'_>, ApiError> {
         let view = (caller.account.clone(), caller.region.clone());
         let source = self.fs_or_not_found(raw_source, &view)?.clone();
         if !source.available(now) {
@@ -194,9 +205,9 @@ impl Store {
             stalled_at: None,
         };
         self.next_rep_id += 1;
-        let out = rep.describe(Side::Source, now, &self.timings);
+        let id = rep.id;
         self.insert_rep(rep, now);
-        Ok(out)
+        Ok(self.replications[&id].read(Side::Source, now, &self.timings))
     }
 
     /// The replication a local file system is in, with the side the view sees.
@@ -206,6 +217,8 @@ impl Store {
         Some((rep, side))
     }
 
+    /// DescribeReplicationConfigurations: the configuration a file system
+    /// is in, or a page of the caller's listing from `next_token` on.
     pub fn describe_replications(
         &self,
         caller: &Caller,
@@ -213,13 +226,16 @@ impl Store {
         next_token: Option<&str>,
         max_results: usize,
         now: f64,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<Page<ReplicationRead<'_>>, ApiError> {
         let view = (caller.account.clone(), caller.region.clone());
         let t = &self.timings;
         if let Some(raw) = file_system_id {
             let fs = self.fs_or_not_found(raw, &view)?;
             return match self.rep_of_fs(&fs.id, &view, now) {
-                Some((rep, side)) => Ok(json!({"Replications": [rep.describe(side, now, t)]})),
+                Some((rep, side)) => Ok(Page {
+                    items: vec![rep.read(side, now, t)],
+                    next: None,
+                }),
                 None => Err(ApiError::ReplicationNotFound(format!(
                     "File system '{}' is not in a replication configuration.",
                     fs.id
@@ -253,13 +269,12 @@ impl Store {
                 next = Some(*id);
                 break;
             }
-            page.push(rep.describe(side, now, t));
+            page.push(rep.read(side, now, t));
         }
-        let mut out = json!({"Replications": page});
-        if let Some(n) = next {
-            out["NextToken"] = json!(encode_token(n));
-        }
-        Ok(out)
+        Ok(Page {
+            items: page,
+            next: next.map(encode_token),
+        })
     }
 
     pub fn delete_replication(
@@ -335,12 +350,13 @@ impl Store {
         self.by_fs.get(&id).copied()
     }
 
-    /// Forces (or with `None` clears) a replication's status.
+    /// Forces (or with `None` clears) a replication's status; returns the
+    /// replication changed.
     pub fn force_status(
         &mut self,
         fs_id: &str,
         forced: Option<ForcedStatus>,
-    ) -> Result<Value, String> {
+    ) -> Result<&Replication, String> {
         if let Some(f) = &forced {
             if !validate::REPLICATION_STATUSES.contains(&f.status.as_str()) {
                 return Err(format!(
@@ -354,13 +370,12 @@ impl Store {
             .ok_or_else(|| format!("no replication configuration includes file system {fs_id}"))?;
         let rep = self.replications.get_mut(&rid).expect("indexed");
         rep.forced_status = forced;
-        Ok(
-            json!({"source_file_system_id": rep.source_file_system_id, "forced_status": rep.forced_status}),
-        )
+        Ok(rep)
     }
 
-    /// Freezes (or resumes) a replication's LastReplicatedTimestamp.
-    pub fn stall(&mut self, fs_id: &str, stalled: bool, now: f64) -> Result<Value, String> {
+    /// Freezes (or resumes) a replication's LastReplicatedTimestamp;
+    /// returns the replication changed.
+    pub fn stall(&mut self, fs_id: &str, stalled: bool, now: f64) -> Result<&Replication, String> {
         let rid = self
             .rep_id_by_any_fs(fs_id)
             .ok_or_else(|| format!("no replication configuration includes file system {fs_id}"))?;
@@ -370,9 +385,7 @@ impl Store {
         } else {
             None
         };
-        Ok(
-            json!({"source_file_system_id": rep.source_file_system_id, "stalled_at": rep.stalled_at}),
-        )
+        Ok(rep)
     }
 }
 

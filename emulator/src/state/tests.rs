@@ -3,6 +3,7 @@
 //! variant at its other value.
 
 use super::*;
+use crate::auth::Caller;
 
 fn caller(account: &str, region: &str) -> Caller {
     Caller {
@@ -110,8 +111,8 @@ fn random_operations(timings: Timings) {
                     creation_token: format!("t{step}"),
                     ..Default::default()
                 };
-                let v = store.create_file_system(&c, input, now).unwrap();
-                ids.push(v["FileSystemId"].as_str().unwrap().to_string());
+                let fs = store.create_file_system(&c, input, now).unwrap();
+                ids.push(fs.record.id.clone());
             }
             2 => {
                 let src = pick(&ids, next(ids.len().max(1)));
@@ -136,11 +137,11 @@ fn random_operations(timings: Timings) {
                         ..Default::default()
                     }
                 };
-                if let Ok(v) = store.create_replication(&c, &src, dest, now) {
+                if let Ok(r) = store.create_replication(&c, &src, dest, now) {
                     created += 1;
-                    let d = v["Destinations"][0]["FileSystemId"].as_str().unwrap();
-                    if !ids.iter().any(|i| i == d) {
-                        ids.push(d.to_string());
+                    let d = r.record.destination_file_system_id.clone();
+                    if !ids.contains(&d) {
+                        ids.push(d);
                     }
                 }
             }
@@ -178,17 +179,14 @@ fn random_operations(timings: Timings) {
                     let page = store
                         .describe_replications(&c, None, token.as_deref(), 3, now)
                         .unwrap();
-                    for r in page["Replications"].as_array().unwrap() {
+                    for r in &page.items {
                         let key = (
-                            r["SourceFileSystemId"].as_str().unwrap().to_string(),
-                            r["Destinations"][0]["FileSystemId"]
-                                .as_str()
-                                .unwrap()
-                                .to_string(),
+                            r.record.source_file_system_id.clone(),
+                            r.record.destination_file_system_id.clone(),
                         );
                         assert!(seen.insert(key), "listed twice");
                     }
-                    token = page["NextToken"].as_str().map(str::to_string);
+                    token = page.next;
                     if token.is_none() {
                         break;
                     }

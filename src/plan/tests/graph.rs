@@ -78,7 +78,7 @@ fn issue9_a_create_waiting_for_a_deletion_without_a_step_is_an_internal_error() 
         role_arn: None,
     };
     let draft = |waits_for: Dep| Draft {
-        address: "replication.a".into(),
+        address: ChangeAddress::parse("replication.a").unwrap(),
         action: Action::Create,
         reason: String::new(),
         notes: vec![],
@@ -105,7 +105,9 @@ fn issue9_a_create_waiting_for_a_deletion_without_a_step_is_an_internal_error() 
     assert_eq!(err.address(), Some("replication.a"));
     assert!(err.to_string().contains(fsid(9).as_str()), "{err}");
 
-    let mut drafts = vec![draft(Dep::Orphan("orphan.fs-00000009".into()))];
+    let mut drafts = vec![draft(Dep::Orphan(
+        ChangeAddress::parse("orphan.fs-00000009").unwrap(),
+    ))];
     let err =
         crate::plan::graph::build_steps(&mut drafts, &BTreeMap::new(), &w.actual.file_systems)
             .unwrap_err();

@@ -1,14 +1,23 @@
 //! The restJson1 wire layer: maps `(method, path)` to an EFS operation,
 //! decodes percent-encoded path labels and query strings, reads JSON member
-//! values with type checks, and turns [`ApiError`] into the AWS error shape
-//! (`x-amzn-ErrorType` header plus `{"ErrorCode","Message"}` body).
+//! values with type checks, and encodes what goes back: response bodies as
+//! `Serialize` structs of the service models' shapes (`efs.rs` for EFS,
+//! `kms.rs` for KMS's JSON 1.1) built from the store's records, and
+//! [`ApiError`] as the AWS error shape (`error.rs`: `x-amzn-ErrorType`
+//! header plus `{"ErrorCode","Message"}` body).
 //!
-//! It knows nothing about file systems or replications and must never touch
-//! the emulator's state.
+//! It reads records the store hands it and must never change the
+//! emulator's state or decide what an operation does.
 
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
+
+pub mod efs;
+mod error;
+pub mod kms;
+
+pub use error::{modeled_status, ApiError};
 
 /// The API version prefix every EFS path starts with.
 const PREFIX: &str = "2015-02-01";
@@ -219,6 +228,36 @@ impl Query {
     }
 }
 
+/// A response body already encoded as JSON; sent with
+/// `Content-Type: application/json`.
+#[derive(Debug, Clone)]
+pub struct JsonBody(Vec<u8>);
+
+impl JsonBody {
+    /// Encodes a response shape.
+    pub fn of<T: serde::Serialize>(value: &T) -> Result<JsonBody, ApiError> {
+        serde_json::to_vec(value).map(JsonBody).map_err(|e| {
+            ApiError::InternalServerError(format!("The response could not be encoded: {e}"))
+        })
+    }
+
+    /// The encoded bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl IntoResponse for JsonBody {
+    fn into_response(self) -> Response {
+        let mut resp = self.0.into_response();
+        resp.headers_mut().insert(
+            axum::http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        resp
+    }
+}
+
 /// Parses a request body as a JSON object; an empty body is `{}`.
 pub fn parse_body(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
     if body.iter().all(|b| b.is_ascii_whitespace()) {
@@ -347,185 +386,8 @@ impl<'a> Members<'a> {
     }
 }
 
-/// An AWS-shaped API error. The variant name is the wire error code unless
-/// stated otherwise; each carries the human message.
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum ApiError {
-    /// 400: invalid input (pattern, length, type, or a rule of the operation).
-    #[error("{0}")]
-    BadRequest(String),
-    /// 404: the file system does not exist in the caller's account and region.
-    #[error("{0}")]
-    FileSystemNotFound(String),
-    /// 404: the file system exists but is in no replication configuration.
-    #[error("{0}")]
-    ReplicationNotFound(String),
-    /// 404: access points are not emulated, so every fsap- id is unknown.
-    #[error("{0}")]
-    AccessPointNotFound(String),
-    /// 409: the file system's lifecycle state is not `available`.
-    #[error("{0}")]
-    IncorrectFileSystemLifeCycleState(String),
-    /// 409: source encrypted but existing destination unencrypted.
-    #[error("{0}")]
-    ConflictException(String),
-    /// 409: protection change on a replication destination.
-    #[error("{0}")]
-    ReplicationAlreadyExists(String),
-    /// 409: a file system with this creation token exists (id in the body).
-    #[error("{message}")]
-    FileSystemAlreadyExists {
-        message: String,
-        file_system_id: String,
-    },
-    /// 409: the file system is part of a replication configuration.
-    #[error("{0}")]
-    FileSystemInUse(String),
-    /// 400: the Availability Zone is unknown or not in the Region.
-    #[error("{0}")]
-    UnsupportedAvailabilityZone(String),
-    /// 500: the emulator failed internally (e.g. the state file write).
-    #[error("{0}")]
-    InternalServerError(String),
-    /// `ThrottlingException`: over the `--throttle-rps` budget; HTTP 400 as
-    /// EFS answers it, or 429 with `--throttle-status 429`.
-    #[error("{message}")]
-    Throttling { status: u16, message: String },
-    /// 403 `MissingAuthenticationTokenException`: no SigV4 Authorization.
-    #[error("{0}")]
-    MissingAuthentication(String),
-    /// 403 `IncompleteSignatureException`: Authorization header unparseable.
-    #[error("{0}")]
-    IncompleteSignature(String),
-    /// 404 `UnknownOperationException`: no operation matches method + path.
-    #[error("{0}")]
-    UnknownOperation(String),
-    /// 413 `RequestEntityTooLargeException`: the body exceeds the size limit
-    /// (a generic AWS framing error; modeled codes keep their modeled status).
-    #[error("{0}")]
-    PayloadTooLarge(String),
-    /// Any other code and status (fault rules from the admin API).
-    #[error("{message}")]
-    Custom {
-        code: String,
-        status: u16,
-        message: String,
-    },
-}
-
-impl ApiError {
-    /// The error code sent in `x-amzn-ErrorType` and `ErrorCode`.
-    pub fn code(&self) -> &str {
-        match self {
-            ApiError::BadRequest(_) => "BadRequest",
-            ApiError::PayloadTooLarge(_) => "RequestEntityTooLargeException",
-            ApiError::FileSystemNotFound(_) => "FileSystemNotFound",
-            ApiError::ReplicationNotFound(_) => "ReplicationNotFound",
-            ApiError::AccessPointNotFound(_) => "AccessPointNotFound",
-            ApiError::IncorrectFileSystemLifeCycleState(_) => "IncorrectFileSystemLifeCycleState",
-            ApiError::ConflictException(_) => "ConflictException",
-            ApiError::ReplicationAlreadyExists(_) => "ReplicationAlreadyExists",
-            ApiError::FileSystemAlreadyExists { .. } => "FileSystemAlreadyExists",
-            ApiError::FileSystemInUse(_) => "FileSystemInUse",
-            ApiError::UnsupportedAvailabilityZone(_) => "UnsupportedAvailabilityZone",
-            ApiError::InternalServerError(_) => "InternalServerError",
-            ApiError::Throttling { .. } => "ThrottlingException",
-            ApiError::MissingAuthentication(_) => "MissingAuthenticationTokenException",
-            ApiError::IncompleteSignature(_) => "IncompleteSignatureException",
-            ApiError::UnknownOperation(_) => "UnknownOperationException",
-            ApiError::Custom { code, .. } => code,
-        }
-    }
-
-    /// The HTTP status.
-    pub fn status(&self) -> StatusCode {
-        match self {
-            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::MissingAuthentication(_) | ApiError::IncompleteSignature(_) => {
-                StatusCode::FORBIDDEN
-            }
-            ApiError::UnknownOperation(_) => StatusCode::NOT_FOUND,
-            ApiError::Custom { status, .. } | ApiError::Throttling { status, .. } => {
-                StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST)
-            }
-            other => StatusCode::from_u16(modeled_status(other.code()).unwrap_or(400))
-                .unwrap_or(StatusCode::BAD_REQUEST),
-        }
-    }
-
-    /// A file system that does not exist in the caller's account and Region.
-    pub fn fs_not_found(id: &str) -> ApiError {
-        ApiError::FileSystemNotFound(format!("File system '{id}' does not exist."))
-    }
-
-    /// Builds an error from a code name (fault rules); known codes get their
-    /// modeled variant and status, unknown ones need `status` (default 400).
-    pub fn from_code(code: &str, message: String, status: Option<u16>) -> ApiError {
-        let known = match code {
-            "BadRequest" => Some(ApiError::BadRequest(message.clone())),
-            "FileSystemNotFound" => Some(ApiError::FileSystemNotFound(message.clone())),
-            "ReplicationNotFound" => Some(ApiError::ReplicationNotFound(message.clone())),
-            "IncorrectFileSystemLifeCycleState" => {
-                Some(ApiError::IncorrectFileSystemLifeCycleState(message.clone()))
-            }
-            "ConflictException" => Some(ApiError::ConflictException(message.clone())),
-            "FileSystemInUse" => Some(ApiError::FileSystemInUse(message.clone())),
-            "InternalServerError" => Some(ApiError::InternalServerError(message.clone())),
-            "ThrottlingException" => Some(ApiError::Throttling {
-                status: 400,
-                message: message.clone(),
-            }),
-            _ => None,
-        };
-        match (known, status) {
-            (Some(e), None) => e,
-            _ => ApiError::Custom {
-                code: code.to_string(),
-                status: status.or_else(|| modeled_status(code)).unwrap_or(400),
-                message,
-            },
-        }
-    }
-}
-
-/// The HTTP status the service model gives each EFS error shape.
-pub fn modeled_status(code: &str) -> Option<u16> {
-    Some(match code {
-        "BadRequest"
-        | "ValidationException"
-        | "UnsupportedAvailabilityZone"
-        | "ThroughputLimitExceeded" => 400,
-        "FileSystemLimitExceeded" => 403,
-        "FileSystemNotFound" | "ReplicationNotFound" | "AccessPointNotFound" => 404,
-        "IncorrectFileSystemLifeCycleState"
-        | "ConflictException"
-        | "ReplicationAlreadyExists"
-        | "FileSystemAlreadyExists"
-        | "FileSystemInUse" => 409,
-        "TooManyRequests" => 429,
-        // Not an EFS model shape; EFS is seen answering it with 400.
-        "ThrottlingException" => 400,
-        "InternalServerError" => 500,
-        "InsufficientThroughputCapacity" => 503,
-        _ => return None,
-    })
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let mut body = Map::new();
-        body.insert("ErrorCode".into(), Value::String(self.code().to_string()));
-        body.insert("Message".into(), Value::String(self.to_string()));
-        if let ApiError::FileSystemAlreadyExists { file_system_id, .. } = &self {
-            body.insert("FileSystemId".into(), Value::String(file_system_id.clone()));
-        }
-        let mut resp = (self.status(), axum::Json(Value::Object(body))).into_response();
-        if let Ok(v) = HeaderValue::from_str(self.code()) {
-            resp.headers_mut().insert("x-amzn-ErrorType", v);
-        }
-        resp
-    }
-}
+#[cfg(test)]
+mod encoding_tests;
 
 #[cfg(test)]
 mod tests {
