@@ -100,7 +100,7 @@ pub(crate) async fn check<O: Operations>(
                 .await?
                 .filter(|r| &r.source == source);
             Ok(match found {
-                None => Guard::Done(Note::already("already deleted")),
+                None => confirm_gone(ops, step).await?,
                 Some(r) => {
                     let created = humantime::format_rfc3339_millis(r.creation_time).to_string();
                     if &r.destination.file_system_id == destination_file_system_id
@@ -202,6 +202,73 @@ pub(crate) async fn check<O: Operations>(
             "run plan again",
         ))),
     }
+}
+
+/// Whether a delete whose replication no longer reads where the call is
+/// made (the guard's re-read found nothing, or EFS answered
+/// `ReplicationNotFound`) is done. That absence alone is also what a
+/// source side deleted with `LOCAL_CONFIGURATION_ONLY` leaves, with the
+/// destination side still in place, orphaned; and what credentials that do
+/// not see the side produce. So the destination side is re-read in its own
+/// Region, with the credentials of the account its file system is in (the
+/// writer routes every read by file system): "already deleted" only when it
+/// reads as gone and its file system can be read there; "already being
+/// deleted" when it reads `DELETING`; otherwise the step fails and nothing
+/// is deleted or created on the strength of it.
+pub(crate) async fn confirm_gone<O: Operations>(ops: &O, step: &Step) -> Result<Guard, StepError> {
+    const OP: &str = "DeleteReplicationConfiguration";
+    let (
+        StepKind::Delete {
+            source_file_system_id: source,
+            region,
+            ..
+        },
+        Some(Expect::Replication {
+            destination_file_system_id: dfs,
+            destination_region: dr,
+            ..
+        }),
+    ) = (&step.kind, &step.expect)
+    else {
+        return Ok(Guard::Changed(changed_error(
+            OP,
+            "",
+            format!(
+                "step {} reads as already deleted, but carries no expectation naming its destination side, so that cannot be confirmed",
+                step.id
+            ),
+            "run plan again",
+        )));
+    };
+    let side = ops
+        .replication(dr, dfs)
+        .await?
+        .filter(|r| &r.source == source && &r.destination.file_system_id == dfs);
+    if let Some(r) = side {
+        if r.destination.status == ReplicationStatus::Deleting {
+            return Ok(Guard::Done(Note::already("already being deleted")));
+        }
+        return Ok(Guard::Changed(changed_error(
+            OP,
+            region.as_str(),
+            format!(
+                "the replication of {source} no longer reads in {region}, but its destination side still does in {dr} ({dfs}, {}): it is orphaned, not deleted",
+                r.destination.status
+            ),
+            "nothing was deleted and what depends on it was not started; run plan again: it removes the orphaned side where it is (LOCAL_CONFIGURATION_ONLY) before anything is created",
+        )));
+    }
+    if ops.file_system(dr, dfs).await?.is_none() {
+        return Ok(Guard::Changed(changed_error(
+            OP,
+            region.as_str(),
+            format!(
+                "the replication of {source} no longer reads in {region}, and its destination file system {dfs} ({dr}) cannot be read with the credentials in use, so that its destination side is gone cannot be confirmed"
+            ),
+            "nothing was deleted and what depends on it was not started; if the file system is in another account, add an account block for that account (docs/config.md) so that it is read with its credentials, then run plan again",
+        )));
+    }
+    Ok(Guard::Done(Note::already("already deleted")))
 }
 
 /// Re-reads each existing destination that a create waiting for the

@@ -635,6 +635,18 @@ async fn run_step<O: Operations>(
             });
         }
     };
+    // A delete answered "not found": done only once the destination side
+    // reads as gone too (see `guard::confirm_gone`).
+    if let (StepKind::Delete { .. }, Attempt::Err(e)) = (&step.kind, &attempt) {
+        if policy::is_gone(e) {
+            let confirmed = match guard::confirm_gone(ops, step).await {
+                Ok(guard::Guard::Done(note)) => Ok(note),
+                Ok(guard::Guard::Proceed) => Ok(Note::already("already deleted")),
+                Ok(guard::Guard::Changed(error)) | Err(error) => Err(error),
+            };
+            return ran(policy::decide_gone(confirmed, opts.fail_fast));
+        }
+    }
     // A create answered with a code that may mean "already there": read
     // the replication of its source and decide with what is found (a read
     // that fails too is a failure that says so).

@@ -112,6 +112,29 @@ pub const ALREADY_CODES: &[&str] = &[
 /// Codes that mean a replication (or its source) is already gone.
 const GONE_CODES: &[&str] = &["ReplicationNotFound", "FileSystemNotFound"];
 
+/// True when `error` says the replication (or its source) is not there.
+/// For a delete, the executor confirms it before taking it as done.
+pub(crate) fn is_gone(error: &StepError) -> bool {
+    error
+        .code
+        .as_deref()
+        .is_some_and(|c| GONE_CODES.contains(&c))
+}
+
+/// The decision on a delete answered "not found", once the executor has
+/// re-read its destination side (`guard::confirm_gone`): done with the
+/// confirmation's note, or failed with what still reads (or could not be
+/// read); never done on the answer alone.
+pub(crate) fn decide_gone(confirmed: Result<Note, StepError>, fail_fast: bool) -> Decision {
+    match confirmed {
+        Ok(note) => Decision::Done { note: Some(note) },
+        Err(error) => Decision::Fail {
+            error,
+            stop_launching: fail_fast,
+        },
+    }
+}
+
 /// Codes the SDK retries before giving up.
 const TRANSIENT_CODES: &[&str] = &[
     "ThrottlingException",

@@ -21,6 +21,13 @@ struct Scripted {
     /// The replications that exist before any call (as the plan observed
     /// them, see [`Scripted::observing`]); a delete of one removes it.
     existing: Vec<ActualReplication>,
+    /// Their source sides are gone (deleted with LOCAL_CONFIGURATION_ONLY):
+    /// read by the source id, they are not found; by the destination id, they are.
+    source_gone: bool,
+    /// File systems these credentials cannot see (another account).
+    unreadable: Vec<FileSystemId>,
+    /// Calls answered ReplicationNotFound (and which change nothing).
+    not_found: Vec<String>,
 }
 
 /// The replication a delete step of a test plan expects: from `src` in
@@ -88,6 +95,15 @@ impl Scripted {
         tokio::time::sleep(Duration::from_millis(5)).await;
         self.in_flight.fetch_sub(1, Ordering::SeqCst);
         self.calls.lock().unwrap().push(what.clone());
+        if self.not_found.contains(&what) {
+            return Err(StepError {
+                operation: "DeleteReplicationConfiguration".into(),
+                region: "us-east-1".into(),
+                code: Some("ReplicationNotFound".into()),
+                message: "not found".into(),
+                hint: String::new(),
+            });
+        }
         if self.fail.contains(&what) {
             return Err(StepError {
                 operation: "Op".into(),
@@ -137,13 +153,15 @@ impl Operations for Scripted {
         f: &FileSystemId,
     ) -> Result<Option<ActualReplication>, StepError> {
         let calls = self.calls.lock().unwrap();
+        let deleted = |c: String| calls.contains(&c) && !self.not_found.contains(&c);
         Ok(self
             .existing
             .iter()
             .find(|r| {
-                (&r.source == f || &r.destination.file_system_id == f)
-                    && !calls.contains(&format!("delete {}", r.source))
-                    && !calls.contains(&format!("delete-local {}", r.source))
+                ((&r.source == f && !self.source_gone) || &r.destination.file_system_id == f)
+                    && !self.unreadable.contains(f)
+                    && !deleted(format!("delete {}", r.source))
+                    && !deleted(format!("delete-local {}", r.source))
             })
             .cloned())
     }
@@ -155,6 +173,9 @@ impl Operations for Scripted {
         r: &Region,
         f: &FileSystemId,
     ) -> Result<Option<FileSystemInfo>, StepError> {
+        if self.unreadable.contains(f) {
+            return Ok(None);
+        }
         let prefix = format!("protect {f} ");
         let calls = self.calls.lock().unwrap();
         let protection = calls
@@ -728,3 +749,6 @@ fn issue9_leftovers_name_each_lifted_protection_and_what_has_no_dr() {
         "{left:?}"
     );
 }
+
+#[path = "tests_gone.rs"]
+mod gone;

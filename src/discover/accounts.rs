@@ -20,7 +20,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Mutex;
 
-use super::{DiscoverError, EfsReader, StateReader};
+use super::{DiscoverError, EfsReader, Listers, StateReader};
 use crate::model::{
     Account, AccountCredentials, AccountId, ActualReplication, Desired, FileSystemId,
     FileSystemInfo, Region,
@@ -37,6 +37,9 @@ pub struct AccountReaders {
     in_region: BTreeMap<Region, BTreeSet<Who>>,
     /// The account of each file system, where known.
     routes: Mutex<HashMap<(Region, FileSystemId), Who>>,
+    /// The default credentials' account, once something read with them
+    /// showed it (a file system's owner, a side only that account sees).
+    default_id: Mutex<Option<AccountId>>,
 }
 
 impl AccountReaders {
@@ -47,6 +50,7 @@ impl AccountReaders {
             accounts: BTreeMap::new(),
             in_region: BTreeMap::new(),
             routes: Mutex::new(HashMap::new()),
+            default_id: Mutex::new(None),
         }
     }
 
@@ -182,6 +186,16 @@ impl AccountReaders {
             .cloned()
     }
 
+    /// Remembers the default credentials' account, shown by something they read.
+    fn learn_default(&self, who: &Who, id: Option<&AccountId>) {
+        if let (None, Some(id)) = (who, id) {
+            self.default_id
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get_or_insert_with(|| id.clone());
+        }
+    }
+
     /// The account a reader acts in, for error messages.
     fn label(&self, who: &Who) -> Option<String> {
         let id = who.as_ref()?;
@@ -271,6 +285,15 @@ impl StateReader for AccountReaders {
         for (w, l) in lists {
             let reps = l.map_err(|e| self.tag(w, e))?;
             self.learn(w, &reps);
+            // A listing shows the sides in its own account: a replication
+            // with one side in this Region shows whose that side is.
+            for r in &reps {
+                if &r.source_region == region && &r.destination.region != region {
+                    self.learn_default(w, r.source_owner.as_ref());
+                } else if &r.destination.region == region && &r.source_region != region {
+                    self.learn_default(w, r.destination.owner.as_ref());
+                }
+            }
             out.extend(reps);
         }
         Ok(out)
@@ -291,12 +314,19 @@ impl StateReader for AccountReaders {
         // One listing holds each file system once.
         let one = lists.len() == 1;
         for (w, l) in lists {
-            let l = l.map_err(|e| self.tag(w, e))?;
-            let mut routes = self.routes.lock().unwrap_or_else(|p| p.into_inner());
-            for f in l {
-                routes
-                    .entry((f.region.clone(), f.id.clone()))
-                    .or_insert_with(|| w.clone());
+            let fss = l.map_err(|e| self.tag(w, e))?;
+            // A listing holds its own account's file systems only.
+            self.learn_default(w, fss.first().map(|f| &f.owner));
+            // Without account blocks there is no route to remember; with
+            // them, one lock per listing.
+            let mut routes = (!self.accounts.is_empty())
+                .then(|| self.routes.lock().unwrap_or_else(|p| p.into_inner()));
+            for f in fss {
+                if let Some(routes) = routes.as_mut() {
+                    routes
+                        .entry((f.region.clone(), f.id.clone()))
+                        .or_insert_with(|| w.clone());
+                }
                 if one || seen.insert(f.id.clone()) {
                     out.push(f);
                 }
@@ -320,8 +350,9 @@ impl StateReader for AccountReaders {
                 .describe_file_system(region, id)
                 .await
                 .map_err(|e| self.tag(w, e))?;
-            if found.is_some() {
+            if let Some(f) = &found {
                 self.route(region, id, w.clone());
+                self.learn_default(w, Some(&f.owner));
                 return Ok(found);
             }
         }
@@ -349,5 +380,29 @@ impl StateReader for AccountReaders {
             }
         }
         Ok(None)
+    }
+
+    fn listers(&self, region: &Region) -> Listers {
+        let mut out = Listers::default();
+        for w in self.who_in(region) {
+            match w.filter(|a| self.accounts.contains_key(a)) {
+                Some(a) => {
+                    out.accounts.insert(a);
+                }
+                None => out.default = true,
+            }
+        }
+        out
+    }
+
+    fn default_account(&self) -> Option<AccountId> {
+        self.default_id
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    fn block_accounts(&self) -> BTreeSet<AccountId> {
+        self.accounts.keys().cloned().collect()
     }
 }

@@ -122,8 +122,10 @@ pub async fn read_scope<'a, R: StateReader>(
         }
     }
     actual.probed = probed;
-    let (replications, orphans) = reconcile_views(&actual.regions, views);
+    let (replications, orphans, unchecked) =
+        reconcile_views(&reader.read_accounts(&actual.regions), views);
     actual.replications = replications;
     actual.orphans = orphans;
+    actual.unchecked_sources = unchecked;
     finish(actual, errors)
 }

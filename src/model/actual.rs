@@ -139,6 +139,12 @@ pub struct Actual {
     /// `LOCAL_CONFIGURATION_ONLY` deletion in the source Region). They never
     /// stand in for the live configuration of their source.
     pub orphans: Vec<ActualReplication>,
+    /// Sources (Region, id) of replications known only from a
+    /// destination-side view whose source side was not looked for: the
+    /// source's account did not list the source Region (no `account` block
+    /// for it, or its Region not read). Such a view stands as the
+    /// replication, but whether it is live or an orphan is not known.
+    pub unchecked_sources: BTreeSet<(Region, FileSystemId)>,
     /// File systems that were described, by Region and id.
     pub file_systems: BTreeMap<(Region, FileSystemId), FileSystemInfo>,
     /// File systems whose replication was described by id because they were

@@ -17,6 +17,7 @@ mod preflight;
 mod saved;
 mod simulate;
 mod types;
+mod unchecked;
 
 #[cfg(test)]
 mod tests;
@@ -310,6 +311,7 @@ pub fn plan(desired: &Desired, actual: &Actual, opts: &PlanOptions) -> Result<Pl
         &desired.accounts,
     ));
     errors.extend(preflight::kms_keys(&mut drafts, actual, desired));
+    errors.extend(unchecked::unchecked_sources(&mut drafts, actual));
     preflight::note_kept_destinations(&mut drafts);
     errors.extend(preflight::prevent_destroy(&drafts, &index));
     errors.extend(overwrite::prevent_overwrite(&drafts));

@@ -74,6 +74,9 @@ pub struct SavedActual {
     /// What KMS said about the declared keys.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub kms_keys: Vec<ResolvedKey>,
+    /// Sources of replications whose source side was not looked for.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unchecked_sources: Vec<(Region, FileSystemId)>,
 }
 
 impl From<&Actual> for SavedActual {
@@ -85,6 +88,7 @@ impl From<&Actual> for SavedActual {
             file_systems: a.file_systems.values().cloned().collect(),
             probed: a.probed.iter().cloned().collect(),
             kms_keys: a.kms_keys.clone(),
+            unchecked_sources: a.unchecked_sources.iter().cloned().collect(),
         }
     }
 }
@@ -102,6 +106,7 @@ impl From<&SavedActual> for Actual {
                 .collect(),
             probed: a.probed.iter().cloned().collect(),
             kms_keys: a.kms_keys.clone(),
+            unchecked_sources: a.unchecked_sources.iter().cloned().collect(),
         }
     }
 }

@@ -184,3 +184,160 @@ replication "a" {{
     assert!(!orphaned().await, "the orphan was removed");
     emu.shutdown().await;
 }
+
+/// Issue 9, cross-account: fs 1 (the default credentials' account, us-west-2)
+/// replicated into fs 2, an existing file system of account "dr"
+/// (eu-west-1); its source side was then deleted with
+/// LOCAL_CONFIGURATION_ONLY, leaving the destination side in dr orphaned.
+/// The configuration now replicates fs 1 into dr's fs 3. Defect: discovery
+/// took dr's destination-side view for the live replication (its two sides
+/// are in different accounts), so the plan replaced it: the delete in
+/// us-west-2 found nothing there and counted as "already deleted", the
+/// create went through, apply reported success, and fs 2 stayed held by the
+/// orphan. The default account's listing of us-west-2 was read and shows no
+/// source side: the destination side is an orphan, removed in eu-west-1 with
+/// dr's credentials before the create.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue9_an_orphan_whose_source_is_in_another_account_is_removed_not_replaced() {
+    const DR: &str = "444455556666";
+    const DR_KEY: &str = "AKIDTESTDR";
+    let world = World::new(&[(1, "us-west-2")]);
+    let mut seed: Value =
+        serde_json::from_slice(&std::fs::read(world.state_file()).unwrap()).unwrap();
+    for n in [2, 3] {
+        seed["file_systems"].as_array_mut().unwrap().push(json!({
+            "id": fsid(n), "region": "eu-west-1", "account": DR,
+            "performance_mode": "generalPurpose", "throughput_mode": "elastic",
+            "protection": "DISABLED", "encrypted": true,
+        }));
+    }
+    std::fs::write(
+        world.state_file(),
+        serde_json::to_vec_pretty(&seed).unwrap(),
+    )
+    .unwrap();
+    let mut c = config();
+    c.access_key_accounts.insert(DR_KEY.into(), DR.into());
+    let emu = world.start(c).await;
+    let arn = |n: u32| {
+        format!(
+            "arn:aws:elasticfilesystem:eu-west-1:{DR}:file-system/{}",
+            fsid(n)
+        )
+    };
+    let role = format!("arn:aws:iam::{ACCOUNT}:role/efs-replication");
+
+    let home = reader(&emu).await;
+    let west = home.client(&efs_replicator::model::Region::parse("us-west-2").unwrap());
+    west.create_replication_configuration()
+        .source_file_system_id(fsid(1))
+        .destinations(
+            aws_sdk_efs::types::DestinationToCreate::builder()
+                .region("eu-west-1")
+                .file_system_id(arn(2))
+                .role_arn(&role)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("seed replication");
+    west.delete_replication_configuration()
+        .source_file_system_id(fsid(1))
+        .deletion_mode(aws_sdk_efs::types::DeletionMode::LocalConfigurationOnly)
+        .send()
+        .await
+        .expect("source-side deletion");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let dr = EfsReader::connect(&ConnectOptions {
+        profile: None,
+        endpoint_url: Some(emu.base_url().to_owned()),
+        static_credentials: Some((DR_KEY.into(), "secret".into())),
+    })
+    .await;
+    let eu = dr.client(&efs_replicator::model::Region::parse("eu-west-1").unwrap());
+    let orphaned = || async {
+        eu.describe_replication_configurations()
+            .file_system_id(fsid(2))
+            .send()
+            .await
+            .map(|o| !o.replications().is_empty())
+            .unwrap_or(false)
+    };
+    assert!(orphaned().await, "the orphan is there to begin with");
+
+    world.write_config(&format!(
+        r#"account "dr" {{
+  id       = "{DR}"
+  role_arn = "arn:aws:iam::{DR}:role/efs-replicator"
+}}
+
+replication "a" {{
+  source_file_system_id = "{src}"
+  source_region         = "us-west-2"
+  destination {{
+    region          = "eu-west-1"
+    file_system_id  = "{dst}"
+    role_arn        = "{role}"
+    allow_overwrite = true
+  }}
+}}
+"#,
+        src = fsid(1),
+        dst = arn(3),
+    ));
+    let before = requests(&emu).await.len();
+    let out = run_bin(
+        &emu,
+        &[
+            "apply",
+            path_str(&world.config_dir()),
+            "--auto-approve",
+            "--allow-overwrite",
+            &fsid(3),
+        ],
+    )
+    .await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains(&format!("orphan.{}", fsid(2))), "{stdout}");
+    let stats = admin(&emu, "GET", "/_emulator/stats", None).await;
+    let calls: Vec<(String, String, bool)> = stats["requests"].as_array().unwrap()[before..]
+        .iter()
+        .filter(|r| {
+            matches!(
+                r["operation"].as_str(),
+                Some("DeleteReplicationConfiguration" | "CreateReplicationConfiguration")
+            )
+        })
+        .map(|r| {
+            (
+                r["operation"].as_str().unwrap().to_owned(),
+                format!(
+                    "{} {}",
+                    r["region"].as_str().unwrap(),
+                    r["account"].as_str().unwrap()
+                ),
+                r["status"].as_u64().unwrap() < 300,
+            )
+        })
+        .collect();
+    assert_eq!(
+        calls,
+        vec![
+            (
+                "DeleteReplicationConfiguration".to_owned(),
+                format!("eu-west-1 {DR}"),
+                true
+            ),
+            (
+                "CreateReplicationConfiguration".to_owned(),
+                format!("us-west-2 {ACCOUNT}"),
+                true
+            ),
+        ],
+        "the orphan is removed in its Region as dr, then fs 1 replicated: {stdout}"
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!orphaned().await, "the orphan was removed: {stdout}");
+    emu.shutdown().await;
+}
