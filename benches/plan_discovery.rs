@@ -8,7 +8,9 @@
 //! 50 ms of latency per request, and the release binary runs `plan --json`
 //! and `check --json` against it (`--endpoint-url`), stdout to a file. Per
 //! case it prints the API calls (from the emulator's stats), the median wall
-//! time, the child's CPU time (user + sys, from `wait4`) and peak RSS, and
+//! time, the child's CPU time (user + sys, from `wait4`) and peak RSS (the
+//! binary is started by a small helper process, so that its peak RSS is not
+//! this process's: see `run_binary`), and
 //! the page-chain bound beside them: each Region's listings run side by
 //! side and the Regions concurrently, so no discovery can take less than
 //! the longest chain of pages (pages per Region x latency).
@@ -140,13 +142,25 @@ fn pages_per_region(n: usize, regions: usize) -> usize {
         .unwrap_or(1)
 }
 
-/// Runs the binary once; its stdout goes to `out`. The child is reaped by
-/// `wait4` (which also gives its CPU time and peak RSS), not `Child::wait`.
-#[allow(clippy::zombie_processes)]
+/// Environment variable that makes this benchmark's executable a measuring
+/// helper (see [`run_binary`]).
+const HELPER: &str = "PLAN_DISCOVERY_MEASURE";
+
+/// Runs the binary once; its stdout goes to `out`. Returns wall time, CPU
+/// time (user + sys), peak RSS in KiB and the exit code.
+///
+/// The binary is started by a helper (this executable again, in the mode
+/// of [`helper_main`]), not by this process: Linux counts in a child's peak
+/// RSS the memory of the process it was forked from (the parent's resident
+/// set is the starting high-water mark of the copy that `exec` replaces),
+/// and this process holds the emulator with its whole state. The helper is
+/// small when it starts the binary, so the peak it reports is the binary's.
 fn run_binary(bin: &Path, args: &[&str], base: &str, out: &Path) -> (Duration, Duration, u64, i32) {
     let stdout = std::fs::File::create(out).expect("output file");
-    let start = Instant::now();
-    let child = Command::new(bin)
+    let report = out.with_extension("measure");
+    let status = Command::new(std::env::current_exe().expect("benchmark executable"))
+        .env(HELPER, &report)
+        .arg(bin)
         .args(args)
         .args(["--endpoint-url", base])
         .env("AWS_ACCESS_KEY_ID", KEY)
@@ -163,6 +177,37 @@ fn run_binary(bin: &Path, args: &[&str], base: &str, out: &Path) -> (Duration, D
         .stdin(Stdio::null())
         .stdout(stdout)
         .stderr(Stdio::inherit())
+        .status()
+        .expect("start the measuring helper");
+    assert!(status.success(), "measuring helper: {status}");
+    let text = std::fs::read_to_string(&report).expect("the helper's measurement");
+    let f: Vec<u64> = text
+        .split_whitespace()
+        .map(|v| v.parse().expect("a number"))
+        .collect();
+    let [wall_ns, cpu_us, rss, code] = f[..] else {
+        panic!("measurement {text:?}")
+    };
+    (
+        Duration::from_nanos(wall_ns),
+        Duration::from_micros(cpu_us),
+        rss,
+        code as i32,
+    )
+}
+
+/// The measuring helper: runs the command in its arguments (stdin, stdout,
+/// stderr and environment inherited), reaps it with `wait4` (which gives
+/// its CPU time and peak RSS) and writes `wall_ns cpu_us max_rss_kib exit`
+/// to the file named by [`HELPER`].
+#[allow(clippy::zombie_processes)]
+fn helper_main(report: &str) {
+    let mut args = std::env::args_os().skip(1);
+    let bin = args.next().expect("the binary to measure");
+    let start = Instant::now();
+    let child = Command::new(bin)
+        .args(args)
+        .env_remove(HELPER)
         .spawn()
         .expect("start the binary");
     let pid = child.id() as libc::pid_t;
@@ -175,11 +220,20 @@ fn run_binary(bin: &Path, args: &[&str], base: &str, out: &Path) -> (Duration, D
     let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
     let cpu = tv(usage.ru_utime) + tv(usage.ru_stime);
     let code = if libc::WIFEXITED(status) {
-        libc::WEXITSTATUS(status)
+        libc::WEXITSTATUS(status) as u64
     } else {
-        -1
+        255
     };
-    (wall, cpu, usage.ru_maxrss as u64, code)
+    std::fs::write(
+        report,
+        format!(
+            "{} {} {} {code}",
+            wall.as_nanos(),
+            cpu.as_micros(),
+            usage.ru_maxrss
+        ),
+    )
+    .expect("write the measurement");
 }
 
 fn total_calls(emu: &efs_emulator::Emulator) -> u64 {
@@ -234,8 +288,18 @@ async fn per_resource_refresh(
     (total_calls(emu) - before, start.elapsed())
 }
 
-#[tokio::main(flavor = "multi_thread")]
-async fn main() {
+fn main() {
+    if let Some(report) = std::env::var_os(HELPER) {
+        return helper_main(&report.to_string_lossy());
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(bench());
+}
+
+async fn bench() {
     let runs: usize = arg("--runs").and_then(|r| r.parse().ok()).unwrap_or(5);
     let cases: Vec<(usize, usize)> = arg("--cases")
         .unwrap_or_else(|| "1000x4,10000x16,20000x16".to_owned())

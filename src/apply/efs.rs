@@ -178,7 +178,7 @@ impl Operations for EfsWriter<'_> {
             while let Some(page) = pages.next().await {
                 let page = page.map_err(|e| StepError::from(sdk_error(OP, region, e)))?;
                 listing.pages += 1;
-                for r in page.replications() {
+                for r in page.replications.unwrap_or_default() {
                     listing
                         .replications
                         .push(convert_replication(r).map_err(|m| invalid(OP, region, m))?);

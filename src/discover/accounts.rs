@@ -155,6 +155,11 @@ impl AccountReaders {
     }
 
     fn route(&self, region: &Region, id: &FileSystemId, who: Who) {
+        // Without account blocks everything is read with the default
+        // credentials: there is no route to remember.
+        if self.accounts.is_empty() {
+            return;
+        }
         self.routes
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -267,10 +272,12 @@ impl StateReader for AccountReaders {
         .await;
         let mut out: Vec<FileSystemInfo> = Vec::new();
         let mut seen = BTreeSet::new();
+        // One listing holds each file system once.
+        let one = lists.len() == 1;
         for (w, l) in lists {
             for f in l.map_err(|e| self.tag(w, e))? {
                 self.route(&f.region, &f.id, w.clone());
-                if seen.insert(f.id.clone()) {
+                if one || seen.insert(f.id.clone()) {
                     out.push(f);
                 }
             }

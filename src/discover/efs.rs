@@ -222,9 +222,11 @@ impl StateReader for EfsReader {
         });
         let mut out = Vec::new();
         while let Some(page) = pages.recv().await {
+            // Converted by move: the page's strings become the model's.
             let page = page.map_err(|e| sdk_error(OP, region, e))?;
-            out.reserve(page.replications().len());
-            for r in page.replications() {
+            let replications = page.replications.unwrap_or_default();
+            out.reserve(replications.len());
+            for r in replications {
                 out.push(convert_replication(r).map_err(|m| invalid(OP, region, m))?);
             }
         }
@@ -248,8 +250,9 @@ impl StateReader for EfsReader {
         let mut out = Vec::new();
         while let Some(page) = pages.recv().await {
             let page = page.map_err(|e| sdk_error(OP, region, e))?;
-            out.reserve(page.file_systems().len());
-            for f in page.file_systems() {
+            let file_systems = page.file_systems.unwrap_or_default();
+            out.reserve(file_systems.len());
+            for f in file_systems {
                 out.push(convert_file_system(f, region).map_err(|m| invalid(OP, region, m))?);
             }
         }
@@ -270,9 +273,10 @@ impl StateReader for EfsReader {
             .await
         {
             Ok(out) => out
-                .file_systems()
-                .iter()
-                .find(|f| f.file_system_id() == id.as_str())
+                .file_systems
+                .unwrap_or_default()
+                .into_iter()
+                .find(|f| f.file_system_id == id.as_str())
                 .map(|f| convert_file_system(f, region).map_err(|m| invalid(OP, region, m)))
                 .transpose(),
             Err(e)
@@ -310,7 +314,7 @@ impl EfsReader {
             .send()
             .await
         {
-            Ok(out) => match out.replications().first() {
+            Ok(out) => match out.replications.unwrap_or_default().into_iter().next() {
                 None => Ok(None),
                 Some(r) => convert_replication(r)
                     .map(Some)
@@ -481,40 +485,46 @@ fn account(s: Option<&str>) -> Option<AccountId> {
     s.and_then(|a| AccountId::parse(a).ok())
 }
 
-fn convert_destination(d: &Destination) -> Result<ActualDestination, String> {
+fn owned_account(s: Option<String>) -> Option<AccountId> {
+    s.and_then(|a| AccountId::parse_owned(a).ok())
+}
+
+fn convert_destination(d: Destination) -> Result<ActualDestination, String> {
     Ok(ActualDestination {
-        status: status(d.status()),
-        file_system_id: FileSystemId::parse(d.file_system_id()).map_err(|e| e.to_string())?,
-        region: Region::parse(d.region()).map_err(|e| e.to_string())?,
-        last_replicated: d.last_replicated_timestamp().map(time).transpose()?,
-        owner: account(d.owner_id()),
-        status_message: d.status_message().map(str::to_owned),
-        role_arn: d.role_arn().map(str::to_owned),
+        status: status(&d.status),
+        file_system_id: FileSystemId::parse_owned(d.file_system_id).map_err(|e| e.to_string())?,
+        region: Region::parse_owned(d.region).map_err(|e| e.to_string())?,
+        last_replicated: d.last_replicated_timestamp.as_ref().map(time).transpose()?,
+        owner: owned_account(d.owner_id),
+        status_message: d.status_message,
+        role_arn: d.role_arn,
     })
 }
 
+/// Converts a description by move (its strings become the model's).
 pub(crate) fn convert_replication(
-    r: &ReplicationConfigurationDescription,
+    r: ReplicationConfigurationDescription,
 ) -> Result<ActualReplication, String> {
-    let dest = r.destinations().first().ok_or_else(|| {
-        format!(
+    let Some(dest) = r.destinations.into_iter().next() else {
+        return Err(format!(
             "the replication of {} has no destination",
-            r.source_file_system_id()
-        )
-    })?;
+            r.source_file_system_id
+        ));
+    };
     let mut destination = convert_destination(dest)?;
     let (source_owner, dest_owner) = owners(
-        account(r.source_file_system_owner_id()),
-        r.source_file_system_arn(),
+        owned_account(r.source_file_system_owner_id),
+        &r.source_file_system_arn,
         destination.owner.take(),
     );
     destination.owner = dest_owner;
     Ok(ActualReplication {
-        source: FileSystemId::parse(r.source_file_system_id()).map_err(|e| e.to_string())?,
-        source_region: Region::parse(r.source_file_system_region()).map_err(|e| e.to_string())?,
-        source_arn: r.source_file_system_arn().to_owned(),
+        source: FileSystemId::parse_owned(r.source_file_system_id).map_err(|e| e.to_string())?,
+        source_region: Region::parse_owned(r.source_file_system_region)
+            .map_err(|e| e.to_string())?,
+        source_arn: r.source_file_system_arn,
         source_owner,
-        creation_time: time(r.creation_time())?,
+        creation_time: time(&r.creation_time)?,
         destination,
     })
 }
@@ -538,34 +548,37 @@ fn owners(
     (source, dest)
 }
 
+/// Converts a description by move (its strings become the model's).
 fn convert_file_system(
-    f: &FileSystemDescription,
+    f: FileSystemDescription,
     region: &Region,
 ) -> Result<FileSystemInfo, String> {
+    let protection = f
+        .file_system_protection
+        .as_ref()
+        .and_then(|p| p.replication_overwrite_protection())
+        .map(|p| match p {
+            ReplicationOverwriteProtection::Enabled => Protection::Enabled,
+            ReplicationOverwriteProtection::Disabled => Protection::Disabled,
+            ReplicationOverwriteProtection::Replicating => Protection::Replicating,
+            other => Protection::Other(other.as_str().to_owned()),
+        });
     Ok(FileSystemInfo {
-        id: FileSystemId::parse(f.file_system_id()).map_err(|e| e.to_string())?,
+        id: FileSystemId::parse_owned(f.file_system_id).map_err(|e| e.to_string())?,
         region: region.clone(),
-        owner: AccountId::parse(f.owner_id()).map_err(|e| e.to_string())?,
-        life_cycle_state: f.life_cycle_state().as_str().to_owned(),
-        encrypted: f.encrypted().unwrap_or(false),
-        kms_key_id: f.kms_key_id().map(str::to_owned),
+        owner: AccountId::parse_owned(f.owner_id).map_err(|e| e.to_string())?,
+        life_cycle_state: f.life_cycle_state.as_str().to_owned(),
+        encrypted: f.encrypted.unwrap_or(false),
+        kms_key_id: f.kms_key_id,
         availability_zone: f
-            .availability_zone_name()
-            .map(AvailabilityZone::parse)
+            .availability_zone_name
+            .map(AvailabilityZone::parse_owned)
             .transpose()
             .map_err(|e| e.to_string())?,
-        performance_mode: f.performance_mode().as_str().to_owned(),
-        throughput_mode: f.throughput_mode().map(|t| t.as_str().to_owned()),
-        protection: f
-            .file_system_protection()
-            .and_then(|p| p.replication_overwrite_protection())
-            .map(|p| match p {
-                ReplicationOverwriteProtection::Enabled => Protection::Enabled,
-                ReplicationOverwriteProtection::Disabled => Protection::Disabled,
-                ReplicationOverwriteProtection::Replicating => Protection::Replicating,
-                other => Protection::Other(other.as_str().to_owned()),
-            }),
-        name: f.name().map(str::to_owned),
+        performance_mode: f.performance_mode.as_str().to_owned(),
+        throughput_mode: f.throughput_mode.map(|t| t.as_str().to_owned()),
+        protection,
+        name: f.name,
     })
 }
 
@@ -627,7 +640,7 @@ mod tests {
             )
             .build()
             .unwrap();
-        let a = convert_replication(&r).unwrap();
+        let a = convert_replication(r).unwrap();
         assert_eq!(a.source.as_str(), "fs-00000001");
         // No owner ids (as `--owner-ids cross-account-only` answers for one
         // account): both sides are the ARN's account, not unknown.
@@ -646,6 +659,6 @@ mod tests {
             .set_destinations(Some(vec![]))
             .build()
             .unwrap();
-        assert!(convert_replication(&bad).is_err());
+        assert!(convert_replication(bad).is_err());
     }
 }

@@ -87,24 +87,45 @@ string_newtype!(
     RoleArn
 );
 
+/// The service model's pattern, which [`is_file_system_id`] checks by hand.
+#[cfg(test)]
 const FS_ID_RE: &str = "^fs-[0-9a-f]{8,40}$";
 const FS_ARN_RE: &str =
     "^arn:(aws[-a-z]*):elasticfilesystem:([0-9a-z-]+):([0-9]{12}):file-system/(fs-[0-9a-f]{8,40})$";
 const REGION_RE: &str = "^[a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-{0,1}[0-9]{0,1}$";
+/// The service model's pattern, which [`is_account_id`] checks by hand.
+#[cfg(test)]
 const ACCOUNT_RE: &str = "^[0-9]{12}$";
 const ROLE_ARN_RE: &str = "^arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$";
 const KMS_RE: &str = "^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}|alias/[a-zA-Z0-9/_-]+|(arn:aws[-a-z]*:kms:[a-z0-9-]+:\\d{12}:((key/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})|(key/mrk-[0-9a-f]{32})|(alias/[a-zA-Z0-9/_-]+))))$";
 
+/// `^fs-[0-9a-f]{8,40}$` (the service model's pattern), checked by hand: ids are parsed
+/// by the ten thousand in a large discovery.
+fn is_file_system_id(s: &str) -> bool {
+    s.strip_prefix("fs-").is_some_and(|hex| {
+        (8..=40).contains(&hex.len()) && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    })
+}
+
+/// `^[0-9]{12}$` (the service model's pattern), checked by hand (see [`is_file_system_id`]).
+fn is_account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
 impl FileSystemId {
     /// Accepts a bare id (`fs-0123456789abcdef0`).
     pub fn parse(s: &str) -> Result<Self, InvalidValue> {
-        static C: OnceLock<Regex> = OnceLock::new();
-        if s.len() <= 128 && re(&C, FS_ID_RE).is_match(s) {
-            Ok(Self(s.to_owned()))
+        Self::parse_owned(s.to_owned())
+    }
+
+    /// [`FileSystemId::parse`] of a string that is kept (not copied).
+    pub fn parse_owned(s: String) -> Result<Self, InvalidValue> {
+        if is_file_system_id(&s) {
+            Ok(Self(s))
         } else {
             Err(InvalidValue {
                 what: "file system id",
-                value: s.to_owned(),
+                value: s,
                 expected:
                     "fs- followed by 8 to 40 lower-case hex digits, e.g. fs-0123456789abcdef0",
             })
@@ -115,13 +136,18 @@ impl FileSystemId {
 impl Region {
     /// Accepts a region name matching the service model's `Region` pattern.
     pub fn parse(s: &str) -> Result<Self, InvalidValue> {
+        Self::parse_owned(s.to_owned())
+    }
+
+    /// [`Region::parse`] of a string that is kept (not copied).
+    pub fn parse_owned(s: String) -> Result<Self, InvalidValue> {
         static C: OnceLock<Regex> = OnceLock::new();
-        if !s.is_empty() && s.len() <= 64 && re(&C, REGION_RE).is_match(s) {
-            Ok(Self(s.to_owned()))
+        if !s.is_empty() && s.len() <= 64 && re(&C, REGION_RE).is_match(&s) {
+            Ok(Self(s))
         } else {
             Err(InvalidValue {
                 what: "region",
-                value: s.to_owned(),
+                value: s,
                 expected: "a Region name such as us-east-1",
             })
         }
@@ -132,12 +158,17 @@ impl AvailabilityZone {
     /// Accepts any AZ name of 1 to 64 characters (the model's only rule);
     /// whether it exists is checked against [`region_of_availability_zone`].
     pub fn parse(s: &str) -> Result<Self, InvalidValue> {
+        Self::parse_owned(s.to_owned())
+    }
+
+    /// [`AvailabilityZone::parse`] of a string that is kept (not copied).
+    pub fn parse_owned(s: String) -> Result<Self, InvalidValue> {
         if !s.is_empty() && s.len() <= 64 && !s.chars().any(char::is_whitespace) {
-            Ok(Self(s.to_owned()))
+            Ok(Self(s))
         } else {
             Err(InvalidValue {
                 what: "availability zone name",
-                value: s.to_owned(),
+                value: s,
                 expected: "an Availability Zone name such as us-east-1a",
             })
         }
@@ -152,13 +183,17 @@ impl AvailabilityZone {
 impl AccountId {
     /// Accepts a 12-digit account id.
     pub fn parse(s: &str) -> Result<Self, InvalidValue> {
-        static C: OnceLock<Regex> = OnceLock::new();
-        if re(&C, ACCOUNT_RE).is_match(s) {
-            Ok(Self(s.to_owned()))
+        Self::parse_owned(s.to_owned())
+    }
+
+    /// [`AccountId::parse`] of a string that is kept (not copied).
+    pub fn parse_owned(s: String) -> Result<Self, InvalidValue> {
+        if is_account_id(&s) {
+            Ok(Self(s))
         } else {
             Err(InvalidValue {
                 what: "account id",
-                value: s.to_owned(),
+                value: s,
                 expected: "12 digits",
             })
         }
@@ -477,3 +512,43 @@ pub const AVAILABILITY_ZONES: &[(&str, &str)] = &[
     ("mx-central-1", "abc"),
     ("sa-east-1", "abc"),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The hand-written id checks accept exactly what the service model's
+    /// patterns accept.
+    #[test]
+    fn id_checks_agree_with_the_patterns() {
+        let fs = Regex::new(FS_ID_RE).unwrap();
+        let account = Regex::new(ACCOUNT_RE).unwrap();
+        let samples = [
+            "",
+            "fs-",
+            "fs-0123456",
+            "fs-01234567",
+            "fs-0123456789abcdef0",
+            "fs-0123456789ABCDEF0",
+            "fs-0123456789abcdeg0",
+            &format!("fs-{}", "a".repeat(40)),
+            &format!("fs-{}", "a".repeat(41)),
+            "fs-01234567\n",
+            " fs-01234567",
+            "fsx-01234567",
+            "fs-0123456٣",
+            "111122223333",
+            "11112222333",
+            "1111222233334",
+            "11112222333a",
+            "111122223333\n",
+            "١١١١٢٢٢٢٣٣٣٣",
+        ];
+        for s in samples {
+            assert_eq!(is_file_system_id(s), fs.is_match(s), "{s:?}");
+            assert_eq!(is_account_id(s), account.is_match(s), "{s:?}");
+            assert_eq!(FileSystemId::parse(s).is_ok(), fs.is_match(s), "{s:?}");
+            assert_eq!(AccountId::parse(s).is_ok(), account.is_match(s), "{s:?}");
+        }
+    }
+}

@@ -102,7 +102,10 @@ pub(super) fn drafts<'a>(
     let by_source = &index.by_source;
     let declared_sources = &index.declared_sources;
     let removed_keys = &index.removed_keys;
-    let mut drafts: Vec<Draft<'_>> = Vec::new();
+    // One per declared and removed block, most plans none else (a draft is
+    // large: growing the vector by doubling would hold up to twice that).
+    let mut drafts: Vec<Draft<'_>> =
+        Vec::with_capacity(desired.replications.len() + desired.removed.len());
     for d in &desired.replications {
         let k = (d.source_region.clone(), d.source.clone());
         let mut after = desired_attributes(d);

@@ -274,26 +274,49 @@ impl Observation {
     /// of each subject (in subject order), canonical values.
     pub fn canonical(&self) -> String {
         let mut text = String::new();
-        for r in &self.regions {
-            let _ = writeln!(text, "region {r}");
-        }
-        for (subject, attributes) in &self.subjects {
-            for a in attributes {
-                let _ = writeln!(text, "{subject}\t{}={}", a.name, a.canonical);
-            }
-        }
+        self.write_canonical(|part| text.push_str(part));
         text
     }
 
-    /// `sha256:<hex>` of [`Observation::canonical`].
+    /// `sha256:<hex>` of [`Observation::canonical`], hashed as it is
+    /// written (the text of a large scope is never held whole).
     pub fn fingerprint(&self) -> String {
-        let digest = Sha256::digest(self.canonical().as_bytes());
+        let mut hasher = Sha256::new();
+        self.write_canonical(|part| hasher.update(part.as_bytes()));
+        let digest = hasher.finalize();
         let mut out = String::with_capacity(7 + 64);
         out.push_str("sha256:");
         for b in digest.iter() {
             let _ = write!(out, "{b:02x}");
         }
         out
+    }
+
+    /// Writes [`Observation::canonical`] to `emit` in parts: a Region's
+    /// line, then each subject's lines together (the subject is shown once
+    /// and repeated on each of its lines).
+    fn write_canonical(&self, mut emit: impl FnMut(&str)) {
+        let mut buf = String::new();
+        for r in &self.regions {
+            buf.clear();
+            let _ = writeln!(buf, "region {r}");
+            emit(&buf);
+        }
+        let mut shown = String::new();
+        for (subject, attributes) in &self.subjects {
+            shown.clear();
+            let _ = write!(shown, "{subject}");
+            buf.clear();
+            for a in attributes {
+                buf.push_str(&shown);
+                buf.push('\t');
+                buf.push_str(a.name);
+                buf.push('=');
+                buf.push_str(&a.canonical);
+                buf.push('\n');
+            }
+            emit(&buf);
+        }
     }
 
     /// Every difference from `self` (then) to `now`, in subject order:
@@ -332,4 +355,60 @@ impl Observation {
 /// [`Observation::of`].
 pub fn fingerprint(actual: &Actual, scope: &Scope) -> String {
     Observation::of(actual, scope).fingerprint()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn region(s: &str) -> Region {
+        Region::parse(s).unwrap()
+    }
+
+    fn id(s: &str) -> FileSystemId {
+        FileSystemId::parse(s).unwrap()
+    }
+
+    /// The fingerprint is hashed as the canonical form is written, in
+    /// parts: it must stay the hash of the whole text (saved plans compare
+    /// it), and the text must keep its form.
+    #[test]
+    fn the_fingerprint_is_the_hash_of_the_canonical_text() {
+        let mut subjects = BTreeMap::new();
+        subjects.insert(
+            Subject::Replication {
+                source_region: region("us-east-1"),
+                source: id("fs-00000001"),
+            },
+            vec![
+                attr("destination", "fs-00000002 (us-west-2)"),
+                status_attr(&ReplicationStatus::Enabling),
+            ],
+        );
+        subjects.insert(
+            Subject::FileSystem {
+                region: region("us-west-2"),
+                id: id("fs-00000002"),
+            },
+            vec![attr("owner", "111122223333")],
+        );
+        let o = Observation {
+            regions: vec![region("us-east-1"), region("us-west-2")],
+            subjects,
+        };
+        let text = o.canonical();
+        assert_eq!(
+            text,
+            "region us-east-1\nregion us-west-2\n\
+             file system fs-00000002 (us-west-2)\towner=111122223333\n\
+             replication of fs-00000001 (us-east-1)\tdestination=fs-00000002 (us-west-2)\n\
+             replication of fs-00000001 (us-east-1)\tstatus=ACTIVE\n"
+        );
+        let whole: String = Sha256::digest(text.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(o.fingerprint(), format!("sha256:{whole}"));
+        assert_ne!(o.fingerprint(), Observation::default().fingerprint());
+    }
 }

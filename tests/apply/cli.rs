@@ -10,10 +10,8 @@ use super::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_terminal_and_without_auto_approve_nothing_is_changed() {
-    let world = World::new(&[(1, "us-east-1")]);
-    world.write_config(&creates([1], "us-east-1", "us-west-2"));
-    let emu = world.start(config()).await;
-    let out = run_bin(&emu, &["apply", path_str(&world.config_dir())]).await;
+    let k = creating([1], "us-west-2").start().await;
+    let out = run_bin(&k, &["apply", path_str(&k.config_dir())]).await;
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
     assert!(stderr.contains("--auto-approve"), "{stderr}");
@@ -21,46 +19,27 @@ async fn without_a_terminal_and_without_auto_approve_nothing_is_changed() {
         stdout.contains("replication.r1"),
         "the plan is shown: {stdout}"
     );
-    assert!(mutations(&emu).await.is_empty());
+    assert!(mutations(&k).await.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_saved_plan_is_applied_as_is_and_refused_once_stale() {
-    let world = World::new(&[(1, "us-east-1"), (2, "us-east-1")]);
-    world.write_config(&creates([1, 2], "us-east-1", "us-west-2"));
-    let emu = world.start(config()).await;
-    let dir = world.config_dir();
-    let saved = world.dir.path().join("plan.json");
-    let out = run_bin(&emu, &["plan", path_str(&dir), "--out", path_str(&saved)]).await;
+    let k = creating([1, 2], "us-west-2").start().await;
+    let dir = k.config_dir();
+    let saved = k.dir.path().join("plan.json");
+    let out = run_bin(&k, &["plan", path_str(&dir), "--out", path_str(&saved)]).await;
     assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
 
     // Someone creates the replication of fs 1 meanwhile, and turns off the
     // overwrite protection of fs 2.
-    let reader = reader(&emu).await;
-    reader
-        .client(&efs_replicator::model::Region::parse("us-east-1").unwrap())
-        .update_file_system_protection()
-        .file_system_id(fsid(2))
-        .replication_overwrite_protection(
-            aws_sdk_efs::types::ReplicationOverwriteProtection::Disabled,
-        )
-        .send()
+    let reader = k.reader().await;
+    let east = reader.client(&efs_replicator::model::Region::parse("us-east-1").unwrap());
+    kit::disable_protection(&east, &fsid(2)).await;
+    kit::create_replication(&east, &fsid(1), "eu-west-1", None)
         .await
         .unwrap();
-    reader
-        .client(&efs_replicator::model::Region::parse("us-east-1").unwrap())
-        .create_replication_configuration()
-        .source_file_system_id(fsid(1))
-        .destinations(
-            aws_sdk_efs::types::DestinationToCreate::builder()
-                .region("eu-west-1")
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    let before = mutations(&emu).await.len();
-    let out = run_bin(&emu, &["apply", "--plan", path_str(&saved)]).await;
+    let before = mutations(&k).await.len();
+    let out = run_bin(&k, &["apply", "--plan", path_str(&saved)]).await;
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
     assert!(stderr.contains("stale"), "{stderr}");
@@ -77,13 +56,13 @@ async fn a_saved_plan_is_applied_as_is_and_refused_once_stale() {
         "names the file system, the attribute and both values: {stderr}"
     );
     assert!(!stderr.contains("life cycle state, encryption"), "{stderr}");
-    assert_eq!(mutations(&emu).await.len(), before, "nothing applied");
+    assert_eq!(mutations(&k).await.len(), before, "nothing applied");
 
     // A fresh saved plan applies without a question.
-    let saved2 = world.dir.path().join("plan2.json");
-    let p = run_bin(&emu, &["plan", path_str(&dir), "--out", path_str(&saved2)]).await;
+    let saved2 = k.dir.path().join("plan2.json");
+    let p = run_bin(&k, &["plan", path_str(&dir), "--out", path_str(&saved2)]).await;
     assert!(p.status.success());
-    let out = run_bin(&emu, &["apply", "--plan", path_str(&saved2)]).await;
+    let out = run_bin(&k, &["apply", "--plan", path_str(&saved2)]).await;
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
     assert!(stdout.contains("Apply complete"), "{stdout}");
@@ -93,33 +72,21 @@ async fn a_saved_plan_is_applied_as_is_and_refused_once_stale() {
 /// message, once more as the error's source).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_garbage_saved_plan_is_one_clear_error() {
-    let world = World::new(&[(1, "us-east-1")]);
-    let emu = world.start(config()).await;
-    let saved = world.dir.path().join("garbage.json");
+    let k = seeded(&[(1, "us-east-1")]).start().await;
+    let saved = k.dir.path().join("garbage.json");
     std::fs::write(&saved, "{\"kind\":").unwrap();
-    let out = run_bin(&emu, &["apply", "--plan", path_str(&saved)]).await;
+    let out = run_bin(&k, &["apply", "--plan", path_str(&saved)]).await;
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
     assert!(stderr.contains("not a saved plan"), "{stderr}");
     assert_eq!(stderr.matches("EOF while parsing").count(), 1, "{stderr}");
-    assert!(mutations(&emu).await.is_empty());
+    assert!(mutations(&k).await.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_streams_one_event_per_line_ending_with_the_summary() {
-    let world = World::new(&[(1, "us-east-1"), (2, "us-east-1")]);
-    world.write_config(&creates([1, 2], "us-east-1", "us-west-2"));
-    let emu = world.start(config()).await;
-    let out = run_bin(
-        &emu,
-        &[
-            "apply",
-            path_str(&world.config_dir()),
-            "--auto-approve",
-            "--json",
-        ],
-    )
-    .await;
+    let k = creating([1, 2], "us-west-2").start().await;
+    let out = apply_bin(&k, &["--json"]).await;
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
     let events: Vec<Value> = stdout
@@ -164,24 +131,13 @@ async fn json_streams_one_event_per_line_ending_with_the_summary() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_reports_a_failure_with_its_code_region_and_hint() {
-    let world = World::new(&[(1, "us-east-1")]);
-    world.write_config(&creates([1], "us-east-1", "us-west-2"));
-    let emu = world.start(config()).await;
+    let k = creating([1], "us-west-2").start().await;
     fault(
-        &emu,
+        &k,
         serde_json::json!({"operation": "CreateReplicationConfiguration", "error": "AccessDeniedException", "status": 403}),
     )
     .await;
-    let out = run_bin(
-        &emu,
-        &[
-            "apply",
-            path_str(&world.config_dir()),
-            "--auto-approve",
-            "--json",
-        ],
-    )
-    .await;
+    let out = apply_bin(&k, &["--json"]).await;
     let (stdout, _) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     let events: Vec<Value> = stdout
@@ -206,14 +162,8 @@ async fn json_reports_a_failure_with_its_code_region_and_hint() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plain_progress_lines_name_the_address() {
-    let world = World::new(&[(1, "us-east-1")]);
-    world.write_config(&creates([1], "us-east-1", "us-west-2"));
-    let emu = world.start(config()).await;
-    let out = run_bin(
-        &emu,
-        &["apply", path_str(&world.config_dir()), "--auto-approve"],
-    )
-    .await;
+    let k = creating([1], "us-west-2").start().await;
+    let out = apply_bin(&k, &[]).await;
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
     assert!(stdout.contains("replication.r1: creating..."), "{stdout}");
@@ -287,11 +237,9 @@ pub(super) async fn run_on_tty(emu: &Emulator, args: &[&str], input: &str) -> Ou
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_a_terminal_only_yes_approves() {
-    let world = World::new(&[(1, "us-east-1")]);
-    world.write_config(&creates([1], "us-east-1", "us-west-2"));
-    let emu = world.start(config()).await;
-    let dir = world.config_dir();
-    let out = run_on_tty(&emu, &["apply", path_str(&dir)], "no\n").await;
+    let k = creating([1], "us-west-2").start().await;
+    let dir = k.config_dir();
+    let out = run_on_tty(&k, &["apply", path_str(&dir)], "no\n").await;
     let (stdout, stderr) = text(&out);
     assert!(
         stdout.contains("Only 'yes' will be accepted"),
@@ -299,37 +247,24 @@ async fn on_a_terminal_only_yes_approves() {
     );
     assert!(stdout.contains("Apply cancelled."), "{stdout}");
     assert_eq!(out.status.code(), Some(1));
-    assert!(mutations(&emu).await.is_empty());
+    assert!(mutations(&k).await.is_empty());
 
-    let out = run_on_tty(&emu, &["apply", path_str(&dir)], "yes\n").await;
+    let out = run_on_tty(&k, &["apply", path_str(&dir)], "yes\n").await;
     let (stdout, _) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     assert!(stdout.contains("Apply complete: 1 done"), "{stdout}");
-    assert_eq!(mutations(&emu).await.len(), 1);
+    assert_eq!(mutations(&k).await.len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fail_fast_starts_nothing_after_the_first_failure() {
-    let world = World::new(&[(1, "us-east-1"), (2, "us-east-1"), (3, "us-east-1")]);
-    world.write_config(&creates([1, 2, 3], "us-east-1", "us-west-2"));
-    let emu = world.start(config()).await;
+    let k = creating([1, 2, 3], "us-west-2").start().await;
     fault(
-        &emu,
+        &k,
         serde_json::json!({"operation": "CreateReplicationConfiguration", "error": "AccessDeniedException", "status": 403}),
     )
     .await;
-    let out = run_bin(
-        &emu,
-        &[
-            "apply",
-            path_str(&world.config_dir()),
-            "--auto-approve",
-            "--fail-fast",
-            "--parallelism",
-            "1",
-        ],
-    )
-    .await;
+    let out = apply_bin(&k, &["--fail-fast", "--parallelism", "1"]).await;
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
     assert!(stdout.contains("0 done, 1 failed, 2 skipped"), "{stdout}");
@@ -337,7 +272,7 @@ async fn fail_fast_starts_nothing_after_the_first_failure() {
         stdout.contains("--fail-fast stopped after replication.r1"),
         "{stdout}"
     );
-    let creates = requests(&emu)
+    let creates = requests(&k)
         .await
         .into_iter()
         .filter(|r| r.0 == "CreateReplicationConfiguration")

@@ -26,15 +26,7 @@ async fn create_refused_with(
         .await;
     let p = k.plan().await.expect("plan");
     if made_meanwhile {
-        k.client("us-east-1")
-            .create_replication_configuration()
-            .source_file_system_id(fsid(1))
-            .destinations(
-                aws_sdk_efs::types::DestinationToCreate::builder()
-                    .region("us-west-2")
-                    .build(),
-            )
-            .send()
+        kit::create_replication(&k.client("us-east-1"), &fsid(1), "us-west-2", None)
             .await
             .expect("the same replication, made meanwhile");
     }

@@ -8,11 +8,17 @@ use serde_json::json;
 
 use super::*;
 
-/// Starts with A (us-east-1) replicating to a new B (us-west-2), ENABLED;
-/// returns the id of B.
-pub(super) async fn replicated(emu: &Emulator) -> String {
-    let client = kit::efs_client(emu, "us-east-1", "AKIDTESTAPPLY");
-    kit::replicate_and_wait(&client, &fsid(1), "us-west-2").await
+/// Starts `kit` with A (fs 1, us-east-1) replicating to a new B
+/// (us-west-2), ENABLED, and the failback B -> A ([`failback_config`])
+/// written; returns the id of B with it.
+pub(super) async fn failing_back(kit: kit::Kit) -> (kit::Running, String) {
+    let k = kit
+        .replication(&fsid(1), "us-east-1", "us-west-2")
+        .start()
+        .await;
+    let b = k.replicas[0].clone();
+    k.write_config(&failback_config(&b));
+    (k, b)
 }
 
 pub(super) fn failback_config(b: &str) -> String {
@@ -40,21 +46,26 @@ removed {{
     )
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_failed_delete_in_a_failback_keeps_the_reverse_create_from_running() {
-    let world = World::new(&[(1, "us-east-1")]);
-    let emu = world.start(config()).await;
-    let b = replicated(&emu).await;
-    world.write_config(&failback_config(&b));
-    let before = mutations(&emu).await.len();
+/// [`failing_back`] from fs 1 alone, with the next call of `operation`
+/// refused (AccessDeniedException); returns the number of mutating calls
+/// made before, with the handle.
+async fn failing_back_refused(operation: &str) -> (kit::Running, usize) {
+    let (k, _) = failing_back(seeded(&[(1, "us-east-1")])).await;
+    let before = mutations(&k).await.len();
     fault(
-        &emu,
-        json!({"operation": "DeleteReplicationConfiguration", "error": "AccessDeniedException",
+        &k,
+        json!({"operation": operation, "error": "AccessDeniedException",
                "status": 403, "count": 1}),
     )
     .await;
+    (k, before)
+}
 
-    let (_, report) = apply_lib(&world, &emu, &options()).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_delete_in_a_failback_keeps_the_reverse_create_from_running() {
+    let (k, before) = failing_back_refused("DeleteReplicationConfiguration").await;
+
+    let (_, report) = k.apply(&options()).await;
     let removed = report.address(&format!("removed.{}", fsid(1))).unwrap();
     assert_eq!(removed.outcome, Outcome::Failed, "{report:#?}");
     let e = removed.error.as_ref().unwrap();
@@ -74,7 +85,7 @@ async fn a_failed_delete_in_a_failback_keeps_the_reverse_create_from_running() {
         "{why}"
     );
     // Nothing after the failed delete reached EFS: no protection change, no create.
-    let log = requests(&emu).await;
+    let log = requests(&k).await;
     assert!(
         !log.iter()
             .any(|r| r.0 == "CreateReplicationConfiguration" && r.1 == "us-west-2"),
@@ -84,12 +95,12 @@ async fn a_failed_delete_in_a_failback_keeps_the_reverse_create_from_running() {
         !log.iter().any(|r| r.0 == "UpdateFileSystemProtection"),
         "{log:?}"
     );
-    assert_eq!(mutations(&emu).await.len(), before);
+    assert_eq!(mutations(&k).await.len(), before);
 
     // A re-run converges, in the only safe order.
-    let (_, report) = apply_lib(&world, &emu, &options()).await;
+    let (_, report) = k.apply(&options()).await;
     assert!(report.succeeded(), "{report:#?}");
-    let order: Vec<(String, String)> = mutations(&emu).await.split_off(before);
+    let order: Vec<(String, String)> = mutations(&k).await.split_off(before);
     assert_eq!(
         order,
         vec![
@@ -107,20 +118,14 @@ async fn a_failed_delete_in_a_failback_keeps_the_reverse_create_from_running() {
             ),
         ]
     );
-    assert!(converged(&world, &emu).await);
+    assert!(converged(&k).await);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_concurrent_apply_that_got_there_first_counts_as_done() {
-    let world = World::new(&[(1, "us-east-1"), (2, "us-west-2")]);
-    world.write_config(&format!(
-        "settings {{\n  region = \"us-east-1\"\n}}\nreplication \"r\" {{\n  source_file_system_id = \"{}\"\n  destination {{\n    region = \"us-west-2\"\n    file_system_id = \"{}\"\n    allow_overwrite = true\n  }}\n}}\n",
-        fsid(1),
-        fsid(2)
-    ));
-    let emu = world.start(config()).await;
-    let reader = reader(&emu).await;
-    let p = make_plan(&world, &reader).await;
+    let k = into_existing().start().await;
+    let reader = k.reader().await;
+    let p = make_plan(&k).await;
     // Another apply of the same plan runs first, to the end.
     let first = run_plan(&p, &reader, &options()).await;
     assert!(first.succeeded(), "{first:#?}");
@@ -136,7 +141,7 @@ async fn a_concurrent_apply_that_got_there_first_counts_as_done() {
         "{r:?}"
     );
     // Exactly one replication was ever created.
-    let creates = mutations(&emu)
+    let creates = mutations(&k)
         .await
         .into_iter()
         .filter(|m| m.0 == "CreateReplicationConfiguration")
@@ -146,19 +151,9 @@ async fn a_concurrent_apply_that_got_there_first_counts_as_done() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_protection_change_after_the_delete_keeps_the_reverse_create_from_running() {
-    let world = World::new(&[(1, "us-east-1")]);
-    let emu = world.start(config()).await;
-    let b = replicated(&emu).await;
-    world.write_config(&failback_config(&b));
-    let before = mutations(&emu).await.len();
-    fault(
-        &emu,
-        json!({"operation": "UpdateFileSystemProtection", "error": "AccessDeniedException",
-               "status": 403, "count": 1}),
-    )
-    .await;
+    let (k, before) = failing_back_refused("UpdateFileSystemProtection").await;
 
-    let (_, report) = apply_lib(&world, &emu, &options()).await;
+    let (_, report) = k.apply(&options()).await;
     // The delete (and its wait) belong to removed.A and are done; the
     // protection change of replication.back failed, so its create never ran.
     assert_eq!(
@@ -175,14 +170,14 @@ async fn a_failed_protection_change_after_the_delete_keeps_the_reverse_create_fr
         back.error.as_ref().unwrap().operation,
         "UpdateFileSystemProtection"
     );
-    let log = requests(&emu).await;
+    let log = requests(&k).await;
     assert!(
         !log.iter()
             .any(|r| r.0 == "CreateReplicationConfiguration" && r.1 == "us-west-2"),
         "{log:?}"
     );
     assert_eq!(
-        mutations(&emu).await.split_off(before),
+        mutations(&k).await.split_off(before),
         vec![(
             "DeleteReplicationConfiguration".to_owned(),
             "us-east-1".to_owned()
@@ -190,10 +185,10 @@ async fn a_failed_protection_change_after_the_delete_keeps_the_reverse_create_fr
     );
 
     // The re-run does only what is left: protection, then create.
-    let (_, report) = apply_lib(&world, &emu, &options()).await;
+    let (_, report) = k.apply(&options()).await;
     assert!(report.succeeded(), "{report:#?}");
     assert_eq!(
-        mutations(&emu).await.split_off(before + 1),
+        mutations(&k).await.split_off(before + 1),
         vec![
             (
                 "UpdateFileSystemProtection".to_owned(),
@@ -205,5 +200,5 @@ async fn a_failed_protection_change_after_the_delete_keeps_the_reverse_create_fr
             ),
         ]
     );
-    assert!(converged(&world, &emu).await);
+    assert!(converged(&k).await);
 }

@@ -13,90 +13,74 @@ use super::*;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_throttling_storm_is_absorbed_by_sdk_retries() {
     let ns: Vec<u32> = (1..=20).collect();
-    let world = World::new(&ns.iter().map(|n| (*n, "us-east-1")).collect::<Vec<_>>());
-    world.write_config(&creates(ns.clone(), "us-east-1", "us-west-2"));
-    let emu = world
-        .start(Config {
-            throttle_rps: Some(4.0),
-            ..config()
-        })
+    let k = creating(ns.clone(), "us-west-2")
+        .emulator(|c| c.throttle_rps = Some(4.0))
+        .start()
         .await;
-    let (_, report) = apply_lib(&world, &emu, &options()).await;
+    let (_, report) = k.apply(&options()).await;
     assert_eq!(report.count(Outcome::Done), 20, "{report:#?}");
     assert_eq!(report.count(Outcome::Failed), 0);
-    let log = requests(&emu).await;
+    let log = requests(&k).await;
     let throttled = log
         .iter()
         .filter(|r| r.3.as_deref() == Some("ThrottlingException"))
         .count();
     assert!(throttled > 0, "the storm did not happen");
-    assert_eq!(
-        mutations(&emu).await.len(),
-        20,
-        "one successful create each"
-    );
-    assert!(converged(&world, &emu).await);
+    assert_eq!(mutations(&k).await.len(), 20, "one successful create each");
+    assert!(converged(&k).await);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bursts_of_5xx_on_writes_and_polls_are_retried() {
     let ns: Vec<u32> = (1..=4).collect();
-    let world = World::new(&ns.iter().map(|n| (*n, "us-east-1")).collect::<Vec<_>>());
-    world.write_config(&creates(ns.clone(), "us-east-1", "eu-west-1"));
-    let emu = world.start(config()).await;
-    let reader = reader(&emu).await;
-    let p = make_plan(&world, &reader).await;
+    let k = creating(ns.clone(), "eu-west-1").start().await;
+    let reader = k.reader().await;
+    let p = make_plan(&k).await;
     // Armed after planning, so the writes and the waits meet them.
-    fault(&emu, json!({"operation": "CreateReplicationConfiguration", "error": "InternalServerError", "count": 5})).await;
-    fault(&emu, json!({"operation": "DescribeReplicationConfigurations", "error": "ServiceUnavailable", "status": 503, "count": 4})).await;
+    fault(&k, json!({"operation": "CreateReplicationConfiguration", "error": "InternalServerError", "count": 5})).await;
+    fault(&k, json!({"operation": "DescribeReplicationConfigurations", "error": "ServiceUnavailable", "status": 503, "count": 4})).await;
     let report = run_plan(&p, &reader, &options()).await;
     assert_eq!(report.count(Outcome::Done), 4, "{report:#?}");
-    let log = requests(&emu).await;
+    let log = requests(&k).await;
     let count = |code: &str| log.iter().filter(|r| r.3.as_deref() == Some(code)).count();
     assert_eq!(count("InternalServerError"), 5);
     assert_eq!(count("ServiceUnavailable"), 4);
-    assert_eq!(mutations(&emu).await.len(), 4);
-    assert!(converged(&world, &emu).await);
+    assert_eq!(mutations(&k).await.len(), 4);
+    assert!(converged(&k).await);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn injected_latency_slows_but_does_not_break_apply() {
     let ns: Vec<u32> = (1..=5).collect();
-    let world = World::new(&ns.iter().map(|n| (*n, "us-east-1")).collect::<Vec<_>>());
-    world.write_config(&creates(ns.clone(), "us-east-1", "us-west-2"));
-    let emu = world
-        .start(Config {
-            latency: Duration::from_millis(250),
-            ..config()
-        })
+    let k = creating(ns.clone(), "us-west-2")
+        .emulator(|c| c.latency = Duration::from_millis(250))
+        .start()
         .await;
-    let (_, report) = apply_lib(&world, &emu, &options()).await;
+    let (_, report) = k.apply(&options()).await;
     assert!(report.succeeded(), "{report:#?}");
-    assert!(requests(&emu).await.iter().all(|r| r.2 < 400));
-    assert!(converged(&world, &emu).await);
+    assert!(requests(&k).await.iter().all(|r| r.2 < 400));
+    assert!(converged(&k).await);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_failing_create_among_ten_others_fails_alone_then_a_rerun_converges() {
     let mut fss: Vec<(u32, &str)> = (1..=10).map(|n| (n, "us-east-1")).collect();
     fss.push((11, "eu-west-1"));
-    let world = World::new(&fss);
     let mut hcl = creates(1..=10, "us-east-1", "us-west-2");
     hcl.push_str(
         &creates([11], "eu-west-1", "eu-central-1")
             .replace("settings {\n  region = \"us-east-1\"\n}\n", ""),
     );
-    world.write_config(&hcl);
-    let emu = world.start(config()).await;
+    let k = seeded(&fss).config(&hcl).start().await;
     fault(
-        &emu,
+        &k,
         json!({"operation": "CreateReplicationConfiguration", "error": "AccessDeniedException", "status": 403,
                "message": "User is not authorized to perform: elasticfilesystem:CreateReplicationConfiguration",
                "region": "eu-west-1", "count": 1}),
     )
     .await;
-    let dir = world.config_dir();
-    let out = run_bin(&emu, &["apply", path_str(&dir), "--auto-approve"]).await;
+    let dir = k.config_dir();
+    let out = apply_bin(&k, &[]).await;
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
     assert!(stdout.contains("10 done, 1 failed, 0 skipped"), "{stdout}");
@@ -112,13 +96,13 @@ async fn one_failing_create_among_ten_others_fails_alone_then_a_rerun_converges(
             && stdout.contains("elasticfilesystem:CreateReplicationConfiguration"),
         "{stdout}"
     );
-    assert_eq!(mutations(&emu).await.len(), 10);
+    assert_eq!(mutations(&k).await.len(), 10);
 
-    let again = run_bin(&emu, &["apply", path_str(&dir), "--auto-approve"]).await;
+    let again = apply_bin(&k, &[]).await;
     let (stdout, stderr) = text(&again);
     assert_eq!(again.status.code(), Some(0), "{stdout}\n{stderr}");
     assert!(stdout.contains("1 done, 0 failed"), "{stdout}");
-    let plan = run_bin(&emu, &["plan", path_str(&dir), "--detailed-exitcode"]).await;
+    let plan = run_bin(&k, &["plan", path_str(&dir), "--detailed-exitcode"]).await;
     assert_eq!(plan.status.code(), Some(0));
     assert!(text(&plan).0.contains("No changes."));
 }
@@ -126,31 +110,27 @@ async fn one_failing_create_among_ten_others_fails_alone_then_a_rerun_converges(
 /// Applies the creation of r1 and r2 while the emulator, once both are
 /// created, turns r1 to `status` with `message` and r2 to ENABLED.
 async fn apply_while_r1_turns(status: &str, message: &str) -> ApplyReport {
-    let world = World::new(&[(1, "us-east-1"), (2, "us-east-1")]);
-    world.write_config(&creates([1, 2], "us-east-1", "us-west-2"));
-    let emu = world
-        .start(Config {
-            enable_delay: Duration::from_secs(3600),
-            ..config()
-        })
+    let k = creating([1, 2], "us-west-2")
+        .emulator(|c| c.enable_delay = Duration::from_secs(3600))
+        .start()
         .await;
-    let reader = reader(&emu).await;
-    let p = make_plan(&world, &reader).await;
+    let reader = k.reader().await;
+    let p = make_plan(&k).await;
     let opts = options();
     let run = run_plan(&p, &reader, &opts);
     let poke = async {
-        while mutations(&emu).await.len() < 2 {
+        while mutations(&k).await.len() < 2 {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         admin(
-            &emu,
+            &k,
             "POST",
             &format!("/_emulator/replications/{}/status", fsid(1)),
             Some(json!({"status": status, "message": message})),
         )
         .await;
         admin(
-            &emu,
+            &k,
             "POST",
             &format!("/_emulator/replications/{}/status", fsid(2)),
             Some(json!({"status": "ENABLED"})),
@@ -221,23 +201,19 @@ async fn a_wait_that_sees_paused_fails_with_the_status_message() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_wait_does_not_wait_for_enabled() {
-    let world = World::new(&[(1, "us-east-1")]);
-    world.write_config(&creates([1], "us-east-1", "us-west-2"));
-    let emu = world
-        .start(Config {
-            enable_delay: Duration::from_secs(3600),
-            ..config()
-        })
+    let k = creating([1], "us-west-2")
+        .emulator(|c| c.enable_delay = Duration::from_secs(3600))
+        .start()
         .await;
     let opts = efs_replicator::apply::ApplyOptions {
         no_wait: true,
         wait_timeout: Duration::from_secs(3600),
         ..options()
     };
-    let (_, report) = apply_lib(&world, &emu, &opts).await;
+    let (_, report) = k.apply(&opts).await;
     assert!(report.succeeded(), "{report:#?}");
     let r = report.address("replication.r1").unwrap();
     assert!(r.detail.as_deref().unwrap().contains("--no-wait"), "{r:?}");
     // Still ENABLING, and in place for the planner.
-    assert!(converged(&world, &emu).await);
+    assert!(converged(&k).await);
 }

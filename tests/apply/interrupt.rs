@@ -6,44 +6,44 @@
 //! exits at once, after printing how to restore each protection lifted and
 //! not set back, and what has no DR.
 
-use std::process::Stdio;
+use std::process::{Output, Stdio};
 use std::time::Duration;
 
 use super::*;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigint_during_waits_prints_the_summary_and_exits_130() {
-    let ns: Vec<u32> = (1..=3).collect();
-    let world = World::new(&ns.iter().map(|n| (*n, "us-east-1")).collect::<Vec<_>>());
-    world.write_config(&creates(ns.clone(), "us-east-1", "us-west-2"));
-    let emu = world
-        .start(Config {
-            enable_delay: Duration::from_secs(3600),
-            ..config()
-        })
+/// Runs `apply --auto-approve` of r1..rn (fs n in us-east-1 to a new file
+/// system in us-west-2, never ENABLED) through the binary, sends it
+/// `signal` once every create went through and it is waiting, and returns
+/// the handle and the binary's output.
+async fn signalled_while_waiting(ns: &[u32], signal: &str) -> (kit::Running, Output) {
+    let k = creating(ns.iter().copied(), "us-west-2")
+        .emulator(|c| c.enable_delay = Duration::from_secs(3600))
+        .start()
         .await;
-    let dir = world.config_dir();
-    let mut cmd = bin(emu.base_url(), &["apply", path_str(&dir), "--auto-approve"]);
+    let mut cmd = bin(
+        k.base_url(),
+        &["apply", path_str(&k.config_dir()), "--auto-approve"],
+    );
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     let child = cmd.spawn().expect("binary starts");
-    let pid = child.id().to_string();
 
     // Wait until every create went through: apply is now waiting.
     let mut tries = 0;
-    while mutations(&emu).await.len() < 3 {
+    while mutations(&k).await.len() < ns.len() {
         tries += 1;
         assert!(tries < 600, "the creates never happened");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let kill = std::process::Command::new("kill")
-        .args(["-INT", &pid])
-        .status()
-        .expect("kill runs");
-    assert!(kill.success());
-    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
-        .await
-        .unwrap();
+    send(signal, child.id());
+    let out = finish(child).await;
+    (k, out)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigint_during_waits_prints_the_summary_and_exits_130() {
+    let ns: Vec<u32> = (1..=3).collect();
+    let (k, out) = signalled_while_waiting(&ns, "-INT").await;
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(130), "{stdout}\n{stderr}");
     assert!(stdout.contains("Apply interrupted"), "{stdout}");
@@ -53,22 +53,12 @@ async fn sigint_during_waits_prints_the_summary_and_exits_130() {
     assert!(stdout.contains("interrupted while waiting"), "{stdout}");
     assert!(stderr.contains("Interrupt received"), "{stderr}");
     // Nothing was created twice, nothing was deleted.
-    let muts = mutations(&emu).await;
+    let muts = mutations(&k).await;
     assert_eq!(muts.len(), 3, "{muts:?}");
 
     // The replications exist (ENABLING): a re-run changes nothing but does
     // not stop before they are ENABLED; here the wait times out.
-    let again = run_bin(
-        &emu,
-        &[
-            "apply",
-            path_str(&dir),
-            "--auto-approve",
-            "--wait-timeout",
-            "1s",
-        ],
-    )
-    .await;
+    let again = apply_bin(&k, &["--wait-timeout", "1s"]).await;
     let (stdout, stderr) = text(&again);
     assert_eq!(again.status.code(), Some(1), "{stdout}\n{stderr}");
     assert!(stdout.contains("No changes."), "{stdout}");
@@ -78,16 +68,15 @@ async fn sigint_during_waits_prints_the_summary_and_exits_130() {
     );
     assert!(stdout.contains("0 done, 3 failed"), "{stdout}");
     assert!(stdout.contains("timed out after 1s"), "{stdout}");
-    assert_eq!(mutations(&emu).await.len(), 3);
+    assert_eq!(mutations(&k).await.len(), 3);
 
     // Once they become ENABLED, the re-run waiting for them completes.
-    let args = ["apply", path_str(&dir), "--auto-approve"];
-    let rerun = run_bin(&emu, &args);
+    let rerun = apply_bin(&k, &[]);
     let enable = async {
         tokio::time::sleep(Duration::from_millis(1500)).await;
         for n in &ns {
             admin(
-                &emu,
+                &k,
                 "POST",
                 &format!("/_emulator/replications/{}/status", fsid(*n)),
                 Some(serde_json::json!({"status": "ENABLED"})),
@@ -104,10 +93,10 @@ async fn sigint_during_waits_prints_the_summary_and_exits_130() {
         "{stdout}"
     );
     assert!(stdout.contains("Apply complete: 3 done"), "{stdout}");
-    assert_eq!(mutations(&emu).await.len(), 3);
+    assert_eq!(mutations(&k).await.len(), 3);
 
     // Now there is nothing left: plain `No changes.`, nothing waited for.
-    let last = run_bin(&emu, &["apply", path_str(&dir), "--auto-approve"]).await;
+    let last = apply_bin(&k, &[]).await;
     let (stdout, stderr) = text(&last);
     assert_eq!(last.status.code(), Some(0), "{stdout}\n{stderr}");
     assert!(stdout.contains("No changes."), "{stdout}");
@@ -120,34 +109,7 @@ async fn sigint_during_waits_prints_the_summary_and_exits_130() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_during_waits_is_handled_like_sigint_and_exits_143() {
     let ns: Vec<u32> = (1..=4).collect();
-    let world = World::new(&ns.iter().map(|n| (*n, "us-east-1")).collect::<Vec<_>>());
-    world.write_config(&creates(ns.clone(), "us-east-1", "us-west-2"));
-    let emu = world
-        .start(Config {
-            enable_delay: Duration::from_secs(3600),
-            ..config()
-        })
-        .await;
-    let dir = world.config_dir();
-    let mut cmd = bin(emu.base_url(), &["apply", path_str(&dir), "--auto-approve"]);
-    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-    let child = cmd.spawn().expect("binary starts");
-    let pid = child.id().to_string();
-    let mut tries = 0;
-    while mutations(&emu).await.len() < 4 {
-        tries += 1;
-        assert!(tries < 600, "the creates never happened");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let kill = std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill runs");
-    assert!(kill.success());
-    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
-        .await
-        .unwrap();
+    let (k, out) = signalled_while_waiting(&ns, "-TERM").await;
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(143), "{stdout}\n{stderr}");
     assert!(stderr.contains("SIGTERM received"), "{stderr}");
@@ -159,7 +121,7 @@ async fn sigterm_during_waits_is_handled_like_sigint_and_exits_143() {
             "{stdout}"
         );
     }
-    assert_eq!(mutations(&emu).await.len(), 4);
+    assert_eq!(mutations(&k).await.len(), 4);
 }
 
 /// Issue 9: a second Ctrl-C right after a failback lifted the original's
@@ -168,19 +130,14 @@ async fn sigterm_during_waits_is_handled_like_sigint_and_exits_143() {
 /// restores that protection and the file systems now without DR.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn issue9_a_second_signal_prints_how_to_restore_a_lifted_protection() {
-    let world = World::new(&[(1, "us-east-1")]);
-    let emu = world
-        .start(Config {
-            latency: Duration::from_millis(400),
-            ..config()
-        })
-        .await;
+    let (k, b) = super::failback::failing_back(
+        seeded(&[(1, "us-east-1")]).emulator(|c| c.latency = Duration::from_millis(400)),
+    )
+    .await;
     let a = fsid(1);
-    let b = super::failback::replicated(&emu).await;
-    world.write_config(&super::failback::failback_config(&b));
-    let dir = world.config_dir();
+    let dir = k.config_dir();
     let mut cmd = bin(
-        emu.base_url(),
+        k.base_url(),
         &[
             "apply",
             path_str(&dir),
@@ -191,11 +148,10 @@ async fn issue9_a_second_signal_prints_how_to_restore_a_lifted_protection() {
     );
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     let child = cmd.spawn().expect("binary starts");
-    let pid = child.id().to_string();
 
     // Wait until A's protection was lifted: the create is now in flight.
     let mut tries = 0;
-    while !requests(&emu)
+    while !requests(&k)
         .await
         .iter()
         .any(|r| r.0 == "UpdateFileSystemProtection" && r.2 == 200)
@@ -204,19 +160,10 @@ async fn issue9_a_second_signal_prints_how_to_restore_a_lifted_protection() {
         assert!(tries < 1200, "the protection was never lifted");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let signal = || {
-        let kill = std::process::Command::new("kill")
-            .args(["-INT", &pid])
-            .status()
-            .expect("kill runs");
-        assert!(kill.success());
-    };
-    signal();
+    send("-INT", child.id());
     tokio::time::sleep(Duration::from_millis(150)).await;
-    signal();
-    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
-        .await
-        .unwrap();
+    send("-INT", child.id());
+    let out = finish(child).await;
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(130), "{stdout}\n{stderr}");
     assert!(stderr.contains("Exiting at once"), "{stderr}");

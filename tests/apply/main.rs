@@ -25,8 +25,8 @@ use std::time::Duration;
 
 use efs_emulator::{Config, Emulator};
 use efs_replicator::apply::{execute, ApplyOptions, ApplyReport, EfsWriter};
-use efs_replicator::discover::{discover, ConnectOptions, EfsReader};
-use efs_replicator::plan::{plan, Plan, PlanOptions};
+use efs_replicator::discover::{ConnectOptions, EfsReader};
+use efs_replicator::plan::Plan;
 use serde_json::{json, Value};
 
 pub use kit::Recorder;
@@ -53,7 +53,8 @@ pub fn config() -> Config {
     }
 }
 
-/// A test directory: the seed state file and the configuration.
+/// A test directory: the seed state file and the configuration. New
+/// tests start through [`seeded`] (the kit's builder) instead.
 pub struct World {
     pub dir: tempfile::TempDir,
 }
@@ -110,11 +111,31 @@ pub async fn reader(emu: &Emulator) -> EfsReader {
     kit::reader(emu, KEY).await
 }
 
+/// The suite's [`kit::Kit`]: [`config`]'s short delays, the library runs'
+/// access key, and file systems `(n, region)` seeded (available,
+/// protection ENABLED).
+pub fn seeded(file_systems: &[(u32, &str)]) -> kit::Kit {
+    file_systems
+        .iter()
+        .fold(kit::Kit::with_config(config()).key(KEY), |k, (n, r)| {
+            k.file_system(&fsid(*n), r)
+        })
+}
+
+/// [`seeded`] with file system n in us-east-1 for every n, and
+/// [`creates`] of them into `dest_region` configured.
+pub fn creating(ns: impl IntoIterator<Item = u32>, dest_region: &str) -> kit::Kit {
+    let ns: Vec<u32> = ns.into_iter().collect();
+    seeded(&ns.iter().map(|n| (*n, "us-east-1")).collect::<Vec<_>>()).config(&creates(
+        ns.iter().copied(),
+        "us-east-1",
+        dest_region,
+    ))
+}
+
 /// Loads the configuration, reads the state and plans.
-pub async fn make_plan(world: &World, reader: &EfsReader) -> Plan {
-    let desired = kit::load(&world.config_dir());
-    let actual = discover(reader, &desired, &[]).await.expect("discovery");
-    plan(&desired, &actual, &PlanOptions::default()).expect("plan")
+pub async fn make_plan(k: &kit::Running) -> Plan {
+    k.plan().await.expect("plan")
 }
 
 /// Test options: fast polls.
@@ -140,18 +161,9 @@ pub async fn run_plan(plan: &Plan, reader: &EfsReader, opts: &ApplyOptions) -> A
     .await
 }
 
-/// Plans and applies through the library.
-pub async fn apply_lib(world: &World, emu: &Emulator, opts: &ApplyOptions) -> (Plan, ApplyReport) {
-    let reader = reader(emu).await;
-    let p = make_plan(world, &reader).await;
-    let report = run_plan(&p, &reader, opts).await;
-    (p, report)
-}
-
 /// True when planning again finds nothing to do.
-pub async fn converged(world: &World, emu: &Emulator) -> bool {
-    let reader = reader(emu).await;
-    !make_plan(world, &reader).await.has_changes()
+pub async fn converged(k: &kit::Running) -> bool {
+    !make_plan(k).await.has_changes()
 }
 
 /// One admin request; returns the JSON body.
@@ -201,4 +213,41 @@ pub fn text(o: &Output) -> (String, String) {
 
 pub fn path_str(p: &Path) -> &str {
     p.to_str().unwrap()
+}
+
+/// Fs 1 (us-east-1) and fs 2 (us-west-2) seeded, and `replication "r"`
+/// configured: fs 1 into the existing fs 2, whose data it may overwrite.
+pub fn into_existing() -> kit::Kit {
+    seeded(&[(1, "us-east-1"), (2, "us-west-2")]).config(&format!(
+        "settings {{\n  region = \"us-east-1\"\n}}\nreplication \"r\" {{\n  source_file_system_id = \"{}\"\n  destination {{\n    region = \"us-west-2\"\n    file_system_id = \"{}\"\n    allow_overwrite = true\n  }}\n}}\n",
+        fsid(1),
+        fsid(2)
+    ))
+}
+
+/// Sends `signal` (`-INT`, `-TERM`) to process `pid`.
+pub fn send(signal: &str, pid: u32) {
+    let ok = std::process::Command::new("kill")
+        .args([signal, &pid.to_string()])
+        .status()
+        .expect("kill runs")
+        .success();
+    assert!(ok, "kill {signal} {pid}");
+}
+
+/// `apply CONFIG_DIR --auto-approve`, then `more`, through the binary
+/// against the handle's emulator, run to completion.
+pub async fn apply_bin(k: &kit::Running, more: &[&str]) -> Output {
+    let dir = k.config_dir();
+    let mut args = vec!["apply", path_str(&dir), "--auto-approve"];
+    args.extend_from_slice(more);
+    run_bin(k, &args).await
+}
+
+/// Waits for a spawned binary off the async runtime (the emulator keeps
+/// serving); its output.
+pub async fn finish(child: std::process::Child) -> Output {
+    tokio::task::spawn_blocking(move || child.wait_with_output().expect("binary runs"))
+        .await
+        .unwrap()
 }

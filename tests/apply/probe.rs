@@ -426,26 +426,9 @@ async fn an_interrupt_stops_the_probe_and_cleans_up() {
         })
         .await
         .unwrap();
-        let mut cmd = bin(
-            emu.base_url(),
-            &[
-                "probe",
-                "--region",
-                A,
-                "--region",
-                B,
-                "--yes",
-                "--poll-interval",
-                "100ms",
-            ],
-        );
-        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-        let child = cmd.spawn().expect("binary starts");
-        wait_for_a_replication(&emu).await;
+        let child = probing_until_replicated(&emu).await;
         send(signal, child.id());
-        let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
-            .await
-            .unwrap();
+        let out = finish(child).await;
         let (stdout, stderr) = text(&out);
         assert_eq!(out.status.code(), Some(130), "{signal}\n{stdout}\n{stderr}");
         assert!(stderr.contains("Interrupt received"), "{stderr}");
@@ -473,22 +456,7 @@ async fn a_second_interrupt_lists_the_leftovers_with_commands() {
     })
     .await
     .unwrap();
-    let mut cmd = bin(
-        emu.base_url(),
-        &[
-            "probe",
-            "--region",
-            A,
-            "--region",
-            B,
-            "--yes",
-            "--poll-interval",
-            "100ms",
-        ],
-    );
-    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-    let child = cmd.spawn().expect("binary starts");
-    wait_for_a_replication(&emu).await;
+    let child = probing_until_replicated(&emu).await;
     send("-INT", child.id());
     // Cleanup asks for the delete, then waits (an hour here): once it polls
     // after the delete, it has recorded that the delete was accepted.
@@ -508,9 +476,7 @@ async fn a_second_interrupt_lists_the_leftovers_with_commands() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     send("-INT", child.id());
-    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
-        .await
-        .unwrap();
+    let out = finish(child).await;
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(130), "{stdout}\n{stderr}");
     let (fss, reps) = alive(&emu).await;
@@ -536,6 +502,28 @@ async fn a_second_interrupt_lists_the_leftovers_with_commands() {
     );
 }
 
+/// Starts `probe --yes` from A to B through the binary and returns it
+/// once its replication was created (it is then waiting for ENABLED).
+async fn probing_until_replicated(emu: &Emulator) -> std::process::Child {
+    let mut cmd = bin(
+        emu.base_url(),
+        &[
+            "probe",
+            "--region",
+            A,
+            "--region",
+            B,
+            "--yes",
+            "--poll-interval",
+            "100ms",
+        ],
+    );
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let child = cmd.spawn().expect("binary starts");
+    wait_for_a_replication(emu).await;
+    child
+}
+
 async fn wait_for_a_replication(emu: &Emulator) {
     let mut tries = 0;
     while !requests(emu)
@@ -548,15 +536,6 @@ async fn wait_for_a_replication(emu: &Emulator) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
-}
-
-fn send(signal: &str, pid: u32) {
-    let ok = std::process::Command::new("kill")
-        .args([signal, &pid.to_string()])
-        .status()
-        .expect("kill runs")
-        .success();
-    assert!(ok);
 }
 
 /// A missing IAM permission on a call the probe expects EFS to refuse is

@@ -8,7 +8,7 @@ use efs_replicator::apply::Outcome;
 use efs_replicator::model::Region;
 use serde_json::json;
 
-use super::failback::{failback_config, replicated};
+use super::failback::{failback_config, failing_back};
 use super::*;
 
 /// The overwrite protection of a file system, as EFS reports it.
@@ -56,44 +56,31 @@ async fn gone(emu: &Emulator, region: &str, source: &str) {
 /// as without DR and says what a re-run does.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_create_failing_after_the_protection_was_lifted_restores_it_and_names_what_has_no_dr() {
-    let world = World::new(&[(1, "us-east-1")]);
-    let emu = world.start(config()).await;
+    let (k, b) = failing_back(seeded(&[(1, "us-east-1")])).await;
     let a = fsid(1);
-    let b = replicated(&emu).await;
-    world.write_config(&failback_config(&b));
-    let before = mutations(&emu).await.len();
+    let before = mutations(&k).await.len();
     fault(
-        &emu,
+        &k,
         json!({"operation": "CreateReplicationConfiguration", "error": "ConflictException",
                "status": 409, "count": 1, "region": "us-west-2",
                "message": format!("Source file system {b} is encrypted but destination file system {a} is not")}),
     )
     .await;
 
-    let out = run_bin(
-        &emu,
-        &[
-            "apply",
-            path_str(&world.config_dir()),
-            "--auto-approve",
-            "--allow-overwrite",
-            &a,
-        ],
-    )
-    .await;
+    let out = apply_bin(&k, &["--allow-overwrite", &a]).await;
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
     // Delete, lift, (create refused), restore: in that order.
     let m = |op: &str| (op.to_owned(), "us-east-1".to_owned());
     assert_eq!(
-        mutations(&emu).await.split_off(before),
+        mutations(&k).await.split_off(before),
         vec![
             m("DeleteReplicationConfiguration"),
             m("UpdateFileSystemProtection"),
             m("UpdateFileSystemProtection"),
         ]
     );
-    let log = requests(&emu).await;
+    let log = requests(&k).await;
     let create = log
         .iter()
         .position(|r| r.0 == "CreateReplicationConfiguration" && r.1 == "us-west-2" && r.2 == 409)
@@ -103,7 +90,7 @@ async fn a_create_failing_after_the_protection_was_lifted_restores_it_and_names_
         .rposition(|r| r.0 == "UpdateFileSystemProtection")
         .unwrap();
     assert!(create < restore, "{log:?}");
-    assert_eq!(protection(&emu, "us-east-1", &a).await, "ENABLED");
+    assert_eq!(protection(&k, "us-east-1", &a).await, "ENABLED");
 
     assert!(
         stdout.contains(&format!(
@@ -136,15 +123,12 @@ async fn a_create_failing_after_the_protection_was_lifted_restores_it_and_names_
 /// on a terminal approves it for one run.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unattended_apply_never_overwrites_a_file_system_that_took_writes_again() {
-    let world = World::new(&[(1, "us-east-1")]);
-    let emu = world.start(config()).await;
+    let (k, b) = failing_back(seeded(&[(1, "us-east-1")])).await;
     let a = fsid(1);
-    let b = replicated(&emu).await;
-    world.write_config(&failback_config(&b));
-    let (_, report) = apply_lib(&world, &emu, &options()).await;
+    let (_, report) = k.apply(&options()).await;
     assert!(report.succeeded(), "{report:#?}");
     // Second failover: B -> A is deleted, A is writable again.
-    let reader = reader(&emu).await;
+    let reader = k.reader().await;
     reader
         .client(&Region::parse("us-west-2").unwrap())
         .delete_replication_configuration()
@@ -152,15 +136,15 @@ async fn an_unattended_apply_never_overwrites_a_file_system_that_took_writes_aga
         .send()
         .await
         .unwrap();
-    gone(&emu, "us-west-2", &b).await;
+    gone(&k, "us-west-2", &b).await;
     // EFS may keep the destination side (A still in the replication) for a
     // while after the source side is gone: the failover is over, and A
     // writable, only once that side is gone too.
-    gone(&emu, "us-east-1", &a).await;
-    let before = mutations(&emu).await.len();
-    let dir = world.config_dir();
+    gone(&k, "us-east-1", &a).await;
+    let before = mutations(&k).await.len();
+    let dir = k.config_dir();
 
-    let out = run_bin(&emu, &["apply", path_str(&dir), "--auto-approve"]).await;
+    let out = apply_bin(&k, &[]).await;
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
     assert!(
@@ -175,45 +159,24 @@ async fn an_unattended_apply_never_overwrites_a_file_system_that_took_writes_aga
         stderr.contains(&format!("--allow-overwrite {a}")),
         "{stderr}"
     );
-    assert_eq!(mutations(&emu).await.len(), before);
+    assert_eq!(mutations(&k).await.len(), before);
 
     // Naming another file system approves nothing; --json says so too.
-    let out = run_bin(
-        &emu,
-        &[
-            "apply",
-            path_str(&dir),
-            "--auto-approve",
-            "--json",
-            "--allow-overwrite",
-            &fsid(0x99),
-        ],
-    )
-    .await;
+    let out = apply_bin(&k, &["--json", "--allow-overwrite", &fsid(0x99)]).await;
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
     assert!(
         stdout.contains("\"type\":\"overwrite_not_approved\""),
         "{stdout}"
     );
-    assert_eq!(mutations(&emu).await.len(), before);
+    assert_eq!(mutations(&k).await.len(), before);
 
     // prevent_destroy on the owning block: a plan error.
-    world.write_config(&failback_config(&b).replace(
+    k.write_config(&failback_config(&b).replace(
         "replication \"back\" {\n",
         "replication \"back\" {\n  prevent_destroy = true\n",
     ));
-    let out = run_bin(
-        &emu,
-        &[
-            "apply",
-            path_str(&dir),
-            "--auto-approve",
-            "--allow-overwrite",
-            &a,
-        ],
-    )
-    .await;
+    let out = apply_bin(&k, &["--allow-overwrite", &a]).await;
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
     assert!(
@@ -222,12 +185,12 @@ async fn an_unattended_apply_never_overwrites_a_file_system_that_took_writes_aga
         )),
         "{stdout}\n{stderr}"
     );
-    assert_eq!(mutations(&emu).await.len(), before);
+    assert_eq!(mutations(&k).await.len(), before);
 
     // A `yes` typed on a terminal to a plan that showed the overwrite
     // approves it.
-    world.write_config(&failback_config(&b));
-    let out = super::cli::run_on_tty(&emu, &["apply", path_str(&dir)], "yes\n").await;
+    k.write_config(&failback_config(&b));
+    let out = super::cli::run_on_tty(&k, &["apply", path_str(&dir)], "yes\n").await;
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
     assert!(
@@ -237,7 +200,7 @@ async fn an_unattended_apply_never_overwrites_a_file_system_that_took_writes_aga
         "{stdout}"
     );
     assert_eq!(
-        mutations(&emu).await.split_off(before),
+        mutations(&k).await.split_off(before),
         vec![
             (
                 "UpdateFileSystemProtection".to_owned(),
@@ -258,13 +221,10 @@ async fn an_unattended_apply_never_overwrites_a_file_system_that_took_writes_aga
 /// delete is skipped.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_replication_recreated_since_the_plan_is_not_deleted() {
-    let world = World::new(&[(1, "us-east-1"), (3, "us-east-1")]);
-    let emu = world.start(config()).await;
+    let (k, _) = failing_back(seeded(&[(1, "us-east-1"), (3, "us-east-1")])).await;
     let a = fsid(1);
-    let b = replicated(&emu).await;
-    world.write_config(&failback_config(&b));
-    let reader = reader(&emu).await;
-    let p = make_plan(&world, &reader).await;
+    let reader = k.reader().await;
+    let p = make_plan(&k).await;
     // Meanwhile A -> B is deleted and A replicated elsewhere (a new file
     // system in eu-west-1).
     let east = reader.client(&Region::parse("us-east-1").unwrap());
@@ -273,28 +233,13 @@ async fn a_replication_recreated_since_the_plan_is_not_deleted() {
         .send()
         .await
         .unwrap();
-    gone(&emu, "us-east-1", &a).await;
-    east.create_replication_configuration()
-        .source_file_system_id(&a)
-        .destinations(
-            aws_sdk_efs::types::DestinationToCreate::builder()
-                .region("eu-west-1")
-                .build(),
-        )
-        .send()
+    gone(&k, "us-east-1", &a).await;
+    kit::create_replication(&east, &a, "eu-west-1", None)
         .await
         .unwrap();
-    let before = mutations(&emu).await.len();
+    let before = mutations(&k).await.len();
 
-    let (_tx, rx) = tokio::sync::watch::channel(false);
-    let report = execute(
-        &p,
-        &EfsWriter::new(&reader),
-        &options(),
-        &Recorder::default(),
-        rx,
-    )
-    .await;
+    let report = run_plan(&p, &reader, &options()).await;
     let removed = report.address(&format!("removed.{a}")).unwrap();
     assert_eq!(removed.outcome, Outcome::Failed, "{report:#?}");
     let e = removed.error.as_ref().unwrap();
@@ -305,9 +250,9 @@ async fn a_replication_recreated_since_the_plan_is_not_deleted() {
         Outcome::Skipped
     );
     // Nothing was sent: the new replication is intact.
-    assert_eq!(mutations(&emu).await.len(), before);
+    assert_eq!(mutations(&k).await.len(), before);
     // The one delete EFS ever saw is the concurrent actor's.
-    let deletes = requests(&emu)
+    let deletes = requests(&k)
         .await
         .into_iter()
         .filter(|r| r.0 == "DeleteReplicationConfiguration")
@@ -320,35 +265,16 @@ async fn a_replication_recreated_since_the_plan_is_not_deleted() {
 /// since plan" without a call, and the create is not sent.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_protection_changed_since_the_plan_is_not_touched() {
-    let world = World::new(&[(1, "us-east-1"), (2, "us-west-2")]);
-    world.write_config(&format!(
-        "settings {{\n  region = \"us-east-1\"\n}}\nreplication \"r\" {{\n  source_file_system_id = \"{}\"\n  destination {{\n    region = \"us-west-2\"\n    file_system_id = \"{}\"\n    allow_overwrite = true\n  }}\n}}\n",
-        fsid(1),
-        fsid(2)
-    ));
-    let emu = world.start(config()).await;
-    let reader = reader(&emu).await;
-    let p = make_plan(&world, &reader).await;
-    reader
-        .client(&Region::parse("us-west-2").unwrap())
-        .update_file_system_protection()
-        .file_system_id(fsid(2))
-        .replication_overwrite_protection(
-            aws_sdk_efs::types::ReplicationOverwriteProtection::Disabled,
-        )
-        .send()
-        .await
-        .unwrap();
-    let before = mutations(&emu).await.len();
-    let (_tx, rx) = tokio::sync::watch::channel(false);
-    let report = execute(
-        &p,
-        &EfsWriter::new(&reader),
-        &options(),
-        &Recorder::default(),
-        rx,
+    let k = into_existing().start().await;
+    let reader = k.reader().await;
+    let p = make_plan(&k).await;
+    kit::disable_protection(
+        &reader.client(&Region::parse("us-west-2").unwrap()),
+        &fsid(2),
     )
     .await;
+    let before = mutations(&k).await.len();
+    let report = run_plan(&p, &reader, &options()).await;
     let r = report.address("replication.r").unwrap();
     assert_eq!(r.outcome, Outcome::Failed, "{report:#?}");
     let e = r.error.as_ref().unwrap();
@@ -358,7 +284,7 @@ async fn a_protection_changed_since_the_plan_is_not_touched() {
             .contains("now has overwrite protection DISABLED (the plan expected ENABLED)"),
         "{e:?}"
     );
-    assert_eq!(mutations(&emu).await.len(), before);
+    assert_eq!(mutations(&k).await.len(), before);
 }
 
 /// Item 7: two applies of the same saved failback plan at once. The order
@@ -371,24 +297,16 @@ async fn a_protection_changed_since_the_plan_is_not_touched() {
 /// is created, A ends as its destination, and neither run undoes the other.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_concurrent_applies_of_one_saved_plan_do_not_undo_each_other() {
-    let world = World::new(&[(1, "us-east-1")]);
-    let emu = world.start(config()).await;
+    let (k, b) = failing_back(seeded(&[(1, "us-east-1")])).await;
     let a = fsid(1);
-    let b = replicated(&emu).await;
-    world.write_config(&failback_config(&b));
-    let saved = world.dir.path().join("plan.json");
+    let saved = k.dir.path().join("plan.json");
     let out = run_bin(
-        &emu,
-        &[
-            "plan",
-            path_str(&world.config_dir()),
-            "--out",
-            path_str(&saved),
-        ],
+        &k,
+        &["plan", path_str(&k.config_dir()), "--out", path_str(&saved)],
     )
     .await;
     assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
-    let before = mutations(&emu).await.len();
+    let before = mutations(&k).await.len();
 
     let args = ["apply", "--plan", path_str(&saved)];
     let second = async {
@@ -398,23 +316,23 @@ async fn two_concurrent_applies_of_one_saved_plan_do_not_undo_each_other() {
                 .any(|(op, _)| op == "CreateReplicationConfiguration")
         };
         let mut polls = 0;
-        while !created(&mutations(&emu).await) {
+        while !created(&mutations(&k).await) {
             polls += 1;
             assert!(polls < 600, "the first apply never created the replication");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         admin(
-            &emu,
+            &k,
             "POST",
             &format!("/_emulator/replications/{b}/stall"),
             None,
         )
         .await;
-        let mark = mutations(&emu).await.len();
-        let out = run_bin(&emu, &args).await;
-        let calls = mutations(&emu).await.len() - mark;
+        let mark = mutations(&k).await.len();
+        let out = run_bin(&k, &args).await;
+        let calls = mutations(&k).await.len() - mark;
         admin(
-            &emu,
+            &k,
             "DELETE",
             &format!("/_emulator/replications/{b}/stall"),
             None,
@@ -422,7 +340,7 @@ async fn two_concurrent_applies_of_one_saved_plan_do_not_undo_each_other() {
         .await;
         (out, calls)
     };
-    let (one, (two, calls_of_two)) = tokio::join!(run_bin(&emu, &args), second);
+    let (one, (two, calls_of_two)) = tokio::join!(run_bin(&k, &args), second);
     let (stdout, stderr) = text(&one);
     assert_eq!(one.status.code(), Some(0), "{stdout}\n{stderr}");
     let (stdout, stderr) = text(&two);
@@ -433,15 +351,15 @@ async fn two_concurrent_applies_of_one_saved_plan_do_not_undo_each_other() {
     );
     assert_eq!(calls_of_two, 0, "the second run makes no call");
     // One replication B -> A was created, and A is its destination.
-    let creates = mutations(&emu)
+    let creates = mutations(&k)
         .await
         .split_off(before)
         .into_iter()
         .filter(|m| m.0 == "CreateReplicationConfiguration")
         .count();
     assert_eq!(creates, 1);
-    assert_eq!(protection(&emu, "us-east-1", &a).await, "REPLICATING");
-    assert!(converged(&world, &emu).await);
+    assert_eq!(protection(&k, "us-east-1", &a).await, "REPLICATING");
+    assert!(converged(&k).await);
 }
 
 /// A replace into another existing file system: A -> B is to become
@@ -452,15 +370,15 @@ async fn two_concurrent_applies_of_one_saved_plan_do_not_undo_each_other() {
 /// step after it saw C had changed, leaving A without DR.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn issue9_a_replace_keeps_the_old_replication_when_the_new_destination_changed() {
-    let world = World::new(&[(1, "us-east-1"), (2, "us-west-2"), (3, "us-east-1")]);
-    let emu = world.start(config()).await;
-    let (a, c) = (fsid(1), fsid(2));
-    let b = replicated(&emu).await;
-    world.write_config(&format!(
-        "settings {{\n  region = \"us-east-1\"\n}}\nreplication \"r\" {{\n  source_file_system_id = \"{a}\"\n  destination {{\n    region = \"us-west-2\"\n    file_system_id = \"{c}\"\n    allow_overwrite = true\n  }}\n}}\n"
-    ));
-    let reader = reader(&emu).await;
-    let p = make_plan(&world, &reader).await;
+    // A (fs 1) -> a new B; the configuration moves it into C (fs 2).
+    let k = into_existing()
+        .file_system(&fsid(3), "us-east-1")
+        .replication(&fsid(1), "us-east-1", "us-west-2")
+        .start()
+        .await;
+    let (a, b, c) = (fsid(1), k.replicas[0].clone(), fsid(2));
+    let reader = k.reader().await;
+    let p = make_plan(&k).await;
     let r = p
         .changes
         .iter()
@@ -468,40 +386,18 @@ async fn issue9_a_replace_keeps_the_old_replication_when_the_new_destination_cha
         .unwrap();
     assert_eq!(r.action, efs_replicator::plan::Action::Replace);
 
-    reader
-        .client(&Region::parse("us-west-2").unwrap())
-        .update_file_system_protection()
-        .file_system_id(&c)
-        .replication_overwrite_protection(
-            aws_sdk_efs::types::ReplicationOverwriteProtection::Disabled,
-        )
-        .send()
-        .await
-        .unwrap();
-    reader
-        .client(&Region::parse("us-east-1").unwrap())
-        .create_replication_configuration()
-        .source_file_system_id(fsid(3))
-        .destinations(
-            aws_sdk_efs::types::DestinationToCreate::builder()
-                .region("us-west-2")
-                .file_system_id(&c)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    let before = mutations(&emu).await.len();
-
-    let (_tx, rx) = tokio::sync::watch::channel(false);
-    let report = execute(
-        &p,
-        &EfsWriter::new(&reader),
-        &options(),
-        &Recorder::default(),
-        rx,
+    kit::disable_protection(&reader.client(&Region::parse("us-west-2").unwrap()), &c).await;
+    kit::create_replication(
+        &reader.client(&Region::parse("us-east-1").unwrap()),
+        &fsid(3),
+        "us-west-2",
+        Some(&c),
     )
-    .await;
+    .await
+    .unwrap();
+    let before = mutations(&k).await.len();
+
+    let report = run_plan(&p, &reader, &options()).await;
     let r = report.address("replication.r").unwrap();
     assert_eq!(r.outcome, Outcome::Failed, "{report:#?}");
     let e = r.error.as_ref().unwrap();
@@ -515,7 +411,7 @@ async fn issue9_a_replace_keeps_the_old_replication_when_the_new_destination_cha
     );
     assert!(report.no_dr.is_empty(), "{:?}", report.no_dr);
     // Nothing was sent, and A -> B is still there.
-    assert_eq!(mutations(&emu).await.len(), before);
+    assert_eq!(mutations(&k).await.len(), before);
     let still = reader
         .client(&Region::parse("us-east-1").unwrap())
         .describe_replication_configurations()
@@ -538,33 +434,17 @@ async fn issue9_a_replace_keeps_the_old_replication_when_the_new_destination_cha
 /// taken as never lifted and stayed DISABLED.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn issue9_a_lost_answer_to_a_protection_change_still_has_it_set_back() {
-    let world = World::new(&[(1, "us-east-1"), (2, "us-west-2")]);
-    world.write_config(&format!(
-        "settings {{\n  region = \"us-east-1\"\n}}\nreplication \"r\" {{\n  source_file_system_id = \"{}\"\n  destination {{\n    region = \"us-west-2\"\n    file_system_id = \"{}\"\n    allow_overwrite = true\n  }}\n}}\n",
-        fsid(1),
-        fsid(2)
-    ));
-    let emu = world.start(config()).await;
+    let k = into_existing().start().await;
     fault(
-        &emu,
+        &k,
         json!({"operation": "UpdateFileSystemProtection", "error": "BadRequest", "status": 400,
                "after": true, "count": 1, "region": "us-west-2"}),
     )
     .await;
-    let out = run_bin(
-        &emu,
-        &[
-            "apply",
-            path_str(&world.config_dir()),
-            "--auto-approve",
-            "--allow-overwrite",
-            &fsid(2),
-        ],
-    )
-    .await;
+    let out = apply_bin(&k, &["--allow-overwrite", &fsid(2)]).await;
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
-    let log = requests(&emu).await;
+    let log = requests(&k).await;
     let updates: Vec<u64> = log
         .iter()
         .filter(|r| r.0 == "UpdateFileSystemProtection")
@@ -576,7 +456,7 @@ async fn issue9_a_lost_answer_to_a_protection_change_still_has_it_set_back() {
         !log.iter().any(|r| r.0 == "CreateReplicationConfiguration"),
         "{log:?}"
     );
-    assert_eq!(protection(&emu, "us-west-2", &fsid(2)).await, "ENABLED");
+    assert_eq!(protection(&k, "us-west-2", &fsid(2)).await, "ENABLED");
     assert!(
         stdout.contains(&format!(
             "compensation: overwrite protection of {} (us-west-2) set back to ENABLED",

@@ -7,7 +7,7 @@
 
 use serde_json::json;
 
-use super::failback::{failback_config, replicated};
+use super::failback::failing_back;
 use super::*;
 
 /// The step of `kind` in a saved plan's JSON.
@@ -22,24 +22,16 @@ fn step_mut<'a>(doc: &'a mut Value, kind: &str) -> &'a mut Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tampered_saved_plan_is_refused_before_any_mutating_call() {
-    let world = World::new(&[(1, "us-east-1")]);
-    let emu = world.start(config()).await;
-    let b = replicated(&emu).await;
-    world.write_config(&failback_config(&b));
-    let saved = world.dir.path().join("plan.json");
+    let (k, _) = failing_back(seeded(&[(1, "us-east-1")])).await;
+    let saved = k.dir.path().join("plan.json");
     let out = run_bin(
-        &emu,
-        &[
-            "plan",
-            path_str(&world.config_dir()),
-            "--out",
-            path_str(&saved),
-        ],
+        &k,
+        &["plan", path_str(&k.config_dir()), "--out", path_str(&saved)],
     )
     .await;
     assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
     let original: Value = serde_json::from_slice(&std::fs::read(&saved).unwrap()).unwrap();
-    let before = mutations(&emu).await.len();
+    let before = mutations(&k).await.len();
 
     type Tamper = fn(&mut Value);
     let cases: Vec<(&str, Tamper, &str)> = vec![
@@ -98,7 +90,7 @@ async fn a_tampered_saved_plan_is_refused_before_any_mutating_call() {
         let mut doc = original.clone();
         tamper(&mut doc);
         std::fs::write(&saved, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
-        let out = run_bin(&emu, &["apply", "--plan", path_str(&saved)]).await;
+        let out = run_bin(&k, &["apply", "--plan", path_str(&saved)]).await;
         let (stdout, stderr) = text(&out);
         assert_eq!(out.status.code(), Some(1), "{what}: {stdout}\n{stderr}");
         assert!(
@@ -106,27 +98,27 @@ async fn a_tampered_saved_plan_is_refused_before_any_mutating_call() {
             "{what}: {stderr}"
         );
         assert!(stderr.contains(says), "{what}: {stderr}");
-        assert_eq!(mutations(&emu).await.len(), before, "{what}");
+        assert_eq!(mutations(&k).await.len(), before, "{what}");
     }
 
     // An invalid file system id is refused by the id's own constructor.
     let mut doc = original.clone();
     step_mut(&mut doc, "delete")["source_file_system_id"] = json!("fs-XYZ");
     std::fs::write(&saved, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
-    let out = run_bin(&emu, &["apply", "--plan", path_str(&saved)]).await;
+    let out = run_bin(&k, &["apply", "--plan", path_str(&saved)]).await;
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
     assert!(
         stderr.contains("\"fs-XYZ\" is not a valid file system id"),
         "{stderr}"
     );
-    assert_eq!(mutations(&emu).await.len(), before);
+    assert_eq!(mutations(&k).await.len(), before);
 
     // Untouched, the same file applies: a saved plan that showed the
     // overwrite is its approval.
     std::fs::write(&saved, serde_json::to_vec_pretty(&original).unwrap()).unwrap();
-    let out = run_bin(&emu, &["apply", "--plan", path_str(&saved)]).await;
+    let out = run_bin(&k, &["apply", "--plan", path_str(&saved)]).await;
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
-    assert_eq!(mutations(&emu).await.len(), before + 3);
+    assert_eq!(mutations(&k).await.len(), before + 3);
 }

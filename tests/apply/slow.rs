@@ -6,18 +6,13 @@
 
 use std::time::Duration;
 
-use efs_emulator::Config;
-
 use super::*;
 
 /// Delays of 2 s against polls every 100-400 ms: each wait polls several
 /// times.
-fn slow() -> Config {
-    Config {
-        enable_delay: Duration::from_secs(2),
-        delete_delay: Duration::from_secs(2),
-        ..config()
-    }
+fn slow(c: &mut efs_emulator::Config) {
+    c.enable_delay = Duration::from_secs(2);
+    c.delete_delay = Duration::from_secs(2);
 }
 
 fn to_west() -> String {
@@ -40,31 +35,33 @@ async fn polls(emu: &Emulator, from: usize, region: &str) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_enables_and_deletes_are_waited_for_and_the_next_plan_has_no_changes() {
-    let world = World::new(&[(1, "us-east-1")]);
-    let emu = world.start(slow()).await;
-    world.write_config(&to_west());
-    let from = requests(&emu).await.len();
-    let (_, report) = apply_lib(&world, &emu, &options()).await;
+    let k = seeded(&[(1, "us-east-1")])
+        .emulator(slow)
+        .config(&to_west())
+        .start()
+        .await;
+    let from = requests(&k).await.len();
+    let (_, report) = k.apply(&options()).await;
     assert!(report.succeeded(), "{report:#?}");
     assert!(
-        polls(&emu, from, "us-east-1").await >= 3,
+        polls(&k, from, "us-east-1").await >= 3,
         "the enable was polled"
     );
-    assert!(converged(&world, &emu).await, "plan after the create");
+    assert!(converged(&k).await, "plan after the create");
 
     // Remove it: the wait for the deletion outlasts several polls too.
-    world.write_config(&format!(
+    k.write_config(&format!(
         "settings {{\n  region = \"us-east-1\"\n}}\nremoved {{\n  source_file_system_id = \"{}\"\n  source_region = \"us-east-1\"\n}}\n",
         fsid(1)
     ));
-    let from = requests(&emu).await.len();
-    let (_, report) = apply_lib(&world, &emu, &options()).await;
+    let from = requests(&k).await.len();
+    let (_, report) = k.apply(&options()).await;
     assert!(report.succeeded(), "{report:#?}");
     assert!(
-        polls(&emu, from, "us-east-1").await >= 3,
+        polls(&k, from, "us-east-1").await >= 3,
         "the deletion was polled"
     );
-    assert!(converged(&world, &emu).await, "plan after the delete");
+    assert!(converged(&k).await, "plan after the delete");
 }
 
 /// The destination side stays DELETING for 3 s after the source side is
@@ -72,28 +69,26 @@ async fn slow_enables_and_deletes_are_waited_for_and_the_next_plan_has_no_change
 /// would refuse it: the file system is still in a replication).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failback_waits_for_the_destination_side_that_outlives_the_source_side() {
-    let world = World::new(&[(1, "us-east-1")]);
-    let emu = world
-        .start(Config {
-            destination_delete_lag: Duration::from_secs(3),
-            ..slow()
-        })
+    let k = seeded(&[(1, "us-east-1")])
+        .emulator(slow)
+        .emulator(|c| c.destination_delete_lag = Duration::from_secs(3))
+        .config(&to_west())
+        .start()
         .await;
-    world.write_config(&to_west());
-    let (_, report) = apply_lib(&world, &emu, &options()).await;
+    let (_, report) = k.apply(&options()).await;
     assert!(report.succeeded(), "{report:#?}");
     // The new destination's id, as the next plan sees it.
-    let b = make_plan(&world, &reader(&emu).await).await.changes[0]
+    let b = make_plan(&k).await.changes[0]
         .after
         .as_ref()
         .and_then(|a| a.destination_file_system_id.clone())
         .expect("the destination is known");
-    world.write_config(&format!(
+    k.write_config(&format!(
         "settings {{\n  region = \"us-east-1\"\n}}\nremoved {{\n  source_file_system_id = \"{a}\"\n  source_region = \"us-east-1\"\n}}\nreplication \"back\" {{\n  source_file_system_id = \"{b}\"\n  source_region = \"us-west-2\"\n  destination {{\n    region = \"us-east-1\"\n    file_system_id = \"{a}\"\n    allow_overwrite = true\n  }}\n}}\n",
         a = fsid(1)
     ));
-    let from = requests(&emu).await.len();
-    let (p, report) = apply_lib(&world, &emu, &options()).await;
+    let from = requests(&k).await.len();
+    let (p, report) = k.apply(&options()).await;
     assert!(report.succeeded(), "{report:#?}");
     assert!(
         p.steps
@@ -104,12 +99,12 @@ async fn a_failback_waits_for_the_destination_side_that_outlives_the_source_side
     );
     // The destination side was described in its Region until it was gone,
     // and no create was refused on the way.
-    assert!(polls(&emu, from, "us-west-2").await >= 3);
-    let log = requests(&emu).await.split_off(from);
+    assert!(polls(&k, from, "us-west-2").await >= 3);
+    let log = requests(&k).await.split_off(from);
     assert!(
         !log.iter()
             .any(|r| r.0 == "CreateReplicationConfiguration" && r.2 >= 300),
         "{log:?}"
     );
-    assert!(converged(&world, &emu).await);
+    assert!(converged(&k).await);
 }

@@ -23,19 +23,15 @@ async fn describe_calls(emu: &Emulator) -> usize {
 #[tokio::test]
 async fn waiting_for_twenty_creates_costs_listings_not_calls_per_replication() {
     let n = 20;
-    let world = World::new(&(1..=n).map(|i| (i, "us-east-1")).collect::<Vec<_>>());
-    world.write_config(&creates(1..=n, "us-east-1", "us-west-2"));
-    let emu = world
-        .start(Config {
-            enable_delay: Duration::from_millis(1500),
-            ..config()
-        })
+    let k = creating(1..=n, "us-west-2")
+        .emulator(|c| c.enable_delay = Duration::from_millis(1500))
+        .start()
         .await;
-    let reader = reader(&emu).await;
-    let p = make_plan(&world, &reader).await;
-    let before = describe_calls(&emu).await;
+    let reader = k.reader().await;
+    let p = make_plan(&k).await;
+    let before = describe_calls(&k).await;
     let report = run_plan(&p, &reader, &options()).await;
-    let during = describe_calls(&emu).await - before;
+    let during = describe_calls(&k).await - before;
     assert_eq!(report.count(Outcome::Failed), 0);
     assert_eq!(report.count(Outcome::Done) as u32, n);
     // Polls every 100 ms growing to 400 ms over a 1.5 s enable delay: about
@@ -46,21 +42,17 @@ async fn waiting_for_twenty_creates_costs_listings_not_calls_per_replication() {
         during < n as usize,
         "{during} DescribeReplicationConfigurations calls while waiting for {n} replications"
     );
-    assert!(converged(&world, &emu).await);
+    assert!(converged(&k).await);
 }
 
 #[tokio::test]
 async fn waiting_for_twenty_deletions_costs_listings_not_calls_per_replication() {
     let n = 20;
-    let world = World::new(&(1..=n).map(|i| (i, "us-east-1")).collect::<Vec<_>>());
-    world.write_config(&creates(1..=n, "us-east-1", "us-west-2"));
-    let emu = world
-        .start(Config {
-            delete_delay: Duration::from_millis(1500),
-            ..config()
-        })
+    let k = creating(1..=n, "us-west-2")
+        .emulator(|c| c.delete_delay = Duration::from_millis(1500))
+        .start()
         .await;
-    let (_, created) = apply_lib(&world, &emu, &options()).await;
+    let (_, created) = k.apply(&options()).await;
     assert!(created.succeeded(), "{created:#?}");
     let mut removed = String::from("settings {\n  region = \"us-east-1\"\n}\n");
     for i in 1..=n {
@@ -69,9 +61,9 @@ async fn waiting_for_twenty_deletions_costs_listings_not_calls_per_replication()
             fsid(i)
         ));
     }
-    world.write_config(&removed);
-    let reader = reader(&emu).await;
-    let p = make_plan(&world, &reader).await;
+    k.write_config(&removed);
+    let reader = k.reader().await;
+    let p = make_plan(&k).await;
     assert_eq!(
         p.steps
             .iter()
@@ -79,9 +71,9 @@ async fn waiting_for_twenty_deletions_costs_listings_not_calls_per_replication()
             .count(),
         n as usize
     );
-    let before = describe_calls(&emu).await;
+    let before = describe_calls(&k).await;
     let report = run_plan(&p, &reader, &options()).await;
-    let during = describe_calls(&emu).await - before;
+    let during = describe_calls(&k).await - before;
     assert!(report.succeeded(), "{report:#?}");
     // Each delete is preceded by one re-read of its replication by id (the
     // compare-and-swap, issue 9); the waits themselves share listings.
@@ -90,7 +82,7 @@ async fn waiting_for_twenty_deletions_costs_listings_not_calls_per_replication()
         waits < n as usize,
         "{during} DescribeReplicationConfigurations calls ({n} re-reads before the deletes, {waits} for the waits) while waiting for {n} deletions"
     );
-    assert!(converged(&world, &emu).await);
+    assert!(converged(&k).await);
 }
 
 /// A deletion watched from its destination Region (what a failback needs
@@ -98,12 +90,10 @@ async fn waiting_for_twenty_deletions_costs_listings_not_calls_per_replication()
 /// read by the destination file system's id in the destination Region.
 #[tokio::test]
 async fn a_deletion_can_be_watched_from_the_destination_region() {
-    let world = World::new(&[(1, "us-east-1")]);
-    world.write_config(&creates([1], "us-east-1", "us-west-2"));
-    let emu = world.start(config()).await;
-    let (_, created) = apply_lib(&world, &emu, &options()).await;
+    let k = creating([1], "us-west-2").start().await;
+    let (_, created) = k.apply(&options()).await;
     assert!(created.succeeded(), "{created:#?}");
-    let reader = reader(&emu).await;
+    let reader = k.reader().await;
     let east = Region::parse("us-east-1").unwrap();
     let west = Region::parse("us-west-2").unwrap();
     let source = FileSystemId::parse(&fsid(1)).unwrap();
@@ -116,7 +106,7 @@ async fn a_deletion_can_be_watched_from_the_destination_region() {
         .destination
         .file_system_id;
     writer.delete(&east, &source).await.expect("delete");
-    let log_before = requests(&emu).await.len();
+    let log_before = requests(&k).await.len();
 
     let poller = Poller::new(&writer);
     let (_tx, rx) = tokio::sync::watch::channel(false);
@@ -124,7 +114,7 @@ async fn a_deletion_can_be_watched_from_the_destination_region() {
     let got = poller.wait(&watch, Want::Gone, &options(), rx).await;
     assert!(matches!(got, Attempt::Ok), "{got:?}");
 
-    let polls: Vec<_> = requests(&emu).await[log_before..]
+    let polls: Vec<_> = requests(&k).await[log_before..]
         .iter()
         .filter(|(op, ..)| op == "DescribeReplicationConfigurations")
         .map(|(_, region, ..)| region.clone())

@@ -298,15 +298,7 @@ pub async fn replicate_and_wait(
     source: &str,
     destination_region: &str,
 ) -> String {
-    let out = client
-        .create_replication_configuration()
-        .source_file_system_id(source)
-        .destinations(
-            aws_sdk_efs::types::DestinationToCreate::builder()
-                .region(destination_region)
-                .build(),
-        )
-        .send()
+    let out = create_replication(client, source, destination_region, None)
         .await
         .unwrap_or_else(|e| panic!("CreateReplicationConfiguration {source}: {e:?}"));
     let replica = out.destinations()[0].file_system_id().to_owned();
@@ -323,6 +315,48 @@ pub async fn replicate_and_wait(
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("the replication of {source} never became ENABLED")
+}
+
+/// Asks EFS (the client's Region) to replicate `source` into
+/// `destination_region`: to a new file system, or to `file_system_id`.
+/// Returns at once, with EFS's answer.
+pub async fn create_replication(
+    client: &aws_sdk_efs::Client,
+    source: &str,
+    destination_region: &str,
+    file_system_id: Option<&str>,
+) -> Result<
+    aws_sdk_efs::operation::create_replication_configuration::CreateReplicationConfigurationOutput,
+    aws_sdk_efs::error::SdkError<
+        aws_sdk_efs::operation::create_replication_configuration::CreateReplicationConfigurationError,
+    >,
+>{
+    client
+        .create_replication_configuration()
+        .source_file_system_id(source)
+        .destinations(
+            aws_sdk_efs::types::DestinationToCreate::builder()
+                .region(destination_region)
+                .set_file_system_id(file_system_id.map(str::to_owned))
+                .build(),
+        )
+        .send()
+        .await
+}
+
+/// Turns off the replication overwrite protection of file system `id`
+/// (in the client's Region), as a person would before reusing it as a
+/// destination.
+pub async fn disable_protection(client: &aws_sdk_efs::Client, id: &str) {
+    client
+        .update_file_system_protection()
+        .file_system_id(id)
+        .replication_overwrite_protection(
+            aws_sdk_efs::types::ReplicationOverwriteProtection::Disabled,
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("UpdateFileSystemProtection {id}: {e:?}"));
 }
 
 /// Loads a configuration directory, panicking with the rendered diagnostics.

@@ -127,7 +127,8 @@ impl Loader {
         settings: &Settings,
         opts: &LoadOptions,
     ) -> (Vec<DesiredReplication>, Vec<Placed>) {
-        let mut out = Vec::new();
+        // At least one per block (`for_each` makes more).
+        let mut out = Vec::with_capacity(blocks.len());
         let mut placed = Vec::new();
         let mut names: HashMap<String, (usize, Option<Range<usize>>)> = HashMap::new();
         for (fi, b) in blocks {
