@@ -1,5 +1,6 @@
 """State file (--state) seen from boto3: bad input never writes it, a kill -9
-leaves a loadable file, and a restarted emulator answers with the same file
+leaves a loadable file holding every change flushed (POST /_emulator/flush)
+before it, and a restarted emulator answers with the same file
 systems, tags and replications.
 
 Starts its own emulator processes (EFS_EMULATOR_BIN, exported by run.sh) on
@@ -12,6 +13,7 @@ import os
 import select
 import signal
 import subprocess
+import urllib.request
 
 import pytest
 
@@ -56,6 +58,14 @@ def start(state_file):
     return proc, line[line.index("http://"):].split()[0]
 
 
+def flush(url):
+    """POST /_emulator/flush: the state file holds every change acknowledged so far."""
+    req = urllib.request.Request(f"{url}/_emulator/flush", data=b"", method="POST")
+    with urllib.request.urlopen(req, timeout=30) as r:
+        assert r.status == 200
+        return json.loads(r.read())
+
+
 def stop_hard(proc):
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=10)
@@ -72,6 +82,7 @@ def test_state_survives_kill_and_bad_input_never_writes_it(tmp_path):
         out = c.create_replication_configuration(SourceFileSystemId=src["FileSystemId"], Destinations=[{"Region": DST}])
         dest_id = out["Destinations"][0]["FileSystemId"]
         c.update_file_system_protection(FileSystemId=plain["FileSystemId"], ReplicationOverwriteProtection="DISABLED")
+        flush(url)
         before = state.read_bytes()
         json.loads(before)
         # bad input of every kind: nothing may reach the state file
@@ -85,6 +96,7 @@ def test_state_survives_kill_and_bad_input_never_writes_it(tmp_path):
         ]:
             status, headers, data = raw_request(method, path, body=body, headers={"Content-Type": "application/json"} if body else {}, region=DST if dest_id in path else SRC, url=url)
             assert_aws_error(status, headers, data)
+        flush(url)
         assert state.read_bytes() == before, "a refused request changed the state file"
     finally:
         stop_hard(proc)
@@ -105,6 +117,7 @@ def test_state_survives_kill_and_bad_input_never_writes_it(tmp_path):
         assert replication_of(d, dest_id)["SourceFileSystemId"] == src["FileSystemId"]
         # and it keeps working: a new change is accepted and persisted
         c.tag_resource(ResourceId=src["FileSystemId"], Tags=[{"Key": "after", "Value": "restart"}])
+        flush(url)
         assert "after" in state.read_text()
         json.loads(state.read_text())
     finally:

@@ -50,6 +50,8 @@ pub struct Stats {
     by_operation: BTreeMap<String, u64>,
     log: VecDeque<RequestRecord>,
     seq: u64,
+    /// Writes of the state file since start (or reset).
+    pub(crate) state_writes: u64,
 }
 
 impl Stats {
@@ -74,6 +76,7 @@ impl Stats {
             "throttled": self.throttled,
             "by_operation": self.by_operation,
             "requests": self.log,
+            "state_writes": self.state_writes,
         })
     }
 }
@@ -155,6 +158,7 @@ pub fn router() -> Router<Arc<AppState>> {
     Router::new()
         .route("/_emulator/stats", get(stats))
         .route("/_emulator/reset", post(reset))
+        .route("/_emulator/flush", post(flush))
         .route(
             "/_emulator/faults",
             get(list_faults).post(add_fault).delete(clear_faults),
@@ -245,13 +249,22 @@ async fn reset(State(s): State<Arc<AppState>>) -> Response {
     if let Some(t) = &s.throttle {
         t.reset();
     }
-    let snapshot = {
-        let mut store = s.store();
-        store.reset();
-        s.snapshot(&store)
-    };
-    match s.persist(snapshot).await {
+    s.store().reset();
+    match s.flush().await {
         Ok(()) => Json(json!({"reset": true})).into_response(),
+        Err(e) => admin_error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
+/// Writes the state file now (if it lags), so that it holds every change
+/// acknowledged before this request.
+async fn flush(State(s): State<Arc<AppState>>) -> Response {
+    match s.flush().await {
+        Ok(()) => Json(json!({
+            "state_file": s.config().state_file.as_ref().map(|p| p.display().to_string()),
+            "state_writes": s.stats().state_writes,
+        }))
+        .into_response(),
         Err(e) => admin_error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     }
 }
@@ -324,23 +337,21 @@ async fn store_change(
     s: &Arc<AppState>,
     f: impl FnOnce(&mut crate::state::Store, f64) -> Result<Value, String>,
 ) -> Response {
-    let (result, snapshot) = {
+    let result = {
         let mut store = s.store();
         let now = s.now(&store);
         store.sweep(now);
-        match f(&mut store, now) {
-            Ok(v) => {
-                store.generation += 1;
-                (Ok(v), s.snapshot(&store))
-            }
-            Err(e) => (Err(e), None),
+        let result = f(&mut store, now);
+        if result.is_ok() {
+            store.generation += 1;
         }
+        result
     };
     match result {
-        Ok(v) => match s.persist(snapshot).await {
-            Ok(()) => Json(v).into_response(),
-            Err(e) => admin_error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
-        },
+        Ok(v) => {
+            s.changed();
+            Json(v).into_response()
+        }
         Err(e) => admin_error(StatusCode::NOT_FOUND, e),
     }
 }

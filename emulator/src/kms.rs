@@ -154,7 +154,7 @@ fn precheck(
     Ok(caller)
 }
 
-/// Decodes the input, runs the operation and persists a change.
+/// Decodes the input, runs the operation and marks a change for the state file.
 async fn run(
     state: &Arc<AppState>,
     operation: &'static str,
@@ -164,29 +164,21 @@ async fn run(
     let map = parse_body(body).map_err(|e| kms_error("SerializationException", e.to_string()))?;
     let m = Members::new(&map, "");
     let mutating = matches!(operation, "CreateKey" | "CreateAlias");
-    let (result, snapshot) = {
+    let (result, changed) = {
         let mut store = state.store();
         let now = state.now(&store);
         let view = (caller.account.clone(), caller.region.clone());
         let result = guarded(|| execute(&mut store.kms, &view, operation, &m, now));
-        let snapshot = if result.is_ok() && mutating {
+        let changed = result.is_ok() && mutating;
+        if changed {
             store.generation += 1;
-            state.snapshot(&store)
-        } else {
-            None
-        };
-        (result, snapshot)
+        }
+        (result, changed)
     };
-    let value = result?;
-    if let Err(e) = state.persist(snapshot).await {
-        eprintln!("efs-emulator: {e}");
-        return Err(ApiError::Custom {
-            code: "KMSInternalException".into(),
-            status: 500,
-            message: format!("The change was applied in memory but could not be saved: {e}"),
-        });
+    if changed {
+        state.changed();
     }
-    Ok(value)
+    result
 }
 
 fn validation(e: ApiError) -> ApiError {

@@ -283,30 +283,59 @@ impl AppState {
         wall_clock() + store.clock_offset
     }
 
-    /// The bytes to persist for the store's current generation.
-    pub(crate) fn snapshot(&self, store: &Store) -> Option<(u64, Vec<u8>)> {
-        self.persister
-            .as_ref()
-            .map(|_| (store.generation, persist::encode(&store.to_document())))
-    }
-
-    pub(crate) async fn persist(
-        &self,
-        snapshot: Option<(u64, Vec<u8>)>,
-    ) -> Result<(), PersistError> {
-        match (&self.persister, snapshot) {
-            (Some(p), Some((generation, bytes))) => p.write(generation, bytes).await,
-            _ => Ok(()),
+    /// Records that the store changed (its generation was bumped): wakes
+    /// the writer task, which writes the state file behind the change.
+    /// Must be called without the store lock held, inside the runtime.
+    pub(crate) fn changed(self: &Arc<Self>) {
+        let Some(p) = &self.persister else { return };
+        if p.claim_writer() {
+            let wake = p.wake().clone();
+            let weak = Arc::downgrade(self);
+            tokio::spawn(async move {
+                loop {
+                    wake.notified().await;
+                    let Some(state) = weak.upgrade() else { break };
+                    if let Err(e) = state.flush().await {
+                        eprintln!("efs-emulator: {e}");
+                    }
+                }
+            });
         }
+        p.wake().notify_one();
     }
 
-    /// Writes the current state to the state file (if any).
-    pub async fn flush(&self) -> Result<(), PersistError> {
-        let snapshot = {
-            let store = self.store();
-            self.snapshot(&store)
+    /// Writes the state file now if it lags the store (blocking I/O).
+    /// The records are cloned under the store lock; encoding and the
+    /// atomic replace happen outside it.
+    pub fn flush_blocking(&self) -> Result<(), PersistError> {
+        let Some(p) = &self.persister else {
+            return Ok(());
         };
-        self.persist(snapshot).await
+        let wrote = p.write_current(|written| {
+            let store = self.store();
+            (store.generation > written).then(|| (store.generation, store.to_document()))
+        })?;
+        if wrote {
+            self.stats().state_writes += 1;
+        }
+        Ok(())
+    }
+
+    /// Writes the state file now if it lags the store (if there is one).
+    pub async fn flush(self: &Arc<Self>) -> Result<(), PersistError> {
+        let Some(p) = &self.persister else {
+            return Ok(());
+        };
+        let path = p.path().to_path_buf();
+        let state = self.clone();
+        tokio::task::spawn_blocking(move || state.flush_blocking())
+            .await
+            .unwrap_or_else(|e| {
+                Err(PersistError::Write {
+                    path,
+                    cause: std::io::Error::other(e.to_string()),
+                })
+            })
     }
 }
 
@@ -546,27 +575,21 @@ async fn run(
 ) -> Result<(StatusCode, Option<wire::JsonBody>), ApiError> {
     let op = route.operation;
     let body: &[u8] = if op.has_body() { body } else { &[] };
-    let (result, snapshot) = {
+    let (result, changed) = {
         let mut store = state.store();
         let now = state.now(&store);
         store.sweep(now);
         let result = guarded(|| ops::execute(&mut store, caller, route, query, body, now));
-        let snapshot = if result.is_ok() && op.is_mutating() {
+        let changed = result.is_ok() && op.is_mutating();
+        if changed {
             store.generation += 1;
-            state.snapshot(&store)
-        } else {
-            None
-        };
-        (result, snapshot)
+        }
+        (result, changed)
     };
-    let value = result?;
-    if let Err(e) = state.persist(snapshot).await {
-        eprintln!("efs-emulator: {e}");
-        return Err(ApiError::InternalServerError(format!(
-            "The change was applied in memory but could not be saved: {e}"
-        )));
+    if changed {
+        state.changed();
     }
-    Ok((op.success_status(), value))
+    Ok((op.success_status(), result?))
 }
 
 /// Runs request handling so that a bug answers 500 InternalServerError
@@ -624,16 +647,16 @@ impl Emulator {
     }
 
     /// Moves the emulator's clock forward (like `POST /_emulator/clock`).
+    /// Writes the state file before returning.
     pub async fn advance_clock(&self, by: Duration) -> Result<(), PersistError> {
-        let snapshot = {
+        {
             let mut store = self.state.store();
             let now = self.state.now(&store);
             store.sweep(now);
             store.clock_offset += by.as_secs_f64();
             store.generation += 1;
-            self.state.snapshot(&store)
-        };
-        self.state.persist(snapshot).await
+        }
+        self.state.flush().await
     }
 
     /// Stops accepting requests, waits (up to 5 s) for in-flight ones, and
@@ -645,6 +668,16 @@ impl Emulator {
         let _ = tokio::time::timeout(Duration::from_secs(5), &mut self.task).await;
         self.task.abort();
         if let Err(e) = self.state.flush().await {
+            eprintln!("efs-emulator: {e}");
+        }
+    }
+}
+
+/// Dropping the handle without [`Emulator::shutdown`] still writes the
+/// last state (blocking), so a test's state file is current afterwards.
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        if let Err(e) = self.state.flush_blocking() {
             eprintln!("efs-emulator: {e}");
         }
     }

@@ -1,8 +1,11 @@
-//! The state file: JSON read at start, written after every change by
-//! writing a temporary file next to it (a fresh random name, created
-//! exclusively, so a planted symlink is never followed), fsyncing it, renaming it over the
-//! state file and fsyncing the directory. A crash (even kill -9) at any
-//! moment therefore leaves either the previous or the new complete state.
+//! The state file: JSON read at start, written behind changes (a change
+//! wakes one writer task; changes made during a write are coalesced into
+//! the next), on flush and on shutdown. Each write creates a temporary
+//! file next to it (a fresh random name, created exclusively, so a planted
+//! symlink is never followed), fsyncs it, renames it over the state file
+//! and fsyncs the directory. A crash (even kill -9) at any moment
+//! therefore leaves a complete state: the last one written, which lags the
+//! latest changes by at most the write in progress.
 //!
 //! It must never write the state file in place, and never let a leftover
 //! temporary file influence what is loaded.
@@ -95,18 +98,27 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), PersistError> {
     Ok(())
 }
 
-/// Serializes writes and drops ones overtaken by a newer generation.
+/// The state file's writer: writes never overlap and never go backwards
+/// (each records the store generation it wrote; an older or equal one is
+/// skipped). Changes only wake the writer task ([`Persister::wake`]); it
+/// takes a snapshot and writes it, so changes arriving during a write are
+/// coalesced into the next one.
 #[derive(Debug)]
 pub struct Persister {
     path: PathBuf,
-    written: tokio::sync::Mutex<u64>,
+    /// The generation last written; held for the whole of a write.
+    written: std::sync::Mutex<u64>,
+    wake: std::sync::Arc<tokio::sync::Notify>,
+    writer_started: std::sync::atomic::AtomicBool,
 }
 
 impl Persister {
     pub fn new(path: PathBuf) -> Persister {
         Persister {
             path,
-            written: tokio::sync::Mutex::new(0),
+            written: std::sync::Mutex::new(0),
+            wake: std::sync::Arc::new(tokio::sync::Notify::new()),
+            writer_started: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -114,26 +126,32 @@ impl Persister {
         &self.path
     }
 
-    /// Writes `bytes` (the state at `generation`) unless a newer one was
-    /// already written.
-    pub async fn write(&self, generation: u64, bytes: Vec<u8>) -> Result<(), PersistError> {
-        let mut written = self.written.lock().await;
-        if generation <= *written {
-            return Ok(());
-        }
-        let path = self.path.clone();
-        let result = tokio::task::spawn_blocking(move || write_atomic(&path, &bytes))
-            .await
-            .unwrap_or_else(|e| {
-                Err(PersistError::Write {
-                    path: self.path.clone(),
-                    cause: std::io::Error::other(e.to_string()),
-                })
-            });
-        if result.is_ok() {
-            *written = generation;
-        }
-        result
+    /// What the writer task waits on.
+    pub fn wake(&self) -> &std::sync::Arc<tokio::sync::Notify> {
+        &self.wake
+    }
+
+    /// True the first time only: the caller starts the writer task.
+    pub fn claim_writer(&self) -> bool {
+        !self
+            .writer_started
+            .swap(true, std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Writes the document `snapshot` returns (blocking I/O); `snapshot`
+    /// gets the generation last written and returns `None` when the store
+    /// is not newer. `Ok(true)` when a write happened.
+    pub fn write_current(
+        &self,
+        snapshot: impl FnOnce(u64) -> Option<(u64, StateDocument)>,
+    ) -> Result<bool, PersistError> {
+        let mut written = self.written.lock().unwrap_or_else(|e| e.into_inner());
+        let Some((generation, doc)) = snapshot(*written) else {
+            return Ok(false);
+        };
+        write_atomic(&self.path, &encode(&doc))?;
+        *written = generation;
+        Ok(true)
     }
 }
 

@@ -1,5 +1,6 @@
 //! The state file: restart from it, hand-written seeds, garbage temp files
-//! and corrupt state files, and kill -9 of the binary mid-write.
+//! and corrupt state files, write-behind (flush, shutdown, coalescing), and
+//! kill -9 of the binary mid-write.
 
 use super::*;
 use aws_sdk_efs::types::{ReplicationOverwriteProtection, ReplicationStatus};
@@ -245,7 +246,7 @@ async fn garbage_temp_file_never_replaces_the_good_state() {
 }
 
 #[tokio::test]
-async fn kill_9_of_the_binary_keeps_every_acknowledged_write() {
+async fn kill_9_of_the_binary_keeps_every_flushed_write() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("state.json");
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_efs-emulator"))
@@ -275,6 +276,20 @@ async fn kill_9_of_the_binary_keeps_every_acknowledged_write() {
     for i in 0..15 {
         acked.push(create_fs(&c, &format!("k{i}")).await);
     }
+    // Writes are behind changes: the flush route makes the file current.
+    let addr = url.trim_start_matches("http://").to_string();
+    let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let req = format!(
+        "POST /_emulator/flush HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+    );
+    tokio::io::AsyncWriteExt::write_all(&mut s, req.as_bytes())
+        .await
+        .unwrap();
+    let mut reply = String::new();
+    tokio::io::AsyncReadExt::read_to_string(&mut s, &mut reply)
+        .await
+        .unwrap();
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
     // Keep writing while the process is killed.
     let writer = {
         let c = c.clone();
@@ -310,4 +325,93 @@ async fn kill_9_of_the_binary_keeps_every_acknowledged_write() {
     for id in &acked {
         assert!(listed.contains(id), "{id} lost after kill -9");
     }
+}
+
+fn state_doc(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+fn file_system_ids(doc: &serde_json::Value) -> Vec<String> {
+    doc["file_systems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn graceful_shutdown_writes_the_last_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.json");
+    let emu = start(with_state(&path)).await;
+    let east = client(&emu, "us-east-1");
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        ids.push(create_fs(&east, &format!("t{i}")).await);
+    }
+    emu.shutdown().await;
+    let mut written = file_system_ids(&state_doc(&path));
+    written.sort();
+    ids.sort();
+    assert_eq!(written, ids);
+}
+
+#[tokio::test]
+async fn dropping_the_handle_writes_the_last_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.json");
+    let emu = start(with_state(&path)).await;
+    let id = create_fs(&client(&emu, "us-east-1"), "dropped").await;
+    drop(emu);
+    assert_eq!(file_system_ids(&state_doc(&path)), [id]);
+}
+
+#[tokio::test]
+async fn the_flush_route_makes_the_file_current() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.json");
+    let emu = start(with_state(&path)).await;
+    let id = create_fs(&client(&emu, "us-east-1"), "flushed").await;
+    let (status, v) = admin_post(&emu, "/_emulator/flush", json!({})).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["state_file"], json!(path.display().to_string()));
+    assert!(v["state_writes"].as_u64().unwrap() >= 1, "{v}");
+    assert_eq!(file_system_ids(&state_doc(&path)), [id]);
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_burst_of_changes_is_written_in_fewer_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.json");
+    let emu = start(with_state(&path)).await;
+    let east = client(&emu, "us-east-1");
+    let changes = 100;
+    let mut burst = tokio::task::JoinSet::new();
+    for i in 0..changes {
+        let east = east.clone();
+        burst.spawn(async move { create_fs(&east, &format!("b{i}")).await });
+    }
+    let created = burst.join_all().await;
+    let (status, _) = admin_post(&emu, "/_emulator/flush", json!({})).await;
+    assert_eq!(status, 200);
+    assert_eq!(file_system_ids(&state_doc(&path)).len(), created.len());
+    let writes = emu.stats()["state_writes"].as_u64().unwrap();
+    assert!(
+        writes >= 1 && writes < changes as u64,
+        "{writes} writes for {changes} changes"
+    );
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn without_a_state_file_nothing_is_written() {
+    let emu = start(config()).await;
+    create_fs(&client(&emu, "us-east-1"), "memory").await;
+    let (status, v) = admin_post(&emu, "/_emulator/flush", json!({})).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["state_file"], json!(null));
+    assert_eq!(v["state_writes"], json!(0));
+    emu.shutdown().await;
 }
