@@ -19,7 +19,7 @@ mod saved;
 mod slow;
 mod waits;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 use std::time::Duration;
 
@@ -50,46 +50,6 @@ pub fn config() -> Config {
         initial_sync_delay: Duration::from_millis(100),
         sync_interval: Duration::from_secs(60),
         ..Config::default()
-    }
-}
-
-/// A test directory: the seed state file and the configuration. New
-/// tests start through [`seeded`] (the kit's builder) instead.
-pub struct World {
-    pub dir: tempfile::TempDir,
-}
-
-impl World {
-    /// Seeds file systems `(n, region)` (available, protection ENABLED).
-    pub fn new(file_systems: &[(u32, &str)]) -> World {
-        let dir = tempfile::tempdir().unwrap();
-        let fss: Vec<Value> = file_systems
-            .iter()
-            .map(|(n, r)| kit::seed_file_system(&fsid(*n), r, ACCOUNT))
-            .collect();
-        kit::write_seed(&dir.path().join("state.json"), &fss);
-        std::fs::create_dir(dir.path().join("config")).unwrap();
-        World { dir }
-    }
-
-    pub fn state_file(&self) -> PathBuf {
-        self.dir.path().join("state.json")
-    }
-
-    pub fn config_dir(&self) -> PathBuf {
-        self.dir.path().join("config")
-    }
-
-    /// Writes the configuration (one file).
-    pub fn write_config(&self, hcl: &str) {
-        std::fs::write(self.config_dir().join("main.hcl"), hcl).unwrap();
-    }
-
-    /// Starts the emulator on this world's state file, with the variant set
-    /// named by `EFS_EMULATOR_VARIANTS` applied on top of `config`.
-    pub async fn start(&self, mut config: Config) -> Emulator {
-        config.state_file = Some(self.state_file());
-        kit::start_emulator(config).await
     }
 }
 

@@ -81,20 +81,15 @@ async fn an_orphaned_destination_side_is_removed_in_its_region_and_apply_converg
 async fn issue9_an_orphan_in_another_account_is_removed_with_that_accounts_credentials() {
     const PROD: &str = "444455556666";
     const PROD_KEY: &str = "AKIDTESTPROD";
-    let world = World::new(&[]);
-    std::fs::write(
-        world.state_file(),
-        serde_json::to_vec_pretty(&json!({"file_systems": [
-            {"id": fsid(1), "region": "us-west-2", "account": PROD,
-             "performance_mode": "generalPurpose", "throughput_mode": "elastic",
-             "protection": "ENABLED", "encrypted": true},
-        ]}))
-        .unwrap(),
-    )
-    .unwrap();
-    let mut c = config();
-    c.access_key_accounts.insert(PROD_KEY.into(), PROD.into());
-    let emu = world.start(c).await;
+    let emu = seeded(&[])
+        .seed(json!({
+            "id": fsid(1), "region": "us-west-2", "account": PROD,
+            "performance_mode": "generalPurpose", "throughput_mode": "elastic",
+            "protection": "ENABLED", "encrypted": true,
+        }))
+        .access_key(PROD_KEY, PROD)
+        .start()
+        .await;
     let prod = EfsReader::connect(&ConnectOptions {
         profile: None,
         endpoint_url: Some(emu.base_url().to_owned()),
@@ -135,7 +130,7 @@ async fn issue9_an_orphan_in_another_account_is_removed_with_that_accounts_crede
     };
     assert!(orphaned().await, "the orphan is there to begin with");
 
-    world.write_config(&format!(
+    emu.write_config(&format!(
         r#"account "prod" {{
   id       = "{PROD}"
   role_arn = "arn:aws:iam::{PROD}:role/efs-replicator"
@@ -153,7 +148,7 @@ replication "a" {{
     let before = requests(&emu).await.len();
     let out = run_bin(
         &emu,
-        &["apply", path_str(&world.config_dir()), "--auto-approve"],
+        &["apply", path_str(&emu.config_dir()), "--auto-approve"],
     )
     .await;
     let (stdout, stderr) = text(&out);
@@ -201,24 +196,18 @@ replication "a" {{
 async fn issue9_an_orphan_whose_source_is_in_another_account_is_removed_not_replaced() {
     const DR: &str = "444455556666";
     const DR_KEY: &str = "AKIDTESTDR";
-    let world = World::new(&[(1, "us-west-2")]);
-    let mut seed: Value =
-        serde_json::from_slice(&std::fs::read(world.state_file()).unwrap()).unwrap();
-    for n in [2, 3] {
-        seed["file_systems"].as_array_mut().unwrap().push(json!({
-            "id": fsid(n), "region": "eu-west-1", "account": DR,
-            "performance_mode": "generalPurpose", "throughput_mode": "elastic",
-            "protection": "DISABLED", "encrypted": true,
-        }));
-    }
-    std::fs::write(
-        world.state_file(),
-        serde_json::to_vec_pretty(&seed).unwrap(),
-    )
-    .unwrap();
-    let mut c = config();
-    c.access_key_accounts.insert(DR_KEY.into(), DR.into());
-    let emu = world.start(c).await;
+    let emu = [2, 3]
+        .into_iter()
+        .fold(seeded(&[(1, "us-west-2")]), |k, n| {
+            k.seed(json!({
+                "id": fsid(n), "region": "eu-west-1", "account": DR,
+                "performance_mode": "generalPurpose", "throughput_mode": "elastic",
+                "protection": "DISABLED", "encrypted": true,
+            }))
+        })
+        .access_key(DR_KEY, DR)
+        .start()
+        .await;
     let arn = |n: u32| {
         format!(
             "arn:aws:elasticfilesystem:eu-west-1:{DR}:file-system/{}",
@@ -265,7 +254,7 @@ async fn issue9_an_orphan_whose_source_is_in_another_account_is_removed_not_repl
     };
     assert!(orphaned().await, "the orphan is there to begin with");
 
-    world.write_config(&format!(
+    emu.write_config(&format!(
         r#"account "dr" {{
   id       = "{DR}"
   role_arn = "arn:aws:iam::{DR}:role/efs-replicator"
@@ -290,7 +279,7 @@ replication "a" {{
         &emu,
         &[
             "apply",
-            path_str(&world.config_dir()),
+            path_str(&emu.config_dir()),
             "--auto-approve",
             "--allow-overwrite",
             &fsid(3),

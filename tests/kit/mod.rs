@@ -135,6 +135,13 @@ impl Kit {
         self
     }
 
+    /// Seeds a file system given as a seed-state document (another
+    /// account, protection DISABLED, unencrypted...); see [`seed_file_system`].
+    pub fn seed(mut self, file_system: Value) -> Kit {
+        self.file_systems.push(file_system);
+        self
+    }
+
     /// Replicates a file system to a new one in `destination_region` once
     /// started (through the SDK, waiting until ENABLED); the new ids are
     /// [`Running::replicas`], in this order.
