@@ -178,6 +178,15 @@ impl AccountReaders {
             .or_insert(who);
     }
 
+    /// Who to ask about one file system: the account a listing saw it in,
+    /// or, not seen yet, every reader of the Region.
+    fn candidates(&self, region: &Region, id: &FileSystemId) -> Vec<Who> {
+        match self.known_route(region, id) {
+            Some(w) => vec![w],
+            None => self.who_in(region),
+        }
+    }
+
     fn known_route(&self, region: &Region, id: &FileSystemId) -> Option<Who> {
         self.routes
             .lock()
@@ -340,10 +349,7 @@ impl StateReader for AccountReaders {
         region: &Region,
         id: &FileSystemId,
     ) -> Result<Option<FileSystemInfo>, DiscoverError> {
-        let candidates = match self.known_route(region, id) {
-            Some(w) => vec![w],
-            None => self.who_in(region),
-        };
+        let candidates = self.candidates(region, id);
         for w in &candidates {
             let found = self
                 .reader(w)
@@ -364,10 +370,7 @@ impl StateReader for AccountReaders {
         region: &Region,
         id: &FileSystemId,
     ) -> Result<Option<ActualReplication>, DiscoverError> {
-        let candidates = match self.known_route(region, id) {
-            Some(w) => vec![w],
-            None => self.who_in(region),
-        };
+        let candidates = self.candidates(region, id);
         for w in &candidates {
             let found = self
                 .reader(w)

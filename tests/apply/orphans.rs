@@ -156,24 +156,14 @@ replication "a" {{
     assert!(stdout.contains(&format!("orphan.{old}")), "{stdout}");
     // The local delete was made in eu-west-1 as prod, and succeeded; the
     // orphan is gone.
-    let stats = admin(&emu, "GET", "/_emulator/stats", None).await;
-    let deletes: Vec<(String, bool)> = stats["requests"].as_array().unwrap()[before..]
-        .iter()
-        .filter(|r| r["operation"] == "DeleteReplicationConfiguration")
-        .map(|r| {
-            (
-                format!(
-                    "{} {}",
-                    r["region"].as_str().unwrap(),
-                    r["account"].as_str().unwrap()
-                ),
-                r["status"].as_u64().unwrap() < 300,
-            )
-        })
-        .collect();
+    let deletes = calls_since(&emu, before, &["DeleteReplicationConfiguration"]).await;
     assert_eq!(
         deletes,
-        vec![(format!("eu-west-1 {PROD}"), true)],
+        vec![(
+            "DeleteReplicationConfiguration".to_owned(),
+            format!("eu-west-1 {PROD}"),
+            true
+        )],
         "{stdout}"
     );
     assert!(!orphaned().await, "the orphan was removed");
@@ -289,27 +279,15 @@ replication "a" {{
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
     assert!(stdout.contains(&format!("orphan.{}", fsid(2))), "{stdout}");
-    let stats = admin(&emu, "GET", "/_emulator/stats", None).await;
-    let calls: Vec<(String, String, bool)> = stats["requests"].as_array().unwrap()[before..]
-        .iter()
-        .filter(|r| {
-            matches!(
-                r["operation"].as_str(),
-                Some("DeleteReplicationConfiguration" | "CreateReplicationConfiguration")
-            )
-        })
-        .map(|r| {
-            (
-                r["operation"].as_str().unwrap().to_owned(),
-                format!(
-                    "{} {}",
-                    r["region"].as_str().unwrap(),
-                    r["account"].as_str().unwrap()
-                ),
-                r["status"].as_u64().unwrap() < 300,
-            )
-        })
-        .collect();
+    let calls = calls_since(
+        &emu,
+        before,
+        &[
+            "DeleteReplicationConfiguration",
+            "CreateReplicationConfiguration",
+        ],
+    )
+    .await;
     assert_eq!(
         calls,
         vec![
@@ -329,4 +307,29 @@ replication "a" {{
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(!orphaned().await, "the orphan was removed: {stdout}");
     emu.shutdown().await;
+}
+
+/// The calls among `operations` made since the `before`-th request, each as
+/// (operation, "region account", succeeded), in order.
+async fn calls_since(
+    emu: &Emulator,
+    before: usize,
+    operations: &[&str],
+) -> Vec<(String, String, bool)> {
+    let stats = admin(emu, "GET", "/_emulator/stats", None).await;
+    stats["requests"].as_array().unwrap()[before..]
+        .iter()
+        .filter(|r| operations.contains(&r["operation"].as_str().unwrap_or("")))
+        .map(|r| {
+            (
+                r["operation"].as_str().unwrap().to_owned(),
+                format!(
+                    "{} {}",
+                    r["region"].as_str().unwrap(),
+                    r["account"].as_str().unwrap()
+                ),
+                r["status"].as_u64().unwrap() < 300,
+            )
+        })
+        .collect()
 }
